@@ -1,0 +1,2 @@
+// @versionedfiles/cli: the public surface.
+export {};

@@ -1,0 +1,2 @@
+// @versionedfiles/conformance: the public surface.
+export {};

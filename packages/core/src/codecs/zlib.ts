@@ -1,0 +1,223 @@
+// zlib for every format: one interface, two implementations.
+//
+// - `compatZlib` (pako 2.x): its deflate output is byte-identical to CPython's
+//   zlib 1.2.13, which Breezy 3.3.2 runs on, so "compat mode" writes Breezy's
+//   exact bytes. pako 3.x and Node's bundled zlib do not match; do not swap them in.
+// - `fastZlib` (node:zlib): the same streams, faster, different bytes. Anything
+//   either codec writes, both read.
+//
+// Entry points: `ZlibCodec` (one-shot `deflate`/`inflate` and incremental
+// `createDeflater`/`createInflater`), `compatZlib`, `fastZlib`, `zlibFor(mode)`.
+// Inflation always takes a `maxOutput` limit so a hostile stream cannot make us
+// allocate without bound (`LimitExceeded`); a stream that does not inflate is
+// `CorruptData`.
+
+import { Deflate, Inflate, constants as pakoConstants } from 'pako';
+import * as nodeZlib from 'node:zlib';
+import { CorruptData, LimitExceeded } from '../errors.js';
+import { concatBytes } from '../bytes.js';
+
+export type CompressionMode = 'compat' | 'fast';
+
+export interface DeflateOptions {
+  /** 0-9, or -1 for zlib's default (6). */
+  readonly level?: number;
+  /** Raw deflate (no zlib header/trailer), as gzip members use. */
+  readonly raw?: boolean;
+}
+
+export interface InflateOptions {
+  readonly raw?: boolean;
+  /** Refuse to produce more than this many bytes. Default: 1 GiB. */
+  readonly maxOutput?: number;
+  /** Name used in error messages. */
+  readonly what?: string;
+}
+
+export type FlushMode = 'none' | 'sync' | 'full';
+
+/** An incremental compressor, like Python's `zlib.compressobj()`. */
+export interface Deflater {
+  /** Feeds bytes; returns whatever compressed output is ready (may be empty). */
+  push(chunk: Uint8Array, flush?: FlushMode): Uint8Array;
+  /** Ends the stream and returns the remaining output. */
+  finish(): Uint8Array;
+}
+
+/** An incremental decompressor, like Python's `zlib.decompressobj()`. */
+export interface Inflater {
+  /** Feeds compressed bytes; returns the output produced so far by this call. */
+  push(chunk: Uint8Array): Uint8Array;
+  /** True once the end of the deflate stream has been seen. */
+  readonly ended: boolean;
+  /** Bytes given after the end of the stream (Python's `unused_data`). */
+  readonly unusedBytes: number;
+}
+
+export interface ZlibCodec {
+  readonly mode: CompressionMode;
+  deflate(data: Uint8Array | readonly Uint8Array[], options?: DeflateOptions): Uint8Array;
+  inflate(data: Uint8Array, options?: InflateOptions): Uint8Array;
+  createDeflater(options?: DeflateOptions): Deflater;
+  createInflater(options?: InflateOptions): Inflater;
+}
+
+export const DEFAULT_MAX_INFLATE = 1 << 30;
+
+const FLUSH: Record<FlushMode, number> = {
+  none: pakoConstants.Z_NO_FLUSH,
+  sync: pakoConstants.Z_SYNC_FLUSH,
+  full: pakoConstants.Z_FULL_FLUSH,
+};
+
+function normaliseLevel(level: number | undefined): number {
+  if (level === undefined || level === -1) return 6;
+  if (!Number.isInteger(level) || level < 0 || level > 9) throw new RangeError(`zlib level ${level} is not 0-9`);
+  return level;
+}
+
+class PakoDeflater implements Deflater {
+  readonly #deflate: Deflate;
+  #out: Uint8Array[] = [];
+  #done = false;
+
+  constructor(options: DeflateOptions) {
+    this.#deflate = new Deflate({ level: normaliseLevel(options.level) as 6, raw: options.raw ?? false });
+    this.#deflate.onData = (chunk: Uint8Array) => {
+      this.#out.push(chunk);
+    };
+  }
+
+  push(chunk: Uint8Array, flush: FlushMode = 'none'): Uint8Array {
+    if (this.#done) throw new Error('deflater already finished');
+    if (chunk.length > 0 || flush !== 'none') this.#deflate.push(chunk, FLUSH[flush]);
+    return this.#take();
+  }
+
+  finish(): Uint8Array {
+    if (this.#done) throw new Error('deflater already finished');
+    this.#done = true;
+    this.#deflate.push(new Uint8Array(0), pakoConstants.Z_FINISH);
+    return this.#take();
+  }
+
+  #take(): Uint8Array {
+    const out = this.#out;
+    this.#out = [];
+    return out.length === 0 ? new Uint8Array(0) : concatBytes(out);
+  }
+}
+
+class PakoInflater implements Inflater {
+  readonly #inflate: Inflate;
+  readonly #limit: number;
+  readonly #what: string;
+  #out: Uint8Array[] = [];
+  #produced = 0;
+  #ended = false;
+  #unused = 0;
+
+  constructor(options: InflateOptions) {
+    this.#limit = options.maxOutput ?? DEFAULT_MAX_INFLATE;
+    this.#what = options.what ?? 'zlib stream';
+    this.#inflate = new Inflate({ raw: options.raw ?? false, chunkSize: 64 * 1024 });
+    this.#inflate.onData = (chunk: Uint8Array) => {
+      this.#produced += chunk.length;
+      if (this.#produced > this.#limit) throw new LimitExceeded(`inflated size of ${this.#what}`, this.#limit, this.#produced);
+      // pako reuses its output buffer when the chunk is full: copy.
+      this.#out.push(chunk.slice());
+    };
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get unusedBytes(): number {
+    return this.#unused;
+  }
+
+  push(chunk: Uint8Array): Uint8Array {
+    if (this.#ended) {
+      this.#unused += chunk.length;
+      return new Uint8Array(0);
+    }
+    this.#inflate.push(chunk, pakoConstants.Z_SYNC_FLUSH);
+    const err = this.#inflate.err;
+    if (err !== 0 && err !== pakoConstants.Z_BUF_ERROR) {
+      throw new CorruptData(this.#what, `does not inflate (${this.#inflate.msg || `zlib error ${err}`})`);
+    }
+    if (this.#inflate.ended) {
+      this.#ended = true;
+      // pako leaves the unconsumed input count in its stream state.
+      this.#unused = this.#inflate.strm.avail_in;
+    }
+    const out = this.#out;
+    this.#out = [];
+    return out.length === 0 ? new Uint8Array(0) : concatBytes(out);
+  }
+}
+
+function inflateWhole(codec: ZlibCodec, data: Uint8Array, options: InflateOptions): Uint8Array {
+  const inflater = codec.createInflater(options);
+  const out = inflater.push(data);
+  if (!inflater.ended) throw new CorruptData(options.what ?? 'zlib stream', 'truncated (no end of stream)');
+  return out;
+}
+
+export const compatZlib: ZlibCodec = {
+  mode: 'compat',
+  deflate(data, options = {}) {
+    const d = new PakoDeflater(options);
+    const parts: Uint8Array[] = [];
+    for (const chunk of data instanceof Uint8Array ? [data] : data) parts.push(d.push(chunk));
+    parts.push(d.finish());
+    return concatBytes(parts);
+  },
+  inflate(data, options = {}) {
+    return inflateWhole(compatZlib, data, options);
+  },
+  createDeflater(options = {}) {
+    return new PakoDeflater(options);
+  },
+  createInflater(options = {}) {
+    return new PakoInflater(options);
+  },
+};
+
+export const fastZlib: ZlibCodec = {
+  mode: 'fast',
+  deflate(data, options = {}) {
+    const input = data instanceof Uint8Array ? data : concatBytes(data);
+    const level = normaliseLevel(options.level);
+    const out = options.raw ? nodeZlib.deflateRawSync(input, { level }) : nodeZlib.deflateSync(input, { level });
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  },
+  inflate(data, options = {}) {
+    const maxOutputLength = options.maxOutput ?? DEFAULT_MAX_INFLATE;
+    try {
+      const out = options.raw
+        ? nodeZlib.inflateRawSync(data, { maxOutputLength })
+        : nodeZlib.inflateSync(data, { maxOutputLength });
+      return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    } catch (err) {
+      const what = options.what ?? 'zlib stream';
+      if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new LimitExceeded(`inflated size of ${what}`, maxOutputLength, maxOutputLength + 1);
+      }
+      throw new CorruptData(what, `does not inflate (${(err as Error).message})`, '', { cause: err });
+    }
+  },
+  // node:zlib has no synchronous incremental API; the streaming forms use pako,
+  // whose output any zlib reads.
+  createDeflater(options = {}) {
+    return new PakoDeflater(options);
+  },
+  createInflater(options = {}) {
+    return new PakoInflater(options);
+  },
+};
+
+export function zlibFor(mode: CompressionMode): ZlibCodec {
+  return mode === 'compat' ? compatZlib : fastZlib;
+}

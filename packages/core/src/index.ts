@@ -1,0 +1,8 @@
+// @versionedfiles/core: the public surface. Each area's module is listed once here.
+export * from './errors.js';
+export * from './keys.js';
+export * from './bytes.js';
+export * from './codecs/sha1.js';
+export * from './codecs/zlib.js';
+export * from './content/factory.js';
+export type * from './versionedfiles.js';

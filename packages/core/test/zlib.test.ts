@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { CorruptData, LimitExceeded, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
+
+describe('zlib codecs', () => {
+  it('round-trip in both modes and read each other', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 5000 }), fc.integer({ min: 0, max: 9 }), (data, level) => {
+        for (const w of [compatZlib, fastZlib]) {
+          const z = w.deflate(data, { level });
+          expect(compatZlib.inflate(z)).toEqual(data);
+          expect(fastZlib.inflate(z)).toEqual(data);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('incremental deflate with sync flushes inflates to the input', () => {
+    const d = compatZlib.createDeflater();
+    const parts = [d.push(utf8('hello '), 'sync'), d.push(utf8('world')), d.finish()];
+    const z = Uint8Array.from(parts.flatMap((p) => [...p]));
+    expect(new TextDecoder().decode(compatZlib.inflate(z))).toBe('hello world');
+  });
+
+  it('refuses bombs and garbage with typed errors', () => {
+    const bomb = compatZlib.deflate(new Uint8Array(1 << 20));
+    expect(() => compatZlib.inflate(bomb, { maxOutput: 1000 })).toThrow(LimitExceeded);
+    expect(() => fastZlib.inflate(bomb, { maxOutput: 1000 })).toThrow(LimitExceeded);
+    expect(() => compatZlib.inflate(utf8('not zlib at all'))).toThrow(CorruptData);
+    expect(() => fastZlib.inflate(utf8('not zlib at all'))).toThrow(CorruptData);
+    expect(() => compatZlib.inflate(bomb.subarray(0, 10))).toThrow(CorruptData);
+  });
+
+  it('reports bytes after the end of the stream', () => {
+    const z = compatZlib.deflate(utf8('abc'));
+    const inf = compatZlib.createInflater();
+    const joined = new Uint8Array(z.length + 4);
+    joined.set(z);
+    expect(new TextDecoder().decode(inf.push(joined))).toBe('abc');
+    expect(inf.ended).toBe(true);
+    expect(inf.unusedBytes).toBe(4);
+  });
+});

@@ -1,0 +1,2 @@
+// @versionedfiles/groupcompress: the public surface.
+export {};

@@ -1,0 +1,2 @@
+// @versionedfiles/knit: the public surface.
+export {};

@@ -1,0 +1,2 @@
+// @versionedfiles/pack: the public surface.
+export {};

@@ -1,0 +1,2 @@
+// @versionedfiles/weave: the public surface.
+export {};
