@@ -6,3 +6,4 @@ export * from './codecs/sha1.js';
 export * from './codecs/zlib.js';
 export * from './content/factory.js';
 export type * from './versionedfiles.js';
+export * from './diff/patience.js';
