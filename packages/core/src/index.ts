@@ -7,3 +7,4 @@ export * from './codecs/zlib.js';
 export * from './content/factory.js';
 export type * from './versionedfiles.js';
 export * from './diff/patience.js';
+export * from './codecs/gzip.js';

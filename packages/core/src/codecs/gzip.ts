@@ -1,0 +1,165 @@
+// Gzip members, as knit data files hold them.
+//
+// Breezy writes each knit record as one gzip member with a fixed 10-byte header
+// (no flags, mtime 0, XFL 2, OS 255), a raw deflate stream made by one
+// `compressobj` at the default level, and the crc32 + size trailer; a knit data
+// file is those members laid end to end. In compat mode we write the same bytes.
+// Reading accepts any RFC 1952 member, including the optional header fields
+// (FEXTRA, FNAME, FCOMMENT, FHCRC) that Python's gzip module writes.
+//
+// Entry points: `gzipChunks(chunks, codec)` (write one member), `gunzip(bytes,
+// options)` (read the member at `offset`, verify crc and size, report where it
+// ends), `crc32(bytes, seed)`, and `GzipCorrupt` for damaged input.
+
+import { CorruptData, LimitExceeded } from '../errors.js';
+import { concatBytes } from '../bytes.js';
+import { DEFAULT_MAX_INFLATE, compatZlib } from './zlib.js';
+import type { ZlibCodec } from './zlib.js';
+
+/** A gzip member that does not parse or does not verify. */
+export class GzipCorrupt extends CorruptData {
+  override readonly code: string = 'GzipCorrupt';
+  constructor(how: string, where = '', options?: { cause?: unknown }) {
+    super('gzip member', how, where, options);
+  }
+}
+
+// The header Breezy's tuned_gzip writes: magic, CM=8 (deflate), FLG=0, MTIME=0, XFL=2, OS=255.
+const BREEZY_HEADER = Uint8Array.of(0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x02, 0xff);
+
+const FHCRC = 0x02;
+const FEXTRA = 0x04;
+const FNAME = 0x08;
+const FCOMMENT = 0x10;
+const FRESERVED = 0xe0;
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 as zlib computes it; pass the previous result as `seed` to continue. */
+export function crc32(bytes: Uint8Array, seed = 0): number {
+  let c = (seed ^ 0xffffffff) >>> 0;
+  for (let i = 0; i < bytes.length; i++) {
+    c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function writeUint32LE(out: Uint8Array, at: number, value: number): void {
+  out[at] = value & 0xff;
+  out[at + 1] = (value >>> 8) & 0xff;
+  out[at + 2] = (value >>> 16) & 0xff;
+  out[at + 3] = (value >>> 24) & 0xff;
+}
+
+function readUint32LE(bytes: Uint8Array, at: number): number {
+  return (
+    ((bytes[at] as number) |
+      ((bytes[at + 1] as number) << 8) |
+      ((bytes[at + 2] as number) << 16) |
+      ((bytes[at + 3] as number) << 24)) >>>
+    0
+  );
+}
+
+/**
+ * One gzip member holding the concatenation of `chunks`, framed as Breezy's
+ * `tuned_gzip.chunks_to_gzip` frames it. With `compatZlib` the bytes are Breezy's.
+ */
+export function gzipChunks(chunks: Iterable<Uint8Array>, codec: ZlibCodec = compatZlib): Uint8Array {
+  const deflater = codec.createDeflater({ raw: true, level: -1 });
+  const parts: Uint8Array[] = [BREEZY_HEADER];
+  let crc = 0;
+  let size = 0;
+  for (const chunk of chunks) {
+    crc = crc32(chunk, crc);
+    size += chunk.length;
+    const z = deflater.push(chunk);
+    if (z.length > 0) parts.push(z);
+  }
+  parts.push(deflater.finish());
+  const trailer = new Uint8Array(8);
+  writeUint32LE(trailer, 0, crc);
+  // ISIZE is the length modulo 2^32, as RFC 1952 and Breezy both say.
+  writeUint32LE(trailer, 4, size % 0x1_0000_0000);
+  parts.push(trailer);
+  return concatBytes(parts);
+}
+
+export interface GunzipOptions {
+  /** Where the member starts in `bytes`. Default 0. */
+  readonly offset?: number;
+  /** Refuse to inflate more than this many bytes (`LimitExceeded`). Default 1 GiB. */
+  readonly maxOutput?: number;
+  /** Inflater to use; every codec reads every valid stream. Default `compatZlib`. */
+  readonly codec?: ZlibCodec;
+}
+
+export interface GunzipResult {
+  /** The member's uncompressed content. */
+  readonly data: Uint8Array;
+  /** Offset in the input just past this member's trailer: where the next member starts. */
+  readonly end: number;
+}
+
+/** Reads the gzip member starting at `options.offset`, checking its crc32 and size. */
+export function gunzip(bytes: Uint8Array, options: GunzipOptions = {}): GunzipResult {
+  const start = options.offset ?? 0;
+  if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`gunzip offset ${start} is not a byte offset`);
+  const where = `at offset ${start}`;
+  const bodyStart = parseHeader(bytes, start, where);
+  const maxOutput = options.maxOutput ?? DEFAULT_MAX_INFLATE;
+  const inflater = (options.codec ?? compatZlib).createInflater({ raw: true, maxOutput, what: 'gzip member' });
+  let data: Uint8Array;
+  try {
+    data = inflater.push(bytes.subarray(bodyStart));
+  } catch (err) {
+    if (err instanceof LimitExceeded) throw err;
+    throw new GzipCorrupt('deflate stream does not inflate', where, { cause: err });
+  }
+  if (!inflater.ended) throw new GzipCorrupt('truncated deflate stream', where);
+  const trailerAt = bytes.length - inflater.unusedBytes;
+  if (trailerAt + 8 > bytes.length) throw new GzipCorrupt('truncated trailer', where);
+  const expectedCrc = readUint32LE(bytes, trailerAt);
+  const expectedSize = readUint32LE(bytes, trailerAt + 4);
+  if (crc32(data) !== expectedCrc) throw new GzipCorrupt('crc32 does not match the content', where);
+  if (data.length % 0x1_0000_0000 !== expectedSize) throw new GzipCorrupt('size does not match the content', where);
+  return { data, end: trailerAt + 8 };
+}
+
+/** Checks the fixed header and skips the optional fields; returns where the deflate data starts. */
+function parseHeader(bytes: Uint8Array, start: number, where: string): number {
+  if (bytes.length - start < 10) throw new GzipCorrupt('truncated header', where);
+  if (bytes[start] !== 0x1f || bytes[start + 1] !== 0x8b) throw new GzipCorrupt('not a gzip member (bad magic)', where);
+  if (bytes[start + 2] !== 0x08) throw new GzipCorrupt(`unknown compression method ${bytes[start + 2]}`, where);
+  const flags = bytes[start + 3] as number;
+  if (flags & FRESERVED) throw new GzipCorrupt(`reserved header flags set (0x${flags.toString(16)})`, where);
+  let at = start + 10;
+  if (flags & FEXTRA) {
+    if (at + 2 > bytes.length) throw new GzipCorrupt('truncated extra field', where);
+    const xlen = (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
+    at += 2 + xlen;
+    if (at > bytes.length) throw new GzipCorrupt('truncated extra field', where);
+  }
+  for (const flag of [FNAME, FCOMMENT]) {
+    if (flags & flag) {
+      const nul = bytes.indexOf(0, at);
+      if (nul < 0) throw new GzipCorrupt(`unterminated ${flag === FNAME ? 'file name' : 'comment'}`, where);
+      at = nul + 1;
+    }
+  }
+  if (flags & FHCRC) {
+    if (at + 2 > bytes.length) throw new GzipCorrupt('truncated header crc', where);
+    const stored = (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
+    if ((crc32(bytes.subarray(start, at)) & 0xffff) !== stored) throw new GzipCorrupt('header crc does not match', where);
+    at += 2;
+  }
+  return at;
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import * as nodeZlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import {
+  CorruptData,
+  LimitExceeded,
+  compatZlib,
+  concatBytes,
+  crc32,
+  fastZlib,
+  gunzip,
+  gzipChunks,
+  toHex,
+  utf8,
+} from '@versionedfiles/core';
+
+interface Fixtures {
+  breezy: { chunks: string[]; gzip: string }[];
+  python: { content: string; gzip: string; note: string }[];
+  knit: { file: string; offsets: number[]; contents: string[] };
+}
+
+const fixtures = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../../test-fixtures/core/gzip/fixtures.json', import.meta.url)), 'utf8'),
+) as Fixtures;
+const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+
+describe('gzipChunks against what Breezy wrote', () => {
+  it.each(fixtures.breezy.map((f, i) => [i, f] as const))('fixture %i is byte-identical in compat mode', (_i, f) => {
+    expect(toHex(gzipChunks(f.chunks.map(hex), compatZlib))).toBe(f.gzip);
+  });
+
+  it('fast mode writes members that read back to the same content', () => {
+    for (const f of fixtures.breezy) {
+      const content = concatBytes(f.chunks.map(hex));
+      expect(toHex(gunzip(gzipChunks(f.chunks.map(hex), fastZlib)).data)).toBe(toHex(content));
+    }
+  });
+});
+
+describe('gunzip', () => {
+  it('reads Breezy members and reports where each ends', () => {
+    for (const f of fixtures.breezy) {
+      const member = hex(f.gzip);
+      const { data, end } = gunzip(member);
+      expect(toHex(data)).toBe(f.chunks.join(''));
+      expect(end).toBe(member.length);
+    }
+  });
+
+  it("reads what Python's gzip module writes, optional header fields included", () => {
+    for (const f of fixtures.python) {
+      const member = hex(f.gzip);
+      const { data, end } = gunzip(member);
+      expect(toHex(data), f.note).toBe(f.content);
+      expect(end).toBe(member.length);
+    }
+  });
+
+  it('walks a knit data file member by member', () => {
+    const file = hex(fixtures.knit.file);
+    let offset = 0;
+    const seen: string[] = [];
+    const starts: number[] = [];
+    while (offset < file.length) {
+      starts.push(offset);
+      const { data, end } = gunzip(file, { offset });
+      seen.push(toHex(data));
+      offset = end;
+    }
+    expect(starts).toEqual(fixtures.knit.offsets);
+    expect(seen).toEqual(fixtures.knit.contents);
+  });
+
+  it("reads node:zlib's gzip output", () => {
+    const text = utf8('node wrote this\n'.repeat(30));
+    const gz = nodeZlib.gzipSync(text);
+    expect(gunzip(new Uint8Array(gz)).data).toEqual(text);
+  });
+
+  it('round-trips any chunks, in both modes, at any offset', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 }),
+        fc.uint8Array({ maxLength: 20 }),
+        fc.boolean(),
+        (chunks, prefix, compat) => {
+          const member = gzipChunks(chunks, compat ? compatZlib : fastZlib);
+          const file = concatBytes([prefix, member, utf8('trailing junk')]);
+          const { data, end } = gunzip(file, { offset: prefix.length });
+          expect(data).toEqual(concatBytes(chunks.length ? chunks : [new Uint8Array(0)]));
+          expect(end).toBe(prefix.length + member.length);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('computes zlib crc32', () => {
+    expect(crc32(utf8('123456789'))).toBe(0xcbf43926);
+    expect(crc32(utf8('6789'), crc32(utf8('12345')))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+});
+
+describe('gunzip on damaged input', () => {
+  const member = hex(fixtures.breezy[4]!.gzip);
+
+  it('names each kind of damage with a typed error', () => {
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['empty', new Uint8Array(0), /truncated header/],
+      ['bad magic', Uint8Array.of(0x1f, 0x8c, ...member.subarray(2)), /bad magic/],
+      ['method', Uint8Array.of(0x1f, 0x8b, 7, ...member.subarray(3)), /compression method/],
+      ['reserved flag', Uint8Array.of(0x1f, 0x8b, 8, 0x20, ...member.subarray(4)), /reserved/],
+      ['unterminated name', Uint8Array.of(0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3, 0x41, 0x42), /unterminated file name/],
+      ['extra too long', Uint8Array.of(0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 1, 2), /extra field/],
+      ['no trailer', member.subarray(0, member.length - 8), /trailer/],
+      ['short trailer', member.subarray(0, member.length - 3), /trailer/],
+      ['truncated body', member.subarray(0, 30), /truncated deflate|does not inflate/],
+    ];
+    for (const [what, bytes, message] of cases) {
+      expect(() => gunzip(bytes), what).toThrow(CorruptData);
+      expect(() => gunzip(bytes), what).toThrow(message);
+    }
+  });
+
+  it('checks crc and size', () => {
+    const badCrc = member.slice();
+    badCrc[badCrc.length - 8] ^= 1;
+    expect(() => gunzip(badCrc)).toThrow(/crc32/);
+    const badSize = member.slice();
+    badSize[badSize.length - 1] ^= 1;
+    expect(() => gunzip(badSize)).toThrow(/size/);
+    const badHcrc = hex(fixtures.python[3]!.gzip);
+    const at = badHcrc.indexOf(0, badHcrc.indexOf(0, 20) + 1) + 1;
+    badHcrc[at] ^= 1;
+    expect(() => gunzip(badHcrc)).toThrow(/header crc/);
+  });
+
+  it('refuses to inflate past maxOutput', () => {
+    const bomb = gzipChunks([new Uint8Array(1 << 20)]);
+    expect(() => gunzip(bomb, { maxOutput: 1000 })).toThrow(LimitExceeded);
+    expect(gunzip(bomb, { maxOutput: 1 << 20 }).data.length).toBe(1 << 20);
+  });
+
+  it('never crashes on truncated or flipped bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 4 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        fc.boolean(),
+        (chunks, at, mask, truncate) => {
+          const good = gzipChunks(chunks);
+          const bad = truncate ? good.subarray(0, at % good.length) : good.slice();
+          if (!truncate) bad[at % bad.length] ^= mask;
+          try {
+            const { data, end } = gunzip(bad);
+            // A flip that survives every check must have left an equivalent member.
+            expect(end).toBeLessThanOrEqual(bad.length);
+            expect(data).toEqual(concatBytes(chunks.length ? chunks : [new Uint8Array(0)]));
+          } catch (err) {
+            expect(err).toBeInstanceOf(CorruptData);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
