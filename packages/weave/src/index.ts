@@ -1,2 +1,3 @@
-// @versionedfiles/weave: the public surface.
-export {};
+// @versionedfiles/weave: Breezy's weave v5 files, the weave store and weave merge.
+export * from './format/weave-file.js';
+export * from './weave.js';

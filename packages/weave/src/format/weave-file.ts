@@ -1,0 +1,269 @@
+// The weave v5 file: every version of one text, interleaved in one body.
+//
+// Layout (all lines end in `\n`):
+//   `# bzr weave file v5`
+//   per version, in index order: `i` or `i <parent indexes…>`, `1 <sha1 hex>`,
+//     `n <name>`, then an empty line
+//   `w`
+//   the body: `. <line>` (a text line that ends in `\n`), `, <line>` (the one
+//     text line without a final newline, followed by `\n`), `{ <v>` (insertion
+//     by version v begins), `}` (the innermost insertion ends), `[ <v>` / `] <v>`
+//     (deletion by version v begins / ends)
+//   `W`
+//
+// Entry points: `parseWeave(bytes)` (strict: anything Breezy would not have
+// written is a `WeaveFormatError`), `serializeWeave(contents)` (Breezy's exact
+// bytes), the `WeaveContents` / `WeaveItem` / `WeaveInstruction` model, and
+// `isTextLine` to tell body lines from instructions.
+
+import { CorruptData, concatBytes, fromUtf8Strict, utf8 } from '@versionedfiles/core';
+
+/** A weave file (or weave structure) that breaks the format's rules. */
+export class WeaveFormatError extends CorruptData {
+  override readonly code: string = 'WeaveFormatError';
+  constructor(how: string, where = '') {
+    super('weave', how, where);
+  }
+}
+
+export type WeaveInstruction =
+  | { readonly op: '{' | '[' | ']'; readonly version: number }
+  | { readonly op: '}' };
+
+/** One entry of the body: a text line (bytes) or an instruction. */
+export type WeaveItem = Uint8Array | WeaveInstruction;
+
+/** The whole content of a weave file, versions addressed by index. */
+export interface WeaveContents {
+  /** Direct parents of each version, as indexes of earlier versions. */
+  readonly parents: readonly (readonly number[])[];
+  /** Hex sha1 of each version's text. */
+  readonly sha1s: readonly string[];
+  /** Name (revision id) of each version. */
+  readonly names: readonly string[];
+  readonly body: readonly WeaveItem[];
+}
+
+export function isTextLine(item: WeaveItem): item is Uint8Array {
+  return item instanceof Uint8Array;
+}
+
+export const END_INSERTION: WeaveInstruction = Object.freeze({ op: '}' });
+
+export function instruction(op: '{' | '[' | ']', version: number): WeaveInstruction {
+  return { op, version };
+}
+
+const HEADER = '# bzr weave file v5\n';
+const NL = 0x0a;
+const SPACE = 0x20;
+
+/** Breezy's exact bytes for a weave. */
+export function serializeWeave(weave: WeaveContents): Uint8Array {
+  const out = new ChunkWriter();
+  out.ascii(HEADER);
+  for (let v = 0; v < weave.parents.length; v++) {
+    const parents = weave.parents[v] as readonly number[];
+    out.ascii(parents.length > 0 ? `i ${parents.join(' ')}\n` : 'i\n');
+    out.ascii(`1 ${weave.sha1s[v] as string}\n`);
+    out.bytes(utf8(`n ${weave.names[v] as string}\n\n`));
+  }
+  out.ascii('w\n');
+  for (const item of weave.body) {
+    if (isTextLine(item)) {
+      if (item.length > 0 && item[item.length - 1] === NL) {
+        out.ascii('. ');
+        out.bytes(item);
+      } else {
+        out.ascii(', ');
+        out.bytes(item);
+        out.ascii('\n');
+      }
+    } else if (item.op === '}') {
+      out.ascii('}\n');
+    } else {
+      out.ascii(`${item.op} ${item.version}\n`);
+    }
+  }
+  out.ascii('W\n');
+  return out.finish();
+}
+
+/**
+ * Parses a weave file. Besides the syntax it checks what every later walk of
+ * the body relies on: parents and instructions name existing versions (parents
+ * only earlier ones), names are unique, insertions nest and close, deletions
+ * pair up, and every text line sits inside an insertion.
+ */
+export function parseWeave(bytes: Uint8Array): WeaveContents {
+  const reader = new LineReader(bytes);
+  const header = reader.next();
+  if (header === null) throw new WeaveFormatError('no header', 'at byte 0');
+  if (!isAscii(header, HEADER)) throw new WeaveFormatError('invalid weave file header', 'at line 1');
+
+  const parents: number[][] = [];
+  const sha1s: string[] = [];
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (;;) {
+    const line = reader.expect();
+    if (isAscii(line, 'w\n')) break;
+    const v = parents.length;
+    parents.push(parseParents(line, v, reader));
+    sha1s.push(field(reader.expect(), '1', reader, 'sha1'));
+    const nameLine = reader.expect();
+    const name = fromUtf8Strict(nameLine.subarray(2, nameLine.length - 1));
+    if (!startsWith(nameLine, 'n ') || name === null) throw reader.error('bad name line');
+    if (name.length === 0 || seen.has(name)) throw reader.error('empty or duplicate version name');
+    seen.add(name);
+    names.push(name);
+    if (!isAscii(reader.expect(), '\n')) throw reader.error('missing blank line after version header');
+  }
+
+  const body: WeaveItem[] = [];
+  const insertions: number[] = [];
+  const deleting = new Uint8Array(parents.length);
+  let openDeletions = 0;
+  for (;;) {
+    const line = reader.expect();
+    const op = line[0];
+    if (line.length >= 2 && line[1] === SPACE && (op === 0x2e || op === 0x2c)) {
+      // `. ` keeps the newline as part of the text; `, ` drops it.
+      if (insertions.length === 0) throw reader.error('text line outside any insertion');
+      body.push(op === 0x2e ? line.subarray(2) : line.subarray(2, line.length - 1));
+    } else if (isAscii(line, '}\n')) {
+      if (insertions.pop() === undefined) throw reader.error('} without an open insertion');
+      body.push(END_INSERTION);
+    } else if (isAscii(line, 'W\n')) {
+      break;
+    } else if (op === 0x7b || op === 0x5b || op === 0x5d) {
+      const version = parseIndex(line.subarray(2, line.length - 1), parents.length);
+      if (line[1] !== SPACE || version === null) throw reader.error('bad instruction');
+      if (op === 0x7b) {
+        insertions.push(version);
+        body.push(instruction('{', version));
+      } else if (op === 0x5b) {
+        if (deleting[version]) throw reader.error(`deletion by version ${version} opened twice`);
+        deleting[version] = 1;
+        openDeletions++;
+        body.push(instruction('[', version));
+      } else {
+        if (!deleting[version]) throw reader.error(`deletion by version ${version} closed but not open`);
+        deleting[version] = 0;
+        openDeletions--;
+        body.push(instruction(']', version));
+      }
+    } else {
+      throw reader.error('unexpected line in weave body');
+    }
+  }
+  if (insertions.length > 0) throw new WeaveFormatError('unclosed insertion blocks at end of weave');
+  if (openDeletions > 0) throw new WeaveFormatError('unclosed deletion blocks at end of weave');
+  if (reader.next() !== null) throw reader.error('data after the end of the weave');
+  return { parents, sha1s, names, body };
+}
+
+function parseParents(line: Uint8Array, version: number, reader: LineReader): number[] {
+  if (isAscii(line, 'i\n')) return [];
+  if (!startsWith(line, 'i ')) throw reader.error('expected a version header (i) or the body (w)');
+  const out: number[] = [];
+  let start = 2;
+  for (let i = 2; i < line.length; i++) {
+    if (line[i] === SPACE || line[i] === NL) {
+      const parent = parseIndex(line.subarray(start, i), version);
+      if (parent === null) throw reader.error(`bad parent index for version ${version}`);
+      out.push(parent);
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+function field(line: Uint8Array, tag: string, reader: LineReader, what: string): string {
+  if (line.length < 3 || line[0] !== tag.charCodeAt(0) || line[1] !== SPACE) throw reader.error(`bad ${what} line`);
+  let out = '';
+  for (let i = 2; i < line.length - 1; i++) {
+    const c = line[i] as number;
+    if (c < 0x21 || c > 0x7e) throw reader.error(`bad ${what} line`);
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+/** A decimal index below `limit`, or null. Bounded by `limit`, so never a huge number. */
+function parseIndex(digits: Uint8Array, limit: number): number | null {
+  if (digits.length === 0 || digits.length > 15) return null;
+  let n = 0;
+  for (const c of digits) {
+    if (c < 0x30 || c > 0x39) return null;
+    n = n * 10 + (c - 0x30);
+  }
+  return n < limit ? n : null;
+}
+
+function isAscii(line: Uint8Array, text: string): boolean {
+  if (line.length !== text.length) return false;
+  return startsWith(line, text);
+}
+
+function startsWith(line: Uint8Array, text: string): boolean {
+  if (line.length < text.length) return false;
+  for (let i = 0; i < text.length; i++) if (line[i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Splits on `\n` lazily; every line but a final unterminated one keeps its newline. */
+class LineReader {
+  #pos = 0;
+  #lineNo = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+
+  next(): Uint8Array | null {
+    if (this.#pos >= this.bytes.length) return null;
+    const nl = this.bytes.indexOf(NL, this.#pos);
+    const end = nl < 0 ? this.bytes.length : nl + 1;
+    const line = this.bytes.subarray(this.#pos, end);
+    this.#pos = end;
+    this.#lineNo++;
+    return line;
+  }
+
+  /** The next complete line; a truncated file is an error. */
+  expect(): Uint8Array {
+    const line = this.next();
+    if (line === null) throw new WeaveFormatError('unexpected end of file', `after line ${this.#lineNo}`);
+    if (line[line.length - 1] !== NL) throw this.error('last line has no newline');
+    return line;
+  }
+
+  error(how: string): WeaveFormatError {
+    return new WeaveFormatError(how, `at line ${this.#lineNo}`);
+  }
+}
+
+/** Collects output pieces and joins them once. */
+class ChunkWriter {
+  readonly #chunks: Uint8Array[] = [];
+  #pending = '';
+
+  ascii(text: string): void {
+    this.#pending += text;
+    if (this.#pending.length > 4096) this.#flush();
+  }
+
+  bytes(data: Uint8Array): void {
+    this.#flush();
+    this.#chunks.push(data);
+  }
+
+  finish(): Uint8Array {
+    this.#flush();
+    return concatBytes(this.#chunks);
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    this.#chunks.push(utf8(this.#pending));
+    this.#pending = '';
+  }
+}

@@ -1,0 +1,474 @@
+// The weave: every version of one text interleaved in one list of lines and
+// insertion/deletion instructions, versions named by strings (revision ids).
+//
+// Entry points: `Weave` (in memory: `addLines`, `getLines`/`getText`,
+// `getParentMap`, `getAncestry`, `annotate`, `iterLinesAddedOrPresentInVersions`,
+// `planMerge`, `check`, `toBytes`/`Weave.fromBytes`), `PlanState`/`PlanLine`
+// (the merge-plan vocabulary shared with `merge/`), `WeaveMatcher` (the line
+// matcher a weave uses to place a new version).
+//
+// A new version is woven in the way Breezy does it: extract the union of its
+// ancestors' lines (the basis), match the new lines against it with the patience
+// matcher, wrap each basis run the new version drops in `[ v` … `] v` and insert
+// each run it adds as a `{ v` … `}` block right after. The same inserts in the
+// same order give the same body, and so the same file bytes, as Breezy.
+
+import {
+  BadParameterContainsNewline,
+  BadParameterNotBytes,
+  ExistingContent,
+  InvalidChecksum,
+  PatienceSequenceMatcher,
+  RevisionAlreadyPresent,
+  RevisionNotPresent,
+  ReservedId,
+  Sha1Stream,
+  bytesEqual,
+  concatBytes,
+  opcodesFromBlocks,
+  sha1OfChunks,
+  utf8,
+} from '@versionedfiles/core';
+import {
+  END_INSERTION,
+  WeaveFormatError,
+  instruction,
+  isTextLine,
+  parseWeave,
+  serializeWeave,
+  type WeaveContents,
+  type WeaveItem,
+} from './format/weave-file.js';
+import type { MatchingBlock } from '@versionedfiles/core';
+
+/** Breezy's merge-plan states; see `Weave.planMerge`. */
+export type PlanState =
+  | 'unchanged'
+  | 'new-a'
+  | 'new-b'
+  | 'killed-a'
+  | 'killed-b'
+  | 'killed-both'
+  | 'killed-base'
+  | 'conflicted-a'
+  | 'conflicted-b'
+  | 'irrelevant'
+  | 'ghost-a'
+  | 'ghost-b';
+
+export type PlanLine = readonly [state: PlanState, line: Uint8Array];
+
+/** `[aStart, bStart, length]` runs, ending in the `[a.length, b.length, 0]` sentinel. */
+export type WeaveMatcher = (a: readonly Uint8Array[], b: readonly Uint8Array[]) => readonly MatchingBlock[];
+
+export const patienceMatcher: WeaveMatcher = (a, b) => new PatienceSequenceMatcher(a, b).getMatchingBlocks();
+
+/** The revision id every history starts from; it has no parents and is never stored. */
+export const NULL_REVISION = 'null:';
+
+export interface WeaveOptions {
+  /** Accept reserved names (ending in ':') in lookups; the plan merger uses them. */
+  readonly allowReserved?: boolean;
+  readonly matcher?: WeaveMatcher;
+}
+
+export interface WeaveAddOptions {
+  /** Refuse (throw `ExistingContent`) when the text's sha1 equals this. */
+  readonly nostoreSha?: string;
+}
+
+export interface WeaveAddResult {
+  readonly name: string;
+  readonly sha1: string;
+  readonly size: number;
+  readonly index: number;
+}
+
+export class Weave {
+  #body: WeaveItem[] = [];
+  #parents: number[][] = [];
+  #sha1s: string[] = [];
+  #names: string[] = [];
+  #index = new Map<string, number>();
+  readonly #allowReserved: boolean;
+  readonly #matcher: WeaveMatcher;
+
+  constructor(
+    /** A label for messages: typically the file name. */
+    readonly weaveName = '',
+    options: WeaveOptions = {},
+  ) {
+    this.#allowReserved = options.allowReserved ?? false;
+    this.#matcher = options.matcher ?? patienceMatcher;
+  }
+
+  static fromBytes(bytes: Uint8Array, weaveName = '', options: WeaveOptions = {}): Weave {
+    return Weave.fromContents(parseWeave(bytes), weaveName, options);
+  }
+
+  /** A weave over already-checked contents (as `parseWeave` returns them). */
+  static fromContents(contents: WeaveContents, weaveName = '', options: WeaveOptions = {}): Weave {
+    const w = new Weave(weaveName, options);
+    w.#body = [...contents.body];
+    w.#parents = contents.parents.map((p) => [...p]);
+    w.#sha1s = [...contents.sha1s];
+    w.#names = [...contents.names];
+    contents.names.forEach((name, i) => w.#index.set(name, i));
+    return w;
+  }
+
+  /** A snapshot of the structure; the arrays are copies, the lines are shared. */
+  contents(): WeaveContents {
+    return {
+      parents: this.#parents.map((p) => [...p]),
+      sha1s: [...this.#sha1s],
+      names: [...this.#names],
+      body: [...this.#body],
+    };
+  }
+
+  toBytes(): Uint8Array {
+    return serializeWeave({ parents: this.#parents, sha1s: this.#sha1s, names: this.#names, body: this.#body });
+  }
+
+  copy(): Weave {
+    return Weave.fromContents(this.contents(), this.weaveName, { allowReserved: this.#allowReserved, matcher: this.#matcher });
+  }
+
+  /** Same parents, sha1s and body (names aside), as Breezy's `Weave.__eq__`. */
+  equals(other: Weave): boolean {
+    const a = this.contents();
+    const b = other.contents();
+    if (a.parents.length !== b.parents.length || a.body.length !== b.body.length) return false;
+    for (let v = 0; v < a.parents.length; v++) {
+      if (a.sha1s[v] !== b.sha1s[v]) return false;
+      const pa = a.parents[v] as readonly number[];
+      const pb = b.parents[v] as readonly number[];
+      if (pa.length !== pb.length || pa.some((p, i) => p !== pb[i])) return false;
+    }
+    return a.body.every((item, i) => itemsEqual(item, b.body[i] as WeaveItem));
+  }
+
+  get numVersions(): number {
+    return this.#parents.length;
+  }
+
+  /** Version names in insertion (index) order. */
+  versions(): string[] {
+    return [...this.#names];
+  }
+
+  hasVersion(name: string): boolean {
+    return this.#index.has(name);
+  }
+
+  /** Index of a version; `RevisionNotPresent` (or `ReservedId`) otherwise. */
+  lookup(name: string): number {
+    if (!this.#allowReserved && name.endsWith(':')) throw new ReservedId([name]);
+    const index = this.#index.get(name);
+    if (index === undefined) throw new RevisionNotPresent([name], this.weaveName);
+    return index;
+  }
+
+  nameOf(index: number): string {
+    const name = this.#names[index];
+    if (name === undefined) throw new RangeError(`no version ${index} in weave ${this.weaveName}`);
+    return name;
+  }
+
+  /**
+   * Adds a version. Every parent must already be in the weave (weaves cannot
+   * hold ghosts: a missing one is `RevisionNotPresent`). A `null` name stores the
+   * text as `sha1:<hex>`. Re-adding a name with the same text and parents returns
+   * the existing version; anything else under a taken name is
+   * `RevisionAlreadyPresent`. On any error the weave is unchanged.
+   */
+  addLines(
+    name: string | null,
+    parents: readonly string[],
+    lines: readonly Uint8Array[],
+    options: WeaveAddOptions = {},
+  ): WeaveAddResult {
+    const parentIndexes = parents.map((p) => this.lookup(p));
+    checkLines(lines);
+    const sha1 = sha1OfChunks(lines);
+    const size = lines.reduce((n, l) => n + l.length, 0);
+    if (options.nostoreSha !== undefined && sha1 === options.nostoreSha) {
+      throw new ExistingContent(name === null ? null : [name], sha1);
+    }
+    const versionName = name ?? `sha1:${sha1}`;
+    const existing = this.#index.get(versionName);
+    if (existing !== undefined) {
+      if (!sameMembers(this.#parents[existing] as number[], parentIndexes) || this.#sha1s[existing] !== sha1) {
+        throw new RevisionAlreadyPresent([versionName], this.weaveName);
+      }
+      return { name: versionName, sha1, size, index: existing };
+    }
+    const index = this.#parents.length;
+    const body = this.#weaveIn(index, parentIndexes, lines, sha1);
+    this.#parents.push(parentIndexes);
+    this.#sha1s.push(sha1);
+    this.#names.push(versionName);
+    this.#index.set(versionName, index);
+    if (body !== null) this.#body = body;
+    return { name: versionName, sha1, size, index };
+  }
+
+  /** The new body with version `v` woven in, or null when it needs no change. */
+  #weaveIn(v: number, parents: readonly number[], lines: readonly Uint8Array[], sha1: string): WeaveItem[] | null {
+    if (parents.length === 0) {
+      // Nothing to match against: append the whole text (an empty one adds nothing).
+      if (lines.length === 0) return null;
+      return [...this.#body, instruction('{', v), ...lines, END_INSERTION];
+    }
+    if (parents.length === 1 && this.#sha1s[parents[0] as number] === sha1) return null;
+
+    const basis = this.#extract(this.#inclusions(parents));
+    if (basis.lines.length === lines.length && basis.lines.every((l, i) => bytesEqual(l, lines[i] as Uint8Array))) {
+      return null;
+    }
+    // A sentinel position so a run added at the very end lands after the last item.
+    const positions = [...basis.positions, this.#body.length];
+    const old = this.#body;
+    const out: WeaveItem[] = [];
+    let copied = 0;
+    const copyUpTo = (end: number): void => {
+      for (; copied < end; copied++) out.push(old[copied] as WeaveItem);
+    };
+    for (const [tag, i1, i2, j1, j2] of opcodesFromBlocks(this.#matcher(basis.lines, lines))) {
+      if (tag === 'equal') continue;
+      const end = positions[i2] as number;
+      if (i1 < i2) {
+        copyUpTo(positions[i1] as number);
+        out.push(instruction('[', v));
+        copyUpTo(end);
+        out.push(instruction(']', v));
+      }
+      if (j1 < j2) {
+        copyUpTo(end);
+        out.push(instruction('{', v));
+        for (let k = j1; k < j2; k++) out.push(lines[k] as Uint8Array);
+        out.push(END_INSERTION);
+      }
+    }
+    copyUpTo(old.length);
+    return out;
+  }
+
+  /** Every version in the ancestry of `versions` (themselves included), as flags by index. */
+  #inclusions(versions: readonly number[]): Uint8Array {
+    const included = new Uint8Array(this.#parents.length);
+    let max = -1;
+    for (const v of versions) {
+      included[v] = 1;
+      if (v > max) max = v;
+    }
+    // Parents always have smaller indexes, so one downward sweep closes the set.
+    for (let v = max; v > 0; v--) {
+      if (included[v]) for (const p of this.#parents[v] as number[]) included[p] = 1;
+    }
+    return included;
+  }
+
+  /** The lines alive in the included set, with their origin and position in the body. */
+  #extract(included: Uint8Array): { lines: Uint8Array[]; origins: number[]; positions: number[] } {
+    const lines: Uint8Array[] = [];
+    const origins: number[] = [];
+    const positions: number[] = [];
+    const insertions: number[] = [];
+    let deleting = 0;
+    const body = this.#body;
+    for (let pos = 0; pos < body.length; pos++) {
+      const item = body[pos] as WeaveItem;
+      if (isTextLine(item)) {
+        const top = insertions[insertions.length - 1];
+        if (deleting === 0 && top !== undefined && included[top]) {
+          lines.push(item);
+          origins.push(top);
+          positions.push(pos);
+        }
+      } else if (item.op === '{') {
+        insertions.push(item.version);
+      } else if (item.op === '}') {
+        insertions.pop();
+      } else if (included[item.version]) {
+        deleting += item.op === '[' ? 1 : -1;
+      }
+    }
+    return { lines, origins, positions };
+  }
+
+  /** The text of a version, checked against its recorded sha1 (`InvalidChecksum`). */
+  getLines(name: string): Uint8Array[] {
+    const v = this.lookup(name);
+    const { lines } = this.#extract(this.#inclusions([v]));
+    const actual = sha1OfChunks(lines);
+    const expected = this.#sha1s[v] as string;
+    if (actual !== expected) throw new InvalidChecksum([name], expected, actual);
+    return lines;
+  }
+
+  getText(name: string): Uint8Array {
+    return concatBytes(this.getLines(name));
+  }
+
+  getSha1s(names: Iterable<string>): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const name of names) out.set(name, this.#sha1s[this.lookup(name)] as string);
+    return out;
+  }
+
+  /** Parents of the names present; absent names are left out, `null:` has none. */
+  getParentMap(names: Iterable<string>): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const name of names) {
+      if (name === NULL_REVISION) {
+        out.set(name, []);
+        continue;
+      }
+      let v: number;
+      try {
+        v = this.lookup(name);
+      } catch (err) {
+        if (err instanceof RevisionNotPresent) continue;
+        throw err;
+      }
+      out.set(name, (this.#parents[v] as number[]).map((p) => this.nameOf(p)));
+    }
+    return out;
+  }
+
+  /** The names of the versions and all their ancestors. */
+  getAncestry(names: Iterable<string>): Set<string> {
+    const included = this.#inclusions([...names].map((n) => this.lookup(n)));
+    const out = new Set<string>();
+    included.forEach((flag, v) => {
+      if (flag) out.add(this.nameOf(v));
+    });
+    return out;
+  }
+
+  /** Each line of the version with the version whose insertion block holds it. */
+  annotate(name: string): [string, Uint8Array][] {
+    const { lines, origins } = this.#extract(this.#inclusions([this.lookup(name)]));
+    return lines.map((line, i) => [this.nameOf(origins[i] as number), line]);
+  }
+
+  /**
+   * Every body line inserted by one of `names` (default: all), each ending in
+   * `\n`, with the version that inserted it. Lines a later version deleted are
+   * included: the answer covers at least the lines of the texts asked for.
+   */
+  *iterLinesAddedOrPresentInVersions(names?: Iterable<string>): Generator<[Uint8Array, string]> {
+    const wanted = new Uint8Array(this.#parents.length);
+    if (names === undefined) wanted.fill(1);
+    else for (const name of names) {
+      const v = this.#index.get(name);
+      if (v !== undefined) wanted[v] = 1;
+    }
+    const newline = utf8('\n');
+    for (const { insertedBy, line } of this.#walk()) {
+      if (!wanted[insertedBy]) continue;
+      yield [line[line.length - 1] === 0x0a ? line : concatBytes([line, newline]), this.nameOf(insertedBy)];
+    }
+  }
+
+  /**
+   * Every text line of the body with the version that inserted it and the
+   * versions whose deletions cover it.
+   */
+  *#walk(): Generator<{ insertedBy: number; deletedBy: readonly number[]; line: Uint8Array }> {
+    const insertions: number[] = [];
+    const deletions: number[] = [];
+    for (const item of this.#body) {
+      if (isTextLine(item)) {
+        const top = insertions[insertions.length - 1];
+        if (top === undefined) throw new WeaveFormatError('text line outside any insertion');
+        yield { insertedBy: top, deletedBy: deletions, line: item };
+      } else if (item.op === '{') {
+        insertions.push(item.version);
+      } else if (item.op === '}') {
+        insertions.pop();
+      } else if (item.op === '[') {
+        deletions.push(item.version);
+      } else {
+        const at = deletions.indexOf(item.version);
+        if (at < 0) throw new WeaveFormatError(`deletion by version ${item.version} closed but not open`);
+        deletions.splice(at, 1);
+      }
+    }
+  }
+
+  /**
+   * How versions `a` and `b` merge: each body line that matters, labelled from
+   * the ancestries of a, b and their common ancestry c. Lines killed in c are
+   * `killed-base`; lines from c are `unchanged` or `killed-a`/`-b`/`-both`;
+   * lines only a (b) has are `new-a` (`new-b`), or `ghost-a` (`ghost-b`) when a
+   * (b) already deleted them; the rest are `irrelevant`.
+   */
+  planMerge(a: string, b: string): PlanLine[] {
+    const incA = this.#inclusions([this.lookup(a)]);
+    const incB = this.#inclusions([this.lookup(b)]);
+    const out: PlanLine[] = [];
+    for (const { insertedBy, deletedBy, line } of this.#walk()) {
+      let killedA = false;
+      let killedB = false;
+      for (const d of deletedBy) {
+        if (incA[d]) killedA = true;
+        if (incB[d]) killedB = true;
+      }
+      const inA = incA[insertedBy] === 1;
+      const inB = incB[insertedBy] === 1;
+      let state: PlanState;
+      if (deletedBy.some((d) => incA[d] && incB[d])) state = 'killed-base';
+      else if (inA && inB) state = killedA && killedB ? 'killed-both' : killedA ? 'killed-a' : killedB ? 'killed-b' : 'unchanged';
+      else if (inA) state = killedA ? 'ghost-a' : 'new-a';
+      else if (inB) state = killedB ? 'ghost-b' : 'new-b';
+      else state = 'irrelevant';
+      out.push([state, line]);
+    }
+    return out;
+  }
+
+  /**
+   * Checks the parents point backwards and every version's text matches its
+   * sha1 (`InvalidChecksum`), as Breezy's `Weave.check`.
+   */
+  check(): void {
+    for (let v = 0; v < this.#parents.length; v++) {
+      for (const p of this.#parents[v] as number[]) {
+        if (p >= v) throw new WeaveFormatError(`invalid included version ${p} for index ${v}`);
+      }
+    }
+    for (let v = 0; v < this.#parents.length; v++) {
+      const { lines } = this.#extract(this.#inclusions([v]));
+      const hash = new Sha1Stream();
+      for (const line of lines) hash.update(line);
+      const actual = hash.digest();
+      if (actual !== this.#sha1s[v]) throw new InvalidChecksum([this.nameOf(v)], this.#sha1s[v] as string, actual);
+    }
+  }
+}
+
+/** Breezy's checks on added lines: bytes, and no newline but at the end. */
+export function checkLines(lines: readonly Uint8Array[]): void {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (!(line instanceof Uint8Array)) throw new BadParameterNotBytes('lines', i);
+    const nl = line.indexOf(0x0a);
+    if (nl >= 0 && nl !== line.length - 1) throw new BadParameterContainsNewline('lines', i);
+  }
+}
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  const sa = [...a].sort((x, y) => x - y);
+  const sb = [...b].sort((x, y) => x - y);
+  return sa.every((x, i) => x === sb[i]);
+}
+
+function itemsEqual(a: WeaveItem, b: WeaveItem): boolean {
+  if (isTextLine(a) || isTextLine(b)) return isTextLine(a) && isTextLine(b) && bytesEqual(a, b);
+  if (a.op !== b.op) return false;
+  return a.op === '}' || (b.op !== '}' && a.version === b.version);
+}
