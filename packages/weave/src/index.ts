@@ -1,3 +1,4 @@
 // @versionedfiles/weave: Breezy's weave v5 files, the weave store and weave merge.
 export * from './format/weave-file.js';
 export * from './weave.js';
+export * from './merge/text-merge.js';
