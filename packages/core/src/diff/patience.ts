@@ -52,7 +52,7 @@ export function internLines(a: readonly Line[], b: readonly Line[]): InternedLin
 
 /**
  * Interns lines by content. Byte lines go into an open-addressing table keyed
- * by an FNV-1a hash (no string per line); strings use a Map.
+ * by a 32-bit multiplicative hash (no string per line); strings use a Map.
  */
 class LineInterner {
   size = 0;
@@ -78,8 +78,7 @@ class LineInterner {
       this.strings.set(line, id);
       return id;
     }
-    let h = 0x811c9dc5;
-    for (let i = 0; i < line.length; i++) h = Math.imul(h ^ (line[i] as number), 0x01000193);
+    const h = hashLine(line);
     let slot = h & this.mask;
     for (;;) {
       const id = this.slotIds[slot] as number;
@@ -93,6 +92,21 @@ class LineInterner {
     this.representatives[id] = line;
     return id;
   }
+}
+
+/** A 32-bit hash of a line, four bytes per multiply (lines are hashed on every diff). */
+function hashLine(line: Uint8Array): number {
+  const n = line.length;
+  let h = 0x811c9dc5 ^ n;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const word =
+      (line[i] as number) | ((line[i + 1] as number) << 8) | ((line[i + 2] as number) << 16) | ((line[i + 3] as number) << 24);
+    h = Math.imul(h ^ word, 0x01000193);
+    h ^= h >>> 15;
+  }
+  for (; i < n; i++) h = Math.imul(h ^ (line[i] as number), 0x01000193);
+  return h;
 }
 
 function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
