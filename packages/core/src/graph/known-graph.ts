@@ -172,20 +172,14 @@ export class KnownGraph {
   topoSort(): Key[] {
     for (const node of this.#nodes.values()) if (node.gdfo === null) throw this.#cycle();
     const pending = this.#tails();
-    const seenParents = new Map<string, number>();
+    const parentsDone = new ReadyCounter();
     const order: Key[] = [];
     while (pending.length > 0) {
       const node = pending.pop() as GraphNode;
       if (node.parentKeys !== null) order.push(node.key);
       for (const childKey of node.childKeys) {
         const child = this.#node(childKey);
-        const seen = (seenParents.get(child.id) ?? 0) + 1;
-        if (seen === (child.parentKeys as readonly Key[]).length) {
-          pending.push(child);
-          seenParents.delete(child.id);
-        } else {
-          seenParents.set(child.id, seen);
-        }
+        if (parentsDone.tick(child.id, (child.parentKeys as readonly Key[]).length)) pending.push(child);
       }
     }
     if (order.length !== this.#definedCount()) throw this.#cycle();
@@ -206,7 +200,7 @@ export class KnownGraph {
       if (tips) tips.push(node);
       else tipsByPrefix.set(prefix, [node]);
     }
-    const seenChildren = new Map<string, number>();
+    const childrenDone = new ReadyCounter();
     const result: Key[] = [];
     for (const prefix of [...tipsByPrefix.keys()].sort(compareUtf8)) {
       // A stack holding the smallest key on top.
@@ -217,13 +211,7 @@ export class KnownGraph {
         result.push(node.key);
         for (const parentKey of [...node.parentKeys].sort((a, b) => compareKeys(b, a))) {
           const parent = this.#node(parentKey);
-          const seen = (seenChildren.get(parent.id) ?? 0) + 1;
-          if (seen === parent.childKeys.length) {
-            pending.push(parent);
-            seenChildren.delete(parent.id);
-          } else {
-            seenChildren.set(parent.id, seen);
-          }
+          if (childrenDone.tick(parent.id, parent.childKeys.length)) pending.push(parent);
         }
       }
     }
@@ -284,7 +272,7 @@ export class KnownGraph {
 
   /** Walks down from the roots: a child is ready once all its parents are done. */
   #findGdfo(): void {
-    const doneParents = new Map<string, number>();
+    const parentsDone = new ReadyCounter();
     const pending = this.#tails();
     for (const node of pending) node.gdfo = 1;
     while (pending.length > 0) {
@@ -292,25 +280,39 @@ export class KnownGraph {
       const nextGdfo = (node.gdfo as number) + 1;
       for (const childKey of node.childKeys) {
         const child = this.#node(childKey);
-        const done = (doneParents.get(child.id) ?? 0) + 1;
         if (child.gdfo === null || nextGdfo > child.gdfo) child.gdfo = nextGdfo;
-        if (done === (child.parentKeys as readonly Key[]).length) {
-          pending.push(child);
-          doneParents.delete(child.id);
-        } else {
-          doneParents.set(child.id, done);
-        }
+        if (parentsDone.tick(child.id, (child.parentKeys as readonly Key[]).length)) pending.push(child);
       }
     }
     // Breezy leaves cycle nodes with a gdfo taken from their outside parents;
     // marking everything never made ready lets every query detect the cycle.
     for (const node of this.#nodes.values()) {
-      if (node.parentKeys !== null && node.parentKeys.length > 0 && !this.#ready(node, doneParents)) node.gdfo = null;
+      if (node.parentKeys !== null && node.parentKeys.length > 0 && !parentsDone.wasReady(node.id)) node.gdfo = null;
     }
   }
+}
 
-  #ready(node: GraphNode, doneParents: Map<string, number>): boolean {
-    return !doneParents.has(node.id) && node.gdfo !== null;
+/**
+ * Counts, per node, how many of its parents (or children) a walk has done;
+ * `tick` says when the last one is done, so the walk can take the node next.
+ */
+class ReadyCounter {
+  readonly #counts = new Map<string, number>();
+  readonly #ready = new Set<string>();
+
+  tick(id: string, needed: number): boolean {
+    const count = (this.#counts.get(id) ?? 0) + 1;
+    if (count !== needed) {
+      this.#counts.set(id, count);
+      return false;
+    }
+    this.#counts.delete(id);
+    this.#ready.add(id);
+    return true;
+  }
+
+  wasReady(id: string): boolean {
+    return this.#ready.has(id);
   }
 }
 
