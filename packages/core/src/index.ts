@@ -8,3 +8,7 @@ export * from './content/factory.js';
 export type * from './versionedfiles.js';
 export * from './diff/patience.js';
 export * from './codecs/gzip.js';
+export * from './graph/errors.js';
+export * from './graph/tsort.js';
+export * from './graph/known-graph.js';
+export * from './graph/sort-groupcompress.js';
