@@ -87,14 +87,17 @@ export interface VersionedFiles {
   /** Elements per key; every key this store holds has this length. */
   readonly keyLength: number;
 
-  /** Store one text given as lines (each ending in `\n` but perhaps the last). */
-  addLines(key: PendingKey, parents: readonly Key[], lines: readonly Uint8Array[], options?: AddOptions): Promise<AddResult>;
+  /**
+   * Store one text given as lines (each ending in `\n` but perhaps the last).
+   * `parents` null: no graph information (stores with a graph record none).
+   */
+  addLines(key: PendingKey, parents: readonly Key[] | null, lines: readonly Uint8Array[], options?: AddOptions): Promise<AddResult>;
   /** Store one text given by a content factory (its key and parents are used). */
   addContent(factory: ContentFactory, options?: AddOptions): Promise<AddResult>;
   /** Store one text given as arbitrary chunks, possibly arriving asynchronously. */
   addChunks(
     key: PendingKey,
-    parents: readonly Key[],
+    parents: readonly Key[] | null,
     chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
     options?: AddOptions,
   ): Promise<AddResult>;
