@@ -12,3 +12,6 @@ export * from './graph/errors.js';
 export * from './graph/tsort.js';
 export * from './graph/known-graph.js';
 export * from './graph/sort-groupcompress.js';
+export * from './transport/path.js';
+export * from './mappers/escaping.js';
+export * from './mappers/key-mapper.js';
