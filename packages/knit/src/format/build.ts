@@ -1,0 +1,116 @@
+// Building texts from knit records: walk each delta chain back to a fulltext,
+// then apply the deltas forward, keeping every content built on the way so a
+// chain shared by many texts is expanded once. Each text asked for is checked
+// against the sha1 in its record header.
+//
+// Entry points: `RawComponent` (one stored record and how to read it),
+// `TextBuilder` (`content(key)`, `text(key)`, `sha1(key)`).
+
+import { KeyMap, sha1OfChunks } from '@versionedfiles/core';
+import type { Key } from '@versionedfiles/core';
+import { applyDelta, contentText, parseFulltext, parseLineDelta, type KnitContent } from './content.js';
+import { KnitCorrupt } from './errors.js';
+import type { KnitMethod } from './kndx.js';
+import { decodeRecord, type KnitRecord } from './record.js';
+
+export interface RawComponent {
+  /** The gzip record. */
+  readonly bytes: Uint8Array;
+  readonly method: KnitMethod;
+  readonly noeol: boolean;
+  /** The record a line delta applies to; null for fulltexts. */
+  readonly next: Key | null;
+}
+
+export class TextBuilder {
+  readonly #contents = new KeyMap<KnitContent>();
+  readonly #records = new KeyMap<KnitRecord>();
+  readonly #verified = new KeyMap<string>();
+
+  constructor(
+    private readonly annotated: boolean,
+    private readonly components: KeyMap<RawComponent>,
+    private readonly file = '',
+  ) {}
+
+  has(key: Key): boolean {
+    return this.components.has(key);
+  }
+
+  #record(key: Key): KnitRecord {
+    let record = this.#records.get(key);
+    if (record === undefined) {
+      const component = this.#component(key);
+      record = decodeRecord(component.bytes, { key, file: this.file }, { versionId: key[key.length - 1] as string });
+      this.#records.set(key, record);
+    }
+    return record;
+  }
+
+  #component(key: Key): RawComponent {
+    const component = this.components.get(key);
+    if (component === undefined) throw new KnitCorrupt('a record needed to build a text is missing', { key, file: this.file });
+    return component;
+  }
+
+  /** The content of `key` (every line with its stored newline). */
+  content(key: Key): KnitContent {
+    const cached = this.#contents.get(key);
+    if (cached !== undefined) return cached;
+    // Walk back to a fulltext or a content already built.
+    const chain: Key[] = [];
+    const seen = new KeyMap<true>();
+    let cursor: Key | null = key;
+    let base: KnitContent | undefined;
+    while (cursor !== null) {
+      base = this.#contents.get(cursor);
+      if (base !== undefined) break;
+      if (seen.has(cursor)) throw new KnitCorrupt('delta chain loops', { key, file: this.file });
+      seen.set(cursor, true);
+      chain.push(cursor);
+      const component = this.#component(cursor);
+      if (component.method === 'fulltext') break;
+      if (component.next === null) throw new KnitCorrupt('line-delta without a basis', { key: cursor, file: this.file });
+      if (!this.components.has(component.next)) {
+        throw new KnitCorrupt(`missing basis ${JSON.stringify(component.next)} for a line-delta`, { key: cursor, file: this.file });
+      }
+      cursor = component.next;
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const at = chain[i] as Key;
+      const component = this.#component(at);
+      const record = this.#record(at);
+      const where = { key: at, file: this.file };
+      const origin = at[at.length - 1] as string;
+      let content: KnitContent;
+      if (component.method === 'fulltext') {
+        content = parseFulltext(record.body, this.annotated, component.noeol, where);
+      } else {
+        if (base === undefined) throw new KnitCorrupt('line-delta without a basis', where);
+        content = applyDelta(base, parseLineDelta(record.body, this.annotated, where), component.noeol, origin, where);
+      }
+      this.#contents.set(at, content);
+      base = content;
+    }
+    return base as KnitContent;
+  }
+
+  /** The text of `key` as lines, checked against its record's sha1. */
+  text(key: Key): readonly Uint8Array[] {
+    const lines = contentText(this.content(key));
+    if (!this.#verified.has(key)) {
+      const expected = this.#record(key).sha1;
+      const actual = sha1OfChunks(lines);
+      if (actual !== expected) {
+        throw new KnitCorrupt(`sha1 mismatch: text is ${actual}, record says ${expected}`, { key, file: this.file });
+      }
+      this.#verified.set(key, actual);
+    }
+    return lines;
+  }
+
+  /** The sha1 the record of `key` claims for its text. */
+  sha1(key: Key): string {
+    return this.#record(key).sha1;
+  }
+}

@@ -1,0 +1,137 @@
+// The knit record: one gzip member per stored text.
+//
+//   version SP <version-id> SP <line-count> SP <sha1-hex> LF
+//   <line-count body lines, each ending in LF>
+//   end SP <version-id> LF
+//
+// The version id is the last element of the key, UTF-8. The sha1 is of the
+// whole text as the user gave it (before a no-eol text's extra LF). The body is
+// a fulltext or a line delta, plain or annotated (see content.ts); the record
+// itself does not say which, the index does. The gzip framing is Breezy's
+// tuned_gzip (core's `gzipChunks`), so compat mode writes Breezy's bytes.
+//
+// Entry points: `encodeRecord` (body lines to gzip bytes), `decodeRecord`
+// (gzip bytes to header and body, checked), `recordTextChunks` and
+// `parseRecordText` for the uncompressed form.
+
+import {
+  DEFAULT_MAX_INFLATE,
+  GzipCorrupt,
+  LimitExceeded,
+  bytesEqual,
+  compatZlib,
+  concatBytes,
+  fromUtf8,
+  gunzip,
+  gzipChunks,
+  latin1,
+  utf8,
+} from '@versionedfiles/core';
+import type { ZlibCodec } from '@versionedfiles/core';
+import { KnitCorrupt, type KnitWhere } from './errors.js';
+import { parseDecimal, splitFields } from './fields.js';
+
+export interface KnitRecord {
+  readonly versionId: string;
+  readonly sha1: string;
+  readonly body: Uint8Array[];
+}
+
+export interface EncodeRecordOptions {
+  /**
+   * The same bytes as `body`, in fewer chunks (e.g. the whole text at once):
+   * written instead of `body`, which still gives the line count.
+   */
+  readonly dense?: readonly Uint8Array[];
+  readonly zlib?: ZlibCodec;
+}
+
+export interface DecodeRecordOptions {
+  /** The record must be for this version id (the key's last element). */
+  readonly versionId?: string;
+  /** Refuse records that inflate to more than this (default 1 GiB). */
+  readonly maxSize?: number;
+}
+
+const NL = 0x0a;
+const END_PREFIX = utf8('end ');
+const LF = Uint8Array.of(NL);
+
+/** The uncompressed record, as chunks. */
+export function recordTextChunks(
+  versionId: string,
+  sha1: string,
+  body: readonly Uint8Array[],
+  dense?: readonly Uint8Array[],
+): Uint8Array[] {
+  const last = body[body.length - 1];
+  if (last !== undefined && last[last.length - 1] !== NL) {
+    throw new TypeError('knit record body lines must all end in a newline');
+  }
+  return [utf8(`version ${versionId} ${body.length} ${sha1}\n`), ...(dense ?? body), utf8(`end ${versionId}\n`)];
+}
+
+/** The gzip bytes of one record. */
+export function encodeRecord(
+  versionId: string,
+  sha1: string,
+  body: readonly Uint8Array[],
+  options: EncodeRecordOptions = {},
+): Uint8Array {
+  return gzipChunks(recordTextChunks(versionId, sha1, body, options.dense), options.zlib ?? compatZlib);
+}
+
+/** Decompresses and checks one record. */
+export function decodeRecord(raw: Uint8Array, where: KnitWhere = {}, options: DecodeRecordOptions = {}): KnitRecord {
+  let text: Uint8Array;
+  try {
+    const member = gunzip(raw, { maxOutput: options.maxSize ?? DEFAULT_MAX_INFLATE });
+    if (member.end !== raw.length) throw new GzipCorrupt(`${raw.length - member.end} bytes after the gzip member`);
+    text = member.data;
+  } catch (err) {
+    if (err instanceof LimitExceeded) throw err;
+    throw new KnitCorrupt(`corrupt compressed record: ${(err as Error).message}`, where, { cause: err });
+  }
+  return parseRecordText(text, where, options.versionId);
+}
+
+
+/** Parses an uncompressed record and checks its line count and end line. */
+export function parseRecordText(text: Uint8Array, where: KnitWhere = {}, expectedVersion?: string): KnitRecord {
+  const headerEnd = text.indexOf(NL);
+  if (headerEnd < 0) throw new KnitCorrupt('record has no header line', where);
+  const fields = splitFields(text.subarray(0, headerEnd));
+  if (fields.length !== 4 || latin1(fields[0] as Uint8Array) !== 'version') {
+    throw new KnitCorrupt('unexpected number of elements in record header', where);
+  }
+  const versionId = fromUtf8(fields[1] as Uint8Array);
+  if (expectedVersion !== undefined && versionId !== expectedVersion) {
+    throw new KnitCorrupt(`unexpected version, wanted ${JSON.stringify(expectedVersion)}, got ${JSON.stringify(versionId)}`, where);
+  }
+  const count = parseDecimal(fields[2] as Uint8Array);
+  if (count === null) throw new KnitCorrupt('bad line count in record header', where);
+  const sha1 = latin1(fields[3] as Uint8Array);
+  // The body is every line up to the last; the last is `end <version>\n`.
+  const body: Uint8Array[] = [];
+  let start = headerEnd + 1;
+  let lastStart = start;
+  while (start < text.length) {
+    const nl = text.indexOf(NL, start);
+    const end = nl < 0 ? text.length : nl + 1;
+    if (body.length > count) throw new KnitCorrupt(`incorrect number of lines, more than ${count}`, where);
+    body.push(text.subarray(start, end));
+    lastStart = start;
+    start = end;
+  }
+  const endLine = body.pop();
+  if (endLine === undefined) throw new KnitCorrupt('record has no end line', where);
+  if (body.length !== count) {
+    throw new KnitCorrupt(`incorrect number of lines ${body.length} != ${count} for version {${versionId}}`, where);
+  }
+  const wanted = concatBytes([END_PREFIX, fields[1] as Uint8Array, LF]);
+  const got = text.subarray(lastStart);
+  if (!bytesEqual(got, wanted)) {
+    throw new KnitCorrupt(`unexpected version end line ${JSON.stringify(fromUtf8(got))}`, where);
+  }
+  return { versionId, sha1, body };
+}
