@@ -1,2 +1,11 @@
-// @versionedfiles/pack: the public surface.
-export {};
+// @versionedfiles/pack: Breezy's pack container, GraphIndex and
+// BTreeGraphIndex (builders byte-identical to Breezy's, readers that bisect
+// through a small range-reader interface), combined indices and pack
+// collections.
+export * from './errors.js';
+export * from './format/container.js';
+export * from './format/index-common.js';
+export * from './format/graph-index.js';
+export * from './format/chunk-writer.js';
+export * from './format/btree.js';
+export * from './io/range-reader.js';

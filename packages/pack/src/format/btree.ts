@@ -1,0 +1,357 @@
+// BTreeGraphIndex, "B+Tree Graph Index 2": a B+Tree of 4 KiB zlib pages.
+//
+//   page 0: "B+Tree Graph Index 2\n" "node_ref_lists=" R "\n" "key_elements=" K "\n"
+//           "len=" N "\n" "row_lengths=" L0 "," L1 ... "\n"  then the root page's
+//           zlib stream, the whole padded with NULs to 4096 bytes
+//   page i: one zlib stream padded with NULs to 4096 bytes (the last page of
+//           the file is not padded)
+//
+// Rows are stored root first; row r holds `row_lengths[r]` pages; the last
+// row holds the leaves. The first page of every row has 120 fewer bytes for
+// its stream (the header's reserved space, kept so all rows line up).
+// Inflated, a page is
+//
+//   leaf:     "type=leaf\n" ( KEY "\0" REFS "\0" VALUE "\n" )*
+//   internal: "type=internal\n" "offset=" O "\n" ( KEY "\n" )*
+//
+// where REFS lists referenced keys in full (KEY, CR between keys, TAB between
+// lists). An internal page's i-th child is page `O + i` of the next row; its
+// keys are the first keys of children 1..n, so a key's child is
+// `bisect_right(keys, key)`.
+//
+// Entry points: `BTreeBuilder` (byte-identical to Breezy's `BTreeBuilder`
+// with the compat zlib codec), `parseBTreeHeader`, `parseBTreePage`
+// (`LeafPage` / `InternalPage`), and `PAGE_SIZE`.
+
+import { KeyMap, compareKeys, concatBytes, fastZlib, isVersionedFilesError, utf8 } from '@versionedfiles/core';
+import type { Key, ZlibCodec } from '@versionedfiles/core';
+import { BadIndexData, DuplicateIndexKey } from '../errors.js';
+import { ChunkWriter } from './chunk-writer.js';
+import { KeyDecoder, checkIndexNode, encodeIndexKey, parseDecimal, parseOptionLines, splitReferenceLists } from './index-common.js';
+import type { IndexNode, IndexOptions, IndexShape } from './index-common.js';
+import type { IndexBuilderOptions } from './graph-index.js';
+
+export const BTREE_SIGNATURE = utf8('B+Tree Graph Index 2\n');
+export const PAGE_SIZE = 4096;
+export const RESERVED_HEADER_BYTES = 120;
+const LEAF_FLAG = utf8('type=leaf\n');
+const INTERNAL_FLAG = utf8('type=internal\n');
+
+const NL = 0x0a;
+const NUL = 0x00;
+
+// -- building -------------------------------------------------------------------
+
+export interface BTreeBuilderOptions extends IndexBuilderOptions {
+  /** Breezy's `set_optimize(for_size=True)`. */
+  readonly optimizeForSize?: boolean;
+  /** The deflater; only the compat codec writes Breezy's bytes. */
+  readonly codec?: ZlibCodec;
+}
+
+/** One row of the tree being written: its finished pages and the page being filled. */
+class BuilderRow {
+  readonly leaf: boolean;
+  nodes = 0;
+  writer: ChunkWriter | null = null;
+  readonly spool: Uint8Array[] = [];
+  #spoolLength = 0;
+
+  constructor(leaf: boolean) {
+    this.leaf = leaf;
+  }
+
+  finishNode(pad: boolean): void {
+    const { compressed, padding } = (this.writer as ChunkWriter).finish();
+    if (this.nodes === 0) this.#push(new Uint8Array(RESERVED_HEADER_BYTES));
+    this.#push(compressed);
+    if (pad && padding > 0) this.#push(new Uint8Array(padding));
+    const skipped = pad ? 0 : padding;
+    if ((this.#spoolLength + skipped) % PAGE_SIZE !== 0) {
+      throw new Error(`B+Tree row out of step: ${this.#spoolLength} bytes`);
+    }
+    this.nodes += 1;
+    this.writer = null;
+  }
+
+  #push(bytes: Uint8Array): void {
+    this.spool.push(bytes);
+    this.#spoolLength += bytes.length;
+  }
+}
+
+/** Serialises one leaf line: KEY "\0" REFS "\0" VALUE "\n". */
+function leafLine(keyBytes: Uint8Array, node: IndexNode): Uint8Array {
+  const refs = node.references.map((list) => list.map((k) => k.join('\u0000')).join('\r')).join('\t');
+  return concatBytes([keyBytes, ZERO, utf8(refs), ZERO, node.value, NEWLINE]);
+}
+
+const ZERO = Uint8Array.of(NUL);
+const NEWLINE = Uint8Array.of(NL);
+
+export class BTreeBuilder implements IndexShape {
+  readonly referenceLists: number;
+  readonly keyElements: number;
+  readonly optimizeForSize: boolean;
+  readonly #codec: ZlibCodec | undefined;
+  readonly #nodes = new KeyMap<IndexNode>();
+
+  constructor(options: BTreeBuilderOptions = {}) {
+    this.referenceLists = options.referenceLists ?? 0;
+    this.keyElements = options.keyElements ?? 1;
+    this.optimizeForSize = options.optimizeForSize ?? false;
+    this.#codec = options.codec;
+  }
+
+  get keyCount(): number {
+    return this.#nodes.size;
+  }
+
+  addNode(key: Key, value: Uint8Array, references: readonly (readonly Key[])[] = []): void {
+    const node: IndexNode = { key, value, references: references.map((l) => [...l]) };
+    checkIndexNode(node, this);
+    if (this.#nodes.has(key)) throw new DuplicateIndexKey(key);
+    this.#nodes.set(key, node);
+  }
+
+  /** The nodes in key order. */
+  nodes(): IndexNode[] {
+    return [...this.#nodes.values()].sort((a, b) => compareKeys(a.key, b.key));
+  }
+
+  /** The index file's bytes. */
+  finish(): Uint8Array {
+    return writeBTree(this.nodes(), this, { optimizeForSize: this.optimizeForSize, codec: this.#codec });
+  }
+}
+
+/**
+ * Writes sorted, checked nodes as a B+Tree (Breezy's `_write_nodes`). Exposed
+ * for callers that already hold nodes in order.
+ */
+export function writeBTree(
+  nodes: Iterable<IndexNode>,
+  shape: IndexShape,
+  options: { optimizeForSize?: boolean; codec?: ZlibCodec | undefined } = {},
+): Uint8Array {
+  const writerOptions = {
+    optimizeForSize: options.optimizeForSize ?? false,
+    ...(options.codec ? { codec: options.codec } : {}),
+  };
+  const rows: BuilderRow[] = [];
+  let keyCount = 0;
+  for (const node of nodes) {
+    if (keyCount === 0) rows.push(new BuilderRow(true));
+    keyCount += 1;
+    const keyBytes = encodeIndexKey(node.key);
+    addKey(rows, keyBytes, leafLine(keyBytes, node), writerOptions);
+  }
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const row = rows[i] as BuilderRow;
+    row.finishNode(!row.leaf);
+  }
+  const header = utf8(
+    `B+Tree Graph Index 2\nnode_ref_lists=${shape.referenceLists}\nkey_elements=${shape.keyElements}\n` +
+      `len=${keyCount}\nrow_lengths=${rows.map((r) => r.nodes).join(',')}\n`,
+  );
+  if (header.length > RESERVED_HEADER_BYTES) {
+    throw new Error(`B+Tree header of ${header.length} bytes does not fit in ${RESERVED_HEADER_BYTES}`);
+  }
+  const parts: Uint8Array[] = [header];
+  let position = header.length;
+  for (const row of rows) {
+    const spool = concatBytes(row.spool);
+    const first = spool.subarray(0, PAGE_SIZE);
+    parts.push(first.subarray(RESERVED_HEADER_BYTES));
+    if (first.length === PAGE_SIZE) parts.push(new Uint8Array(RESERVED_HEADER_BYTES - position));
+    position = 0; // only the root row shares its first page with the header
+    parts.push(spool.subarray(PAGE_SIZE));
+  }
+  return concatBytes(parts);
+}
+
+interface WriterOptions {
+  readonly optimizeForSize: boolean;
+  readonly codec?: ZlibCodec;
+}
+
+function addKey(rows: BuilderRow[], keyBytes: Uint8Array, line: Uint8Array, options: WriterOptions): void {
+  for (;;) {
+    const leafRow = rows[rows.length - 1] as BuilderRow;
+    let newLeaf = false;
+    if (leafRow.writer === null) {
+      newLeaf = true;
+      for (let pos = 0; pos < rows.length - 1; pos++) {
+        const row = rows[pos] as BuilderRow;
+        if (row.writer !== null) continue;
+        row.writer = new ChunkWriter(PAGE_SIZE - (row.nodes === 0 ? RESERVED_HEADER_BYTES : 0), options);
+        row.writer.write(INTERNAL_FLAG);
+        row.writer.write(utf8(`offset=${(rows[pos + 1] as BuilderRow).nodes}\n`));
+      }
+      leafRow.writer = new ChunkWriter(PAGE_SIZE - (leafRow.nodes === 0 ? RESERVED_HEADER_BYTES : 0), options);
+      leafRow.writer.write(LEAF_FLAG);
+    }
+    if (!leafRow.writer.write(line)) return;
+    if (newLeaf) throw new BadIndexData('building', 'a node is too large for one B+Tree page');
+    leafRow.finishNode(true);
+    const keyLine = concatBytes([keyBytes, NEWLINE]);
+    let needRoot = true;
+    for (let i = rows.length - 2; i >= 0; i--) {
+      const row = rows[i] as BuilderRow;
+      if ((row.writer as ChunkWriter).write(keyLine)) row.finishNode(true);
+      else {
+        needRoot = false;
+        break;
+      }
+    }
+    if (needRoot) {
+      const root = new BuilderRow(false);
+      rows.unshift(root);
+      root.writer = new ChunkWriter(PAGE_SIZE - RESERVED_HEADER_BYTES, options);
+      root.writer.write(INTERNAL_FLAG);
+      root.writer.write(utf8(`offset=${(rows[1] as BuilderRow).nodes - 1}\n`));
+      root.writer.write(keyLine);
+    }
+  }
+}
+
+// -- parsing --------------------------------------------------------------------
+
+export function parseBTreeHeader(bytes: Uint8Array, where: string): IndexOptions & { readonly rowLengths: readonly number[] } {
+  const options = parseOptionLines(bytes, BTREE_SIGNATURE, where, true);
+  return options as IndexOptions & { readonly rowLengths: readonly number[] };
+}
+
+export interface LeafPage {
+  readonly kind: 'leaf';
+  /** Keys in ascending order; `values[i]` and `references[i]` belong to `keys[i]`. */
+  readonly keys: readonly Key[];
+  readonly values: readonly Uint8Array[];
+  readonly references: readonly (readonly (readonly Key[])[])[];
+}
+
+export interface InternalPage {
+  readonly kind: 'internal';
+  /** Page number, within the next row, of this page's first child. */
+  readonly offset: number;
+  readonly keys: readonly Key[];
+}
+
+export type BTreePage = LeafPage | InternalPage;
+
+/** The most a 4 KiB page may inflate to: zlib's best ratio is about 1032:1. */
+export const MAX_PAGE_INFLATE = PAGE_SIZE * 1100;
+
+/**
+ * Inflates one page (trailing NUL padding is ignored) and parses it. Every
+ * failure, a stream that does not inflate included, is `BadIndexData`.
+ */
+export function parseBTreePage(
+  compressed: Uint8Array,
+  shape: IndexShape,
+  where: string,
+  codec: ZlibCodec = fastZlib,
+): BTreePage {
+  let bytes: Uint8Array;
+  try {
+    bytes = codec.inflate(compressed, { maxOutput: MAX_PAGE_INFLATE, what: where });
+  } catch (err) {
+    if (isVersionedFilesError(err)) throw new BadIndexData(where, `page does not inflate: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (startsWith(bytes, LEAF_FLAG)) return parseLeaf(bytes, shape, where);
+  if (startsWith(bytes, INTERNAL_FLAG)) return parseInternal(bytes, shape, where);
+  throw new BadIndexData(where, 'unknown page type');
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
+}
+
+function parseLeaf(bytes: Uint8Array, shape: IndexShape, where: string): LeafPage {
+  const decoder = new KeyDecoder(bytes, where);
+  const keys: Key[] = [];
+  const values: Uint8Array[] = [];
+  const references: Key[][][] = [];
+  let pos = LEAF_FLAG.length;
+  while (pos < bytes.length) {
+    let end = bytes.indexOf(NL, pos);
+    if (end < 0) end = bytes.length;
+    if (end === pos) break;
+    // The key is the first keyElements fields; the value follows the last NUL.
+    let keyEnd = pos;
+    for (let i = 0; i < shape.keyElements; i++) {
+      const nul = bytes.indexOf(NUL, keyEnd);
+      if (nul < 0 || nul >= end) throw new BadIndexData(where, 'a leaf line has too few fields');
+      keyEnd = nul + 1;
+    }
+    const valueStart = bytes.lastIndexOf(NUL, end - 1) + 1;
+    if (valueStart <= keyEnd) throw new BadIndexData(where, 'a leaf line has too few fields');
+    const key = decoder.key(pos, keyEnd - 1, shape.keyElements);
+    const previous = keys[keys.length - 1];
+    if (previous !== undefined && compareKeys(previous, key) >= 0) throw new BadIndexData(where, 'keys out of order');
+    keys.push(key);
+    values.push(bytes.subarray(valueStart, end));
+    references.push(parseReferenceLists(bytes, keyEnd, valueStart - 1, shape, decoder, where));
+    pos = end + 1;
+  }
+  return { kind: 'leaf', keys, values, references };
+}
+
+function parseReferenceLists(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  shape: IndexShape,
+  decoder: KeyDecoder,
+  where: string,
+): Key[][] {
+  if (shape.referenceLists === 0) {
+    if (end !== start) throw new BadIndexData(where, 'references where none are allowed');
+    return [];
+  }
+  const lists = splitReferenceLists(bytes, start, end, (a, b) => decoder.key(a, b, shape.keyElements));
+  if (lists.length !== shape.referenceLists) {
+    throw new BadIndexData(where, `expected ${shape.referenceLists} reference lists, found ${lists.length}`);
+  }
+  return lists;
+}
+
+function parseInternal(bytes: Uint8Array, shape: IndexShape, where: string): InternalPage {
+  const decoder = new KeyDecoder(bytes, where);
+  let pos = INTERNAL_FLAG.length;
+  const offsetEnd = bytes.indexOf(NL, pos);
+  const prefix = 'offset='.length;
+  if (offsetEnd < 0 || !startsWith(bytes.subarray(pos), utf8('offset='))) {
+    throw new BadIndexData(where, 'internal page without an offset line');
+  }
+  const offset = parseDecimal(bytes, pos + prefix, offsetEnd);
+  if (offset === null) throw new BadIndexData(where, 'bad internal page offset');
+  pos = offsetEnd + 1;
+  const keys: Key[] = [];
+  while (pos < bytes.length) {
+    let end = bytes.indexOf(NL, pos);
+    if (end < 0) end = bytes.length;
+    if (end === pos) break;
+    const key = decoder.key(pos, end, shape.keyElements);
+    const previous = keys[keys.length - 1];
+    if (previous !== undefined && compareKeys(previous, key) >= 0) throw new BadIndexData(where, 'keys out of order');
+    keys.push(key);
+    pos = end + 1;
+  }
+  return { kind: 'internal', offset, keys };
+}
+
+/** Python's `bisect_right(keys, key)`. */
+export function bisectRight(keys: readonly Key[], key: Key): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(key, keys[mid] as Key) < 0) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}

@@ -1,0 +1,159 @@
+// Reading byte ranges of one file, the only IO the index readers need.
+//
+// Entry points: `RangeReader` (the interface: `size` and batched `read`),
+// `BytesRangeReader` (over bytes in memory), `FileRangeReader` (a local file
+// through node:fs), `transportRangeReader` (adapts anything with a
+// Breezy-style `readv(path, ranges)`, such as core's transports), and
+// `readRange`/`checkRanges` helpers. Every implementation returns exactly the
+// bytes asked for or throws core's `ShortRead`, so readers never act on a
+// short buffer.
+
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { ShortRead } from '@versionedfiles/core';
+
+export interface ByteRange {
+  readonly offset: number;
+  readonly length: number;
+}
+
+export interface RangeReader {
+  /** Name used in error messages. */
+  readonly name: string;
+  /** Size of the file in bytes. */
+  readonly size: number;
+  /** Reads each range; the result has one buffer per range, in order, each exactly `length` long. */
+  read(ranges: readonly ByteRange[]): Promise<Uint8Array[]>;
+}
+
+/** Throws `ShortRead` for ranges that are malformed or run past `size`. */
+export function checkRanges(name: string, size: number, ranges: readonly ByteRange[]): void {
+  for (const { offset, length } of ranges) {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+      throw new ShortRead(name, offset, length, size);
+    }
+  }
+}
+
+export async function readRange(reader: RangeReader, offset: number, length: number): Promise<Uint8Array> {
+  const [out] = await reader.read([{ offset, length }]);
+  return out as Uint8Array;
+}
+
+export class BytesRangeReader implements RangeReader {
+  readonly name: string;
+  readonly #bytes: Uint8Array;
+  /** Bytes handed out so far, for tests that check a lookup did not read everything. */
+  bytesRead = 0;
+
+  constructor(bytes: Uint8Array, name = '<memory>') {
+    this.#bytes = bytes;
+    this.name = name;
+  }
+
+  get size(): number {
+    return this.#bytes.length;
+  }
+
+  read(ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
+    try {
+      checkRanges(this.name, this.#bytes.length, ranges);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return Promise.resolve(
+      ranges.map(({ offset, length }) => {
+        this.bytesRead += length;
+        return this.#bytes.subarray(offset, offset + length);
+      }),
+    );
+  }
+}
+
+/** A local file read with positional reads; open with `FileRangeReader.open`. */
+export class FileRangeReader implements RangeReader {
+  readonly name: string;
+  readonly size: number;
+  readonly #handle: FileHandle;
+
+  private constructor(name: string, handle: FileHandle, size: number) {
+    this.name = name;
+    this.#handle = handle;
+    this.size = size;
+  }
+
+  /** Opens `path`; `size` defaults to the file's size now. */
+  static async open(path: string, size?: number): Promise<FileRangeReader> {
+    const handle = await open(path, 'r');
+    try {
+      const actual = (await handle.stat()).size;
+      if (size !== undefined && size > actual) throw new ShortRead(path, 0, size, actual);
+      return new FileRangeReader(path, handle, size ?? actual);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async read(ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
+    checkRanges(this.name, this.size, ranges);
+    return Promise.all(
+      ranges.map(async ({ offset, length }) => {
+        const out = new Uint8Array(length);
+        let done = 0;
+        while (done < length) {
+          const { bytesRead } = await this.#handle.read(out, done, length - done, offset + done);
+          if (bytesRead === 0) throw new ShortRead(this.name, offset, length, offset + done);
+          done += bytesRead;
+        }
+        return out;
+      }),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.#handle.close();
+  }
+}
+
+/** Anything that reads several ranges of a named file at once, as Breezy's `Transport.readv`. */
+export interface ReadvSource {
+  readv(path: string, ranges: readonly ByteRange[] | readonly (readonly [number, number])[]): unknown;
+}
+
+/**
+ * Adapts a transport-like `readv` to a `RangeReader`. The transport may
+ * return the ranges as an array or (async) iterable of `[offset, bytes]`
+ * pairs or `{offset, data}` objects, in any order; we match them up by offset.
+ */
+export function transportRangeReader(
+  transport: ReadvSource,
+  path: string,
+  size: number,
+): RangeReader {
+  return {
+    name: path,
+    size,
+    async read(ranges) {
+      checkRanges(path, size, ranges);
+      const raw = (await transport.readv(
+        path,
+        ranges.map((r) => [r.offset, r.length] as const),
+      )) as Iterable<unknown> | AsyncIterable<unknown>;
+      const byOffset = new Map<number, Uint8Array[]>();
+      for await (const item of raw as AsyncIterable<unknown>) {
+        const [offset, data] = Array.isArray(item)
+          ? (item as [number, Uint8Array])
+          : [(item as { offset: number }).offset, (item as { data: Uint8Array }).data];
+        const list = byOffset.get(offset) ?? [];
+        list.push(data);
+        byOffset.set(offset, list);
+      }
+      return ranges.map(({ offset, length }) => {
+        const data = byOffset.get(offset)?.shift();
+        if (data === undefined || data.length !== length) throw new ShortRead(path, offset, length, data?.length ?? 0);
+        return data;
+      });
+    },
+  };
+}
