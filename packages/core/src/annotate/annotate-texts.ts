@@ -1,0 +1,158 @@
+// Annotation without a store: which ancestor introduced each line of a text.
+//
+// The algorithm of Breezy's Annotator (`_annotator_py.py`; its C twin answers
+// the same): a text starts with every line attributed to itself; its first
+// parent's annotations are copied over the lines that parent's patience
+// matching blocks cover; each further parent then claims the lines it matches
+// that are still the text's own, and where the two sides disagree the line
+// gets the sorted union of both candidate sets (a tie, resolved later).
+//
+// Entry points:
+//   - `TextAnnotator`: `annotate(key, lines, parents)` for one text whose
+//     parents are already annotated; one instance shares annotation tuples
+//     across texts (identity then means equality, as Breezy's cache intends).
+//   - `annotateFromTexts(parentMap, texts)`: a whole history, texts given
+//     parents first; the pure core that stores holding texts can reuse.
+//   - `flattenAnnotations(text, heads)`: one origin per line, as Breezy's
+//     `annotate_flat`: a tie keeps only its heads, then the smallest key.
+
+import { RevisionNotPresent } from '../errors.js';
+import { KeyMap, compareKeys, keyToId } from '../keys.js';
+import type { Key, KeySet } from '../keys.js';
+import { PatienceSequenceMatcher } from '../diff/patience.js';
+import type { MatchingBlock } from '../diff/patience.js';
+import type { AnnotatedLine } from '../versionedfiles.js';
+
+/** The candidate origins of one line, sorted by key; one key unless a merge tied. */
+export type Annotation = readonly Key[];
+
+export interface AnnotatedText {
+  readonly annotations: readonly Annotation[];
+  readonly lines: readonly Uint8Array[];
+}
+
+/** Matching blocks between a parent's lines and a text's, sentinel allowed. */
+export type BlockMatcher = (parentLines: readonly Uint8Array[], lines: readonly Uint8Array[]) => readonly MatchingBlock[];
+
+export interface TextAnnotatorOptions {
+  /** Defaults to Breezy's patience matcher, which annotation results depend on. */
+  readonly matcher?: BlockMatcher;
+}
+
+const patienceBlocks: BlockMatcher = (parentLines, lines) =>
+  new PatienceSequenceMatcher(parentLines, lines).getMatchingBlocks();
+
+export class TextAnnotator {
+  readonly #matcher: BlockMatcher;
+  /** One shared tuple per single origin, and per union of two tuples. */
+  readonly #singles = new Map<string, Annotation>();
+  readonly #unions = new WeakMap<Annotation, WeakMap<Annotation, Annotation>>();
+  readonly #byValue = new Map<string, Annotation>();
+
+  constructor(options: TextAnnotatorOptions = {}) {
+    this.#matcher = options.matcher ?? patienceBlocks;
+  }
+
+  /** The annotation of `lines` (text `key`), given its parents' annotated texts in parent order. */
+  annotate(key: Key, lines: readonly Uint8Array[], parents: readonly AnnotatedText[]): Annotation[] {
+    const own = this.#single(key);
+    const annotations: Annotation[] = new Array<Annotation>(lines.length).fill(own);
+    const [first, ...others] = parents;
+    if (first !== undefined) {
+      for (const [parentStart, start, length] of this.#matcher(first.lines, lines)) {
+        for (let i = 0; i < length; i++) annotations[start + i] = first.annotations[parentStart + i] as Annotation;
+      }
+    }
+    for (const parent of others) {
+      for (const [parentStart, start, length] of this.#matcher(parent.lines, lines)) {
+        for (let i = 0; i < length; i++) {
+          const mine = annotations[start + i] as Annotation;
+          const theirs = parent.annotations[parentStart + i] as Annotation;
+          if (mine === theirs) continue;
+          annotations[start + i] = mine === own ? theirs : this.#union(mine, theirs);
+        }
+      }
+    }
+    return annotations;
+  }
+
+  #single(key: Key): Annotation {
+    const id = keyToId(key);
+    let tuple = this.#singles.get(id);
+    if (tuple === undefined) {
+      tuple = this.#intern([key]);
+      this.#singles.set(id, tuple);
+    }
+    return tuple;
+  }
+
+  #union(a: Annotation, b: Annotation): Annotation {
+    let row = this.#unions.get(a);
+    if (row === undefined) {
+      row = new WeakMap();
+      this.#unions.set(a, row);
+    }
+    let union = row.get(b);
+    if (union === undefined) {
+      const byId = new Map<string, Key>();
+      for (const key of [...a, ...b]) byId.set(keyToId(key), key);
+      union = this.#intern([...byId.values()].sort(compareKeys));
+      row.set(b, union);
+    }
+    return union;
+  }
+
+  /** Equal tuples become the same object, so `===` compares them by value. */
+  #intern(keys: readonly Key[]): Annotation {
+    const id = JSON.stringify(keys.map(keyToId));
+    let tuple = this.#byValue.get(id);
+    if (tuple === undefined) {
+      tuple = Object.freeze([...keys]);
+      this.#byValue.set(id, tuple);
+    }
+    return tuple;
+  }
+}
+
+/**
+ * Annotates a whole history. `texts` must come parents first; a parent that is
+ * neither given before its child nor absent from `parentMap` throws
+ * `RevisionNotPresent`, as Breezy's annotator does for ghosts.
+ */
+export function annotateFromTexts(
+  parentMap: Iterable<readonly [Key, readonly Key[] | null]>,
+  texts: Iterable<readonly [Key, readonly Uint8Array[]]>,
+  options: TextAnnotatorOptions = {},
+): KeyMap<AnnotatedText> {
+  const parentsOf = new KeyMap<readonly Key[] | null>(parentMap);
+  const annotator = new TextAnnotator(options);
+  const done = new KeyMap<AnnotatedText>();
+  for (const [key, lines] of texts) {
+    const parents = (parentsOf.get(key) ?? []).map((parent) => {
+      const annotated = done.get(parent);
+      if (annotated === undefined) throw new RevisionNotPresent(parent);
+      return annotated;
+    });
+    done.set(key, { annotations: annotator.annotate(key, lines, parents), lines });
+  }
+  return done;
+}
+
+/**
+ * One origin per line: a single candidate is kept; a tie is narrowed to its
+ * heads (`heads` is usually `KnownGraph.heads` over the text's ancestry) and,
+ * if several remain, the smallest key wins (Breezy's default tie-breaker).
+ */
+export function flattenAnnotations(text: AnnotatedText, heads: (keys: Annotation) => KeySet): AnnotatedLine[] {
+  const out: AnnotatedLine[] = [];
+  text.annotations.forEach((annotation, i) => {
+    const line = text.lines[i] as Uint8Array;
+    if (annotation.length === 1) {
+      out.push([annotation[0] as Key, line]);
+      return;
+    }
+    const winners = [...heads(annotation)].sort(compareKeys);
+    out.push([winners[0] as Key, line]);
+  });
+  return out;
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import {
+  KnownGraph,
+  RevisionNotPresent,
+  TextAnnotator,
+  annotateFromTexts,
+  flattenAnnotations,
+  keyToId,
+  splitLines,
+  utf8,
+} from '@versionedfiles/core';
+import type { Key } from '@versionedfiles/core';
+import { ancestryTexts, loadAnnotateHistories } from '../../../test-fixtures/core/annotate/support.js';
+
+const histories = loadAnnotateHistories();
+
+describe('annotateFromTexts against Breezy', () => {
+  it('has fixtures, with ties and refusals among them', () => {
+    expect(histories.length).toBeGreaterThanOrEqual(60);
+    const results = histories.flatMap((h) => h.results.map(([, r]) => r));
+    expect(results.some((r) => 'error' in r)).toBe(true);
+    expect(results.some((r) => 'annotations' in r && r.annotations.some((a) => a.length > 1))).toBe(true);
+  });
+
+  it.each(histories.map((h) => [h.name, h] as const))('%s', (_name, history) => {
+    const parentMap = history.texts.map(([k, ps]) => [k, ps] as const);
+    const graph = new KnownGraph(parentMap);
+    for (const [key, expected] of history.results) {
+      const texts = ancestryTexts(history, key);
+      if ('error' in expected) {
+        let thrown: unknown;
+        try {
+          annotateFromTexts(parentMap, texts);
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown).toBeInstanceOf(RevisionNotPresent);
+        expect((thrown as RevisionNotPresent).data.key).toEqual(expected.key);
+        continue;
+      }
+      const annotated = annotateFromTexts(parentMap, texts).get(key);
+      expect(annotated).toBeDefined();
+      if (annotated === undefined) continue;
+      expect(annotated.annotations).toEqual(expected.annotations);
+      expect(annotated.lines.map((l) => new TextDecoder().decode(l))).toEqual(expected.lines);
+      const flat = flattenAnnotations(annotated, (keys) => graph.heads(keys));
+      expect(flat.map(([origin]) => origin)).toEqual(expected.flat);
+      expect(flat.map(([, line]) => line)).toEqual(annotated.lines);
+    }
+  });
+});
+
+describe('TextAnnotator', () => {
+  const lines = (text: string): Uint8Array[] => splitLines(utf8(text));
+
+  it('attributes a text without parents to itself, and an empty text to nothing', () => {
+    const annotator = new TextAnnotator();
+    expect(annotator.annotate(['a'], lines('x\ny\n'), [])).toEqual([[['a']], [['a']]]);
+    expect(annotator.annotate(['a'], [], [])).toEqual([]);
+  });
+
+  it('shares one tuple per distinct annotation, so ties compare by identity', () => {
+    const annotator = new TextAnnotator();
+    const base = { annotations: annotator.annotate(['o'], lines('x\n'), []), lines: lines('x\n') };
+    const p = { annotations: annotator.annotate(['p'], lines('x\nnew\n'), [base]), lines: lines('x\nnew\n') };
+    const q = { annotations: annotator.annotate(['q'], lines('new\nx\n'), [base]), lines: lines('new\nx\n') };
+    const m1 = annotator.annotate(['m1'], lines('x\nnew\n'), [p, q]);
+    const m2 = annotator.annotate(['m2'], lines('x\nnew\n'), [q, p]);
+    expect(m1[1]).toEqual([['p'], ['q']]);
+    expect(m1[1]).toBe(m2[1]);
+    expect(m1[0]).toBe(base.annotations[0]);
+  });
+
+  it('uses the matcher it is given', () => {
+    const annotator = new TextAnnotator({ matcher: () => [[0, 0, 0]] });
+    const base = { annotations: annotator.annotate(['o'], lines('x\n'), []), lines: lines('x\n') };
+    expect(annotator.annotate(['c'], lines('x\n'), [base])).toEqual([[['c']]]);
+  });
+
+  it('flattenAnnotations keeps the heads of a tie, then the smallest key', () => {
+    const graph = new KnownGraph([
+      [['r'], []],
+      [['b'], [['r']]],
+      [['a'], [['r']]],
+      [['c'], [['b']]],
+    ]);
+    const text = {
+      annotations: [[['a'], ['b']], [['b'], ['c']], [['r']]] as Key[][],
+      lines: lines('1\n2\n3\n'),
+    };
+    const flat = flattenAnnotations(text, (keys) => graph.heads(keys)).map(([k]) => keyToId(k));
+    expect(flat).toEqual(['a', 'c', 'r']);
+  });
+});
