@@ -187,6 +187,18 @@ def blocks_of(a, b):
     return flat
 
 
+def write_jsonl(records, directory, name, to_stdout):
+    """Writes records as compact JSON lines: to stdout, or gzipped into
+    directory/name (the multi-parent fixture script shares this)."""
+    text = ''.join(json.dumps(r, separators=(',', ':')) + '\n' for r in records)
+    if to_stdout:
+        sys.stdout.write(text)
+        return
+    with open(os.path.join(directory, name), 'wb') as f:
+        # mtime=0 keeps the file byte-identical from run to run
+        f.write(gzip.compress(text.encode('utf-8'), mtime=0))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--seed', type=int, default=20260101)
@@ -202,16 +214,8 @@ def main():
             'b': b''.join(b).decode('latin-1'),
             'blocks': blocks_of(a, b),
         }
-        out.append(json.dumps(record, separators=(',', ':')))
-    text = '\n'.join(out) + '\n'
-    if args.stdout:
-        sys.stdout.write(text)
-        return
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'pairs.jsonl.gz')
-    with open(path, 'wb') as f:
-        # mtime=0 keeps the file byte-identical from run to run
-        f.write(gzip.compress(text.encode('utf-8'), mtime=0))
-
+        out.append(record)
+    write_jsonl(out, os.path.dirname(os.path.abspath(__file__)), 'pairs.jsonl.gz', args.stdout)
 
 if __name__ == '__main__':
     main()
