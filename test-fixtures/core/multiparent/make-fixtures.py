@@ -15,7 +15,6 @@ they come from difflib, so they differ from the patience blocks). Texts and the
 patch are latin-1 strings of the bytes.
 """
 
-import argparse
 import difflib
 import os
 import random
@@ -26,7 +25,7 @@ from breezy import multiparent
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'patience'))
-write_jsonl = __import__('make-fixtures').write_jsonl
+shared = __import__('make-fixtures')
 
 
 def line(rng, vocab):
@@ -113,11 +112,7 @@ def latin1(chunks):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--seed', type=int, default=20260102)
-    parser.add_argument('--count', type=int, default=400)
-    parser.add_argument('--stdout', action='store_true')
-    args = parser.parse_args()
+    args = shared.fixture_args(seed=20260102, count=400)
     rng = random.Random(args.seed)
     out = []
     for name, text, parents in gen_cases(rng, args.count):
@@ -133,7 +128,7 @@ def main():
         assert diff.to_lines([b''.join(p) for p in parents]) == text
         record['patch'] = latin1(diff.to_patch())
         out.append(record)
-    write_jsonl(out, HERE, 'cases.jsonl.gz', args.stdout)
+    shared.write_jsonl(out, HERE, 'cases.jsonl.gz', args.stdout)
 
 if __name__ == '__main__':
     main()

@@ -187,6 +187,15 @@ def blocks_of(a, b):
     return flat
 
 
+def fixture_args(seed, count):
+    """The options every fixture script takes: --seed, --count, --stdout."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--seed', type=int, default=seed)
+    parser.add_argument('--count', type=int, default=count)
+    parser.add_argument('--stdout', action='store_true')
+    return parser.parse_args()
+
+
 def write_jsonl(records, directory, name, to_stdout):
     """Writes records as compact JSON lines: to stdout, or gzipped into
     directory/name (the multi-parent fixture script shares this)."""
@@ -200,11 +209,7 @@ def write_jsonl(records, directory, name, to_stdout):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--seed', type=int, default=20260101)
-    parser.add_argument('--count', type=int, default=1200)
-    parser.add_argument('--stdout', action='store_true')
-    args = parser.parse_args()
+    args = fixture_args(seed=20260101, count=1200)
     rng = random.Random(args.seed)
     out = []
     for name, a, b in gen_pairs(rng, args.count):
