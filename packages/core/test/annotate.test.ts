@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   KnownGraph,
   RevisionNotPresent,
@@ -11,6 +12,7 @@ import {
 } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
 import { ancestryTexts, loadAnnotateHistories } from '../../../test-fixtures/core/annotate/support.js';
+import { ancestorsOf, dagArbitrary } from '../../../test-fixtures/core/graph/support.js';
 
 const histories = loadAnnotateHistories();
 
@@ -90,5 +92,41 @@ describe('TextAnnotator', () => {
     };
     const flat = flattenAnnotations(text, (keys) => graph.heads(keys)).map(([k]) => keyToId(k));
     expect(flat).toEqual(['a', 'c', 'r']);
+  });
+});
+
+describe('annotateFromTexts properties', () => {
+  const vocabulary = ['a\n', 'b\n', 'c\n', 'd\n', 'e\n', 'f'];
+
+  it('every origin is the text or an ancestor holding that line; unseen lines are the text own', () => {
+    fc.assert(
+      fc.property(
+        dagArbitrary(12),
+        fc.array(fc.array(fc.nat({ max: vocabulary.length - 1 }), { maxLength: 8 }), { minLength: 12, maxLength: 12 }),
+        ({ entries }, picks) => {
+          const withoutGhosts = entries.map(([k, ps]) => [k, ps.filter((p) => entries.some(([e]) => keyToId(e) === keyToId(p)))] as const);
+          const order = new KnownGraph(withoutGhosts).topoSort();
+          const textOf = new Map(
+            order.map((key, i) => [keyToId(key), (picks[i] ?? []).map((n) => utf8(vocabulary[n] as string))]),
+          );
+          const annotated = annotateFromTexts(withoutGhosts, order.map((k) => [k, textOf.get(keyToId(k)) as Uint8Array[]] as const));
+          for (const [key, parents] of withoutGhosts) {
+            const result = annotated.get(key);
+            expect(result?.annotations.length).toBe(textOf.get(keyToId(key))?.length);
+            const ancestry = ancestorsOf(withoutGhosts, key);
+            const inParents = new Set(parents.flatMap((p) => (textOf.get(keyToId(p)) ?? []).map((l) => l.join())));
+            result?.annotations.forEach((annotation, i) => {
+              const line = (result.lines[i] as Uint8Array).join();
+              for (const origin of annotation) {
+                expect(keyToId(origin) === keyToId(key) || ancestry.has(origin)).toBe(true);
+                expect((textOf.get(keyToId(origin)) ?? []).some((l) => l.join() === line)).toBe(true);
+              }
+              if (!inParents.has(line)) expect(annotation).toEqual([key]);
+            });
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

@@ -66,7 +66,8 @@ export class Annotator {
       }
     };
     drain();
-    for await (const record of this.#vf.getRecordStream(fetch, 'topological', true, options)) {
+    const streamOptions = options.signal === undefined ? {} : { signal: options.signal };
+    for await (const record of this.#vf.getRecordStream(fetch, 'topological', true, streamOptions)) {
       throwIfAborted(options.signal);
       if (isAbsent(record)) throw new RevisionNotPresent(record.key);
       const lines = record.getBytesAs('lines');

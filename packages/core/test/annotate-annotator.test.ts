@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { Aborted, Annotator, MemoryVersionedFiles, RevisionNotPresent, utf8 } from '@versionedfiles/core';
+import type { Key, VersionedFiles } from '@versionedfiles/core';
+import { linesOf, loadAnnotateHistories } from '../../../test-fixtures/core/annotate/support.js';
+import type { AnnotateHistory } from '../../../test-fixtures/core/annotate/support.js';
+
+const histories = loadAnnotateHistories();
+
+async function storeOf(history: AnnotateHistory, graph = true): Promise<MemoryVersionedFiles> {
+  const vf = new MemoryVersionedFiles({ keyLength: history.keyLength, graph });
+  for (const [key, parents, text] of history.texts) await vf.addLines(key, graph ? parents : [], linesOf(text));
+  return vf;
+}
+
+async function errorOf(work: Promise<unknown>): Promise<unknown> {
+  try {
+    await work;
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+describe('Annotator over a MemoryVersionedFiles, against Breezy', () => {
+  it.each(histories.map((h) => [h.name, h] as const))('%s', async (_name, history) => {
+    const vf = await storeOf(history);
+    // One annotator for every key, newest first, so later keys reuse (or refetch) cached work.
+    const shared = new Annotator(vf);
+    for (const [key, expected] of [...history.results].reverse()) {
+      for (const annotator of [new Annotator(vf), shared]) {
+        if ('error' in expected) {
+          const err = await errorOf(annotator.annotate(key));
+          expect(err).toBeInstanceOf(RevisionNotPresent);
+          expect((err as RevisionNotPresent).data.key).toEqual(expected.key);
+          continue;
+        }
+        const { annotations, lines } = await annotator.annotate(key);
+        expect(annotations).toEqual(expected.annotations);
+        expect(lines.map((l) => new TextDecoder().decode(l))).toEqual(expected.lines);
+        const flat = await annotator.annotateFlat(key);
+        expect(flat.map(([origin]) => origin)).toEqual(expected.flat);
+      }
+      if (!('error' in expected)) {
+        expect((await vf.annotate(key)).map(([origin]) => origin)).toEqual(expected.flat);
+      }
+    }
+  });
+});
+
+describe('Annotator', () => {
+  const diamond = histories.find((h) => h.name === 'diamond') as AnnotateHistory;
+
+  it('throws RevisionNotPresent for a key the store lacks', async () => {
+    const vf = await storeOf(diamond);
+    const err = await errorOf(new Annotator(vf).annotate(['nope']));
+    expect(err).toBeInstanceOf(RevisionNotPresent);
+    expect((err as RevisionNotPresent).data.key).toEqual(['nope']);
+  });
+
+  it('annotates a special text against the store', async () => {
+    const vf = await storeOf(diamond);
+    const annotator = new Annotator(vf);
+    annotator.addSpecialText(['current:'], [['merge']], utf8('zero\none\nedited\nthree\nmerged\n'));
+    const flat = await annotator.annotateFlat(['current:']);
+    expect(flat.map(([k]) => k)).toEqual([['right'], ['base'], ['current:'], ['base'], ['merge']]);
+    // a special text whose child is another special text
+    annotator.addSpecialText(['next:'], [['current:'], ['left']], utf8('zero\nedited\ntwo left\n'));
+    const next = await annotator.annotate(['next:']);
+    expect(next.annotations).toEqual([[['right']], [['current:']], [['left']]]);
+  });
+
+  it('annotates a store without a graph as texts without parents', async () => {
+    const vf = await storeOf(diamond, false);
+    const { annotations } = await new Annotator(vf).annotate(['merge']);
+    expect(annotations.every((a) => a.length === 1 && a[0]?.[0] === 'merge')).toBe(true);
+  });
+
+  it('reports progress and stops when aborted', async () => {
+    const vf = await storeOf(diamond);
+    const events: number[] = [];
+    await new Annotator(vf).annotate(['merge'], { progress: (e) => events.push(e.done) });
+    expect(events).toEqual([1, 2, 3, 4]);
+    const controller = new AbortController();
+    controller.abort();
+    expect(await errorOf(new Annotator(vf).annotate(['merge'], { signal: controller.signal }))).toBeInstanceOf(Aborted);
+  });
+
+  it('annotates texts that arrive out of order', async () => {
+    const vf = await storeOf(diamond);
+    // A store whose "topological" stream is newest first.
+    const reversedStream: VersionedFiles['getRecordStream'] = async function* (keys, ordering, closure, options) {
+      const records = [];
+      for await (const r of vf.getRecordStream(keys, ordering, closure, options)) records.push(r);
+      yield* records.reverse();
+    };
+    const reversed = new Proxy(vf, {
+      get: (target, name) => {
+        if (name === 'getRecordStream') return reversedStream;
+        const value: unknown = Reflect.get(target, name);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    }) as VersionedFiles;
+    const { annotations } = await new Annotator(reversed).annotate(['merge']);
+    const keys = annotations.map((a) => (a as Key[]).map((k) => k[0]).join('+'));
+    expect(keys).toEqual(['right', 'base', 'left', 'base', 'merge']);
+  });
+});
