@@ -43,7 +43,7 @@ function text(lines: readonly Uint8Array[]): string {
   return latin1(concatBytes(lines));
 }
 
-const cases: FixtureCase[] = gunzipSync(readFileSync(FIXTURE))
+const cases: FixtureCase[] = gunzipSync(new Uint8Array(readFileSync(FIXTURE)))
   .toString('utf8')
   .split('\n')
   .filter((l) => l.length > 0)

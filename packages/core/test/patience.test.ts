@@ -30,7 +30,7 @@ function flatten(blocks: readonly MatchingBlock[]): number[] {
 }
 
 function loadPairs(): FixturePair[] {
-  return gunzipSync(readFileSync(FIXTURE))
+  return gunzipSync(new Uint8Array(readFileSync(FIXTURE)))
     .toString('utf8')
     .split('\n')
     .filter((l) => l.length > 0)

@@ -1,0 +1,274 @@
+// The model-based check: random sequences of calls on two stores of the
+// scenario (adds good and bad, reads in every ordering, queries, copies from
+// one store to the other, annotation), each held against `ReferenceModel`.
+// fast-check shrinks a failure to the shortest sequence that shows it.
+
+import fc from 'fast-check';
+import { KeySet, keyToId, sha1Hex, splitLines, utf8 } from '@versionedfiles/core';
+import type { Key, Ordering, VersionedFiles } from '@versionedfiles/core';
+import { expectEqual, expectTrue, fail, isCode } from '../assert.js';
+import { arbLines } from '../arbitraries.js';
+import { defineCheck } from '../check.js';
+import type { CheckTable } from '../check.js';
+import { CheckContext } from '../context.js';
+import { ReferenceModel } from '../model.js';
+import { annotateOrGhost } from '../inspect.js';
+
+interface Real {
+  readonly primary: VersionedFiles;
+  readonly secondary: VersionedFiles;
+}
+
+interface Model {
+  readonly primary: ReferenceModel;
+  readonly secondary: ReferenceModel;
+}
+
+type Command = fc.AsyncCommand<Model, Real>;
+
+/** Six keys; with two-element keys, three per prefix. Parents come from lower slots of the same prefix, so no cycles. */
+const POOL = 6;
+
+function poolKey(ctx: CheckContext, slot: number): Key {
+  return ctx.keyLength === 1 ? [`k${slot}`] : [slot % 2 ? 'file-b' : 'file-a', `k${slot}`];
+}
+
+function poolParents(ctx: CheckContext, slot: number, picks: readonly number[]): Key[] {
+  const out: Key[] = [];
+  for (const pick of picks) {
+    const parent = pick % POOL;
+    if (parent >= slot || (ctx.keyLength === 2 && parent % 2 !== slot % 2)) continue;
+    const key = poolKey(ctx, parent);
+    if (!out.some((k) => keyToId(k) === keyToId(key))) out.push(key);
+  }
+  return out;
+}
+
+async function expectSameAsModel(store: VersionedFiles, model: ReferenceModel, what: string): Promise<void> {
+  const keys = [...model.keys()];
+  expectEqual(await store.keys(), model.keys(), `${what}: keys`);
+  expectEqual(await store.getParentMap(keys), model.parentMap(keys), `${what}: parents`);
+  expectEqual(await store.getSha1s(keys), model.sha1s(keys), `${what}: sha1s`);
+  for await (const record of store.getRecordStream(keys, 'unordered', true)) {
+    expectEqual(record.getBytesAs('fulltext'), model.text(record.key), `${what}: text of ${keyToId(record.key)}`);
+  }
+}
+
+async function expectError(run: () => Promise<unknown>, codes: readonly string[], what: string): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (codes.some((code) => isCode(err, code))) return;
+    fail(`${what}: expected ${codes.join(' or ')}, got ${String(err)}`);
+  }
+  fail(`${what}: expected ${codes.join(' or ')}, but it succeeded`);
+}
+
+class AddText implements Command {
+  constructor(
+    readonly ctx: CheckContext,
+    readonly slot: number,
+    readonly picks: readonly number[],
+    readonly lines: readonly Uint8Array[],
+    readonly nostore: boolean,
+  ) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const key = poolKey(this.ctx, this.slot);
+    const parents = this.ctx.caps.graph ? poolParents(this.ctx, this.slot, this.picks) : [];
+    const nostoreSha = this.nostore ? sha1Hex(utf8('')) : undefined;
+    const expected = model.primary.expectAdd(key, parents, this.lines, nostoreSha);
+    const options = nostoreSha === undefined ? {} : { nostoreSha };
+    if (!expected.ok) {
+      await expectError(() => real.primary.addLines(key, parents, this.lines, options), expected.codes, this.toString());
+      expectEqual(await real.primary.keys(), model.primary.keys(), `${this.toString()}: keys unchanged`);
+      return;
+    }
+    const result = await real.primary.addLines(key, parents, this.lines, options);
+    expectEqual({ key: result.key, sha1: result.sha1, size: result.size }, { key, sha1: expected.sha1, size: expected.size }, this.toString());
+    model.primary.add(key, parents, this.lines);
+  }
+  toString(): string {
+    return `addLines(k${this.slot}, picks ${JSON.stringify(this.picks)}, ${this.lines.length} lines${this.nostore ? ', nostoreSha of the empty text' : ''})`;
+  }
+}
+
+type BadInput = 'newline' | 'notBytes' | 'reserved' | 'longKey';
+
+class AddBad implements Command {
+  constructor(readonly ctx: CheckContext, readonly kind: BadInput) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const fresh = poolKey(this.ctx, 0).slice(0, -1);
+    const attempts: Record<BadInput, [() => Promise<unknown>, string]> = {
+      newline: [() => real.primary.addLines([...fresh, 'bad'], [], [utf8('a\nb\n')]), 'BadParameterContainsNewline'],
+      notBytes: [() => real.primary.addLines([...fresh, 'bad'], [], ['text\n' as unknown as Uint8Array]), 'BadParameterNotBytes'],
+      reserved: [() => real.primary.addLines([...fresh, 'bad:'], [], [utf8('a\n')]), 'ReservedId'],
+      longKey: [() => real.primary.addLines([...fresh, 'bad', 'extra'], [], [utf8('a\n')]), 'InvalidKey'],
+    };
+    const [attempt, code] = attempts[this.kind];
+    await expectError(attempt, [code], this.toString());
+    expectEqual(await real.primary.keys(), model.primary.keys(), `${this.toString()}: keys unchanged`);
+  }
+  toString(): string {
+    return `addLines(bad input: ${this.kind})`;
+  }
+}
+
+class Read implements Command {
+  constructor(readonly ctx: CheckContext, readonly slots: readonly number[], readonly ordering: Ordering, readonly closure: boolean) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const keys = new KeySet(this.slots.map((s) => poolKey(this.ctx, s % POOL)));
+    const seen = new KeySet();
+    const position = new Map<string, number>();
+    for await (const record of real.primary.getRecordStream(keys, this.ordering, this.closure)) {
+      const where = `${this.toString()}: ${keyToId(record.key)}`;
+      expectTrue(keys.has(record.key) && !seen.has(record.key), `${where}: streamed once and only when asked`);
+      seen.add(record.key);
+      position.set(keyToId(record.key), position.size);
+      const text = model.primary.text(record.key);
+      if (text === undefined) {
+        expectEqual(record.storageKind, 'absent', `${where}: a missing key is absent`);
+        continue;
+      }
+      expectEqual(record.parents, model.primary.parentMap([record.key]).get(record.key), `${where}: parents`);
+      if (record.sha1 !== null) expectEqual(record.sha1, sha1Hex(text), `${where}: sha1`);
+      if (this.closure || !this.ctx.caps.deltaClosure) expectEqual(record.getBytesAs('fulltext'), text, `${where}: text`);
+    }
+    expectEqual(seen, keys, `${this.toString()}: every key asked`);
+    if (this.ordering === 'topological' && this.ctx.caps.graph) {
+      for (const key of keys) {
+        for (const parent of model.primary.parentMap([key]).get(key) ?? []) {
+          const p = position.get(keyToId(parent));
+          if (p !== undefined && model.primary.has(parent)) {
+            expectTrue(p < (position.get(keyToId(key)) ?? -1), `${this.toString()}: ${keyToId(parent)} after its child ${keyToId(key)}`);
+          }
+        }
+      }
+    }
+  }
+  toString(): string {
+    return `getRecordStream([${this.slots.map((s) => `k${s % POOL}`).join(', ')}], ${this.ordering}, ${this.closure})`;
+  }
+}
+
+class Query implements Command {
+  constructor(readonly ctx: CheckContext, readonly slots: readonly number[]) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const keys = this.slots.map((s) => poolKey(this.ctx, s % POOL));
+    expectEqual(await real.primary.getParentMap(keys), model.primary.parentMap(keys), `${this.toString()}: getParentMap`);
+    expectEqual(await real.primary.getSha1s(keys), model.primary.sha1s(keys), `${this.toString()}: getSha1s`);
+    expectEqual(await real.primary.keys(), model.primary.keys(), `${this.toString()}: keys`);
+  }
+  toString(): string {
+    return `query([${this.slots.map((s) => `k${s % POOL}`).join(', ')}])`;
+  }
+}
+
+class Copy implements Command {
+  /** `ghosts`: the store takes children before parents; else streams go parents first. */
+  constructor(readonly ordering: Ordering, readonly closure: boolean, readonly ghosts: boolean) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const keys = await real.primary.keys();
+    const ordering = this.closure && this.ghosts ? this.ordering : 'topological';
+    await real.secondary.insertRecordStream(real.primary.getRecordStream(keys, ordering, this.closure));
+    model.secondary.copyFrom(model.primary, keys);
+    await expectSameAsModel(real.secondary, model.secondary, this.toString());
+  }
+  toString(): string {
+    return `copy to the second store (${this.closure && this.ghosts ? this.ordering : 'topological'}, closure ${this.closure})`;
+  }
+}
+
+class Annotate implements Command {
+  constructor(readonly ctx: CheckContext, readonly slot: number) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const key = poolKey(this.ctx, this.slot);
+    const text = model.primary.text(key);
+    if (text === undefined) {
+      await expectError(() => real.primary.annotate(key), ['RevisionNotPresent'], this.toString());
+      return;
+    }
+    const annotated = await annotateOrGhost(real.primary, key);
+    if (annotated === null) {
+      expectTrue(model.primary.reachesGhost(key), `${this.toString()}: RevisionNotPresent with no ghost in the ancestry`);
+      return;
+    }
+    const ancestry = this.ctx.caps.graph ? model.primary.ancestry(key) : new KeySet([key]);
+    expectEqual(annotated.map(([, line]) => line), splitLines(text), `${this.toString()}: lines`);
+    for (const [origin] of annotated) expectTrue(ancestry.has(origin), `${this.toString()}: origin ${keyToId(origin)} outside the ancestry`);
+  }
+  toString(): string {
+    return `annotate(k${this.slot})`;
+  }
+}
+
+class ClearCache implements Command {
+  check(): boolean {
+    return true;
+  }
+  async run(_model: Model, real: Real): Promise<void> {
+    real.primary.clearCache();
+    real.secondary.clearCache();
+  }
+  toString(): string {
+    return 'clearCache()';
+  }
+}
+
+function arbCommands(ctx: CheckContext): fc.Arbitrary<Iterable<Command>> {
+  const slot = fc.nat(POOL - 1);
+  const slots = fc.array(fc.nat(POOL * 2), { maxLength: 5 });
+  const ordering = fc.constantFrom<Ordering>('unordered', 'topological', 'groupcompress');
+  return fc.commands(
+    [
+      fc.record({ slot, picks: fc.array(fc.nat(POOL - 1), { maxLength: 3 }), lines: arbLines(5), nostore: fc.boolean() }).map(
+        (a) => new AddText(ctx, a.slot, a.picks, a.lines, a.nostore),
+      ),
+      fc.constantFrom<BadInput>('newline', 'notBytes', 'reserved', 'longKey').map((kind) => new AddBad(ctx, kind)),
+      fc.record({ slots, ordering, closure: fc.boolean() }).map((a) => new Read(ctx, a.slots, a.ordering, a.closure)),
+      slots.map((s) => new Query(ctx, s)),
+      fc.record({ ordering, closure: fc.boolean() }).map((a) => new Copy(a.ordering, a.closure, ctx.caps.ghosts)),
+      slot.map((s) => new Annotate(ctx, s)),
+      fc.constant(new ClearCache()),
+    ],
+    { maxCommands: 20 },
+  );
+}
+
+export const modelChecks: CheckTable = {
+  'model-based: random calls agree with the reference model': defineCheck(async (ctx) => {
+    const options = { graph: ctx.caps.graph, ghosts: ctx.caps.ghosts };
+    await fc.assert(
+      fc.asyncProperty(arbCommands(ctx), async (commands) => {
+        const run = new CheckContext(ctx.scenario);
+        try {
+          const real: Real = { primary: await run.store('primary'), secondary: await run.store('secondary') };
+          const model: Model = { primary: new ReferenceModel(options), secondary: new ReferenceModel(options) };
+          await fc.asyncModelRun(() => ({ model, real }), commands);
+          await expectSameAsModel(real.primary, model.primary, 'after the run');
+          await real.primary.check();
+        } finally {
+          await run.dispose();
+        }
+      }),
+      { numRuns: ctx.numRuns },
+    );
+  }),
+};
