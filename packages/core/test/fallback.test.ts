@@ -1,13 +1,16 @@
 // The fallback chain: lookups cascade in order, absent records where nothing
 // has the key, ordered streams interleave sources, cycles are refused.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   FallbackCycle,
   InvalidChecksum,
   KeyMap,
   MemoryVersionedFiles,
   collect,
+  sha1Hex,
   type Key,
+  type Ordering,
   type Parents,
 } from '@versionedfiles/core';
 import { lines } from './vf-helpers.js';
@@ -105,5 +108,43 @@ describe('fallbacks', () => {
     await broken.addLines(['x'], [], lines('x\n'));
     bottom.addFallbackVersionedFiles(broken);
     await expect(top.check()).rejects.toBeInstanceOf(InvalidChecksum);
+  });
+});
+
+describe('fallback chain property', () => {
+  it('every lookup answers from the first store in lookup order that has the key', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        // For each of 8 keys, the stores (0 = top, 1, 2) that hold it.
+        fc.array(fc.subarray([0, 1, 2]), { minLength: 8, maxLength: 8 }),
+        fc.constantFrom<Ordering>('unordered', 'topological', 'groupcompress'),
+        async (holders, ordering) => {
+          const stores = [mem(), mem(), mem()];
+          stores[0]!.addFallbackVersionedFiles(stores[1]!);
+          stores[1]!.addFallbackVersionedFiles(stores[2]!);
+          const expected = new KeyMap<string>();
+          for (const [i, where] of holders.entries()) {
+            for (const s of [...where].reverse()) await stores[s]!.addLines([`k${i}`], [], lines(`k${i} in ${s}\n`));
+            if (where.length > 0) expected.set([`k${i}`], `k${i} in ${Math.min(...where)}\n`);
+          }
+          const keys: Key[] = holders.map((_, i) => [`k${i}`]);
+          const top = stores[0]!;
+          expect(new Set([...(await top.getParentMap(keys)).keys()].map((k) => k[0]))).toEqual(
+            new Set([...expected.keys()].map((k) => k[0])),
+          );
+          const got = new KeyMap<string>();
+          let absent = 0;
+          for (const r of await collect(top.getRecordStream(keys, ordering, true))) {
+            if (r.storageKind === 'absent') absent++;
+            else got.set(r.key, new TextDecoder().decode(r.getBytesAs('fulltext')));
+          }
+          expect(new Map([...got].map(([k, v]) => [k[0], v]))).toEqual(new Map([...expected].map(([k, v]) => [k[0], v])));
+          expect(absent).toBe(keys.length - expected.size);
+          const sha1s = await top.getSha1s(keys);
+          for (const [k, t] of expected) expect(sha1s.get(k)).toBe(sha1Hex(new TextEncoder().encode(t)));
+        },
+      ),
+      { numRuns: 30 },
+    );
   });
 });

@@ -5,6 +5,7 @@ import {
   ChunkedContentFactory,
   FulltextContentFactory,
   MemoryVersionedFiles,
+  RevisionAlreadyPresent,
   collect,
   sha1Hex,
   type Key,
@@ -120,6 +121,13 @@ describe('MemoryVersionedFiles', () => {
     const vf = new MemoryVersionedFiles({ keyLength: 1 });
     await vf.insertRecordStream([new FulltextContentFactory(['a'], null, null, text('a\n'))]);
     expect((await vf.getParentMap([['a']])).get(['a'])).toEqual([]);
+  });
+
+  it('never overwrites a text, even when told the key is random', async () => {
+    const vf = new MemoryVersionedFiles({ keyLength: 1 });
+    await vf.addLines(['k'], [], lines('one\n'));
+    await expect(vf.addLines(['k'], [], lines('two\n'), { randomId: true })).rejects.toBeInstanceOf(RevisionAlreadyPresent);
+    expect(await fulltext(vf, ['k'])).toBe('one\n');
   });
 
   it('refuses concurrent adds of one key: exactly one wins', async () => {

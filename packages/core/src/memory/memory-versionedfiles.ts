@@ -12,7 +12,7 @@
 // Entry points: `MemoryVersionedFiles`, `MemoryVersionedFilesOptions`.
 
 import { AbsentContentFactory, FulltextContentFactory, type ContentFactory, type Parents } from '../content/factory.js';
-import { throwIfAborted } from '../errors.js';
+import { RevisionAlreadyPresent, throwIfAborted } from '../errors.js';
 import { KeyMap, KeySet, type Key } from '../keys.js';
 import type { AddOptions, VersionedFiles } from '../versionedfiles.js';
 import {
@@ -47,6 +47,9 @@ export class MemoryVersionedFiles extends VersionedFilesBase {
   }
 
   protected async storeText(text: ValidatedText, _options: AddOptions): Promise<void> {
+    // The base skips its presence check for `randomId`; a map can afford it,
+    // and a model must never overwrite a text.
+    if (this.#texts.has(text.key)) throw new RevisionAlreadyPresent(text.key, this.storeName);
     this.#texts.set(text.key, { parents: text.parents, text: text.text.slice(), sha1: text.sha1 });
   }
 
