@@ -133,6 +133,30 @@ describe('MultiParent', () => {
     }
   });
 
+  it('parses any bytes into a diff or a MultiParentCorrupt, never anything else', () => {
+    const patchish = fc.array(
+      fc.oneof(
+        fc.constantFrom('i 1\n', 'i 0\n', 'i 2\n', 'c 0 0 0 1\n', 'c 1 2 3 4\n', '\n', 'a\n', 'b', 'c 0\n'),
+        fc.string({ maxLength: 6 }),
+      ),
+      { maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(fc.oneof(patchish.map((parts) => utf8(parts.join(''))), fc.uint8Array({ maxLength: 64 })), (bytes) => {
+        let diff: MultiParent;
+        try {
+          diff = MultiParent.fromPatch(bytes);
+        } catch (err) {
+          expect(err).toBeInstanceOf(MultiParentCorrupt);
+          return;
+        }
+        // what parses writes a patch that parses back to the same diff
+        expect(MultiParent.fromPatch(diff.toPatchBytes()).equals(diff)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('rejects diffs that do not fit their parents', () => {
     const parents = [enc('a\n', 'b\n')];
     expect(() => applyMultiParent(new MultiParent([new ParentText(1, 0, 0, 1)]), parents)).toThrow(MultiParentCorrupt);
