@@ -9,3 +9,6 @@ export * from './format/graph-index.js';
 export * from './format/chunk-writer.js';
 export * from './format/btree.js';
 export * from './io/range-reader.js';
+export * from './index/block-cache.js';
+export * from './index/graph-index-reader.js';
+export * from './index/btree-reader.js';

@@ -294,29 +294,14 @@ function parseLeaf(bytes: Uint8Array, shape: IndexShape, where: string): LeafPag
     if (previous !== undefined && compareKeys(previous, key) >= 0) throw new BadIndexData(where, 'keys out of order');
     keys.push(key);
     values.push(bytes.subarray(valueStart, end));
-    references.push(parseReferenceLists(bytes, keyEnd, valueStart - 1, shape, decoder, where));
+    references.push(
+      splitReferenceLists(bytes, keyEnd, valueStart - 1, shape.referenceLists, where, (a, b) =>
+        decoder.key(a, b, shape.keyElements),
+      ),
+    );
     pos = end + 1;
   }
   return { kind: 'leaf', keys, values, references };
-}
-
-function parseReferenceLists(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  shape: IndexShape,
-  decoder: KeyDecoder,
-  where: string,
-): Key[][] {
-  if (shape.referenceLists === 0) {
-    if (end !== start) throw new BadIndexData(where, 'references where none are allowed');
-    return [];
-  }
-  const lists = splitReferenceLists(bytes, start, end, (a, b) => decoder.key(a, b, shape.keyElements));
-  if (lists.length !== shape.referenceLists) {
-    throw new BadIndexData(where, `expected ${shape.referenceLists} reference lists, found ${lists.length}`);
-  }
-  return lists;
 }
 
 function parseInternal(bytes: Uint8Array, shape: IndexShape, where: string): InternalPage {

@@ -79,7 +79,8 @@ export class GraphIndexBuilder implements IndexShape {
         }
       }
     }
-    if (existing !== undefined) this.#absent -= 1;
+    // The key may have been absent before, or just now through a self-reference.
+    if (this.#nodes.get(key)?.absent) this.#absent -= 1;
     this.#nodes.set(key, { absent: false, references: references.map((l) => [...l]), value });
   }
 
@@ -193,19 +194,12 @@ export function parseGraphIndexLine(
   if (absentLen > 1 || (absentLen === 1 && bytes[pos] !== 0x61)) throw new BadIndexData(where, 'bad absent flag');
   const absent = absentLen === 1;
   const key = decoder.key(start, keyEnd, shape.keyElements);
-  let referenceOffsets: number[][] = [];
-  if (shape.referenceLists === 0 || absent) {
-    if (refsEnd !== refsStart) throw new BadIndexData(where, 'references where none are allowed');
-  } else {
-    referenceOffsets = splitReferenceLists(bytes, refsStart, refsEnd, (a, b) => {
-      const n = parseDecimal(bytes, a, b);
-      if (n === null) throw new BadIndexData(where, 'a reference is not a number');
-      return n;
-    });
-    if (referenceOffsets.length !== shape.referenceLists) {
-      throw new BadIndexData(where, `expected ${shape.referenceLists} reference lists, found ${referenceOffsets.length}`);
-    }
-  }
+  // An absent line has no references whatever the index's shape.
+  const referenceOffsets = splitReferenceLists(bytes, refsStart, refsEnd, absent ? 0 : shape.referenceLists, where, (a, b) => {
+    const n = parseDecimal(bytes, a, b);
+    if (n === null) throw new BadIndexData(where, 'a reference is not a number');
+    return n;
+  });
   return { key, absent, referenceOffsets, value: bytes.subarray(valueStart, end) };
 }
 

@@ -230,6 +230,32 @@ export function matchesPrefix(key: Key, prefix: PrefixKey): boolean {
   return true;
 }
 
+/**
+ * The positions in `sorted` (ascending keys) of the nodes matching any of the
+ * prefixes, each once, ascending: a binary search to each prefix's head, then
+ * a scan while keys match.
+ */
+export function prefixMatchPositions<N extends { readonly key: Key }>(
+  sorted: readonly N[],
+  prefixes: Iterable<PrefixKey>,
+  keyElements: number,
+): number[] {
+  const hits = new Set<number>();
+  for (const prefix of prefixes) {
+    checkPrefix(prefix, keyElements);
+    const head = prefixHead(prefix);
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKeys((sorted[mid] as N).key, head) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < sorted.length && matchesPrefix((sorted[i] as N).key, prefix); i++) hits.add(i);
+  }
+  return [...hits].sort((a, b) => a - b);
+}
+
 /** The non-null leading part of a prefix, as a key to seek to in sorted order. */
 export function prefixHead(prefix: PrefixKey): Key {
   const out: string[] = [];
@@ -250,9 +276,15 @@ export function splitReferenceLists<T>(
   bytes: Uint8Array,
   start: number,
   end: number,
+  expected: number,
+  where: string,
   item: (start: number, end: number) => T,
 ): T[][] {
   const lists: T[][] = [];
+  if (expected === 0) {
+    if (end !== start) throw new BadIndexData(where, 'references where none are allowed');
+    return lists;
+  }
   let listStart = start;
   for (let i = start; i <= end; i++) {
     if (i !== end && bytes[i] !== 0x09) continue;
@@ -265,6 +297,9 @@ export function splitReferenceLists<T>(
     }
     lists.push(list);
     listStart = i + 1;
+  }
+  if (lists.length !== expected) {
+    throw new BadIndexData(where, `expected ${expected} reference lists, found ${lists.length}`);
   }
   return lists;
 }
