@@ -59,19 +59,19 @@ export class ReferenceModel {
   }
 
   parentMap(keys: Iterable<Key>): KeyMap<Parents> {
-    const out = new KeyMap<Parents>();
-    for (const key of keys) {
-      const entry = this.texts.get(key);
-      if (entry) out.set(key, entry.parents);
-    }
-    return out;
+    return this.#pick(keys, (entry) => entry.parents);
   }
 
   sha1s(keys: Iterable<Key>): KeyMap<string> {
-    const out = new KeyMap<string>();
+    return this.#pick(keys, (entry) => entry.sha1);
+  }
+
+  /** One field of each present key, as the store's bulk queries answer. */
+  #pick<V>(keys: Iterable<Key>, field: (entry: ModelText) => V): KeyMap<V> {
+    const out = new KeyMap<V>();
     for (const key of keys) {
       const entry = this.texts.get(key);
-      if (entry) out.set(key, entry.sha1);
+      if (entry) out.set(key, field(entry));
     }
     return out;
   }

@@ -37,7 +37,7 @@ export async function captureStream(
   vf: VersionedFiles,
   stream: AsyncIterable<ContentFactory>,
   parentMap: KeyMap<Parents>,
-  options: { readonly requireFulltext?: boolean } = {},
+  options: { readonly requireFulltext?: boolean; readonly onRecord?: (record: ContentFactory) => void } = {},
 ): Promise<Key[]> {
   const seen: Key[] = [];
   for await (const record of stream) {
@@ -51,6 +51,7 @@ export async function captureStream(
     const own = record.getBytesAs(record.storageKind);
     expectTrue(own instanceof Uint8Array || Array.isArray(own), `${where}: getBytesAs(storageKind) gives bytes`);
     if (options.requireFulltext) record.getBytesAs('fulltext');
+    options.onRecord?.(record);
   }
   return seen;
 }
@@ -75,6 +76,21 @@ async function diamondStore(ctx: CheckContext): Promise<VersionedFiles> {
   return vf;
 }
 
+/** Streams the diamond in `ordering`: Breezy's record interface, then the order within each prefix. */
+async function diamondStreamInOrder(
+  ctx: CheckContext,
+  ordering: Ordering,
+  closure: boolean,
+  rank: (key: Key) => number,
+  onRecord?: (record: ContentFactory) => void,
+): Promise<void> {
+  const vf = await diamondStore(ctx);
+  const keys = diamondKeys(ctx);
+  const parentMap = await vf.getParentMap(keys);
+  const seen = await captureStream(vf, vf.getRecordStream(keys, ordering, closure), parentMap, onRecord ? { onRecord } : {});
+  expectOrder(ctx, seen, keys, rank, `${ordering} stream, delta closure ${closure}`);
+}
+
 const ORDERINGS: readonly Ordering[] = ['unordered', 'topological', 'groupcompress'];
 
 export const streamChecks: CheckTable = {
@@ -85,46 +101,22 @@ export const streamChecks: CheckTable = {
     }
   }),
 
-  'records have a known kind, the store sha1 and the store parents': defineCheck(async (ctx) => {
-    const vf = await diamondStore(ctx);
-    const keys = diamondKeys(ctx);
-    const parentMap = await vf.getParentMap(keys);
-    const seen = await captureStream(vf, vf.getRecordStream(keys, 'unordered', false), parentMap);
-    expectOrder(ctx, seen, keys, () => 0, 'unordered stream');
-  }),
+  'records have a known kind, the store sha1 and the store parents': defineCheck((ctx) =>
+    diamondStreamInOrder(ctx, 'unordered', false, () => 0),
+  ),
 
-  'topological streams put parents first': defineCheck(async (ctx) => {
-    const vf = await diamondStore(ctx);
-    const keys = diamondKeys(ctx);
-    const parentMap = await vf.getParentMap(keys);
-    const seen = await captureStream(vf, vf.getRecordStream(keys, 'topological', false), parentMap);
-    expectOrder(ctx, seen, keys, topologicalRank, 'topological stream');
-  }),
+  'topological streams put parents first': defineCheck((ctx) => diamondStreamInOrder(ctx, 'topological', false, topologicalRank)),
 
-  'topological streams with the delta closure give every text form': defineCheck(async (ctx) => {
-    const vf = await diamondStore(ctx);
-    const keys = diamondKeys(ctx);
-    const parentMap = await vf.getParentMap(keys);
-    const seen: Key[] = [];
-    for await (const record of vf.getRecordStream(keys, 'topological', true)) {
-      seen.push(record.key);
-      const where = `record ${JSON.stringify(record.key)}`;
-      expectTrue(PRESENT_KINDS.has(record.storageKind), `${where}: unexpected storage kind ${record.storageKind}`);
-      if (record.sha1 !== null) expectEqual(record.sha1, (await vf.getSha1s([record.key])).get(record.key), `${where}: sha1`);
-      expectEqual(record.parents, parentMap.get(record.key), `${where}: parents`);
+  'topological streams with the delta closure give every text form': defineCheck((ctx) =>
+    diamondStreamInOrder(ctx, 'topological', true, topologicalRank, (record) => {
       const name = record.key[record.key.length - 1] as DiamondName;
-      expectRecordText(record, concatBytes(diamondLines(name)), where);
-    }
-    expectOrder(ctx, seen, keys, topologicalRank, 'topological stream with closure');
-  }),
+      expectRecordText(record, concatBytes(diamondLines(name)), `record ${JSON.stringify(record.key)}`);
+    }),
+  ),
 
-  'groupcompress streams are reverse topological per prefix': defineCheck(async (ctx) => {
-    const vf = await diamondStore(ctx);
-    const keys = diamondKeys(ctx);
-    const parentMap = await vf.getParentMap(keys);
-    const seen = await captureStream(vf, vf.getRecordStream(keys, 'groupcompress', false), parentMap);
-    expectOrder(ctx, seen, keys, groupcompressRank, 'groupcompress stream');
-  }),
+  'groupcompress streams are reverse topological per prefix': defineCheck((ctx) =>
+    diamondStreamInOrder(ctx, 'groupcompress', false, groupcompressRank),
+  ),
 
   'every ordering gives every text and its sha1': defineCheck(async (ctx) => {
     const vf = await diamondStore(ctx);
