@@ -2,3 +2,4 @@
 export * from './format/weave-file.js';
 export * from './weave.js';
 export * from './merge/text-merge.js';
+export * from './merge/plan-merge.js';

@@ -22,11 +22,10 @@ import {
   RevisionAlreadyPresent,
   RevisionNotPresent,
   ReservedId,
-  Sha1Stream,
   bytesEqual,
   concatBytes,
   opcodesFromBlocks,
-  sha1OfChunks,
+  sha1Hex,
   utf8,
 } from '@versionedfiles/core';
 import {
@@ -190,9 +189,9 @@ export class Weave {
     options: WeaveAddOptions = {},
   ): WeaveAddResult {
     const parentIndexes = parents.map((p) => this.lookup(p));
-    checkLines(lines);
-    const sha1 = sha1OfChunks(lines);
-    const size = lines.reduce((n, l) => n + l.length, 0);
+    const text = checkLines(lines);
+    const sha1 = sha1Hex(text);
+    const size = text.length;
     if (options.nostoreSha !== undefined && sha1 === options.nostoreSha) {
       throw new ExistingContent(name === null ? null : [name], sha1);
     }
@@ -300,16 +299,21 @@ export class Weave {
 
   /** The text of a version, checked against its recorded sha1 (`InvalidChecksum`). */
   getLines(name: string): Uint8Array[] {
-    const v = this.lookup(name);
-    const { lines } = this.#extract(this.#inclusions([v]));
-    const actual = sha1OfChunks(lines);
-    const expected = this.#sha1s[v] as string;
-    if (actual !== expected) throw new InvalidChecksum([name], expected, actual);
-    return lines;
+    return this.#checkedText(name).lines;
   }
 
   getText(name: string): Uint8Array {
-    return concatBytes(this.getLines(name));
+    return this.#checkedText(name).text;
+  }
+
+  #checkedText(name: string): { lines: Uint8Array[]; text: Uint8Array } {
+    const v = this.lookup(name);
+    const { lines } = this.#extract(this.#inclusions([v]));
+    const text = concatBytes(lines);
+    const actual = sha1Hex(text);
+    const expected = this.#sha1s[v] as string;
+    if (actual !== expected) throw new InvalidChecksum([name], expected, actual);
+    return { lines, text };
   }
 
   getSha1s(names: Iterable<string>): Map<string, string> {
@@ -442,22 +446,36 @@ export class Weave {
     }
     for (let v = 0; v < this.#parents.length; v++) {
       const { lines } = this.#extract(this.#inclusions([v]));
-      const hash = new Sha1Stream();
-      for (const line of lines) hash.update(line);
-      const actual = hash.digest();
+      const actual = sha1Hex(concatBytes(lines));
       if (actual !== this.#sha1s[v]) throw new InvalidChecksum([this.nameOf(v)], this.#sha1s[v] as string, actual);
     }
   }
 }
 
-/** Breezy's checks on added lines: bytes, and no newline but at the end. */
-export function checkLines(lines: readonly Uint8Array[]): void {
+/**
+ * Breezy's checks on added lines: bytes, and no newline but at the end.
+ * Returns the whole text, which the caller needs anyway.
+ */
+export function checkLines(lines: readonly Uint8Array[]): Uint8Array {
+  let terminated = 0;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
+    const line: unknown = lines[i];
     if (!(line instanceof Uint8Array)) throw new BadParameterNotBytes('lines', i);
-    const nl = line.indexOf(0x0a);
-    if (nl >= 0 && nl !== line.length - 1) throw new BadParameterContainsNewline('lines', i);
+    if (line[line.length - 1] === 0x0a) terminated++;
   }
+  const text = concatBytes(lines);
+  // Well-formed lines hold exactly one newline each when terminated; count
+  // them with the native search and look for the culprit only on a mismatch.
+  let newlines = 0;
+  for (let at = text.indexOf(0x0a); at >= 0; at = text.indexOf(0x0a, at + 1)) newlines++;
+  if (newlines !== terminated) {
+    const bad = lines.findIndex((line) => {
+      const nl = line.indexOf(0x0a);
+      return nl >= 0 && nl !== line.length - 1;
+    });
+    throw new BadParameterContainsNewline('lines', bad);
+  }
+  return text;
 }
 
 function sameMembers(a: readonly number[], b: readonly number[]): boolean {
@@ -469,6 +487,5 @@ function sameMembers(a: readonly number[], b: readonly number[]): boolean {
 
 function itemsEqual(a: WeaveItem, b: WeaveItem): boolean {
   if (isTextLine(a) || isTextLine(b)) return isTextLine(a) && isTextLine(b) && bytesEqual(a, b);
-  if (a.op !== b.op) return false;
-  return a.op === '}' || (b.op !== '}' && a.version === b.version);
+  return a.op === b.op && a.version === b.version;
 }

@@ -142,7 +142,8 @@ describe('fuzzing', () => {
         const back = Weave.fromBytes(w.toBytes());
         expect(back.equals(w)).toBe(true);
         back.check();
-        versions.forEach(([t], i) => expect(texts(back.getLines(`v${i}`))).toEqual(t));
+        // Texts, not line lists: an empty last line is no text, and a weave may drop it.
+        versions.forEach(([t], i) => expect(texts([back.getText(`v${i}`)])[0]).toEqual(t.join('')));
       }),
       { numRuns: 150 },
     );

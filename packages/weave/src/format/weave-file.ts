@@ -16,7 +16,7 @@
 // bytes), the `WeaveContents` / `WeaveItem` / `WeaveInstruction` model, and
 // `isTextLine` to tell body lines from instructions.
 
-import { CorruptData, concatBytes, fromUtf8Strict, utf8 } from '@versionedfiles/core';
+import { CorruptData, fromUtf8Strict, utf8 } from '@versionedfiles/core';
 
 /** A weave file (or weave structure) that breaks the format's rules. */
 export class WeaveFormatError extends CorruptData {
@@ -26,9 +26,10 @@ export class WeaveFormatError extends CorruptData {
   }
 }
 
+/** `version` is null for `}`, which closes whatever insertion is innermost. */
 export type WeaveInstruction =
   | { readonly op: '{' | '[' | ']'; readonly version: number }
-  | { readonly op: '}' };
+  | { readonly op: '}'; readonly version: null };
 
 /** One entry of the body: a text line (bytes) or an instruction. */
 export type WeaveItem = Uint8Array | WeaveInstruction;
@@ -48,7 +49,7 @@ export function isTextLine(item: WeaveItem): item is Uint8Array {
   return item instanceof Uint8Array;
 }
 
-export const END_INSERTION: WeaveInstruction = Object.freeze({ op: '}' });
+export const END_INSERTION: WeaveInstruction = Object.freeze({ op: '}', version: null });
 
 export function instruction(op: '{' | '[' | ']', version: number): WeaveInstruction {
   return { op, version };
@@ -60,13 +61,15 @@ const SPACE = 0x20;
 
 /** Breezy's exact bytes for a weave. */
 export function serializeWeave(weave: WeaveContents): Uint8Array {
-  const out = new ChunkWriter();
+  const out = new ByteWriter();
   out.ascii(HEADER);
   for (let v = 0; v < weave.parents.length; v++) {
     const parents = weave.parents[v] as readonly number[];
     out.ascii(parents.length > 0 ? `i ${parents.join(' ')}\n` : 'i\n');
     out.ascii(`1 ${weave.sha1s[v] as string}\n`);
-    out.bytes(utf8(`n ${weave.names[v] as string}\n\n`));
+    out.ascii('n ');
+    out.bytes(utf8(weave.names[v] as string));
+    out.ascii('\n\n');
   }
   out.ascii('w\n');
   for (const item of weave.body) {
@@ -241,29 +244,32 @@ class LineReader {
   }
 }
 
-/** Collects output pieces and joins them once. */
-class ChunkWriter {
-  readonly #chunks: Uint8Array[] = [];
-  #pending = '';
+/** A growing byte buffer; `ascii` takes only ASCII text (format syntax and numbers). */
+class ByteWriter {
+  #buf = new Uint8Array(1 << 16);
+  #len = 0;
 
   ascii(text: string): void {
-    this.#pending += text;
-    if (this.#pending.length > 4096) this.#flush();
+    this.#reserve(text.length);
+    for (let i = 0; i < text.length; i++) this.#buf[this.#len++] = text.charCodeAt(i);
   }
 
   bytes(data: Uint8Array): void {
-    this.#flush();
-    this.#chunks.push(data);
+    this.#reserve(data.length);
+    this.#buf.set(data, this.#len);
+    this.#len += data.length;
   }
 
   finish(): Uint8Array {
-    this.#flush();
-    return concatBytes(this.#chunks);
+    return this.#buf.slice(0, this.#len);
   }
 
-  #flush(): void {
-    if (this.#pending.length === 0) return;
-    this.#chunks.push(utf8(this.#pending));
-    this.#pending = '';
+  #reserve(n: number): void {
+    if (this.#len + n <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.#len));
+    this.#buf = next;
   }
 }
