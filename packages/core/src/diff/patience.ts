@@ -28,7 +28,7 @@ export type OpcodeTag = 'equal' | 'insert' | 'delete' | 'replace';
 /** `[tag, i1, i2, j1, j2]`: how a[i1..i2) becomes b[j1..j2). */
 export type Opcode = readonly [tag: OpcodeTag, i1: number, i2: number, j1: number, j2: number];
 
-export type Line = Uint8Array | string;
+export type DiffLine = Uint8Array | string;
 
 /** Breezy's matcher gives up below this depth of recursion. */
 const MAX_RECURSION = 10;
@@ -41,12 +41,12 @@ export interface InternedLines {
 }
 
 /** Gives equal lines of `a` and `b` the same integer id. */
-export function internLines(a: readonly Line[], b: readonly Line[]): InternedLines {
+export function internLines(a: readonly DiffLine[], b: readonly DiffLine[]): InternedLines {
   const interner = new LineInterner(a.length + b.length);
   const aIds = new Int32Array(a.length);
   const bIds = new Int32Array(b.length);
-  for (let i = 0; i < a.length; i++) aIds[i] = interner.intern(a[i] as Line);
-  for (let i = 0; i < b.length; i++) bIds[i] = interner.intern(b[i] as Line);
+  for (let i = 0; i < a.length; i++) aIds[i] = interner.intern(a[i] as DiffLine);
+  for (let i = 0; i < b.length; i++) bIds[i] = interner.intern(b[i] as DiffLine);
   return { a: aIds, b: bIds, classCount: interner.size };
 }
 
@@ -70,7 +70,7 @@ class LineInterner {
     this.slotHashes = new Int32Array(cap);
   }
 
-  intern(line: Line): number {
+  intern(line: DiffLine): number {
     if (typeof line === 'string') {
       const known = this.strings.get(line);
       if (known !== undefined) return known;
@@ -285,8 +285,8 @@ const EMPTY_PAIRS = new Int32Array(0);
 
 /** Compares two sequences of lines the way Breezy's patiencediff does. */
 export class PatienceSequenceMatcher {
-  readonly a: readonly Line[];
-  readonly b: readonly Line[];
+  readonly a: readonly DiffLine[];
+  readonly b: readonly DiffLine[];
   private blocks: MatchingBlock[] | null = null;
 
   constructor(a: readonly Uint8Array[] | readonly string[], b: readonly Uint8Array[] | readonly string[]) {
@@ -403,7 +403,7 @@ export function unifiedDiff(
   const lineTerm = options.lineTerm ?? '\n';
   const fromDate = options.fromFileDate ? `\t${options.fromFileDate}` : '';
   const toDate = options.toFileDate ? `\t${options.toFileDate}` : '';
-  const out: (string | [prefix: string, line: Line])[] = [];
+  const out: (string | [prefix: string, line: DiffLine])[] = [];
   const groups = new PatienceSequenceMatcher(a, b).getGroupedOpcodes(options.n ?? 3);
   for (const group of groups) {
     if (out.length === 0) {
@@ -416,11 +416,11 @@ export function unifiedDiff(
     out.push(`@@ -${i1 + 1},${i2 - i1} +${j1 + 1},${j2 - j1} @@${lineTerm}`);
     for (const [tag, ci1, ci2, cj1, cj2] of group) {
       if (tag === 'equal') {
-        for (let i = ci1; i < ci2; i++) out.push([' ', a[i] as Line]);
+        for (let i = ci1; i < ci2; i++) out.push([' ', a[i] as DiffLine]);
         continue;
       }
-      if (tag === 'replace' || tag === 'delete') for (let i = ci1; i < ci2; i++) out.push(['-', a[i] as Line]);
-      if (tag === 'replace' || tag === 'insert') for (let j = cj1; j < cj2; j++) out.push(['+', b[j] as Line]);
+      if (tag === 'replace' || tag === 'delete') for (let i = ci1; i < ci2; i++) out.push(['-', a[i] as DiffLine]);
+      if (tag === 'replace' || tag === 'insert') for (let j = cj1; j < cj2; j++) out.push(['+', b[j] as DiffLine]);
     }
   }
   const bytesMode = a.length > 0 ? typeof a[0] !== 'string' : b.length > 0 && typeof b[0] !== 'string';
