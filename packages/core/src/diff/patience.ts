@@ -6,7 +6,7 @@
 //   - `PatienceSequenceMatcher`: `new PatienceSequenceMatcher(a, b)` over lines
 //     (`Uint8Array`, compared by content) or strings; `getMatchingBlocks()`,
 //     `getOpcodes()`, `getGroupedOpcodes(n)`.
-//   - `matchingBlocks(a, b)`: the blocks in one call.
+//   - `matchingBlocks(a, b)`: the blocks in one call; `opcodesFromBlocks(blocks)`.
 //   - `unifiedDiff(a, b, options)`: the lines of patiencediff.unified_diff.
 //   - `internLines(a, b)`: the integer ids the matcher compares.
 //
