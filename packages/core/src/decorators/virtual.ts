@@ -18,8 +18,8 @@ import {
 } from '../content/factory.js';
 import { sha1OfChunks } from '../codecs/sha1.js';
 import { UnsupportedOperation, throwIfAborted } from '../errors.js';
-import { KeyMap, KeySet, type Key } from '../keys.js';
-import type { AddOptions, AddResult, CheckOptions, VersionedFiles, WorkOptions } from '../versionedfiles.js';
+import { KeyMap, KeySet, type Key, type PendingKey } from '../keys.js';
+import type { AddOptions, AddResult, CheckOptions, MpdiffRecord, VersionedFiles, WorkOptions } from '../versionedfiles.js';
 import { VersionedFilesBase, type LocalStreamRequest, type ValidatedText } from '../vf/base.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -41,23 +41,27 @@ export class VirtualVersionedFiles extends VersionedFilesBase {
     throw this.#readOnly('storing texts');
   }
 
-  override addLines(): Promise<AddResult> {
+  override addLines(_key: PendingKey, _parents: readonly Key[] | null, _lines: readonly Uint8Array[]): Promise<AddResult> {
     return Promise.reject(this.#readOnly('addLines'));
   }
 
-  override addChunks(): Promise<AddResult> {
+  override addChunks(
+    _key: PendingKey,
+    _parents: readonly Key[] | null,
+    _chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  ): Promise<AddResult> {
     return Promise.reject(this.#readOnly('addChunks'));
   }
 
-  override addContent(): Promise<AddResult> {
+  override addContent(_factory: ContentFactory): Promise<AddResult> {
     return Promise.reject(this.#readOnly('addContent'));
   }
 
-  override insertRecordStream(): Promise<void> {
+  override insertRecordStream(_stream: AsyncIterable<ContentFactory> | Iterable<ContentFactory>): Promise<void> {
     return Promise.reject(this.#readOnly('insertRecordStream'));
   }
 
-  override addMpdiffs(): Promise<void> {
+  override addMpdiffs(_records: Iterable<MpdiffRecord>): Promise<void> {
     return Promise.reject(this.#readOnly('addMpdiffs'));
   }
 

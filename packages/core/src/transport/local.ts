@@ -1,0 +1,259 @@
+// LocalTransport: a directory on the local disk, through node:fs/promises.
+//
+// `put` writes a temporary file beside the target and renames it into place
+// (fsync of the file and its directory when asked), so readers see the old or
+// the new content, never a mix. `append` returns the offset it wrote at; appends
+// to one file from this process are serialised, because two interleaved
+// "size, then write" steps would report wrong offsets. OS errors become the
+// library's typed errors.
+//
+// Entry points: `LocalTransport` (`new LocalTransport(directory)`).
+
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as nodePath from 'node:path';
+import { FileExists, NoSuchFile, ShortRead } from '../errors.js';
+import { BaseTransport } from './base.js';
+import type { DirEntry, RandomAccessFile } from './base.js';
+import { InvalidPath, joinPath, normalisePath } from './path.js';
+import type { FileStat, Transport } from './transport.js';
+import { TransportError } from './transport.js';
+
+type Operation = 'read' | 'write' | 'rename' | 'delete' | 'rmdir' | 'mkdir' | 'list';
+
+/** Turns an OS error into the library's error for `path`. */
+function translate(err: unknown, path: string, operation: Operation): unknown {
+  const code = (err as { code?: string }).code;
+  switch (code) {
+    case 'ENOENT':
+      return new NoSuchFile(path, { cause: err });
+    case 'EEXIST':
+    case 'ENOTEMPTY':
+      return operation === 'rmdir'
+        ? new TransportError(path, 'notEmpty', code, { cause: err })
+        : new FileExists(path, { cause: err });
+    case 'EISDIR':
+      return new TransportError(path, 'isDirectory', code, { cause: err });
+    case 'ENOTDIR':
+      return new TransportError(path, 'notDirectory', code, { cause: err });
+    case 'EACCES':
+    case 'EPERM':
+      return new TransportError(path, 'permission', code, { cause: err });
+    case 'ENAMETOOLONG':
+      return new InvalidPath(path, 'the file system refused the name as too long');
+    case 'EINVAL':
+      return new TransportError(path, 'invalidOperation', code, { cause: err });
+    default:
+      return new TransportError(path, 'io', code ?? String(err), { cause: err });
+  }
+}
+
+// Serialises appends per absolute file across every LocalTransport in this process.
+const appendQueues = new Map<string, Promise<unknown>>();
+
+function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const previous = appendQueues.get(key) ?? Promise.resolve();
+  const run = previous.then(work, work);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  appendQueues.set(key, settled);
+  void settled.then(() => {
+    if (appendQueues.get(key) === settled) appendQueues.delete(key);
+  });
+  return run;
+}
+
+async function writeAll(handle: fs.FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+  for (const chunk of chunks) {
+    let done = 0;
+    while (done < chunk.length) {
+      const { bytesWritten } = await handle.write(chunk, done, chunk.length - done);
+      done += bytesWritten;
+    }
+  }
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some platforms (Windows) cannot open or sync a directory; the rename is still done.
+  } finally {
+    await handle?.close();
+  }
+}
+
+function randomSuffix(): string {
+  return randomBytes(6).toString('hex');
+}
+
+export class LocalTransport extends BaseTransport {
+  readonly base: string;
+  readonly #root: string;
+
+  constructor(directory: string) {
+    super();
+    this.#root = nodePath.resolve(directory);
+    this.base = this.#root;
+  }
+
+  protected override checkPath(path: string): string {
+    const p = normalisePath(path);
+    // On Windows these would start a new directory or name a drive or stream.
+    if (process.platform === 'win32' && /[\\:]/.test(p)) throw new InvalidPath(path, 'contains "\\" or ":"');
+    return p;
+  }
+
+  #abs(path: string): string {
+    return path === '' ? this.#root : nodePath.join(this.#root, ...path.split('/'));
+  }
+
+  protected async readFile(path: string): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await fs.readFile(this.#abs(path)));
+    } catch (err) {
+      throw translate(err, path, 'read');
+    }
+  }
+
+  protected async openRead(path: string): Promise<RandomAccessFile> {
+    let handle: fs.FileHandle;
+    let size: number;
+    try {
+      handle = await fs.open(this.#abs(path), 'r');
+    } catch (err) {
+      throw translate(err, path, 'read');
+    }
+    try {
+      const stat = await handle.stat();
+      if (stat.isDirectory()) throw new TransportError(path, 'isDirectory');
+      size = stat.size;
+    } catch (err) {
+      await handle.close();
+      throw err instanceof TransportError ? err : translate(err, path, 'read');
+    }
+    return {
+      size,
+      read: async (offset, length) => {
+        const out = new Uint8Array(length);
+        let done = 0;
+        while (done < length) {
+          const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+          if (bytesRead === 0) throw new ShortRead(path, offset, length, done);
+          done += bytesRead;
+        }
+        return out;
+      },
+      close: () => handle.close(),
+    };
+  }
+
+  protected async writeAtomic(path: string, chunks: readonly Uint8Array[], fsync: boolean): Promise<void> {
+    const target = this.#abs(path);
+    const temp = nodePath.join(nodePath.dirname(target), `.tmp-${process.pid}-${randomSuffix()}`);
+    try {
+      const handle = await fs.open(temp, 'wx');
+      try {
+        await writeAll(handle, chunks);
+        if (fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(temp, target);
+    } catch (err) {
+      await fs.unlink(temp).catch(() => undefined);
+      throw translate(err, path, 'write');
+    }
+    if (fsync) await fsyncDirectory(nodePath.dirname(target));
+  }
+
+  protected appendChunks(path: string, chunks: readonly Uint8Array[], fsync: boolean): Promise<number> {
+    const target = this.#abs(path);
+    return serialised(target, async () => {
+      let handle: fs.FileHandle;
+      try {
+        handle = await fs.open(target, 'a');
+      } catch (err) {
+        throw translate(err, path, 'write');
+      }
+      try {
+        const start = (await handle.stat()).size;
+        await writeAll(handle, chunks);
+        if (fsync) await handle.sync();
+        return start;
+      } catch (err) {
+        throw translate(err, path, 'write');
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  protected async renamePath(from: string, to: string): Promise<void> {
+    try {
+      await fs.rename(this.#abs(from), this.#abs(to));
+    } catch (err) {
+      // The OS may report a problem with the target first; a missing source comes first for us.
+      const sourceProblem = await fs.lstat(this.#abs(from)).then(
+        () => null,
+        (lstatErr: unknown) => translate(lstatErr, from, 'rename'),
+      );
+      throw sourceProblem ?? translate(err, to, 'rename');
+    }
+  }
+
+  protected async deleteFile(path: string): Promise<void> {
+    try {
+      await fs.unlink(this.#abs(path));
+    } catch (err) {
+      // macOS reports unlink of a directory as EPERM.
+      const isDir = await fs.lstat(this.#abs(path)).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+      throw isDir ? new TransportError(path, 'isDirectory') : translate(err, path, 'delete');
+    }
+  }
+
+  protected async removeDir(path: string): Promise<void> {
+    try {
+      await fs.rmdir(this.#abs(path));
+    } catch (err) {
+      throw translate(err, path, 'rmdir');
+    }
+  }
+
+  protected async makeDir(path: string): Promise<void> {
+    try {
+      await fs.mkdir(this.#abs(path));
+    } catch (err) {
+      throw translate(err, path, 'mkdir');
+    }
+  }
+
+  protected async readDir(path: string): Promise<DirEntry[]> {
+    try {
+      const entries = await fs.readdir(this.#abs(path), { withFileTypes: true });
+      return entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() }));
+    } catch (err) {
+      throw translate(err, path, 'list');
+    }
+  }
+
+  protected async statPath(path: string): Promise<FileStat> {
+    try {
+      const stat = await fs.stat(this.#abs(path));
+      return stat.isDirectory() ? { size: 0, isDirectory: true } : { size: stat.size, isDirectory: false };
+    } catch (err) {
+      throw translate(err, path, 'read');
+    }
+  }
+
+  protected cloneAt(path: string): Transport {
+    return new LocalTransport(this.#abs(path));
+  }
+}
