@@ -1,2 +1,9 @@
-// @versionedfiles/knit: the public surface.
-export {};
+// @versionedfiles/knit: Breezy's knit format, as pure codecs (`format/`), knit
+// file stores (`makeFileFactory`) and the knit record kinds for record streams.
+export * from './format/index.js';
+export * from './records.js';
+export * from './store/types.js';
+export { KnitVersionedFiles, type KnitStoreOptions } from './store/knit-vf.js';
+export { KndxIndex } from './store/kndx-index.js';
+export { KnitFileAccess } from './store/file-access.js';
+export * from './factory.js';

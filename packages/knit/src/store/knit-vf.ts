@@ -1,0 +1,463 @@
+// `KnitVersionedFiles`: Breezy's KnitVersionedFiles over a `KnitIndex` and a
+// `KnitAccess` (knit files or knit packs).
+//
+// Writing (`storeText`) makes Breezy's choices so compat mode writes its bytes:
+// a line delta against the left parent when that parent is stored here and its
+// delta chain is short enough (fewer than `maxDeltaChain` links, and the
+// fulltext at its root still larger than the deltas on top of it), else a
+// fulltext; deltas and annotations come from the patience matcher.
+// Reading walks delta chains through a `TextBuilder` and checks sha1s;
+// `getRecordStream` yields stored records as they are (`knit-*-gz`) or, with
+// the delta closure, batches of `knit-delta-closure` records that build their
+// own texts. `insertRecordStream` stores knit records without re-diffing and
+// holds a delta's index entry back until its basis is in.
+//
+// Entry points: `KnitVersionedFiles`, `KnitStoreOptions`.
+
+import {
+  AbsentContentFactory,
+  KeyMap,
+  KeySet,
+  PatienceSequenceMatcher,
+  RevisionAlreadyPresent,
+  RevisionNotPresent,
+  VersionedFilesBase,
+  adaptRecord,
+  compatZlib,
+  isAbsent,
+  keysEqual,
+  throwIfAborted,
+  DependencyBuffer,
+} from '@versionedfiles/core';
+import type {
+  AddOptions,
+  AnnotatedLine,
+  CheckOptions,
+  ContentFactory,
+  Key,
+  LocalStreamRequest,
+  MatchingBlock,
+  Parents,
+  ValidatedText,
+  VersionedFiles,
+  WorkOptions,
+  ZlibCodec,
+} from '@versionedfiles/core';
+import {
+  KnitCorrupt,
+  TextBuilder,
+  applyDelta,
+  contentText,
+  decodeRecord,
+  deltaFromBlocks,
+  encodeRecord,
+  lowerFulltext,
+  lowerLineDelta,
+  type DeltaHunk,
+  type KnitContent,
+  type RawComponent,
+} from '../format/index.js';
+import {
+  ClosureBatch,
+  KnitContentFactory,
+  knitRawOf,
+  registerKnitAdapters,
+  stripAnnotations,
+  withFinalNewline,
+} from '../records.js';
+import { compareMemos, type BuildDetails, type IndexMemo, type IndexRecord, type KnitAccess, type KnitIndex } from './types.js';
+
+registerKnitAdapters();
+
+export interface KnitStoreOptions {
+  readonly keyLength: number;
+  /** Store line annotations with each text (annotated knits). */
+  readonly annotated: boolean;
+  /** Longest delta chain allowed; 0 stores fulltexts only. Breezy: 200. */
+  readonly maxDeltaChain?: number;
+  /** Compression for new records: `compatZlib` (Breezy's bytes, default) or `fastZlib`. */
+  readonly zlib?: ZlibCodec;
+  readonly name?: string;
+}
+
+/** Breezy's `_STREAM_MIN_BUFFER_SIZE`: a delta-closure batch holds about this much record data. */
+const CLOSURE_BATCH_BYTES = 5 * 1024 * 1024;
+/** Raw records read per batch when streaming stored records. */
+const READ_BATCH = 512;
+const RECENT_CONTENTS = 64;
+const NL = Uint8Array.of(0x0a);
+
+export class KnitVersionedFiles extends VersionedFilesBase {
+  readonly annotated: boolean;
+  readonly maxDeltaChain: number;
+  readonly zlib: ZlibCodec;
+  /** Contents just written or built, so chains of adds do not re-extract their parents. */
+  readonly #recent = new KeyMap<KnitContent>();
+
+  constructor(
+    readonly index: KnitIndex,
+    readonly access: KnitAccess,
+    readonly options: KnitStoreOptions,
+  ) {
+    super({ keyLength: options.keyLength, graph: index.hasGraph, name: options.name ?? 'KnitVersionedFiles' });
+    this.annotated = options.annotated;
+    this.maxDeltaChain = options.maxDeltaChain ?? 200;
+    this.zlib = options.zlib ?? compatZlib;
+  }
+
+  withoutFallbacks(): VersionedFiles {
+    return new KnitVersionedFiles(this.index, this.access, this.options);
+  }
+
+  override clearCache(): void {
+    this.#recent.clear();
+  }
+
+  // -- writing -------------------------------------------------------------------
+
+  protected async storeText(text: ValidatedText, options: AddOptions): Promise<void> {
+    const { key, lines, sha1 } = text;
+    const parents = text.parents ?? [];
+    const versionId = key[key.length - 1] as string;
+    const present = await this.index.getParentMap(parents);
+    const presentParents = parents.filter((p) => present.has(p));
+    const left = presentParents[0];
+    // Only the left parent, stored here, can be a delta basis.
+    const delta = left !== undefined && keysEqual(left, parents[0] as Key) && (await this.#shouldDelta(left));
+    const noeol = text.text.length > 0 && text.text[text.text.length - 1] !== 0x0a;
+    const internal = noeol ? withFinalNewline(lines) : lines;
+    let content: KnitContent = {
+      lines: internal,
+      origins: this.annotated ? new Array<string>(internal.length).fill(versionId) : null,
+      noeol,
+    };
+    const hint = validBlocks(options.leftMatchingBlocks, internal.length);
+    if (this.annotated && presentParents.length > 0) content = await this.#mergeAnnotations(content, presentParents, hint);
+    const recordOptions = noeol ? ['no-eol'] : [];
+    let raw: Uint8Array;
+    if (delta) {
+      recordOptions.push('line-delta');
+      const hunks = await this.#delta(left as Key, content, hint);
+      raw = encodeRecord(versionId, sha1, lowerLineDelta(hunks, this.annotated), { zlib: this.zlib });
+      // Lines a delta leaves alone keep the basis' origins when read back,
+      // whatever the merge said: remember the content as it will read.
+      if (this.annotated) content = applyDelta(await this.#content(left as Key), hunks, noeol, versionId);
+    } else {
+      recordOptions.push('fulltext');
+      raw = this.annotated
+        ? encodeRecord(versionId, sha1, lowerFulltext(content, true), { zlib: this.zlib })
+        : encodeRecord(versionId, sha1, internal, { zlib: this.zlib, dense: noeol ? [text.text, NL] : [text.text] });
+    }
+    const [memo] = await this.access.addRawRecords([{ key, bytes: raw }]);
+    await this.index.addRecords([{ key, options: recordOptions, memo: memo as IndexMemo, parents: text.parents }], {
+      randomId: options.randomId ?? false,
+    });
+    this.#remember(key, content);
+  }
+
+  /** Breezy's `_check_should_delta`: walk the chain to its fulltext and compare sizes. */
+  async #shouldDelta(parent: Key): Promise<boolean> {
+    let deltaSize = 0;
+    let cursor = parent;
+    for (let count = 0; count < this.maxDeltaChain; count++) {
+      const details = (await this.index.getBuildDetails([cursor])).get(cursor);
+      if (details === undefined) return false;
+      if (details.compressionParent === null) return details.memo.size > deltaSize;
+      deltaSize += details.memo.size;
+      cursor = details.compressionParent;
+    }
+    return false;
+  }
+
+  /** Each line's origin taken from the parents it matches, later parents winning. */
+  async #mergeAnnotations(content: KnitContent, parents: readonly Key[], hint: readonly MatchingBlock[] | null): Promise<KnitContent> {
+    const origins = (content.origins as readonly string[]).slice();
+    const newText = contentText(content);
+    for (let p = 0; p < parents.length; p++) {
+      const parent = await this.#content(parents[p] as Key);
+      const blocks = p === 0 && hint !== null ? hint : new PatienceSequenceMatcher(contentText(parent), newText).getMatchingBlocks();
+      const parentOrigins = parent.origins as readonly string[];
+      for (const [i, j, n] of blocks) {
+        for (let k = 0; k < n; k++) origins[j + k] = parentOrigins[i + k] ?? (origins[j + k] as string);
+      }
+    }
+    return { ...content, origins };
+  }
+
+  async #delta(basisKey: Key, content: KnitContent, hint: readonly MatchingBlock[] | null): Promise<DeltaHunk[]> {
+    const sentinel = hint?.[hint.length - 1];
+    if (hint !== null && sentinel !== undefined && sentinel[2] === 0) return deltaFromBlocks(hint, sentinel[0], content);
+    const basis = await this.#content(basisKey);
+    const blocks = hint ?? new PatienceSequenceMatcher(contentText(basis), contentText(content)).getMatchingBlocks();
+    return deltaFromBlocks(blocks, basis.lines.length, content);
+  }
+
+  #remember(key: Key, content: KnitContent): void {
+    this.#recent.delete(key);
+    this.#recent.set(key, content);
+    if (this.#recent.size > RECENT_CONTENTS) this.#recent.delete(this.#recent.keys().next().value as Key);
+  }
+
+  /** The stored content of a local key (annotated in annotated knits). */
+  async #content(key: Key): Promise<KnitContent> {
+    const cached = this.#recent.get(key);
+    if (cached !== undefined) return cached;
+    const builder = await this.#builderFor([key], false);
+    builder.text(key);
+    const content = builder.content(key);
+    this.#remember(key, content);
+    return content;
+  }
+
+  // -- reading -------------------------------------------------------------------
+
+  /** Build details of `keys` and of every record their delta chains need. */
+  async #components(keys: readonly Key[], allowMissing: boolean): Promise<KeyMap<BuildDetails>> {
+    const out = new KeyMap<BuildDetails>();
+    let pending = [...new KeySet(keys)];
+    while (pending.length > 0) {
+      const details = await this.index.getBuildDetails(pending);
+      if (!allowMissing) {
+        const missing = pending.find((k) => !details.has(k));
+        if (missing !== undefined) throw new RevisionNotPresent(missing, this.storeName);
+      }
+      const next = new KeySet();
+      for (const [key, d] of details) {
+        out.set(key, d);
+        if (d.compressionParent !== null && !out.has(d.compressionParent) && !details.has(d.compressionParent)) {
+          next.add(d.compressionParent);
+        }
+      }
+      pending = [...next];
+    }
+    return out;
+  }
+
+  async #readRaw(details: KeyMap<BuildDetails>): Promise<KeyMap<RawComponent>> {
+    const entries = [...details].sort((a, b) => compareMemos(a[1].memo, b[1].memo));
+    const bytes = await this.access.getRawRecords(entries.map(([, d]) => d.memo));
+    const out = new KeyMap<RawComponent>();
+    entries.forEach(([key, d], i) => {
+      out.set(key, { bytes: bytes[i] as Uint8Array, method: d.method, noeol: d.noeol, next: d.compressionParent });
+    });
+    return out;
+  }
+
+  async #builderFor(keys: readonly Key[], allowMissing: boolean): Promise<TextBuilder> {
+    return new TextBuilder(this.annotated, await this.#readRaw(await this.#components(keys, allowMissing)), this.storeName);
+  }
+
+  protected async localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
+    const map = await this.index.getParentMap(keys);
+    if (this.hasGraph) return map;
+    return new KeyMap([...map.keys()].map((k) => [k, null] as const));
+  }
+
+  protected async localSha1s(keys: readonly Key[]): Promise<KeyMap<string>> {
+    const details = await this.index.getBuildDetails(keys);
+    const raw = await this.#readRaw(details);
+    const out = new KeyMap<string>();
+    for (const key of keys) {
+      const r = raw.get(key);
+      if (r === undefined) continue;
+      out.set(key, decodeRecord(r.bytes, { key, file: this.storeName }, { versionId: key[key.length - 1] as string }).sha1);
+    }
+    return out;
+  }
+
+  async keys(): Promise<KeySet> {
+    return this.index.keys();
+  }
+
+  protected async *localRecordStream(keys: readonly Key[], request: LocalStreamRequest): AsyncGenerator<ContentFactory> {
+    const details = await this.index.getBuildDetails(keys);
+    let present: Key[] = [];
+    for (const key of keys) {
+      if (details.has(key)) present.push(key);
+      else yield new AbsentContentFactory(key);
+    }
+    if (!request.ordered) present = present.sort((a, b) => compareMemos((details.get(a) as BuildDetails).memo, (details.get(b) as BuildDetails).memo));
+    if (request.includeDeltaClosure) {
+      yield* this.#closureBatches(present, details, request.signal);
+      return;
+    }
+    for (let i = 0; i < present.length; i += READ_BATCH) {
+      throwIfAborted(request.signal);
+      const batch = present.slice(i, i + READ_BATCH);
+      const bytes = await this.access.getRawRecords(batch.map((k) => (details.get(k) as BuildDetails).memo));
+      for (let j = 0; j < batch.length; j++) {
+        const key = batch[j] as Key;
+        const d = details.get(key) as BuildDetails;
+        yield new KnitContentFactory(key, this.hasGraph ? d.parents : null, d.method, d.noeol, bytes[j] as Uint8Array, this.annotated);
+      }
+    }
+  }
+
+  /** Self-contained records, in batches of about `CLOSURE_BATCH_BYTES` of record data. */
+  async *#closureBatches(keys: readonly Key[], details: KeyMap<BuildDetails>, signal?: AbortSignal): AsyncGenerator<ContentFactory> {
+    const components = await this.#components(keys, true);
+    let batch: Key[] = [];
+    let size = 0;
+    const counted = new KeySet();
+    const flush = async function* (this: KnitVersionedFiles): AsyncGenerator<ContentFactory> {
+      throwIfAborted(signal);
+      const needed = new KeyMap<BuildDetails>();
+      for (const key of batch) {
+        for (let c: Key | null = key; c !== null && !needed.has(c); ) {
+          const d = components.get(c);
+          if (d === undefined) break;
+          needed.set(c, d);
+          c = d.compressionParent;
+        }
+      }
+      const parents = new KeyMap<Parents>(batch.map((k) => [k, this.hasGraph ? (details.get(k) as BuildDetails).parents : null] as const));
+      const closure = { annotated: this.annotated, keys: batch, parents, components: await this.#readRaw(needed) };
+      yield* new ClosureBatch(closure).records();
+    };
+    for (const key of keys) {
+      batch.push(key);
+      for (let c: Key | null = key; c !== null && !counted.has(c); ) {
+        const d = components.get(c);
+        if (d === undefined) break;
+        counted.add(c);
+        size += d.memo.size;
+        c = d.compressionParent;
+      }
+      if (size > CLOSURE_BATCH_BYTES) {
+        yield* flush.call(this);
+        batch = [];
+        size = 0;
+        counted.clear();
+      }
+    }
+    if (batch.length > 0) yield* flush.call(this);
+  }
+
+  // -- inserting streams -----------------------------------------------------------
+
+  override insertRecordStream(
+    stream: AsyncIterable<ContentFactory> | Iterable<ContentFactory>,
+    options: WorkOptions = {},
+  ): Promise<void> {
+    return this.exclusive(async () => {
+      const annotated = this.annotated ? 'annotated-' : '';
+      const deltas = this.maxDeltaChain > 0;
+      const native = new Set<string>([`knit-${annotated}ft-gz`]);
+      if (deltas) native.add(`knit-${annotated}delta-gz`);
+      // A plain knit takes annotated records too: stripping annotations is cheap.
+      const convertible = new Set<string>();
+      if (!this.annotated) {
+        convertible.add('knit-annotated-ft-gz');
+        if (deltas) convertible.add('knit-annotated-delta-gz');
+      }
+      const held = new DependencyBuffer<IndexRecord>();
+      // Records that must become text but whose basis has not arrived yet.
+      const unbuilt = new DependencyBuffer<ContentFactory>();
+      let done = 0;
+      const insert = async (record: ContentFactory): Promise<void> => {
+        await this.#insertOne(record, native, convertible, held, unbuilt, options);
+        for (const [, next] of unbuilt.release(record.key)) await this.#insertOne(next, native, convertible, held, unbuilt, options);
+      };
+      for await (const record of stream) {
+        throwIfAborted(options.signal);
+        if (isAbsent(record)) throw new RevisionNotPresent(record.key, this.storeName);
+        await insert(record);
+        options.progress?.({ phase: 'insert', done: ++done, total: null });
+      }
+      const unbuildable = unbuilt.waitingFor();
+      if (unbuildable.size > 0) throw new RevisionNotPresent([...unbuildable][0] as Key, this.storeName);
+      const waiting: IndexRecord[] = [];
+      for (const basis of held.waitingFor()) for (const [, entry] of held.release(basis)) waiting.push(entry);
+      if (waiting.length > 0) await this.index.addRecords(waiting, { missingCompressionParents: true });
+    });
+  }
+
+  async #insertOne(
+    record: ContentFactory,
+    native: ReadonlySet<string>,
+    convertible: ReadonlySet<string>,
+    held: DependencyBuffer<IndexRecord>,
+    unbuilt: DependencyBuffer<ContentFactory>,
+    options: WorkOptions,
+  ): Promise<void> {
+    const key = record.key;
+    const kind = record.storageKind;
+    if ((await this.index.getParentMap([key])).has(key)) return;
+    const raw = knitRawOf(record);
+    if (raw !== null && (native.has(kind) || convertible.has(kind))) {
+      // Check the record names this key before storing it as it is.
+      decodeRecord(raw.raw, { key }, { versionId: key[key.length - 1] as string });
+      const basis = raw.method === 'line-delta' ? (record.parents?.[0] ?? null) : null;
+      if (raw.method === 'line-delta' && basis === null) throw new KnitCorrupt('line-delta record without parents', { key });
+      const basisHere = basis === null || (await this.index.getParentMap([basis])).has(basis);
+      // A delta whose basis only a fallback holds is expanded: deltas never span stores.
+      const onlyInFallback = !basisHere && this.fallbacks.length > 0 && (await this.getParentMap([basis as Key])).has(basis as Key);
+      if (!onlyInFallback) {
+        const bytes = native.has(kind) ? raw.raw : stripAnnotations(key, raw);
+        const recordOptions = raw.noeol ? [raw.method, 'no-eol'] : [raw.method];
+        const [memo] = await this.access.addRawRecords([{ key, bytes }]);
+        const entry: IndexRecord = { key, options: recordOptions, memo: memo as IndexMemo, parents: this.hasGraph ? record.parents ?? [] : null };
+        if (!basisHere) {
+          held.hold(basis as Key, key, entry);
+          return;
+        }
+        await this.index.addRecords([entry]);
+        const released = [...held.release(key)].map(([, e]) => e);
+        if (released.length > 0) await this.index.addRecords(released);
+        return;
+      }
+    }
+    const basis = this.adapters.compressionParentOf(record);
+    if (basis !== null && !(await this.getParentMap([basis])).has(basis)) {
+      unbuilt.hold(basis, key, record);
+      return;
+    }
+    const lines = await adaptRecord(record, 'lines', { basis: this, ...(options.signal ? { signal: options.signal } : {}) });
+    try {
+      await this.addLinesUnlocked(key, record.parents, lines, { checkContent: false, expectedSha1: record.sha1 });
+    } catch (err) {
+      if (!(err instanceof RevisionAlreadyPresent)) throw err;
+    }
+    const released = [...held.release(key)].map(([, e]) => e);
+    if (released.length > 0) await this.index.addRecords(released);
+  }
+
+  override async getMissingCompressionParentKeys(): Promise<KeySet> {
+    return this.index.missingCompressionParents();
+  }
+
+  // -- derived reads -----------------------------------------------------------------
+
+  /** Annotated knits answer from their stored annotations; plain ones compute them. */
+  override async annotate(key: Key): Promise<readonly AnnotatedLine[]> {
+    if (!this.annotated || !(await this.index.getParentMap([key])).has(key)) return super.annotate(key);
+    const content = await this.#content(key);
+    const prefix = key.slice(0, -1);
+    const text = contentText(content);
+    const origins = content.origins as readonly string[];
+    return text.map((line, i) => [[...prefix, origins[i] as string], line] as const);
+  }
+
+  /** Every text's sha1, and no delta whose basis is missing (Breezy's logical check). */
+  override async check(options: CheckOptions = {}): Promise<void> {
+    if (!options.keys) {
+      const keys = [...(await this.index.keys())];
+      const details = await this.index.getBuildDetails(keys);
+      for (const [key, d] of details) {
+        if (d.compressionParent !== null && !details.has(d.compressionParent)) {
+          throw new KnitCorrupt(`missing basis parent ${JSON.stringify(d.compressionParent)}`, { key, file: this.storeName });
+        }
+      }
+    }
+    await super.check(options);
+  }
+}
+
+/** Matching blocks given as a hint, if they fit the new text; null otherwise. */
+function validBlocks(blocks: AddOptions['leftMatchingBlocks'], newLength: number): readonly MatchingBlock[] | null {
+  if (blocks === undefined) return null;
+  for (const [, j, n] of blocks) {
+    if (!(Number.isInteger(j) && Number.isInteger(n) && j >= 0 && n >= 0 && j + n <= newLength)) return null;
+  }
+  return blocks;
+}
