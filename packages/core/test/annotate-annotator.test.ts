@@ -1,49 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Aborted, Annotator, MemoryVersionedFiles, RevisionNotPresent, utf8 } from '@versionedfiles/core';
+import { Aborted, Annotator, RevisionNotPresent, utf8 } from '@versionedfiles/core';
 import type { Key, VersionedFiles } from '@versionedfiles/core';
-import { linesOf, loadAnnotateHistories } from '../../../test-fixtures/core/annotate/support.js';
+import { checkAnnotator, errorOf, loadAnnotateHistories, storeOf } from '../../../test-fixtures/core/annotate/support.js';
 import type { AnnotateHistory } from '../../../test-fixtures/core/annotate/support.js';
 
 const histories = loadAnnotateHistories();
 
-async function storeOf(history: AnnotateHistory, graph = true): Promise<MemoryVersionedFiles> {
-  const vf = new MemoryVersionedFiles({ keyLength: history.keyLength, graph });
-  for (const [key, parents, text] of history.texts) await vf.addLines(key, graph ? parents : [], linesOf(text));
-  return vf;
-}
-
-async function errorOf(work: Promise<unknown>): Promise<unknown> {
-  try {
-    await work;
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
-
 describe('Annotator over a MemoryVersionedFiles, against Breezy', () => {
   it.each(histories.map((h) => [h.name, h] as const))('%s', async (_name, history) => {
-    const vf = await storeOf(history);
-    // One annotator for every key, newest first, so later keys reuse (or refetch) cached work.
-    const shared = new Annotator(vf);
-    for (const [key, expected] of [...history.results].reverse()) {
-      for (const annotator of [new Annotator(vf), shared]) {
-        if ('error' in expected) {
-          const err = await errorOf(annotator.annotate(key));
-          expect(err).toBeInstanceOf(RevisionNotPresent);
-          expect((err as RevisionNotPresent).data.key).toEqual(expected.key);
-          continue;
-        }
-        const { annotations, lines } = await annotator.annotate(key);
-        expect(annotations).toEqual(expected.annotations);
-        expect(lines.map((l) => new TextDecoder().decode(l))).toEqual(expected.lines);
-        const flat = await annotator.annotateFlat(key);
-        expect(flat.map(([origin]) => origin)).toEqual(expected.flat);
-      }
-      if (!('error' in expected)) {
-        expect((await vf.annotate(key)).map(([origin]) => origin)).toEqual(expected.flat);
-      }
-    }
+    await checkAnnotator(history);
   });
 });
 

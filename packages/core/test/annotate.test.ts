@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   KnownGraph,
-  RevisionNotPresent,
   TextAnnotator,
   annotateFromTexts,
   flattenAnnotations,
@@ -11,7 +10,7 @@ import {
   utf8,
 } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
-import { ancestryTexts, loadAnnotateHistories } from '../../../test-fixtures/core/annotate/support.js';
+import { checkAnnotateFromTexts, loadAnnotateHistories } from '../../../test-fixtures/core/annotate/support.js';
 import { ancestorsOf, dagArbitrary } from '../../../test-fixtures/core/graph/support.js';
 
 const histories = loadAnnotateHistories();
@@ -25,30 +24,7 @@ describe('annotateFromTexts against Breezy', () => {
   });
 
   it.each(histories.map((h) => [h.name, h] as const))('%s', (_name, history) => {
-    const parentMap = history.texts.map(([k, ps]) => [k, ps] as const);
-    const graph = new KnownGraph(parentMap);
-    for (const [key, expected] of history.results) {
-      const texts = ancestryTexts(history, key);
-      if ('error' in expected) {
-        let thrown: unknown;
-        try {
-          annotateFromTexts(parentMap, texts);
-        } catch (err) {
-          thrown = err;
-        }
-        expect(thrown).toBeInstanceOf(RevisionNotPresent);
-        expect((thrown as RevisionNotPresent).data.key).toEqual(expected.key);
-        continue;
-      }
-      const annotated = annotateFromTexts(parentMap, texts).get(key);
-      expect(annotated).toBeDefined();
-      if (annotated === undefined) continue;
-      expect(annotated.annotations).toEqual(expected.annotations);
-      expect(annotated.lines.map((l) => new TextDecoder().decode(l))).toEqual(expected.lines);
-      const flat = flattenAnnotations(annotated, (keys) => graph.heads(keys));
-      expect(flat.map(([origin]) => origin)).toEqual(expected.flat);
-      expect(flat.map(([, line]) => line)).toEqual(annotated.lines);
-    }
+    checkAnnotateFromTexts(history);
   });
 });
 

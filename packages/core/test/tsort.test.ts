@@ -1,33 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  GraphCycle,
-  InvalidMainline,
-  KeyMap,
-  RevisionNotPresent,
-  keyToId,
-  mergeSort,
-  topoSort,
-} from '@versionedfiles/core';
+import { GraphCycle, InvalidMainline, RevisionNotPresent, keyToId, mergeSort, topoSort } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
-import { ancestorsOf, dagArbitrary, loadGraphCases } from '../../../test-fixtures/core/graph/support.js';
+import { ancestorsOf, checkTsort, dagArbitrary, loadGraphCases } from '../../../test-fixtures/core/graph/support.js';
 
 const cases = loadGraphCases();
 
 describe('tsort against Breezy', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    expect(topoSort(c.parentMap)).toEqual(c.topoSort);
-    for (const ms of c.mergeSorts) {
-      const withRevno = mergeSort(c.parentMap, ms.tip, { generateRevno: true });
-      expect(withRevno.map((r) => [r.sequenceNumber, r.key, r.mergeDepth, r.revno, r.endOfMerge])).toEqual(ms.rows);
-      const plain = mergeSort(new KeyMap(c.parentMap), ms.tip);
-      expect(plain.map((r) => [r.sequenceNumber, r.key, r.mergeDepth, r.endOfMerge])).toEqual(ms.plainRows);
-      expect(plain.every((r) => !('revno' in r))).toBe(true);
-      const forced = mergeSort(c.parentMap, ms.tip, { mainline: ms.mainline, generateRevno: true });
-      expect(forced.map((r) => [r.sequenceNumber, r.key, r.mergeDepth, r.revno, r.endOfMerge])).toEqual(
-        ms.mainlineRows,
-      );
-    }
+    checkTsort(c);
   });
 });
 

@@ -2,6 +2,7 @@
 """Records Breezy's computed annotations -> annotate-fixtures.json.
 
 Run: PYTHONHASHSEED=0 /usr/bin/python3 make-fixtures.py > annotate-fixtures.json
+(optional arguments: SEED COUNT, for other random histories)
 
 Each history is added, parents first, to a groupcompress pack store on a memory
 transport (its get_annotator() is Breezy's plain Annotator). For every key we
@@ -179,8 +180,11 @@ def random_history(rng, index):
 
 
 def main():
-    rng = random.Random(20261121)
-    histories = hand_made() + [random_history(rng, i) for i in range(60)]
+    # Optional arguments (the interop tests use them): seed and number of random histories.
+    seed = int(sys.argv[1]) if len(sys.argv) > 1 else 20261121
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 60
+    rng = random.Random(seed)
+    histories = hand_made() + [random_history(rng, i) for i in range(count)]
     json.dump({'breezy': '3.3.2', 'histories': histories}, sys.stdout, ensure_ascii=False, separators=(',', ':'))
     sys.stdout.write('\n')
 

@@ -2,6 +2,7 @@
 """Records Breezy's graph answers on seeded random DAGs -> graph-fixtures.json.
 
 Run: PYTHONHASHSEED=0 /usr/bin/python3 make-fixtures.py > graph-fixtures.json
+(optional arguments: SEED COUNT, for other random cases)
 
 Each case holds a parent map (in dict insertion order, which Breezy's answers
 depend on) with merges, criss-crosses, ghosts and, for two-element keys,
@@ -175,8 +176,11 @@ def one_case(rng, index):
 
 
 def main():
-    rng = random.Random(20261121)
-    cases = [one_case(rng, i) for i in range(100)]
+    # Optional arguments (the interop tests use them): seed and number of cases.
+    seed = int(sys.argv[1]) if len(sys.argv) > 1 else 20261121
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    rng = random.Random(seed)
+    cases = [one_case(rng, i) for i in range(count)]
     json.dump({'breezy': '3.3.2', 'cases': cases}, sys.stdout, ensure_ascii=False, separators=(',', ':'))
     sys.stdout.write('\n')
 

@@ -3,7 +3,8 @@
 // naive ancestry walk to check answers against.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { KeySet, keyToId } from '@versionedfiles/core';
+import { expect } from 'vitest';
+import { KeyMap, KeySet, KnownGraph, keyToId, mergeSort, sortGroupcompress, topoSort } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
 
 export type FixtureKey = string[];
@@ -32,9 +33,57 @@ export interface GraphCase {
   readonly addNodeHeads: [FixtureKey[], FixtureKey[]][];
 }
 
+export const MAKE_GRAPH_FIXTURES = new URL('./make-fixtures.py', import.meta.url).pathname;
+
+export function parseGraphCases(json: string): GraphCase[] {
+  return (JSON.parse(json) as { cases: GraphCase[] }).cases;
+}
+
 export function loadGraphCases(): GraphCase[] {
-  const url = new URL('./graph-fixtures.json', import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { cases: GraphCase[] }).cases;
+  return parseGraphCases(readFileSync(new URL('./graph-fixtures.json', import.meta.url), 'utf8'));
+}
+
+/** KnownGraph's topoSort, gcSort, heads (twice: cached) and mergeSort equal Breezy's. */
+export function checkKnownGraph(c: GraphCase): void {
+  const graph = new KnownGraph(c.parentMap);
+  expect(graph.topoSort()).toEqual(c.topoSort);
+  expect(graph.gcSort()).toEqual(c.gcSort);
+  for (const [query, heads] of c.heads) {
+    expect(asSortedIds(graph.heads(query))).toEqual(asSortedIds(heads));
+    expect(asSortedIds(graph.heads(query))).toEqual(asSortedIds(heads));
+  }
+  for (const ms of c.mergeSorts) {
+    const rows = graph.mergeSort(ms.tip).map((n) => [n.key, n.mergeDepth, n.revno, n.endOfMerge]);
+    expect(rows).toEqual(ms.rows.map((r) => r.slice(1)));
+  }
+}
+
+/** The same graph built partly with addNode answers as Breezy's did. */
+export function checkAddNode(c: GraphCase): void {
+  const graph = new KnownGraph(c.parentMap.slice(0, c.addNodeSplit));
+  const parentsOf = new Map(c.parentMap.map(([k, ps]) => [keyToId(k), ps]));
+  for (const key of c.addNodeOrder) graph.addNode(key, parentsOf.get(keyToId(key)) as Key[]);
+  expect(graph.topoSort()).toEqual(c.addNodeTopoSort);
+  expect(graph.gcSort()).toEqual(c.addNodeGcSort);
+  for (const [query, heads] of c.addNodeHeads) expect(asSortedIds(graph.heads(query))).toEqual(asSortedIds(heads));
+}
+
+/** topoSort and mergeSort (with revnos, without, with a forced mainline) equal Breezy's tsort. */
+export function checkTsort(c: GraphCase): void {
+  expect(topoSort(c.parentMap)).toEqual(c.topoSort);
+  for (const ms of c.mergeSorts) {
+    const withRevno = mergeSort(c.parentMap, ms.tip, { generateRevno: true });
+    expect(withRevno.map((r) => [r.sequenceNumber, r.key, r.mergeDepth, r.revno, r.endOfMerge])).toEqual(ms.rows);
+    const plain = mergeSort(new KeyMap(c.parentMap), ms.tip);
+    expect(plain.map((r) => [r.sequenceNumber, r.key, r.mergeDepth, r.endOfMerge])).toEqual(ms.plainRows);
+    expect(plain.every((r) => !('revno' in r))).toBe(true);
+    const forced = mergeSort(c.parentMap, ms.tip, { mainline: ms.mainline, generateRevno: true });
+    expect(forced.map((r) => [r.sequenceNumber, r.key, r.mergeDepth, r.revno, r.endOfMerge])).toEqual(ms.mainlineRows);
+  }
+}
+
+export function checkSortGroupcompress(c: GraphCase): void {
+  expect(sortGroupcompress(c.parentMap)).toEqual(c.sortGroupcompress);
 }
 
 /** Sorts keys by their id so that sets compare with toEqual. */
