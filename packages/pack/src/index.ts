@@ -12,3 +12,4 @@ export * from './io/range-reader.js';
 export * from './index/block-cache.js';
 export * from './index/graph-index-reader.js';
 export * from './index/btree-reader.js';
+export * from './index/combined.js';
