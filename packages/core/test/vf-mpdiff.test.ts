@@ -1,6 +1,6 @@
 // Multi-parent diffs and annotation through VersionedFilesBase, on the memory store.
 import { describe, expect, it } from 'vitest';
-import { InvalidChecksum, MemoryVersionedFiles, MultiParent, collect, sha1Hex, type Key } from '@versionedfiles/core';
+import { InvalidChecksum, MemoryVersionedFiles, MultiParent, RevisionAlreadyPresent, collect, sha1Hex, type Key } from '@versionedfiles/core';
 import { addDiamond, fulltext, lines, snapshot, text } from './vf-helpers.js';
 import { mpdiffHistory } from './vf-history.js';
 
@@ -29,19 +29,28 @@ describe('makeMpdiffs / addMpdiffs', () => {
     });
   }
 
-  it('round-trip a whole batch at once, diffs in request order', async () => {
+  it('round-trip a whole batch at once, children before parents', async () => {
     const source = await historyStore();
     const keys = [...(await source.keys())].reverse();
     const diffs = await source.makeMpdiffs(keys);
     const parents = await source.getParentMap(keys);
     const sha1s = await source.getSha1s(keys);
     const target = new MemoryVersionedFiles({ keyLength: 1 });
-    const order = (await collect(source.getRecordStream(keys, 'topological', false))).map((r) => r.key);
-    const byKey = new Map(keys.map((k, i) => [k[0], diffs[i] as MultiParent]));
     await target.addMpdiffs(
-      order.map((key) => ({ key, parents: parents.get(key) ?? [], sha1: sha1s.get(key) as string, diff: byKey.get(key[0]) as MultiParent })),
+      keys.map((key, i) => ({ key, parents: parents.get(key) ?? [], sha1: sha1s.get(key) as string, diff: diffs[i] as MultiParent })),
     );
     expect(await snapshot(target)).toEqual(await snapshot(source));
+  });
+
+  it('refuse a batch with a key already present or repeated, storing none of it', async () => {
+    const vf = new MemoryVersionedFiles({ keyLength: 1 });
+    await vf.addLines(['a'], [], lines('a\n'));
+    const before = await snapshot(vf);
+    const diff = MultiParent.fromLines(lines('x\n'));
+    const rec = (k: string) => ({ key: [k], parents: [], sha1: sha1Hex(text('x\n')), diff });
+    await expect(vf.addMpdiffs([rec('b'), rec('a')])).rejects.toBeInstanceOf(RevisionAlreadyPresent);
+    await expect(vf.addMpdiffs([rec('b'), rec('b')])).rejects.toBeInstanceOf(RevisionAlreadyPresent);
+    expect(await snapshot(vf)).toEqual(before);
   });
 
   it('diff against present parents only (a ghost takes no slot)', async () => {

@@ -42,6 +42,7 @@ import { KeyMap, KeySet, isPendingKey, resolvePendingKey, validateKey, type Key,
 import { concatBytes, linesAreLines, splitLines, utf8 } from '../bytes.js';
 import { sha1OfChunks } from '../codecs/sha1.js';
 import { DependencyBuffer } from '../stream/dependency-buffer.js';
+import { topoSort } from '../graph/tsort.js';
 import { orderKeys, runsBySource } from '../stream/ordering.js';
 import type {
   AddOptions,
@@ -278,21 +279,31 @@ export abstract class VersionedFilesBase implements VersionedFiles {
 
   /**
    * Breezy's add_mpdiffs: rebuilds every text from its diff and its parents
-   * (earlier records or texts already reachable), checks each sha1, and only
-   * then stores them, so a bad record leaves the store unchanged.
+   * (other records of the batch, in any order, or texts already reachable),
+   * checks each sha1 and that no key is present, and only then stores them,
+   * parents first, so a bad record leaves the store unchanged.
    */
   addMpdiffs(records: Iterable<MpdiffRecord>): Promise<void> {
     return this.exclusive(async () => {
       const list = [...records];
-      const inBatch = new KeySet(list.map((r) => r.key));
+      const batch = new KeyMap<MpdiffRecord>();
+      for (const r of list) {
+        if (batch.has(r.key)) throw new RevisionAlreadyPresent(r.key, this.storeName);
+        batch.set(r.key, r);
+      }
+      const already = await this.localParentMap([...batch.keys()]);
+      for (const key of already.keys()) throw new RevisionAlreadyPresent(key, this.storeName);
       const needed = new KeySet();
-      for (const r of list) for (const p of r.parents) if (!inBatch.has(p)) needed.add(p);
+      for (const r of list) for (const p of r.parents) if (!batch.has(p)) needed.add(p);
       const texts = new KeyMap<readonly Uint8Array[]>();
       for await (const record of this.getRecordStream(needed, 'unordered', true)) {
         if (!isAbsent(record)) texts.set(record.key, await this.adapters.adaptRecord(record, 'lines', { basis: this }));
       }
+      // Rebuild parents before children, whatever order the batch came in.
+      const order = topoSort(list.map((r) => [r.key, r.parents.filter((p) => batch.has(p))] as const));
       const built: { record: MpdiffRecord; lines: readonly Uint8Array[] }[] = [];
-      for (const record of list) {
+      for (const key of order) {
+        const record = batch.get(key) as MpdiffRecord;
         // makeMpdiffs diffs against the parents that are present, in order;
         // ghosts have no text and take no parent slot.
         const parentLines = record.parents.flatMap((p) => {
