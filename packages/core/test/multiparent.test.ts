@@ -5,6 +5,8 @@ import { gunzipSync } from 'node:zlib';
 import {
   MultiParent,
   MultiParentCorrupt,
+  MultiParentTexts,
+  RevisionNotPresent,
   NewText,
   ParentText,
   applyMultiParent,
@@ -180,5 +182,61 @@ describe('MultiParent', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('MultiParentTexts', () => {
+  const enc = (...ls: string[]): Uint8Array[] => ls.map(utf8);
+  const history: [key: string, parents: string[], lines: Uint8Array[]][] = [
+    ['base', [], enc('a\n', 'b\n', 'c\n')],
+    ['left', ['base'], enc('a\n', 'B\n', 'c\n')],
+    ['right', ['base'], enc('a\n', 'b\n', 'c\n', 'd')],
+    ['merge', ['left', 'right'], enc('a\n', 'B\n', 'c\n', 'd')],
+  ];
+  const diffs = history.map(([key, parents, lines]) => {
+    const parentLines = parents.map((p) => history.find(([k]) => k === p)?.[2] ?? []);
+    return [key, parents, MultiParent.fromLines(lines, parentLines)] as const;
+  });
+
+  it('rebuilds every text whatever order the diffs arrive in', () => {
+    const store = new MultiParentTexts();
+    for (const [key, parents, diff] of [...diffs].reverse()) store.addDiff([key], diff, parents.map((p) => [p]));
+    for (const [key, , lines] of history) expect(text(store.getLines([key]))).toBe(text(lines));
+    store.clearCache();
+    expect(text(store.getLines(['merge']))).toBe('a\nB\nc\nd');
+  });
+
+  it('takes fulltexts, ignores parents no hunk copies from, and reports what is missing', () => {
+    const store = new MultiParentTexts();
+    store.addText(['base'], enc('a\n', 'b\n', 'c\n'));
+    const [, , leftDiff] = diffs[1] as (typeof diffs)[number];
+    store.addDiff(['left'], leftDiff, [['base'], ['ghost']]);
+    expect(text(store.getLines(['left']))).toBe('a\nB\nc\n');
+    expect(store.has(['left'])).toBe(true);
+    expect(store.has(['ghost'])).toBe(false);
+    store.addDiff(['orphan'], leftDiff, [['ghost']]);
+    expect(() => store.getLines(['orphan'])).toThrow(RevisionNotPresent);
+    expect(() => store.getLines(['nothing'])).toThrow(RevisionNotPresent);
+    store.addDiff(['wrong'], new MultiParent([new ParentText(2, 0, 0, 1)]), [['base']]);
+    expect(() => store.getLines(['wrong'])).toThrow(MultiParentCorrupt);
+  });
+
+  it('refuses texts that copy from each other in a cycle', () => {
+    const store = new MultiParentTexts();
+    const copy = new MultiParent([new ParentText(0, 0, 0, 1)]);
+    store.addDiff(['x'], copy, [['y']]);
+    store.addDiff(['y'], copy, [['x']]);
+    expect(() => store.getLines(['x'])).toThrow(MultiParentCorrupt);
+    store.addDiff(['self'], copy, [['self']]);
+    expect(() => store.getLines(['self'])).toThrow(MultiParentCorrupt);
+  });
+
+  it('rebuilds a long chain without deep recursion', () => {
+    const store = new MultiParentTexts();
+    store.addText(['0'], enc('line\n'));
+    // each text keeps its parent's first line and adds its own number
+    const copyAndAdd = (n: number): MultiParent => new MultiParent([new ParentText(0, 0, 0, 1), new NewText(enc(`${n}\n`))]);
+    for (let n = 1; n <= 20000; n++) store.addDiff([String(n)], copyAndAdd(n), [[String(n - 1)]]);
+    expect(text(store.getLines(['20000']))).toBe('line\n20000\n');
   });
 });

@@ -12,9 +12,13 @@
 //   - `applyMultiParent(diff, parents)` (also `diff.toLines(parents)`): rebuild
 //     the text from its parents' lines, checking every reference.
 //   - `numLines()`, `getMatchingBlocks(parent, parentLen)`, `isSnapshot()`.
+//   - `MultiParentTexts`: Breezy's `MultiMemoryVersionedFile` for `addMpdiffs`,
+//     diffs and fulltexts by key, a text rebuilt on demand whatever order its
+//     ancestors' diffs arrived in.
 
 import { concatBytes, latin1, splitLines, utf8 } from '../bytes.js';
-import { CorruptData } from '../errors.js';
+import { CorruptData, RevisionNotPresent, formatKey } from '../errors.js';
+import { idToKey, keyToId, type Key } from '../keys.js';
 import { PatienceSequenceMatcher, type MatchingBlock } from './patience.js';
 
 /** A multi-parent diff that does not parse or does not fit its parents. */
@@ -262,4 +266,79 @@ function headerFields(line: Uint8Array, where: string): [string, ...number[]] {
     return Number(part);
   });
   return [letter, ...numbers];
+}
+
+/**
+ * Texts held as multi-parent diffs against other texts by key (Breezy's
+ * `MultiMemoryVersionedFile`, as `add_mpdiffs` uses it). Parent `n` of a diff
+ * is the `n`th key given with it. A text is rebuilt on first request, after
+ * the parents its hunks copy from, and cached; the chain is walked with an
+ * explicit stack, so long histories need no deep recursion.
+ */
+export class MultiParentTexts {
+  // by keyToId: ids are computed once per key, not per lookup
+  readonly #diffs = new Map<string, StoredDiff>();
+  readonly #lines = new Map<string, readonly Uint8Array[]>();
+
+  /** Adds a fulltext. */
+  addText(key: Key, lines: readonly Uint8Array[]): void {
+    this.#lines.set(keyToId(key), lines);
+  }
+
+  /** Adds a text as a diff whose parent `n` is `parents[n]`. */
+  addDiff(key: Key, diff: MultiParent, parents: readonly Key[]): void {
+    const id = keyToId(key);
+    this.#diffs.set(id, { key, diff, parents, parentIds: parents.map(keyToId) });
+    this.#lines.delete(id);
+  }
+
+  has(key: Key): boolean {
+    const id = keyToId(key);
+    return this.#lines.has(id) || this.#diffs.has(id);
+  }
+
+  /** The lines of `key`; throws `RevisionNotPresent` when it or an ancestor it copies from is missing. */
+  getLines(key: Key): readonly Uint8Array[] {
+    const id = keyToId(key);
+    const stack: string[] = [id];
+    const inProgress = new Set<string>();
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as string;
+      if (this.#lines.has(top)) {
+        stack.pop();
+        continue;
+      }
+      const entry = this.#diffs.get(top);
+      if (entry === undefined) throw new RevisionNotPresent(top === id ? key : idToKey(top), 'multi-parent texts');
+      const missing: string[] = [];
+      for (const hunk of entry.diff.hunks) {
+        const parentId = hunk.kind === 'parent' ? entry.parentIds[hunk.parent] : undefined;
+        if (parentId !== undefined && !this.#lines.has(parentId)) missing.push(parentId);
+      }
+      if (missing.length === 0) {
+        // parents no hunk copies from may be ghosts: they stand empty
+        const parentLines = entry.parentIds.map((p) => this.#lines.get(p) ?? []);
+        this.#lines.set(top, applyMultiParent(entry.diff, parentLines));
+        inProgress.delete(top);
+        stack.pop();
+        continue;
+      }
+      if (inProgress.has(top)) throw new MultiParentCorrupt('texts copy from each other in a cycle', `at ${formatKey(entry.key)}`);
+      inProgress.add(top);
+      stack.push(...missing);
+    }
+    return this.#lines.get(id) as readonly Uint8Array[];
+  }
+
+  /** Forgets rebuilt texts (diffs and added fulltexts stay). */
+  clearCache(): void {
+    for (const id of this.#diffs.keys()) this.#lines.delete(id);
+  }
+}
+
+interface StoredDiff {
+  readonly key: Key;
+  readonly diff: MultiParent;
+  readonly parents: readonly Key[];
+  readonly parentIds: readonly string[];
 }
