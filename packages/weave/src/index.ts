@@ -3,3 +3,5 @@ export * from './format/weave-file.js';
 export * from './weave.js';
 export * from './merge/text-merge.js';
 export * from './merge/plan-merge.js';
+export * from './store/weave-file.js';
+export * from './store/weave-versioned-files.js';

@@ -18,6 +18,7 @@ import {
   BadParameterNotBytes,
   ExistingContent,
   InvalidChecksum,
+  MultiParent,
   PatienceSequenceMatcher,
   RevisionAlreadyPresent,
   RevisionNotPresent,
@@ -26,6 +27,7 @@ import {
   concatBytes,
   opcodesFromBlocks,
   sha1Hex,
+  splitLines,
   utf8,
 } from '@versionedfiles/core';
 import {
@@ -74,6 +76,14 @@ export interface WeaveOptions {
 export interface WeaveAddOptions {
   /** Refuse (throw `ExistingContent`) when the text's sha1 equals this. */
   readonly nostoreSha?: string;
+}
+
+/** A version given as a multi-parent diff, for `Weave.addMpdiffs`. */
+export interface WeaveMpdiff {
+  readonly name: string;
+  readonly parents: readonly string[];
+  readonly sha1: string;
+  readonly diff: MultiParent;
 }
 
 export interface WeaveAddResult {
@@ -320,6 +330,47 @@ export class Weave {
     const out = new Map<string, string>();
     for (const name of names) out.set(name, this.#sha1s[this.lookup(name)] as string);
     return out;
+  }
+
+  /** Direct parents of a present version, in stored order. */
+  getParents(name: string): string[] {
+    return (this.#parents[this.lookup(name)] as number[]).map((p) => this.nameOf(p));
+  }
+
+  /** One multi-parent diff per version, against its parents' texts (Breezy's `make_mpdiffs`). */
+  makeMpdiffs(names: readonly string[]): MultiParent[] {
+    return names.map((name) => {
+      const parents = this.getParents(name).map((p) => splitLines(this.getText(p)));
+      return MultiParent.fromLines(splitLines(this.getText(name)), parents);
+    });
+  }
+
+  /**
+   * Adds versions given as multi-parent diffs against their parents (present
+   * here or earlier in `records`). Every text is rebuilt and its sha1 checked
+   * (`InvalidChecksum`) before the first is added, so a bad record changes nothing.
+   */
+  addMpdiffs(records: readonly WeaveMpdiff[]): void {
+    const built = new Map<string, Uint8Array[]>();
+    const linesOf = (name: string): Uint8Array[] => built.get(name) ?? splitLines(this.getText(name));
+    for (const record of records) {
+      const lines = record.diff.toLines(record.parents.map(linesOf));
+      const actual = sha1Hex(concatBytes(lines));
+      if (actual !== record.sha1) throw new InvalidChecksum([record.name], record.sha1, actual);
+      built.set(record.name, lines);
+    }
+    const staged = this.copy();
+    for (const record of records) staged.addLines(record.name, record.parents, built.get(record.name) as Uint8Array[]);
+    this.#adopt(staged);
+  }
+
+  /** Takes over another weave's structure (used to commit staged changes). */
+  #adopt(other: Weave): void {
+    this.#body = other.#body;
+    this.#parents = other.#parents;
+    this.#sha1s = other.#sha1s;
+    this.#names = other.#names;
+    this.#index = other.#index;
   }
 
   /** Parents of the names present; absent names are left out, `null:` has none. */

@@ -1,0 +1,276 @@
+// `WeaveVersionedFiles`: the keyed many-file store over weave files, as
+// Breezy's `make_versioned_files_factory(WeaveFile, mapper)`: a key's prefix
+// picks the file through the mapper (`ConstantMapper('inventory')` for key
+// length 1, `PrefixMapper()` for `[fileId, revisionId]`), and its last
+// element is the version name inside that weave.
+//
+// Entry points: `WeaveVersionedFiles` (`new WeaveVersionedFiles(transport,
+// mapper, options)`), `makeWeaveVersionedFilesFactory(mapper)`.
+//
+// Weaves cannot hold ghosts, so every parent must already be in the same weave
+// (`RevisionNotPresent` otherwise). Annotation is the weave's own (the version
+// whose insertion holds each line), as Breezy's weave stores annotate.
+// Parsed weaves are cached per file and re-read when the file's size changed
+// behind our back (every add grows a weave); `clearCache()` drops them.
+
+import {
+  ConstantMapper,
+  InvalidKey,
+  KeyMap,
+  KeySet,
+  NoSuchFile,
+  RevisionNotPresent,
+  VersionedFilesBase,
+  AbsentContentFactory,
+  keysEqual,
+  type AddOptions,
+  type AnnotatedLine,
+  type CheckOptions,
+  type ContentFactory,
+  type Key,
+  type KeyMapper,
+  type LocalStreamRequest,
+  type Parents,
+  type Transport,
+  type ValidatedText,
+  type VersionedFiles,
+  type WorkOptions,
+  throwIfAborted,
+} from '@versionedfiles/core';
+import type { Weave } from '../weave.js';
+import { WEAVE_SUFFIX, WeaveFile, versionRecord } from './weave-file.js';
+
+export interface WeaveVersionedFilesOptions {
+  /** Elements per key: default 1 with a `ConstantMapper`, else 2. */
+  readonly keyLength?: number;
+  readonly name?: string;
+}
+
+/** The parsed weave files of one store, shared by its `withoutFallbacks` views. */
+class WeaveCache {
+  readonly files = new Map<string, WeaveFile>();
+}
+
+export class WeaveVersionedFiles extends VersionedFilesBase {
+  readonly #cache: WeaveCache;
+
+  constructor(
+    readonly transport: Transport,
+    readonly mapper: KeyMapper,
+    options: WeaveVersionedFilesOptions = {},
+    cache: WeaveCache = new WeaveCache(),
+  ) {
+    super({
+      keyLength: options.keyLength ?? (mapper instanceof ConstantMapper ? 1 : 2),
+      ghosts: false,
+      name: options.name ?? `WeaveVersionedFiles(${transport.base})`,
+    });
+    this.#cache = cache;
+  }
+
+  withoutFallbacks(): VersionedFiles {
+    return new WeaveVersionedFiles(this.transport, this.mapper, { keyLength: this.keyLength, name: this.storeName }, this.#cache);
+  }
+
+  override clearCache(): void {
+    this.#cache.files.clear();
+  }
+
+  // -- files ---------------------------------------------------------------
+
+  #path(key: Key): string {
+    return this.mapper.map(key);
+  }
+
+  /** The weave file at `path`, re-read when it changed; null when it does not exist. */
+  async #file(path: string, create = false): Promise<WeaveFile | null> {
+    const cached = this.#cache.files.get(path);
+    if (cached && (await cached.isCurrent())) return cached;
+    this.#cache.files.delete(path);
+    try {
+      const file = await WeaveFile.open(this.transport, path, { create });
+      this.#cache.files.set(path, file);
+      return file;
+    } catch (err) {
+      if (err instanceof NoSuchFile) return null;
+      throw err;
+    }
+  }
+
+  /** Keys grouped by the weave that holds them, with that weave (null: no such file). */
+  async #byWeave(keys: readonly Key[]): Promise<Map<string, { weave: Weave | null; keys: Key[] }>> {
+    const groups = new Map<string, { weave: Weave | null; keys: Key[] }>();
+    for (const key of keys) {
+      const path = this.#path(key);
+      let group = groups.get(path);
+      if (!group) {
+        group = { weave: null, keys: [] };
+        groups.set(path, group);
+      }
+      group.keys.push(key);
+    }
+    for (const [path, group] of groups) group.weave = (await this.#file(path))?.weave ?? null;
+    return groups;
+  }
+
+  #version(key: Key): string {
+    return key[key.length - 1] as string;
+  }
+
+  #keyOf(prefix: Key, version: string): Key {
+    return [...prefix, version];
+  }
+
+  // -- the primitives ---------------------------------------------------------
+
+  protected async storeText(text: ValidatedText, options: AddOptions): Promise<void> {
+    const prefix = text.key.slice(0, -1);
+    const parents = (text.parents ?? []).map((p) => {
+      // One weave holds one prefix: a parent elsewhere would be a ghost here.
+      if (!keysEqual(p.slice(0, -1), prefix)) throw new RevisionNotPresent(p, this.storeName);
+      return this.#version(p);
+    });
+    const path = this.#path(text.key);
+    const file = (await this.#file(path, true)) as WeaveFile;
+    try {
+      await file.addLines(this.#version(text.key), parents, text.lines, {
+        ...(options.nostoreSha !== undefined ? { nostoreSha: options.nostoreSha } : {}),
+      });
+    } catch (err) {
+      // The file may have changed under us; read it afresh next time.
+      this.#cache.files.delete(path);
+      throw err;
+    }
+  }
+
+  protected async localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
+    const out = new KeyMap<Parents>();
+    for (const { weave, keys: group } of (await this.#byWeave(keys)).values()) {
+      if (weave === null) continue;
+      for (const key of group) {
+        const version = this.#version(key);
+        if (!weave.hasVersion(version)) continue;
+        const prefix = key.slice(0, -1);
+        out.set(key, weave.getParents(version).map((p) => this.#keyOf(prefix, p)));
+      }
+    }
+    return out;
+  }
+
+  protected async localSha1s(keys: readonly Key[]): Promise<KeyMap<string>> {
+    const out = new KeyMap<string>();
+    for (const { weave, keys: group } of (await this.#byWeave(keys)).values()) {
+      if (weave === null) continue;
+      for (const key of group) {
+        const version = this.#version(key);
+        if (weave.hasVersion(version)) out.set(key, weave.getSha1s([version]).get(version) as string);
+      }
+    }
+    return out;
+  }
+
+  protected async *localRecordStream(keys: readonly Key[], request: LocalStreamRequest): AsyncIterable<ContentFactory> {
+    const groups = await this.#byWeave(keys);
+    const weaveOf = new KeyMap<Weave | null>();
+    for (const { weave, keys: group } of groups.values()) for (const key of group) weaveOf.set(key, weave);
+    for (const key of keys) {
+      throwIfAborted(request.signal);
+      const weave = weaveOf.get(key) ?? null;
+      const version = this.#version(key);
+      if (weave === null || !weave.hasVersion(version)) {
+        yield new AbsentContentFactory(key);
+        continue;
+      }
+      const prefix = key.slice(0, -1);
+      yield versionRecord(weave, version, key, weave.getParents(version).map((p) => this.#keyOf(prefix, p)));
+    }
+  }
+
+  async keys(): Promise<KeySet> {
+    const out = new KeySet();
+    for (const [prefix, path] of await this.#components()) {
+      const weave = (await this.#file(path))?.weave;
+      if (weave) for (const version of weave.versions()) out.add(this.#keyOf(prefix, version));
+    }
+    return out;
+  }
+
+  /** Every weave file of the store, with the key prefix it holds. */
+  async #components(): Promise<[Key, string][]> {
+    if (this.mapper instanceof ConstantMapper) return [[[], this.mapper.map([])]];
+    let files: string[];
+    try {
+      files = await this.transport.listRecursive();
+    } catch (err) {
+      if (err instanceof NoSuchFile) return [];
+      throw err;
+    }
+    const out: [Key, string][] = [];
+    for (const file of files) {
+      if (!file.endsWith(WEAVE_SUFFIX)) continue;
+      const path = file.slice(0, -WEAVE_SUFFIX.length);
+      let prefix: Key;
+      try {
+        prefix = this.mapper.unmap(path);
+      } catch (err) {
+        // A file the mapper would never have named is not part of this store.
+        if (err instanceof InvalidKey) continue;
+        throw err;
+      }
+      out.push([prefix, path]);
+    }
+    return out;
+  }
+
+  // -- weave-specific answers ---------------------------------------------------
+
+  /** The weave's annotation: each line with the key whose insertion holds it. */
+  override async annotate(key: Key): Promise<readonly AnnotatedLine[]> {
+    const weave = (await this.#file(this.#path(key)))?.weave;
+    const version = this.#version(key);
+    if (!weave || !weave.hasVersion(version)) return super.annotate(key);
+    const prefix = key.slice(0, -1);
+    return weave.annotate(version).map(([origin, line]) => [this.#keyOf(prefix, origin), line] as const);
+  }
+
+  /**
+   * Lines of the keys held here come from one walk of each weave (lines the
+   * versions inserted, whether or not later deleted, as Breezy's weaves
+   * answer); keys held elsewhere go the general way.
+   */
+  override async *iterLinesAddedOrPresentInKeys(
+    keys: Iterable<Key>,
+    options: WorkOptions = {},
+  ): AsyncGenerator<readonly [Uint8Array, Key]> {
+    const elsewhere: Key[] = [];
+    for (const { weave, keys: group } of (await this.#byWeave([...new KeySet(keys)])).values()) {
+      const local = group.filter((k) => weave?.hasVersion(this.#version(k)));
+      for (const k of group) if (!local.includes(k)) elsewhere.push(k);
+      if (weave === null || local.length === 0) continue;
+      const prefix = (local[0] as Key).slice(0, -1);
+      for (const [line, version] of weave.iterLinesAddedOrPresentInVersions(local.map((k) => this.#version(k)))) {
+        throwIfAborted(options.signal);
+        yield [line, this.#keyOf(prefix, version)];
+      }
+    }
+    if (elsewhere.length > 0) yield* super.iterLinesAddedOrPresentInKeys(elsewhere, options);
+  }
+
+  /** Every weave's own check (structure and every version's sha1), or the named keys only. */
+  override async check(options: CheckOptions = {}): Promise<void> {
+    if (options.keys) return super.check(options);
+    for (const [, path] of await this.#components()) {
+      throwIfAborted(options.signal);
+      (await this.#file(path))?.weave.check();
+    }
+    for (const fallback of this.fallbacks) await fallback.check(options.signal ? { signal: options.signal } : {});
+  }
+}
+
+/** Breezy's `make_versioned_files_factory(WeaveFile, mapper)`. */
+export function makeWeaveVersionedFilesFactory(
+  mapper: KeyMapper,
+  options: WeaveVersionedFilesOptions = {},
+): (transport: Transport) => WeaveVersionedFiles {
+  return (transport) => new WeaveVersionedFiles(transport, mapper, options);
+}

@@ -1,0 +1,24 @@
+// The conformance suite on Breezy's two weave scenarios (per_versionedfile's
+// `weave-named` and `weave-prefix`): one weave file for key length 1, one per
+// file id for key length 2, on a memory transport. Weaves cannot hold ghosts.
+import { ConstantMapper, MemoryTransport, PrefixMapper, type KeyMapper } from '@versionedfiles/core';
+import { describeVersionedFiles, scenarioMatrix } from '@versionedfiles/conformance';
+import { WeaveVersionedFiles } from '@versionedfiles/weave';
+
+export const weaveScenarios = scenarioMatrix<{ mapper: () => KeyMapper }>(
+  'weave',
+  [
+    { name: 'named-len1', keyLength: 1, options: { mapper: () => new ConstantMapper('inventory') } },
+    { name: 'prefix-len2', keyLength: 2, options: { mapper: () => new PrefixMapper() } },
+  ],
+  async (options, row, label) => {
+    const transport = new MemoryTransport();
+    const open = (): WeaveVersionedFiles =>
+      new WeaveVersionedFiles(transport, options.mapper(), { keyLength: row.keyLength, name: label });
+    return { vf: open(), reopen: async () => open() };
+  },
+  // Breezy's weave stores do not stack: a child cannot name a parent held only in a fallback.
+  { capabilities: { ghosts: false, fallbacks: false } },
+);
+
+for (const scenario of weaveScenarios) describeVersionedFiles(scenario);
