@@ -108,6 +108,11 @@ class PakoDeflater implements Deflater {
   }
 }
 
+interface PakoInflateState {
+  readonly ended: boolean;
+  readonly strm: { readonly avail_in: number };
+}
+
 class PakoInflater implements Inflater {
   readonly #inflate: Inflate;
   readonly #limit: number;
@@ -147,10 +152,11 @@ class PakoInflater implements Inflater {
     if (err !== 0 && err !== pakoConstants.Z_BUF_ERROR) {
       throw new CorruptData(this.#what, `does not inflate (${this.#inflate.msg || `zlib error ${err}`})`);
     }
-    if (this.#inflate.ended) {
+    // pako keeps these on the instance but its type declarations omit them.
+    const state = this.#inflate as unknown as PakoInflateState;
+    if (state.ended) {
       this.#ended = true;
-      // pako leaves the unconsumed input count in its stream state.
-      this.#unused = this.#inflate.strm.avail_in;
+      this.#unused = state.strm.avail_in;
     }
     const out = this.#out;
     this.#out = [];
