@@ -35,7 +35,7 @@ export class NewText {
   constructor(readonly lines: readonly Uint8Array[]) {}
 
   toPatch(): Uint8Array[] {
-    return [utf8(`i ${this.lines.length}\n`), ...this.lines, NEWLINE];
+    return [utf8(`i ${this.lines.length}\n`), ...this.lines, Uint8Array.of(0x0a)];
   }
 }
 
@@ -55,8 +55,6 @@ export class ParentText {
 }
 
 export type Hunk = NewText | ParentText;
-
-const NEWLINE = Uint8Array.of(0x0a);
 
 export class MultiParent {
   constructor(readonly hunks: readonly Hunk[] = []) {}
