@@ -13,3 +13,5 @@ export * from './index/block-cache.js';
 export * from './index/graph-index-reader.js';
 export * from './index/btree-reader.js';
 export * from './index/combined.js';
+export * from './format/pack-names.js';
+export * from './collection/pack-collection.js';

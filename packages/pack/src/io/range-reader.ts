@@ -4,15 +4,16 @@
 // `BytesRangeReader` (over bytes in memory), `FileRangeReader` (a local file
 // through node:fs), `transportRangeReader` (adapts anything with a
 // Breezy-style `readv(path, ranges)`, such as core's transports), and
-// `readRange`/`checkRanges` helpers. Every implementation returns exactly the
+// `readRange`/`checkReadRanges` helpers. Every implementation returns exactly the
 // bytes asked for or throws core's `ShortRead`, so readers never act on a
 // short buffer.
 
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { ShortRead } from '@versionedfiles/core';
+import type { Transport } from '@versionedfiles/core';
 
-export interface ByteRange {
+export interface ReadRange {
   readonly offset: number;
   readonly length: number;
 }
@@ -23,11 +24,11 @@ export interface RangeReader {
   /** Size of the file in bytes. */
   readonly size: number;
   /** Reads each range; the result has one buffer per range, in order, each exactly `length` long. */
-  read(ranges: readonly ByteRange[]): Promise<Uint8Array[]>;
+  read(ranges: readonly ReadRange[]): Promise<Uint8Array[]>;
 }
 
 /** Throws `ShortRead` for ranges that are malformed or run past `size`. */
-export function checkRanges(name: string, size: number, ranges: readonly ByteRange[]): void {
+export function checkReadRanges(name: string, size: number, ranges: readonly ReadRange[]): void {
   for (const { offset, length } of ranges) {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
       throw new ShortRead(name, offset, length, size);
@@ -55,9 +56,9 @@ export class BytesRangeReader implements RangeReader {
     return this.#bytes.length;
   }
 
-  read(ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
+  read(ranges: readonly ReadRange[]): Promise<Uint8Array[]> {
     try {
-      checkRanges(this.name, this.#bytes.length, ranges);
+      checkReadRanges(this.name, this.#bytes.length, ranges);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -95,8 +96,8 @@ export class FileRangeReader implements RangeReader {
     }
   }
 
-  async read(ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
-    checkRanges(this.name, this.size, ranges);
+  async read(ranges: readonly ReadRange[]): Promise<Uint8Array[]> {
+    checkReadRanges(this.name, this.size, ranges);
     return Promise.all(
       ranges.map(async ({ offset, length }) => {
         const out = new Uint8Array(length);
@@ -116,44 +117,19 @@ export class FileRangeReader implements RangeReader {
   }
 }
 
-/** Anything that reads several ranges of a named file at once, as Breezy's `Transport.readv`. */
-export interface ReadvSource {
-  readv(path: string, ranges: readonly ByteRange[] | readonly (readonly [number, number])[]): unknown;
-}
-
 /**
- * Adapts a transport-like `readv` to a `RangeReader`. The transport may
- * return the ranges as an array or (async) iterable of `[offset, bytes]`
- * pairs or `{offset, data}` objects, in any order; we match them up by offset.
+ * A `RangeReader` over a file on a core `Transport`, whose size the caller
+ * knows (pack-names records index sizes) or asks the transport for.
  */
-export function transportRangeReader(
-  transport: ReadvSource,
-  path: string,
-  size: number,
-): RangeReader {
+export function transportRangeReader(transport: Transport, path: string, size: number): RangeReader {
   return {
     name: path,
     size,
     async read(ranges) {
-      checkRanges(path, size, ranges);
-      const raw = (await transport.readv(
-        path,
-        ranges.map((r) => [r.offset, r.length] as const),
-      )) as Iterable<unknown> | AsyncIterable<unknown>;
-      const byOffset = new Map<number, Uint8Array[]>();
-      for await (const item of raw as AsyncIterable<unknown>) {
-        const [offset, data] = Array.isArray(item)
-          ? (item as [number, Uint8Array])
-          : [(item as { offset: number }).offset, (item as { data: Uint8Array }).data];
-        const list = byOffset.get(offset) ?? [];
-        list.push(data);
-        byOffset.set(offset, list);
-      }
-      return ranges.map(({ offset, length }) => {
-        const data = byOffset.get(offset)?.shift();
-        if (data === undefined || data.length !== length) throw new ShortRead(path, offset, length, data?.length ?? 0);
-        return data;
-      });
+      checkReadRanges(path, size, ranges);
+      const out: Uint8Array[] = [];
+      for await (const chunk of transport.readv(path, ranges.map((r) => [r.offset, r.length] as const))) out.push(chunk.data);
+      return out;
     },
   };
 }

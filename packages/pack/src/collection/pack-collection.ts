@@ -1,0 +1,355 @@
+// The packs of a Breezy pack repository, read and written over a core
+// `Transport` rooted at the repository directory (`.bzr/repository`).
+//
+// Entry points:
+// - `PackCollection.open(transport, layout)` / `.create(...)`: the packs that
+//   `pack-names` lists; `packs()`, `pack(name)`, `index(kind)` (a
+//   `CombinedGraphIndex` over every pack's index of that kind, whose entries
+//   map back to their pack with `packFor(entry.index)`), `reload()`;
+// - `Pack`: one listed pack — its indices and `readRecords(spans)`;
+// - `NewPack` (from `collection.newPack()`): records go to `upload/` through a
+//   `ContainerWriter`, nodes into one index builder per kind; `finish()`
+//   names the pack by the md5 of its bytes, writes the indices into
+//   `indices/`, then renames the pack into `packs/`;
+// - `collection.addPacks(newPacks, { obsolete })`: under the repository lock,
+//   rewrites `pack-names` (atomically: temp file + rename) from what is on
+//   disk now plus the new packs minus the obsolete ones, then moves the
+//   obsolete packs' files to `obsolete_packs/`.
+//
+// Order is what makes it crash-safe: a pack-names entry is only ever written
+// after its pack and indices are complete in their final places, so a crash
+// leaves at worst unlisted files, never a listed pack without its files.
+
+import { createHash, randomBytes } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { NoSuchFile, concatBytes } from '@versionedfiles/core';
+import type { Transport, WriteLock } from '@versionedfiles/core';
+import { BadIndexData } from '../errors.js';
+import { BTreeBuilder } from '../format/btree.js';
+import { ContainerWriter, parseBytesRecord } from '../format/container.js';
+import type { ContainerRecord, RecordName, RecordSpan } from '../format/container.js';
+import { GraphIndexBuilder } from '../format/graph-index.js';
+import type { GraphIndexReader } from '../format/index-common.js';
+import { decodePackNameValue, encodePackNames, layoutKinds } from '../format/pack-names.js';
+import type { IndexKind, IndexSpec, PackLayout, PackNameEntry } from '../format/pack-names.js';
+import { BTreeGraphIndex } from '../index/btree-reader.js';
+import { CombinedGraphIndex } from '../index/combined.js';
+import { GraphIndex } from '../index/graph-index-reader.js';
+import { BytesRangeReader, transportRangeReader } from '../io/range-reader.js';
+
+const PACK_NAMES = 'pack-names';
+
+/** Reads the records at the given spans of a container file on a transport. */
+async function readRecordsAt(transport: Transport, path: string, spans: readonly RecordSpan[]): Promise<ContainerRecord[]> {
+  const out: ContainerRecord[] = [];
+  let i = 0;
+  for await (const chunk of transport.readv(path, spans.map((s) => [s.offset, s.length] as const))) {
+    out.push(parseBytesRecord(chunk.data, `${path} at byte ${(spans[i] as RecordSpan).offset}`));
+    i += 1;
+  }
+  return out;
+}
+
+/** One pack listed in pack-names. */
+export class Pack {
+  readonly name: string;
+  readonly sizes: readonly number[];
+  readonly #transport: Transport;
+  readonly #indices = new Map<IndexKind, GraphIndexReader>();
+
+  constructor(transport: Transport, layout: PackLayout, entry: PackNameEntry) {
+    this.#transport = transport;
+    this.name = entry.name;
+    this.sizes = entry.sizes;
+    for (const kind of layoutKinds(layout)) {
+      const spec = layout.indices[kind] as IndexSpec;
+      const size = entry.sizes[spec.position];
+      if (size === undefined) continue;
+      const reader = transportRangeReader(transport, `indices/${entry.name}${spec.suffix}`, size);
+      this.#indices.set(kind, layout.indexFormat === 'btree' ? new BTreeGraphIndex(reader) : new GraphIndex(reader));
+    }
+  }
+
+  get packPath(): string {
+    return `packs/${this.name}.pack`;
+  }
+
+  /** This pack's index of `kind`, or null when the layout or pack-names entry has none. */
+  index(kind: IndexKind): GraphIndexReader | null {
+    return this.#indices.get(kind) ?? null;
+  }
+
+  /** Reads records by the spans the indices record for them. */
+  readRecords(spans: readonly RecordSpan[]): Promise<ContainerRecord[]> {
+    return readRecordsAt(this.#transport, this.packPath, spans);
+  }
+}
+
+export interface OpenOptions {
+  /** Take the repository lock (`lock`, a LockDir) around pack-names updates. Default true. */
+  readonly lockPackNames?: boolean;
+}
+
+export class PackCollection {
+  readonly transport: Transport;
+  readonly layout: PackLayout;
+  readonly #lock: boolean;
+  #packs = new Map<string, Pack>();
+  readonly #combined = new Map<IndexKind, CombinedGraphIndex>();
+  readonly #owner = new Map<GraphIndexReader, Pack>();
+
+  private constructor(transport: Transport, layout: PackLayout, options: OpenOptions) {
+    this.transport = transport;
+    this.layout = layout;
+    this.#lock = options.lockPackNames ?? true;
+    for (const kind of layoutKinds(layout)) {
+      this.#combined.set(kind, new CombinedGraphIndex([], { reload: () => this.reload() }));
+    }
+  }
+
+  /** Opens the collection whose `pack-names` is at the transport's root. */
+  static async open(transport: Transport, layout: PackLayout, options: OpenOptions = {}): Promise<PackCollection> {
+    const collection = new PackCollection(transport, layout, options);
+    await collection.reload();
+    return collection;
+  }
+
+  /** Creates the directories and an empty `pack-names`, then opens it. */
+  static async create(transport: Transport, layout: PackLayout, options: OpenOptions = {}): Promise<PackCollection> {
+    for (const dir of ['packs', 'indices', 'upload', 'obsolete_packs']) {
+      if (!(await transport.exists(dir))) await transport.mkdir(dir, { recursive: true });
+    }
+    await transport.put(PACK_NAMES, encodePackNames([]));
+    return PackCollection.open(transport, layout, options);
+  }
+
+  /** The listed packs, in pack-names (name) order. */
+  packs(): Pack[] {
+    return [...this.#packs.values()];
+  }
+
+  pack(name: string): Pack | undefined {
+    return this.#packs.get(name);
+  }
+
+  /** Every pack's index of `kind`, combined. */
+  index(kind: IndexKind): CombinedGraphIndex {
+    const combined = this.#combined.get(kind);
+    if (combined === undefined) throw new BadIndexData(this.layout.name, `the layout has no ${kind} index`);
+    return combined;
+  }
+
+  /** The pack an index entry came from (`entry.index`). */
+  packFor(index: GraphIndexReader): Pack | undefined {
+    return this.#owner.get(index);
+  }
+
+  /** Reads pack-names from disk now. */
+  async readPackNames(): Promise<PackNameEntry[]> {
+    const bytes = await this.transport.get(PACK_NAMES);
+    const index = new BTreeGraphIndex(new BytesRangeReader(bytes, PACK_NAMES));
+    const entries: PackNameEntry[] = [];
+    for await (const entry of index.iterAllEntries()) {
+      entries.push({ name: entry.key[0] as string, sizes: decodePackNameValue(entry.value) });
+    }
+    return entries;
+  }
+
+  /** Re-reads pack-names; true when the set of packs changed. */
+  async reload(): Promise<boolean> {
+    const entries = await this.readPackNames();
+    const next = new Map<string, Pack>();
+    let changed = entries.length !== this.#packs.size;
+    for (const entry of entries) {
+      const known = this.#packs.get(entry.name);
+      if (known !== undefined && known.sizes.join(' ') === entry.sizes.join(' ')) next.set(entry.name, known);
+      else {
+        next.set(entry.name, new Pack(this.transport, this.layout, entry));
+        changed = true;
+      }
+    }
+    this.#packs = next;
+    this.#owner.clear();
+    for (const [kind, combined] of this.#combined) {
+      const indices: GraphIndexReader[] = [];
+      const names: string[] = [];
+      for (const pack of next.values()) {
+        const index = pack.index(kind);
+        if (index === null) continue;
+        indices.push(index);
+        names.push(pack.name);
+        this.#owner.set(index, pack);
+      }
+      combined.setIndices(indices, names);
+    }
+    return changed;
+  }
+
+  /** Starts a pack in `upload/`. */
+  newPack(): NewPack {
+    return new NewPack(this.transport, this.layout);
+  }
+
+  /**
+   * Lists finished packs in pack-names, and drops the `obsolete` ones (moving
+   * their files to `obsolete_packs/`). Finishes any pack not yet finished.
+   */
+  async addPacks(packs: readonly (NewPack | PackNameEntry)[], options: { obsolete?: readonly string[] } = {}): Promise<void> {
+    const added: PackNameEntry[] = [];
+    for (const p of packs) added.push(p instanceof NewPack ? await p.finish() : p);
+    const obsolete = new Set(options.obsolete ?? []);
+    const lock: WriteLock | null = this.#lock ? await this.transport.lockWrite('lock') : null;
+    try {
+      const byName = new Map<string, PackNameEntry>();
+      for (const e of await this.readPackNames()) if (!obsolete.has(e.name)) byName.set(e.name, e);
+      for (const e of added) byName.set(e.name, e);
+      await this.transport.put(PACK_NAMES, encodePackNames(byName.values()));
+    } finally {
+      await lock?.release();
+    }
+    for (const name of obsolete) await this.#retire(name);
+    await this.reload();
+  }
+
+  /** Moves a pack and its indices to obsolete_packs/, as Breezy does after a repack. */
+  async #retire(name: string): Promise<void> {
+    if (!(await this.transport.exists('obsolete_packs'))) await this.transport.mkdir('obsolete_packs');
+    const files = [`packs/${name}.pack`, ...layoutKinds(this.layout).map((k) => `indices/${name}${(this.layout.indices[k] as IndexSpec).suffix}`)];
+    for (const path of files) {
+      try {
+        await this.transport.rename(path, `obsolete_packs/${path.slice(path.indexOf('/') + 1)}`);
+      } catch (err) {
+        if (!(err instanceof NoSuchFile)) throw err;
+      }
+    }
+  }
+}
+
+type IndexBuilder = GraphIndexBuilder | BTreeBuilder;
+
+const RANDOM_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+/** Buffered pack bytes are appended to the upload file past this size. */
+const FLUSH_AT = 1 << 20;
+
+/** A pack being written. */
+export class NewPack {
+  readonly uploadName: string;
+  readonly #transport: Transport;
+  readonly #layout: PackLayout;
+  readonly #writer: ContainerWriter;
+  readonly #builders = new Map<IndexKind, IndexBuilder>();
+  readonly #hash: Hash = createHash('md5');
+  #buffer: Uint8Array[] = [];
+  #buffered = 0;
+  #flushed = 0;
+  #state: 'open' | 'finished' | 'aborted' = 'open';
+  #entry: PackNameEntry | null = null;
+  /** Writes in flight, in order; a failure is kept and thrown by the next flush. */
+  #writes: Promise<void> = Promise.resolve();
+  #writeError: unknown = null;
+
+  constructor(transport: Transport, layout: PackLayout) {
+    this.#transport = transport;
+    this.#layout = layout;
+    const random = randomBytes(20);
+    this.uploadName = `upload/${Array.from(random, (b) => RANDOM_ALPHABET[b % 36]).join('')}.pack`;
+    for (const kind of layoutKinds(layout)) {
+      const spec = layout.indices[kind] as IndexSpec;
+      const shape = { referenceLists: spec.referenceLists, keyElements: spec.keyElements };
+      this.#builders.set(kind, layout.indexFormat === 'btree' ? new BTreeBuilder(shape) : new GraphIndexBuilder(shape));
+    }
+    this.#writer = new ContainerWriter((chunk) => {
+      this.#buffer.push(chunk);
+      this.#buffered += chunk.length;
+      this.#hash.update(chunk);
+    });
+    this.#writer.begin();
+  }
+
+  /** The index builder of `kind`: add nodes to it as records are written. */
+  indexBuilder(kind: IndexKind): IndexBuilder {
+    const builder = this.#builders.get(kind);
+    if (builder === undefined) throw new BadIndexData(this.#layout.name, `the layout has no ${kind} index`);
+    return builder;
+  }
+
+  /**
+   * Appends a record; returns its span, which index values record. Past
+   * 1 MiB of buffered bytes, they are appended to the upload file in the
+   * background (in order; `flush()` waits for them).
+   */
+  addRecord(body: Uint8Array | readonly Uint8Array[], names: readonly RecordName[] = []): RecordSpan {
+    if (this.#state !== 'open') throw new Error(`pack is ${this.#state}`);
+    const span = this.#writer.addBytesRecord(body, names);
+    if (this.#buffered > FLUSH_AT) this.#queueWrite();
+    return span;
+  }
+
+  /** Bytes written to the pack so far. */
+  get size(): number {
+    return this.#writer.currentOffset;
+  }
+
+  /** Appends everything buffered to the upload file. */
+  async flush(): Promise<void> {
+    this.#queueWrite();
+    await this.#writes;
+    if (this.#writeError !== null) throw this.#writeError;
+  }
+
+  #queueWrite(): void {
+    if (this.#buffered === 0) return;
+    const data = concatBytes(this.#buffer);
+    this.#buffer = [];
+    this.#buffered = 0;
+    this.#writes = this.#writes.then(async () => {
+      if (this.#writeError !== null) return;
+      try {
+        if (this.#flushed === 0 && !(await this.#transport.exists('upload'))) {
+          await this.#transport.mkdir('upload', { recursive: true });
+        }
+        await this.#transport.append(this.uploadName, data);
+        this.#flushed += data.length;
+      } catch (err) {
+        this.#writeError = err;
+      }
+    });
+  }
+
+  /** Reads back records of this pack before it is finished. */
+  async readRecords(spans: readonly RecordSpan[]): Promise<ContainerRecord[]> {
+    await this.flush();
+    return readRecordsAt(this.#transport, this.#entry === null ? this.uploadName : `packs/${this.#entry.name}.pack`, spans);
+  }
+
+  /** Ends the container, writes the indices, moves the pack into packs/; returns its pack-names entry. */
+  async finish(): Promise<PackNameEntry> {
+    if (this.#entry !== null) return this.#entry;
+    if (this.#state !== 'open') throw new Error(`pack is ${this.#state}`);
+    this.#writer.end();
+    await this.flush();
+    const name = this.#hash.digest('hex');
+    const sizes: number[] = [];
+    for (const [kind, builder] of this.#builders) {
+      const spec = this.#layout.indices[kind] as IndexSpec;
+      const bytes = builder.finish();
+      await this.#transport.put(`indices/${name}${spec.suffix}`, bytes, { createParentDir: true });
+      sizes[spec.position] = bytes.length;
+    }
+    if (!(await this.#transport.exists('packs'))) await this.#transport.mkdir('packs', { recursive: true });
+    await this.#transport.rename(this.uploadName, `packs/${name}.pack`);
+    this.#state = 'finished';
+    this.#entry = { name, sizes };
+    return this.#entry;
+  }
+
+  /** Drops the pack: deletes the upload file. */
+  async abort(): Promise<void> {
+    if (this.#state !== 'open') return;
+    this.#state = 'aborted';
+    this.#buffer = [];
+    this.#buffered = 0;
+    await this.#writes;
+    if (this.#flushed > 0) await this.#transport.delete(this.uploadName);
+  }
+}
