@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -337,6 +337,59 @@ describe('LocalTransport on disk', () => {
     await t.mkdir('d');
     await expect(t.put('d', utf8('x'))).rejects.toThrow(TransportError);
     expect(readdirSync(dir).sort()).toEqual(['d', 'f']);
+  });
+});
+
+describe('LocalTransport and symbolic links', () => {
+  // root/ holds links to elsewhere/ (outside) and to root/real (inside).
+  function layout(): { root: string; elsewhere: string } {
+    const base = freshLocalDir();
+    const root = join(base, 'root');
+    const elsewhere = join(base, 'elsewhere');
+    mkdirSync(join(root, 'real'), { recursive: true });
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, 'secret'), 'secret');
+    writeFileSync(join(root, 'real', 'f'), 'inside');
+    symlinkSync(elsewhere, join(root, 'outdir'));
+    symlinkSync(join(elsewhere, 'secret'), join(root, 'outfile'));
+    symlinkSync(join(elsewhere, 'not-yet'), join(root, 'dangling'));
+    symlinkSync(join(root, 'real'), join(root, 'indir'));
+    return { root, elsewhere };
+  }
+
+  it('refuses paths that lead outside the root through a link', async () => {
+    const { root, elsewhere } = layout();
+    const t = new LocalTransport(root);
+    for (const op of [
+      () => t.get('outfile'),
+      () => t.get('outdir/secret'),
+      () => t.append('outfile', utf8('x')),
+      () => t.append('dangling', utf8('x')),
+      () => t.put('outdir/new', utf8('x')),
+      () => t.mkdir('outdir/new'),
+      () => t.list('outdir'),
+      () => t.stat('outfile'),
+      () => t.delete('outdir/secret'),
+      () => t.rename('real/f', 'outdir/f'),
+      () => collect(t, 'outfile', [[0, 1]]),
+      () => t.clone('outdir').get('secret'),
+    ]) {
+      expect(await outcome(op)).toBe('PathOutsideRoot');
+    }
+    expect(readdirSync(elsewhere)).toEqual(['secret']);
+    expect(readFileSync(join(elsewhere, 'secret'), 'utf8')).toBe('secret');
+    // Links that stay inside work; a link itself can be replaced or deleted.
+    expect(fromUtf8(await t.get('indir/f'))).toBe('inside');
+    await t.put('outfile', utf8('replaced the link'));
+    expect(readFileSync(join(elsewhere, 'secret'), 'utf8')).toBe('secret');
+    await t.delete('dangling');
+  });
+
+  it('follows them when asked, as Breezy does', async () => {
+    const { root } = layout();
+    const t = new LocalTransport(root, { followSymlinksOutside: true });
+    expect(fromUtf8(await t.get('outfile'))).toBe('secret');
+    expect(await t.list('outdir')).toEqual(['secret']);
   });
 });
 

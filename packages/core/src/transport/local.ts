@@ -7,12 +7,19 @@
 // "size, then write" steps would report wrong offsets. OS errors become the
 // library's typed errors.
 //
-// Entry points: `LocalTransport` (`new LocalTransport(directory)`).
+// Symbolic links are the other way out of a directory: by default a path whose
+// real location is outside the root (a link to elsewhere, or a link we cannot
+// resolve) is refused with `PathOutsideRoot`, as `..` is; `followSymlinksOutside`
+// restores Breezy's behaviour of following them. The check resolves paths just
+// before the operation, so it guards against a hostile store's contents, not
+// against a concurrent attacker swapping directories mid-call.
+//
+// Entry points: `LocalTransport` (`new LocalTransport(directory, options)`).
 
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
-import { FileExists, NoSuchFile, ShortRead } from '../errors.js';
+import { FileExists, NoSuchFile, PathOutsideRoot, ShortRead, VersionedFilesError } from '../errors.js';
 import { BaseTransport } from './base.js';
 import type { DirEntry, RandomAccessFile } from './base.js';
 import { InvalidPath, joinPath, normalisePath } from './path.js';
@@ -23,6 +30,7 @@ type Operation = 'read' | 'write' | 'rename' | 'delete' | 'rmdir' | 'mkdir' | 'l
 
 /** Turns an OS error into the library's error for `path`. */
 function translate(err: unknown, path: string, operation: Operation): unknown {
+  if (err instanceof VersionedFilesError) return err;
   const code = (err as { code?: string }).code;
   switch (code) {
     case 'ENOENT':
@@ -91,14 +99,64 @@ function randomSuffix(): string {
   return randomBytes(6).toString('hex');
 }
 
+export interface LocalTransportOptions {
+  /** Follow symbolic links whose target is outside the root (Breezy does). Default false. */
+  readonly followSymlinksOutside?: boolean;
+}
+
+/** Refuses paths whose real location is outside a root directory. */
+class SymlinkFence {
+  #rootReal: string | undefined;
+
+  constructor(readonly root: string) {}
+
+  async #real(): Promise<string | null> {
+    if (this.#rootReal === undefined) {
+      try {
+        this.#rootReal = await fs.realpath(this.root);
+      } catch {
+        return null; // The root does not exist (yet); the operation itself will say so.
+      }
+    }
+    return this.#rootReal;
+  }
+
+  /**
+   * Checks where `absolute` really is. `followsLast`: the operation follows a
+   * link in the last segment (open, stat, list); otherwise only its directory counts.
+   */
+  async check(absolute: string, followsLast: boolean, path: string): Promise<void> {
+    const rootReal = await this.#real();
+    if (rootReal === null) return;
+    let real: string | null = null;
+    if (followsLast) {
+      real = await fs.realpath(absolute).catch(() => null);
+      // A link we cannot resolve might be created through, somewhere else.
+      if (real === null && (await fs.lstat(absolute).then((s) => s.isSymbolicLink(), () => false))) {
+        throw new PathOutsideRoot(path);
+      }
+    }
+    if (real === null) {
+      const parent = await fs.realpath(nodePath.dirname(absolute)).catch(() => null);
+      if (parent === null) return; // A missing directory: the operation fails with NoSuchFile.
+      real = nodePath.join(parent, nodePath.basename(absolute));
+    }
+    if (real !== rootReal && !real.startsWith(rootReal.endsWith(nodePath.sep) ? rootReal : rootReal + nodePath.sep)) {
+      throw new PathOutsideRoot(path);
+    }
+  }
+}
+
 export class LocalTransport extends BaseTransport {
   readonly base: string;
   readonly #root: string;
+  #fence: SymlinkFence | null;
 
-  constructor(directory: string) {
+  constructor(directory: string, options: LocalTransportOptions = {}) {
     super();
     this.#root = nodePath.resolve(directory);
     this.base = this.#root;
+    this.#fence = options.followSymlinksOutside ? null : new SymlinkFence(this.#root);
   }
 
   protected override checkPath(path: string): string {
@@ -112,9 +170,17 @@ export class LocalTransport extends BaseTransport {
     return path === '' ? this.#root : nodePath.join(this.#root, ...path.split('/'));
   }
 
+  /** The absolute path for `path`, once the symlink fence has let it through. */
+  async #inside(path: string, followsLast: boolean): Promise<string> {
+    const absolute = this.#abs(path);
+    await this.#fence?.check(absolute, followsLast, path);
+    return absolute;
+  }
+
   protected async readFile(path: string): Promise<Uint8Array> {
     try {
-      return new Uint8Array(await fs.readFile(this.#abs(path)));
+      const data = await fs.readFile(await this.#inside(path, true));
+      return new Uint8Array(data.buffer, data.byteOffset, data.length);
     } catch (err) {
       throw translate(err, path, 'read');
     }
@@ -124,7 +190,7 @@ export class LocalTransport extends BaseTransport {
     let handle: fs.FileHandle;
     let size: number;
     try {
-      handle = await fs.open(this.#abs(path), 'r');
+      handle = await fs.open(await this.#inside(path, true), 'r');
     } catch (err) {
       throw translate(err, path, 'read');
     }
@@ -153,7 +219,7 @@ export class LocalTransport extends BaseTransport {
   }
 
   protected async writeAtomic(path: string, chunks: readonly Uint8Array[], fsync: boolean): Promise<void> {
-    const target = this.#abs(path);
+    const target = await this.#inside(path, false);
     const temp = nodePath.join(nodePath.dirname(target), `.tmp-${process.pid}-${randomSuffix()}`);
     try {
       const handle = await fs.open(temp, 'wx');
@@ -176,7 +242,7 @@ export class LocalTransport extends BaseTransport {
     return serialised(target, async () => {
       let handle: fs.FileHandle;
       try {
-        handle = await fs.open(target, 'a');
+        handle = await fs.open(await this.#inside(path, true), 'a');
       } catch (err) {
         throw translate(err, path, 'write');
       }
@@ -194,11 +260,13 @@ export class LocalTransport extends BaseTransport {
   }
 
   protected async renamePath(from: string, to: string): Promise<void> {
+    const source = await this.#inside(from, false);
+    const target = await this.#inside(to, false);
     try {
-      await fs.rename(this.#abs(from), this.#abs(to));
+      await fs.rename(source, target);
     } catch (err) {
       // The OS may report a problem with the target first; a missing source comes first for us.
-      const sourceProblem = await fs.lstat(this.#abs(from)).then(
+      const sourceProblem = await fs.lstat(source).then(
         () => null,
         (lstatErr: unknown) => translate(lstatErr, from, 'rename'),
       );
@@ -207,11 +275,12 @@ export class LocalTransport extends BaseTransport {
   }
 
   protected async deleteFile(path: string): Promise<void> {
+    const target = await this.#inside(path, false);
     try {
-      await fs.unlink(this.#abs(path));
+      await fs.unlink(target);
     } catch (err) {
       // macOS reports unlink of a directory as EPERM.
-      const isDir = await fs.lstat(this.#abs(path)).then(
+      const isDir = await fs.lstat(target).then(
         (s) => s.isDirectory(),
         () => false,
       );
@@ -221,7 +290,7 @@ export class LocalTransport extends BaseTransport {
 
   protected async removeDir(path: string): Promise<void> {
     try {
-      await fs.rmdir(this.#abs(path));
+      await fs.rmdir(await this.#inside(path, false));
     } catch (err) {
       throw translate(err, path, 'rmdir');
     }
@@ -229,7 +298,7 @@ export class LocalTransport extends BaseTransport {
 
   protected async makeDir(path: string): Promise<void> {
     try {
-      await fs.mkdir(this.#abs(path));
+      await fs.mkdir(await this.#inside(path, false));
     } catch (err) {
       throw translate(err, path, 'mkdir');
     }
@@ -237,7 +306,7 @@ export class LocalTransport extends BaseTransport {
 
   protected async readDir(path: string): Promise<DirEntry[]> {
     try {
-      const entries = await fs.readdir(this.#abs(path), { withFileTypes: true });
+      const entries = await fs.readdir(await this.#inside(path, true), { withFileTypes: true });
       return entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() }));
     } catch (err) {
       throw translate(err, path, 'list');
@@ -246,7 +315,7 @@ export class LocalTransport extends BaseTransport {
 
   protected async statPath(path: string): Promise<FileStat> {
     try {
-      const stat = await fs.stat(this.#abs(path));
+      const stat = await fs.stat(await this.#inside(path, true));
       return stat.isDirectory() ? { size: 0, isDirectory: true } : { size: stat.size, isDirectory: false };
     } catch (err) {
       throw translate(err, path, 'read');
@@ -254,6 +323,9 @@ export class LocalTransport extends BaseTransport {
   }
 
   protected cloneAt(path: string): Transport {
-    return new LocalTransport(this.#abs(path));
+    // A clone keeps its parent's fence: a linked subdirectory does not widen the store.
+    const clone = new LocalTransport(this.#abs(path), { followSymlinksOutside: true });
+    clone.#fence = this.#fence;
+    return clone;
   }
 }

@@ -62,8 +62,14 @@ export function parseLockInfo(bytes: Uint8Array): LockHolder {
     if (!m) continue;
     fields[m[1] as string] = parseScalar((m[2] ?? '').trim());
   }
-  const text = (key: string): string | null => (typeof fields[key] === 'string' ? (fields[key] as string) : fields[key] === undefined ? null : String(fields[key]));
-  const num = (key: string): number | null => (typeof fields[key] === 'number' ? (fields[key] as number) : null);
+  const text = (key: string): string | null => {
+    const value = fields[key];
+    return value === undefined ? null : String(value);
+  };
+  const num = (key: string): number | null => {
+    const value = fields[key];
+    return typeof value === 'number' ? value : null;
+  };
   return {
     hostname: text('hostname'),
     pid: num('pid'),
