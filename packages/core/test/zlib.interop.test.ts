@@ -6,7 +6,7 @@ import { runPython } from '../../../test-fixtures/support/breezy.js';
 // The compat contract: pako 2.x deflates to CPython zlib's exact bytes.
 describe('compat zlib against CPython zlib', () => {
   it('one-shot deflate is byte-identical at levels 1, 6, 9', () => {
-    const samples = fc.sample(fc.uint8Array({ maxLength: 20000 }), { numRuns: 30, seed: 42 });
+    const samples: Uint8Array[] = fc.sample(fc.uint8Array({ maxLength: 20000 }), { numRuns: 30, seed: 42 });
     samples.push(new TextEncoder().encode('line\n'.repeat(5000)));
     const payload = samples.map((s) => toHex(s)).join('\n');
     const script = `
