@@ -143,30 +143,32 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
     }
   }
 
-  protected async localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
-    const out = new KeyMap<Parents>();
+  /** The keys present here, each with its weave and version name. */
+  async #present(keys: readonly Key[]): Promise<[Key, Weave, string][]> {
+    const out: [Key, Weave, string][] = [];
     for (const { weave, keys: group } of (await this.#byWeave(keys)).values()) {
       if (weave === null) continue;
       for (const key of group) {
         const version = this.#version(key);
-        if (!weave.hasVersion(version)) continue;
-        const prefix = key.slice(0, -1);
-        out.set(key, weave.getParents(version).map((p) => this.#keyOf(prefix, p)));
+        if (weave.hasVersion(version)) out.push([key, weave, version]);
       }
     }
     return out;
   }
 
+  #parentKeys(weave: Weave, key: Key): Key[] {
+    const prefix = key.slice(0, -1);
+    return weave.getParents(this.#version(key)).map((p) => this.#keyOf(prefix, p));
+  }
+
+  protected async localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
+    return new KeyMap((await this.#present(keys)).map(([key, weave]) => [key, this.#parentKeys(weave, key)] as const));
+  }
+
   protected async localSha1s(keys: readonly Key[]): Promise<KeyMap<string>> {
-    const out = new KeyMap<string>();
-    for (const { weave, keys: group } of (await this.#byWeave(keys)).values()) {
-      if (weave === null) continue;
-      for (const key of group) {
-        const version = this.#version(key);
-        if (weave.hasVersion(version)) out.set(key, weave.getSha1s([version]).get(version) as string);
-      }
-    }
-    return out;
+    return new KeyMap(
+      (await this.#present(keys)).map(([key, weave, version]) => [key, weave.getSha1s([version]).get(version) as string] as const),
+    );
   }
 
   protected async *localRecordStream(keys: readonly Key[], request: LocalStreamRequest): AsyncIterable<ContentFactory> {
@@ -181,8 +183,7 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
         yield new AbsentContentFactory(key);
         continue;
       }
-      const prefix = key.slice(0, -1);
-      yield versionRecord(weave, version, key, weave.getParents(version).map((p) => this.#keyOf(prefix, p)));
+      yield versionRecord(weave, version, key, this.#parentKeys(weave, key));
     }
   }
 
