@@ -5,7 +5,7 @@
 
 import { ConstantMapper, InvalidKey, KeyMap, KeySet, NoSuchFile, RevisionNotPresent, concatBytes, keyToId, sortKeys } from '@versionedfiles/core';
 import type { Key, KeyMapper, Parents, Transport } from '@versionedfiles/core';
-import { KNDX_HEADER, KnitCorrupt, KndxState, methodOf, parseKndx, type KndxRecord } from '../format/index.js';
+import { KNDX_HEADER, KnitCorrupt, KndxState, methodOf, parseKndx, type KndxEntry, type KndxRecord } from '../format/index.js';
 import type { AddRecordsOptions, BuildDetails, IndexRecord, KnitIndex } from './types.js';
 
 export class KndxIndex implements KnitIndex {
@@ -38,12 +38,18 @@ export class KndxIndex implements KnitIndex {
     return state;
   }
 
-  async getBuildDetails(keys: readonly Key[]): Promise<KeyMap<BuildDetails>> {
-    const out = new KeyMap<BuildDetails>();
+  /** The index entries of the keys present, with each key's prefix. */
+  async *#entries(keys: readonly Key[]): AsyncGenerator<[Key, Key, KndxEntry]> {
     for (const key of keys) {
       const prefix = key.slice(0, -1);
       const entry = (await this.#state(prefix)).get(key[key.length - 1] as string);
-      if (entry === undefined) continue;
+      if (entry !== undefined) yield [key, prefix, entry];
+    }
+  }
+
+  async getBuildDetails(keys: readonly Key[]): Promise<KeyMap<BuildDetails>> {
+    const out = new KeyMap<BuildDetails>();
+    for await (const [key, prefix, entry] of this.#entries(keys)) {
       const file = this.#path(prefix, '.kndx');
       const method = methodOf(entry.options);
       if (method === null) throw new KnitCorrupt(`no compression method in options ${entry.options.join(',')}`, { key, file });
@@ -63,11 +69,7 @@ export class KndxIndex implements KnitIndex {
 
   async getParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
     const out = new KeyMap<Parents>();
-    for (const key of keys) {
-      const prefix = key.slice(0, -1);
-      const entry = (await this.#state(prefix)).get(key[key.length - 1] as string);
-      if (entry !== undefined) out.set(key, entry.parents.map((p) => [...prefix, p]));
-    }
+    for await (const [key, prefix, entry] of this.#entries(keys)) out.set(key, entry.parents.map((p) => [...prefix, p]));
     return out;
   }
 

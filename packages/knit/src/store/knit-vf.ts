@@ -125,7 +125,8 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     // Only the left parent, stored here, can be a delta basis.
     const delta = left !== undefined && keysEqual(left, parents[0] as Key) && (await this.#shouldDelta(left));
     const noeol = text.text.length > 0 && text.text[text.text.length - 1] !== 0x0a;
-    const internal = noeol ? withFinalNewline(lines) : lines;
+    // A copy: the content is remembered, and callers may reuse their array.
+    const internal = noeol ? withFinalNewline(lines) : lines.slice();
     let content: KnitContent = {
       lines: internal,
       origins: this.annotated ? new Array<string>(internal.length).fill(versionId) : null,
