@@ -276,6 +276,20 @@ describe.each(kinds)('%s', (_name, make) => {
     await third.release();
   });
 
+  it('waits for a lock when asked to', async () => {
+    const t = make();
+    const first = await t.lockWrite('lock');
+    const started = Date.now();
+    await expect(t.lockWrite('lock', { waitMs: 150 })).rejects.toThrow(LockContention);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    const waiting = t.lockWrite('lock', { waitMs: 5000 });
+    setTimeout(() => void first.release(), 50);
+    const second = await waiting;
+    expect((await t.peekLock('lock'))?.nonce).toBe(second.nonce);
+    await second.release();
+    expect(await t.list('lock')).toEqual([]);
+  });
+
   it('breaks a stale lock only when asked', async () => {
     const t = make();
     const mine = await t.lockWrite('lock');

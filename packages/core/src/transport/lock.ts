@@ -157,7 +157,22 @@ function isContention(err: unknown): boolean {
   );
 }
 
+const POLL_MS = 100;
+
 export async function acquireLockDir(t: Transport, name: string, options: LockOptions = {}): Promise<WriteLock> {
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  for (;;) {
+    try {
+      return await attemptLock(t, name, options);
+    } catch (err) {
+      const left = deadline - Date.now();
+      if (!(err instanceof LockContention) || left <= 0) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, left)));
+    }
+  }
+}
+
+async function attemptLock(t: Transport, name: string, options: LockOptions): Promise<WriteLock> {
   const dir = normalisePath(name);
   await t.mkdir(dir, { recursive: true });
   const nonce = randChars(20);
@@ -171,7 +186,12 @@ export async function acquireLockDir(t: Transport, name: string, options: LockOp
   };
   const pending = joinPath(dir, `${randChars(10)}.tmp`);
   await t.mkdir(pending);
-  await t.put(joinPath(pending, INFO), formatLockInfo(fields));
+  try {
+    await t.put(joinPath(pending, INFO), formatLockInfo(fields));
+  } catch (err) {
+    await deleteTree(t, pending).catch(() => undefined);
+    throw err;
+  }
   let brokeStale = false;
   for (;;) {
     try {

@@ -42,6 +42,8 @@ export interface FileStat {
 export interface LockOptions {
   /** Break the lock first when its holder is known dead (same host and user, process gone). */
   readonly breakStale?: boolean;
+  /** Keep trying this many milliseconds while someone else holds it (Breezy's `lock_write` waits). Default 0. */
+  readonly waitMs?: number;
   /** Extra fields recorded in the lock's info file. */
   readonly extraInfo?: Readonly<Record<string, string>>;
 }
