@@ -183,6 +183,8 @@ export class PlanMergeVersionedFiles {
     const linesA = texts.get(a) as readonly Uint8Array[];
     const linesB = texts.get(b) as readonly Uint8Array[];
     const lcaLines = lcas.map((l) => (l === NULL_REVISION ? [] : (texts.get(l) as readonly Uint8Array[])));
+    // Why each side's unique lines are unique: new against some LCA, and/or
+    // present in some LCA (so the other side killed them); both is a conflict.
     const status = (lines: readonly Uint8Array[], unique: readonly number[]): { added: Set<number>; killed: Set<number> } => {
       const added = new Set<number>();
       const killed = new Set<number>();
@@ -194,18 +196,18 @@ export class PlanMergeVersionedFiles {
     };
     const blocks = matchingBlocks(linesA, linesB);
     const [uniqueA, uniqueB] = uniqueLines(blocks);
-    const a_ = status(linesA, uniqueA);
-    const b_ = status(linesB, uniqueB);
+    const sideA = status(linesA, uniqueA);
+    const sideB = status(linesB, uniqueB);
     const out: PlanLine[] = [];
     let lastI = 0;
     let lastJ = 0;
     for (const [i, j, n] of blocks) {
       for (let x = lastI; x < i; x++) {
-        const state: PlanState = a_.added.has(x) ? (b_.killed.has(x) ? 'conflicted-a' : 'new-a') : 'killed-b';
+        const state: PlanState = sideA.added.has(x) ? (sideA.killed.has(x) ? 'conflicted-a' : 'new-a') : 'killed-b';
         out.push([state, linesA[x] as Uint8Array]);
       }
       for (let y = lastJ; y < j; y++) {
-        const state: PlanState = b_.added.has(y) ? (a_.killed.has(y) ? 'conflicted-b' : 'new-b') : 'killed-a';
+        const state: PlanState = sideB.added.has(y) ? (sideB.killed.has(y) ? 'conflicted-b' : 'new-b') : 'killed-a';
         out.push([state, linesB[y] as Uint8Array]);
       }
       for (let x = i; x < i + n; x++) out.push(['unchanged', linesA[x] as Uint8Array]);
