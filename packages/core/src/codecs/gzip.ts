@@ -74,23 +74,20 @@ function readUint32LE(bytes: Uint8Array, at: number): number {
  * `tuned_gzip.chunks_to_gzip` frames it. With `compatZlib` the bytes are Breezy's.
  */
 export function gzipChunks(chunks: Iterable<Uint8Array>, codec: ZlibCodec = compatZlib): Uint8Array {
-  const deflater = codec.createDeflater({ raw: true, level: -1 });
-  const parts: Uint8Array[] = [BREEZY_HEADER];
+  const input = [...chunks];
   let crc = 0;
   let size = 0;
-  for (const chunk of chunks) {
+  for (const chunk of input) {
     crc = crc32(chunk, crc);
     size += chunk.length;
-    const z = deflater.push(chunk);
-    if (z.length > 0) parts.push(z);
   }
-  parts.push(deflater.finish());
+  // compatZlib feeds the chunks one by one, as Breezy's compressobj does; fastZlib deflates them at once.
+  const body = codec.deflate(input, { raw: true, level: -1 });
   const trailer = new Uint8Array(8);
   writeUint32LE(trailer, 0, crc);
   // ISIZE is the length modulo 2^32, as RFC 1952 and Breezy both say.
   writeUint32LE(trailer, 4, size % 0x1_0000_0000);
-  parts.push(trailer);
-  return concatBytes(parts);
+  return concatBytes([BREEZY_HEADER, body, trailer]);
 }
 
 export interface GunzipOptions {
