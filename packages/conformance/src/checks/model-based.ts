@@ -34,10 +34,11 @@ function poolKey(ctx: CheckContext, slot: number): Key {
 }
 
 function poolParents(ctx: CheckContext, slot: number, picks: readonly number[]): Key[] {
+  const candidates = Array.from({ length: slot }, (_, s) => s).filter((s) => ctx.keyLength === 1 || s % 2 === slot % 2);
   const out: Key[] = [];
   for (const pick of picks) {
-    const parent = pick % POOL;
-    if (parent >= slot || (ctx.keyLength === 2 && parent % 2 !== slot % 2)) continue;
+    const parent = candidates[pick % Math.max(candidates.length, 1)];
+    if (parent === undefined) continue;
     const key = poolKey(ctx, parent);
     if (!out.some((k) => keyToId(k) === keyToId(key))) out.push(key);
   }
@@ -234,21 +235,30 @@ class ClearCache implements Command {
 
 function arbCommands(ctx: CheckContext): fc.Arbitrary<Iterable<Command>> {
   const slot = fc.nat(POOL - 1);
-  const slots = fc.array(fc.nat(POOL * 2), { maxLength: 5 });
+  // Half the time every key of the pool, so reads see whole ancestries.
+  const slots = fc.oneof(
+    fc.constant(Array.from({ length: POOL }, (_, s) => s)),
+    fc.array(fc.nat(POOL * 2), { minLength: 2, maxLength: 6 }),
+  );
   const ordering = fc.constantFrom<Ordering>('unordered', 'topological', 'groupcompress');
+  const add = fc
+    .record({ slot, picks: fc.array(fc.nat(POOL - 1), { maxLength: 3 }), lines: arbLines(5), nostore: fc.boolean() })
+    .map((a): Command => new AddText(ctx, a.slot, a.picks, a.lines, a.nostore));
+  const read = fc.record({ slots, ordering, closure: fc.boolean() }).map((a): Command => new Read(ctx, a.slots, a.ordering, a.closure));
+  // Adds and reads are listed twice: fast-check picks among the entries evenly.
   return fc.commands(
     [
-      fc.record({ slot, picks: fc.array(fc.nat(POOL - 1), { maxLength: 3 }), lines: arbLines(5), nostore: fc.boolean() }).map(
-        (a) => new AddText(ctx, a.slot, a.picks, a.lines, a.nostore),
-      ),
-      fc.constantFrom<BadInput>('newline', 'notBytes', 'reserved', 'longKey').map((kind) => new AddBad(ctx, kind)),
-      fc.record({ slots, ordering, closure: fc.boolean() }).map((a) => new Read(ctx, a.slots, a.ordering, a.closure)),
-      slots.map((s) => new Query(ctx, s)),
-      fc.record({ ordering, closure: fc.boolean() }).map((a) => new Copy(a.ordering, a.closure, ctx.caps.ghosts)),
-      slot.map((s) => new Annotate(ctx, s)),
-      fc.constant(new ClearCache()),
+      add,
+      add,
+      read,
+      read,
+      fc.constantFrom<BadInput>('newline', 'notBytes', 'reserved', 'longKey').map((kind): Command => new AddBad(ctx, kind)),
+      slots.map((s): Command => new Query(ctx, s)),
+      fc.record({ ordering, closure: fc.boolean() }).map((a): Command => new Copy(a.ordering, a.closure, ctx.caps.ghosts)),
+      slot.map((s): Command => new Annotate(ctx, s)),
+      fc.constant<Command>(new ClearCache()),
     ],
-    { maxCommands: 20 },
+    { maxCommands: 30, size: '+1' },
   );
 }
 
