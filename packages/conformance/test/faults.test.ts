@@ -32,7 +32,8 @@ class FlipsByte extends DelegatingVersionedFiles {
         continue;
       }
       const text = record.getBytesAs('fulltext').slice();
-      if (text.length > 0) text[this.position % text.length] ^= 0x20;
+      const at = this.position % Math.max(text.length, 1);
+      if (text.length > 0) text[at] = (text[at] ?? 0) ^ 0x20;
       yield new FulltextContentFactory(record.key, record.parents, record.sha1, text);
     }
   }
@@ -87,7 +88,7 @@ const FAULTS = [
   },
   {
     fault: 'streams children before parents',
-    make: (keyLength: 1 | 2) => brokenScenario('children-first', keyLength, (vf) => new ChildrenFirst(vf)),
+    make: (keyLength: 1 | 2, _at: number) => brokenScenario('children-first', keyLength, (vf) => new ChildrenFirst(vf)),
     caughtBy: [
       'topological streams put parents first',
       'topological streams with the delta closure give every text form',
