@@ -19,7 +19,7 @@ import {
   PackCollection,
   layoutKinds,
 } from '../src/index.js';
-import type { IndexEntry, IndexKind, IndexNode } from '../src/index.js';
+import type { IndexEntry, IndexNode } from '../src/index.js';
 import { runPython } from '../../../test-fixtures/support/breezy.js';
 import { FIXTURES, makeNodes } from './support/fixture-nodes.js';
 
@@ -280,17 +280,18 @@ describe('a real 2a repository', () => {
       for (const pack of old) {
         const moved = new Map<string, string>();
         for (const kind of layoutKinds(FORMAT_2A_LAYOUT)) {
-          const index = pack.index(kind as IndexKind);
+          const index = pack.index(kind);
           if (index === null) continue;
           for (const entry of await collect(index.iterAllEntries())) {
             const [offset, length, ...rest] = fromUtf8(entry.value).split(' ');
             const span = `${offset} ${length}`;
             if (!moved.has(span)) {
               const [record] = await pack.readRecords([{ offset: Number(offset), length: Number(length) }]);
-              const at = target.addRecord((record as { body: Uint8Array }).body, (record as { names: string[][] }).names);
+              if (record === undefined) throw new Error(`no record at ${span}`);
+              const at = target.addRecord(record.body, record.names);
               moved.set(span, `${at.offset} ${at.length}`);
             }
-            target.indexBuilder(kind as IndexKind).addNode(entry.key, utf8([moved.get(span), ...rest].join(' ')), entry.references);
+            target.indexBuilder(kind).addNode(entry.key, utf8([moved.get(span), ...rest].join(' ')), entry.references);
           }
         }
       }
