@@ -13,7 +13,8 @@
 // Orders follow Breezy's exactly for the same input order: nodes are visited in
 // the parent map's insertion order (Breezy's dict order), children in the
 // order they were linked. `heads` returns a set; ours iterates in the order
-// the keys were asked for (Breezy's frozenset has no order).
+// the keys were asked for (Breezy's frozenset has no order). Nodes point at
+// each other directly, so walks never re-hash keys.
 
 import { RevisionNotPresent } from '../errors.js';
 import { KeySet, compareKeys, compareUtf8, keyToId } from '../keys.js';
@@ -25,12 +26,13 @@ import type { ParentMapInput } from './parent-map.js';
 
 interface GraphNode {
   readonly key: Key;
-  readonly id: string;
   /** null: a ghost, named as a parent but never defined. */
-  parentKeys: readonly Key[] | null;
-  readonly childKeys: Key[];
+  parents: GraphNode[] | null;
+  readonly children: GraphNode[];
   /** null until computed; stays null on (and behind) a cycle. */
   gdfo: number | null;
+  /** Walk stamp for `heads`: the walk that last saw this node. */
+  seenBy: number;
 }
 
 /** One row of `KnownGraph.mergeSort`: Breezy's `_MergeSortNode`. */
@@ -50,13 +52,14 @@ export class KnownGraph {
   readonly #nodes = new Map<string, GraphNode>();
   readonly #knownHeads = new Map<string, readonly Key[]>();
   readonly #cacheHeads: boolean;
+  #walks = 0;
 
   constructor(parentMap: ParentMapInput, options: KnownGraphOptions = {}) {
     this.#cacheHeads = options.cacheHeads ?? true;
     for (const [key, parents] of toParentMap(parentMap)) {
       const node = this.#nodeOrGhost(key);
-      node.parentKeys = [...parents];
-      for (const parent of parents) this.#nodeOrGhost(parent).childKeys.push(key);
+      node.parents = parents.map((parentKey) => this.#nodeOrGhost(parentKey));
+      for (const parent of node.parents) parent.children.push(node);
     }
     this.#findGdfo();
   }
@@ -73,17 +76,17 @@ export class KnownGraph {
 
   /** True when `key` is a ghost: named as a parent, never defined. */
   isGhost(key: Key): boolean {
-    return this.#node(key).parentKeys === null;
+    return this.#node(key).parents === null;
   }
 
   /** Parents of `key`; null for a ghost. Throws `RevisionNotPresent` for an unknown key. */
   getParentKeys(key: Key): readonly Key[] | null {
-    return this.#node(key).parentKeys;
+    return this.#node(key).parents?.map((p) => p.key) ?? null;
   }
 
   /** Children of `key`, in the order they were linked. */
   getChildKeys(key: Key): readonly Key[] {
-    return this.#node(key).childKeys;
+    return this.#node(key).children.map((c) => c.key);
   }
 
   /**
@@ -91,31 +94,24 @@ export class KnownGraph {
    * a no-op; with other parents it throws `ParentsMismatch`.
    */
   addNode(key: Key, parentKeys: readonly Key[]): void {
-    const id = keyToId(key);
-    let node = this.#nodes.get(id);
-    if (node !== undefined) {
-      if (node.parentKeys === null) {
-        node.parentKeys = [...parentKeys];
-        this.#knownHeads.clear();
-      } else if (sameKeys(node.parentKeys, parentKeys)) {
-        return;
-      } else {
-        throw new ParentsMismatch(key, node.parentKeys, parentKeys);
-      }
-    } else {
-      node = { key, id, parentKeys: [...parentKeys], childKeys: [], gdfo: null };
-      this.#nodes.set(id, node);
+    let node = this.#nodes.get(keyToId(key));
+    if (node !== undefined && node.parents !== null) {
+      const existing = node.parents.map((p) => p.key);
+      if (sameKeys(existing, parentKeys)) return;
+      throw new ParentsMismatch(key, existing, parentKeys);
     }
+    if (node !== undefined) this.#knownHeads.clear(); // a ghost gets parents: old answers may change
+    node ??= this.#nodeOrGhost(key);
+    node.parents = [];
     let parentGdfo = 0;
     for (const parentKey of parentKeys) {
-      let parent = this.#nodes.get(keyToId(parentKey));
-      if (parent === undefined) {
-        parent = this.#nodeOrGhost(parentKey);
-        parent.gdfo = 1;
-      }
-      if (parent.gdfo === null) throw new GraphCycle([key, parentKey]);
-      if (parentGdfo < parent.gdfo) parentGdfo = parent.gdfo;
-      parent.childKeys.push(key);
+      const known = this.#nodes.get(keyToId(parentKey));
+      const parent = known ?? this.#nodeOrGhost(parentKey);
+      if (known === undefined) parent.gdfo = 1;
+      if (parent.gdfo === null) throw this.#cycle();
+      parentGdfo = Math.max(parentGdfo, parent.gdfo);
+      node.parents.push(parent);
+      parent.children.push(node);
     }
     node.gdfo = parentGdfo + 1;
     // Filling a ghost can raise the gdfo of everything below it.
@@ -123,8 +119,7 @@ export class KnownGraph {
     for (let i = 0; i < queue.length; i++) {
       const current = queue[i] as GraphNode;
       const nextGdfo = (current.gdfo as number) + 1;
-      for (const childKey of current.childKeys) {
-        const child = this.#node(childKey);
+      for (const child of current.children) {
         if (child.gdfo === null || child.gdfo < nextGdfo) {
           child.gdfo = nextGdfo;
           queue.push(child);
@@ -145,25 +140,23 @@ export class KnownGraph {
     const cached = this.#knownHeads.get(cacheId);
     if (cached !== undefined) return new KeySet(cached);
 
-    const seen = new Set<string>();
-    const pending: Key[] = [];
+    const walk = ++this.#walks;
+    const pending: GraphNode[] = [];
     let minGdfo = Infinity;
     for (const node of candidates.values()) {
-      if (node.parentKeys) pending.push(...node.parentKeys);
+      if (node.parents) pending.push(...node.parents);
       minGdfo = Math.min(minGdfo, this.#gdfo(node));
     }
     // Nothing at or below the smallest candidate gdfo can be an ancestor of it.
     while (pending.length > 0) {
-      const key = pending.pop() as Key;
-      const id = keyToId(key);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const node = this.#node(key);
+      const node = pending.pop() as GraphNode;
+      if (node.seenBy === walk) continue;
+      node.seenBy = walk;
       if (this.#gdfo(node) <= minGdfo) continue;
-      if (node.parentKeys) pending.push(...node.parentKeys);
+      if (node.parents) for (const parent of node.parents) pending.push(parent);
     }
     const heads: Key[] = [];
-    for (const [id, node] of candidates) if (!seen.has(id)) heads.push(node.key);
+    for (const node of candidates.values()) if (node.seenBy !== walk) heads.push(node.key);
     if (this.#cacheHeads) this.#knownHeads.set(cacheId, heads);
     return new KeySet(heads);
   }
@@ -176,10 +169,9 @@ export class KnownGraph {
     const order: Key[] = [];
     while (pending.length > 0) {
       const node = pending.pop() as GraphNode;
-      if (node.parentKeys !== null) order.push(node.key);
-      for (const childKey of node.childKeys) {
-        const child = this.#node(childKey);
-        if (parentsDone.tick(child.id, (child.parentKeys as readonly Key[]).length)) pending.push(child);
+      if (node.parents !== null) order.push(node.key);
+      for (const child of node.children) {
+        if (parentsDone.tick(child, (child.parents as GraphNode[]).length)) pending.push(child);
       }
     }
     if (order.length !== this.#definedCount()) throw this.#cycle();
@@ -194,24 +186,24 @@ export class KnownGraph {
   gcSort(): Key[] {
     const tipsByPrefix = new Map<string, GraphNode[]>();
     for (const node of this.#nodes.values()) {
-      if (node.childKeys.length !== 0) continue;
+      if (node.children.length !== 0) continue;
       const prefix = node.key.length === 1 ? '' : (node.key[0] as string);
       const tips = tipsByPrefix.get(prefix);
       if (tips) tips.push(node);
       else tipsByPrefix.set(prefix, [node]);
     }
     const childrenDone = new ReadyCounter();
+    const byKeyDescending = (a: GraphNode, b: GraphNode): number => compareKeys(b.key, a.key);
     const result: Key[] = [];
     for (const prefix of [...tipsByPrefix.keys()].sort(compareUtf8)) {
       // A stack holding the smallest key on top.
-      const pending = (tipsByPrefix.get(prefix) as GraphNode[]).sort((a, b) => compareKeys(b.key, a.key));
+      const pending = (tipsByPrefix.get(prefix) as GraphNode[]).sort(byKeyDescending);
       while (pending.length > 0) {
         const node = pending.pop() as GraphNode;
-        if (node.parentKeys === null) continue;
+        if (node.parents === null) continue;
         result.push(node.key);
-        for (const parentKey of [...node.parentKeys].sort((a, b) => compareKeys(b, a))) {
-          const parent = this.#node(parentKey);
-          if (childrenDone.tick(parent.id, parent.childKeys.length)) pending.push(parent);
+        for (const parent of [...node.parents].sort(byKeyDescending)) {
+          if (childrenDone.tick(parent, parent.children.length)) pending.push(parent);
         }
       }
     }
@@ -221,8 +213,10 @@ export class KnownGraph {
 
   /** Breezy's merge-sorted history of `tip` (see `mergeSort`), with revnos. */
   mergeSort(tip: Key): MergeSortNode[] {
-    const parentMap: [Key, readonly Key[]][] = [];
-    for (const node of this.#nodes.values()) if (node.parentKeys !== null) parentMap.push([node.key, node.parentKeys]);
+    const parentMap: [Key, Key[]][] = [];
+    for (const node of this.#nodes.values()) {
+      if (node.parents !== null) parentMap.push([node.key, node.parents.map((p) => p.key)]);
+    }
     return mergeSort(parentMap, tip, { generateRevno: true }).map((row) => ({
       key: row.key,
       mergeDepth: row.mergeDepth,
@@ -241,7 +235,7 @@ export class KnownGraph {
     const id = keyToId(key);
     let node = this.#nodes.get(id);
     if (node === undefined) {
-      node = { key, id, parentKeys: null, childKeys: [], gdfo: null };
+      node = { key, parents: null, children: [], gdfo: null, seenBy: 0 };
       this.#nodes.set(id, node);
     }
     return node;
@@ -254,13 +248,13 @@ export class KnownGraph {
 
   #tails(): GraphNode[] {
     const tails: GraphNode[] = [];
-    for (const node of this.#nodes.values()) if (!node.parentKeys || node.parentKeys.length === 0) tails.push(node);
+    for (const node of this.#nodes.values()) if (!node.parents || node.parents.length === 0) tails.push(node);
     return tails;
   }
 
   #definedCount(): number {
     let count = 0;
-    for (const node of this.#nodes.values()) if (node.parentKeys !== null) count++;
+    for (const node of this.#nodes.values()) if (node.parents !== null) count++;
     return count;
   }
 
@@ -278,16 +272,15 @@ export class KnownGraph {
     while (pending.length > 0) {
       const node = pending.pop() as GraphNode;
       const nextGdfo = (node.gdfo as number) + 1;
-      for (const childKey of node.childKeys) {
-        const child = this.#node(childKey);
+      for (const child of node.children) {
         if (child.gdfo === null || nextGdfo > child.gdfo) child.gdfo = nextGdfo;
-        if (parentsDone.tick(child.id, (child.parentKeys as readonly Key[]).length)) pending.push(child);
+        if (parentsDone.tick(child, (child.parents as GraphNode[]).length)) pending.push(child);
       }
     }
     // Breezy leaves cycle nodes with a gdfo taken from their outside parents;
     // marking everything never made ready lets every query detect the cycle.
     for (const node of this.#nodes.values()) {
-      if (node.parentKeys !== null && node.parentKeys.length > 0 && !parentsDone.wasReady(node.id)) node.gdfo = null;
+      if (node.parents !== null && node.parents.length > 0 && !parentsDone.wasReady(node)) node.gdfo = null;
     }
   }
 }
@@ -297,22 +290,22 @@ export class KnownGraph {
  * `tick` says when the last one is done, so the walk can take the node next.
  */
 class ReadyCounter {
-  readonly #counts = new Map<string, number>();
-  readonly #ready = new Set<string>();
+  readonly #counts = new Map<GraphNode, number>();
+  readonly #ready = new Set<GraphNode>();
 
-  tick(id: string, needed: number): boolean {
-    const count = (this.#counts.get(id) ?? 0) + 1;
+  tick(node: GraphNode, needed: number): boolean {
+    const count = (this.#counts.get(node) ?? 0) + 1;
     if (count !== needed) {
-      this.#counts.set(id, count);
+      this.#counts.set(node, count);
       return false;
     }
-    this.#counts.delete(id);
-    this.#ready.add(id);
+    this.#counts.delete(node);
+    this.#ready.add(node);
     return true;
   }
 
-  wasReady(id: string): boolean {
-    return this.#ready.has(id);
+  wasReady(node: GraphNode): boolean {
+    return this.#ready.has(node);
   }
 }
 

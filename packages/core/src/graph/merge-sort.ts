@@ -12,7 +12,6 @@ import { InvalidKey, RevisionNotPresent } from '../errors.js';
 import { keyToId } from '../keys.js';
 import type { Key } from '../keys.js';
 import { GraphCycle, InvalidMainline } from './errors.js';
-import { toParentMap } from './parent-map.js';
 import type { ParentMapInput } from './parent-map.js';
 
 export interface MergeSortOptions {
@@ -35,21 +34,15 @@ export interface MergeSortRow {
   readonly endOfMerge: boolean;
 }
 
+/** A node on the walk's stack; parents still to visit are `parents[next..end)`. */
 interface Frame {
-  readonly key: Key;
-  readonly id: string;
+  readonly node: number;
   readonly depth: number;
-  readonly pending: Key[];
+  next: number;
+  end: number;
   leftPushed: boolean;
-  /** Is this node the first child (to be emitted) of its left parent; null: no left parent in the graph. */
+  /** Whether this node is the first child (to be emitted) of its left parent; null: no left parent in the graph. */
   readonly firstChild: boolean | null;
-}
-
-interface Scheduled {
-  readonly key: Key;
-  readonly id: string;
-  readonly depth: number;
-  readonly revno: readonly number[];
 }
 
 /** Breezy's NULL_REVISION as a key: merge-sorting from it gives nothing. */
@@ -58,49 +51,81 @@ function isNullTip(tip: Key | null): boolean {
 }
 
 /**
+ * The graph with every key (ghosts too) numbered once, so the walk works on
+ * integers; `parents[i]` is null for a ghost.
+ */
+class NumberedGraph {
+  readonly keys: Key[] = [];
+  readonly parents: (number[] | null)[] = [];
+  readonly #index = new Map<string, number>();
+
+  /** A repeated key keeps its first number and its last parents, as `dict(pairs)` would. */
+  constructor(graph: ParentMapInput) {
+    for (const [key, parents] of graph) {
+      const node = this.number(key);
+      this.parents[node] = parents.map((p) => this.number(p));
+    }
+  }
+
+  number(key: Key): number {
+    const id = keyToId(key);
+    let n = this.#index.get(id);
+    if (n === undefined) {
+      n = this.keys.length;
+      this.#index.set(id, n);
+      this.keys.push(key);
+      this.parents.push(null);
+    }
+    return n;
+  }
+
+  find(key: Key): number | undefined {
+    return this.#index.get(keyToId(key));
+  }
+}
+
+/**
  * Newest-first merge-sorted rows for the ancestry of `tip` (ghosts skipped).
  * Throws `RevisionNotPresent` when `tip` is not in the graph and `GraphCycle`
  * when its ancestry has a cycle.
  */
 export function mergeSort(graph: ParentMapInput, tip: Key | null, options: MergeSortOptions = {}): MergeSortRow[] {
-  // id -> parents; the working copy loses entries as they are visited.
-  const original = new Map<string, Key[]>();
-  for (const [key, parents] of toParentMap(graph)) original.set(keyToId(key), [...parents]);
+  const g = new NumberedGraph(graph);
   const mainline = options.mainline ?? [];
-  forceMainline(original, mainline);
-  const unvisited = new Map(original);
-
-  // id -> [revno once emitted, whether the next child to claim it is its first]
-  const revnos = new Map<string, { revno: readonly number[] | null; firstChildFree: boolean }>();
-  for (const id of original.keys()) revnos.set(id, { revno: null, firstChildFree: true });
+  forceMainline(g, mainline);
+  const count = g.keys.length;
+  const visited = new Uint8Array(count);
+  const completed = new Uint8Array(count);
+  // Whether the next child to claim a node as its left parent is its first.
+  const firstChildFree = new Uint8Array(count).fill(1);
+  const revnos: (readonly number[] | null)[] = new Array<readonly number[] | null>(count).fill(null);
   const branchCounts = new Map<number, number>();
-  const completed = new Set<string>();
-  const scheduled: Scheduled[] = [];
+  const scheduled: { node: number; depth: number }[] = [];
   const stack: Frame[] = [];
 
-  const push = (key: Key, id: string, depth: number, parents: readonly Key[]): void => {
-    let firstChild: boolean | null = null;
+  const push = (node: number, depth: number): void => {
+    const parents = g.parents[node] as number[];
     const left = parents[0];
-    const info = left === undefined ? undefined : revnos.get(keyToId(left));
-    if (info !== undefined) {
-      firstChild = info.firstChildFree;
-      info.firstChildFree = false;
+    let firstChild: boolean | null = null;
+    if (left !== undefined && g.parents[left] !== null) {
+      firstChild = firstChildFree[left] === 1;
+      firstChildFree[left] = 0;
     }
-    stack.push({ key, id, depth, pending: [...parents], leftPushed: false, firstChild });
+    visited[node] = 1;
+    stack.push({ node, depth, next: 0, end: parents.length, leftPushed: false, firstChild });
   };
 
   const pop = (): void => {
     const frame = stack.pop() as Frame;
-    const parents = original.get(frame.id) as Key[];
-    const left = parents[0];
-    const parentRevno = left === undefined ? null : (revnos.get(keyToId(left))?.revno ?? null);
+    const left = (g.parents[frame.node] as number[])[0];
+    const parentRevno = left === undefined ? null : revnos[left] ?? null;
     let revno: readonly number[];
     if (parentRevno !== null) {
       if (!frame.firstChild) {
         const base = parentRevno[0] as number;
-        const count = (branchCounts.get(base) ?? 0) + 1;
-        branchCounts.set(base, count);
-        revno = [base, count, 1];
+        const branch = (branchCounts.get(base) ?? 0) + 1;
+        branchCounts.set(base, branch);
+        revno = [base, branch, 1];
       } else {
         revno = [...parentRevno.slice(0, -1), (parentRevno[parentRevno.length - 1] as number) + 1];
       }
@@ -110,85 +135,77 @@ export function mergeSort(graph: ParentMapInput, tip: Key | null, options: Merge
       revno = rootCount ? [0, rootCount, 1] : [1];
       branchCounts.set(0, rootCount);
     }
-    (revnos.get(frame.id) as { revno: readonly number[] | null }).revno = revno;
-    completed.add(frame.id);
-    scheduled.push({ key: frame.key, id: frame.id, depth: frame.depth, revno });
+    revnos[frame.node] = revno;
+    completed[frame.node] = 1;
+    scheduled.push({ node: frame.node, depth: frame.depth });
   };
 
   if (!isNullTip(tip)) {
-    const tipKey = tip as Key;
-    const tipId = keyToId(tipKey);
-    const parents = unvisited.get(tipId);
-    if (parents === undefined) throw new RevisionNotPresent(tipKey);
-    unvisited.delete(tipId);
-    push(tipKey, tipId, 0, parents);
+    const tipNode = g.find(tip as Key);
+    if (tipNode === undefined || g.parents[tipNode] === null) throw new RevisionNotPresent(tip as Key);
+    push(tipNode, 0);
   }
 
   while (stack.length > 0) {
     const top = stack[stack.length - 1] as Frame;
-    if (top.pending.length === 0) {
+    if (top.next === top.end) {
       pop();
       continue;
     }
-    while (top.pending.length > 0) {
+    const parents = g.parents[top.node] as number[];
+    while (top.next < top.end) {
       // The left-hand parent first (same depth), then the others from the right (one level deeper).
-      let next: Key;
+      let next: number;
       let leftSubtree: boolean;
       if (!top.leftPushed) {
-        next = top.pending.shift() as Key;
+        next = parents[top.next++] as number;
         leftSubtree = true;
         top.leftPushed = true;
       } else {
-        next = top.pending.pop() as Key;
+        next = parents[--top.end] as number;
         leftSubtree = false;
       }
-      const nextId = keyToId(next);
-      if (completed.has(nextId)) continue;
-      const parents = unvisited.get(nextId);
-      if (parents === undefined) {
-        if (original.has(nextId)) throw new GraphCycle(stack.map((f) => f.key));
-        continue; // a ghost
-      }
-      unvisited.delete(nextId);
-      push(next, nextId, top.depth + (leftSubtree ? 0 : 1), parents);
+      if (completed[next]) continue;
+      if (g.parents[next] === null) continue; // a ghost
+      if (visited[next]) throw new GraphCycle(stack.map((f) => g.keys[f.node] as Key));
+      push(next, top.depth + (leftSubtree ? 0 : 1));
       break;
     }
   }
 
   const stop = mainline[0];
-  const stopId = stop === undefined || stop === null ? null : keyToId(stop);
+  const stopNode = stop === undefined || stop === null ? undefined : g.find(stop);
   const rows: MergeSortRow[] = [];
   for (let i = scheduled.length - 1; i >= 0; i--) {
-    const node = scheduled[i] as Scheduled;
-    if (node.id === stopId) break;
+    const { node, depth } = scheduled[i] as { node: number; depth: number };
+    if (node === stopNode) break;
     const after = scheduled[i - 1];
     let endOfMerge: boolean;
-    if (after === undefined || after.depth < node.depth) endOfMerge = true;
-    else if (after.depth === node.depth) {
-      const parents = original.get(node.id) as Key[];
-      endOfMerge = !parents.some((p) => keyToId(p) === after.id);
-    } else endOfMerge = false;
-    const row = { sequenceNumber: rows.length, key: node.key, mergeDepth: node.depth, endOfMerge };
-    rows.push(options.generateRevno ? { ...row, revno: node.revno } : row);
+    if (after === undefined || after.depth < depth) endOfMerge = true;
+    else if (after.depth === depth) endOfMerge = !(g.parents[node] as number[]).includes(after.node);
+    else endOfMerge = false;
+    const row = { sequenceNumber: rows.length, key: g.keys[node] as Key, mergeDepth: depth, endOfMerge };
+    rows.push(options.generateRevno ? { ...row, revno: revnos[node] as readonly number[] } : row);
   }
   return rows;
 }
 
 /** Moves each mainline entry's predecessor to the front of its parents. */
-function forceMainline(graph: Map<string, Key[]>, mainline: readonly (Key | null)[]): void {
+function forceMainline(g: NumberedGraph, mainline: readonly (Key | null)[]): void {
   for (let i = 1; i < mainline.length; i++) {
     const parent = mainline[i - 1] as Key | null;
     const revision = mainline[i] as Key | null;
     if (parent === null) continue;
     if (revision === null) throw new InvalidKey(null, 'only the first mainline entry may be null');
-    const parents = graph.get(keyToId(revision));
-    if (parents === undefined) throw new RevisionNotPresent(revision);
+    const node = g.find(revision);
+    const parents = node === undefined ? null : g.parents[node];
+    if (parents === null || parents === undefined) throw new RevisionNotPresent(revision);
     if (parents.length === 0) continue;
-    const parentId = keyToId(parent);
-    if (keyToId(parents[0] as Key) === parentId) continue;
-    const at = parents.findIndex((p) => keyToId(p) === parentId);
+    const parentNode = g.find(parent);
+    const at = parentNode === undefined ? -1 : parents.indexOf(parentNode);
+    if (at === 0) continue;
     if (at < 0) throw new InvalidMainline(revision, parent);
     parents.splice(at, 1);
-    parents.unshift(parent);
+    parents.unshift(parentNode as number);
   }
 }
