@@ -1,6 +1,7 @@
 // The typed-error table: each bad input gets Breezy's error as a typed error,
 // checked before anything is stored, and leaves the store as it was.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   BadParameterContainsNewline,
   BadParameterNotBytes,
@@ -14,6 +15,8 @@ import {
   RevisionAlreadyPresent,
   RevisionNotPresent,
   UnsupportedOperation,
+  collect,
+  isVersionedFilesError,
   sha1Hex,
   type Key,
   type VersionedFiles,
@@ -167,4 +170,73 @@ describe('typed errors, store unchanged', () => {
       await vf.check();
     });
   }
+});
+
+describe('hostile input to the add methods', () => {
+  const junk = fc.oneof(
+    fc.anything(),
+    fc.array(fc.oneof(fc.string(), fc.constant(null), fc.integer()), { maxLength: 3 }),
+    fc.array(fc.array(fc.string(), { maxLength: 3 }), { maxLength: 3 }),
+    fc.array(fc.oneof(fc.uint8Array({ maxLength: 8 }), fc.string()), { maxLength: 4 }),
+  );
+
+  it('gets a typed error or a stored text, never anything else, and never a half-change', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('addLines', 'addChunks'), junk, junk, junk, async (method, key, parents, content) => {
+        const vf = new MemoryVersionedFiles({ keyLength: 2 });
+        await vf.addLines(['f', 'a'], [], lines('a\n'));
+        const before = await snapshot(vf);
+        const call =
+          method === 'addLines'
+            ? () => vf.addLines(key as Key, parents as Key[], content as Uint8Array[])
+            : () => vf.addChunks(key as Key, parents as Key[], content as Uint8Array[]);
+        const outcome = await call().then(
+          (r) => r,
+          (e: unknown) => e,
+        );
+        if (outcome instanceof Error) {
+          expect(isVersionedFilesError(outcome), String(outcome)).toBe(true);
+          expect(await snapshot(vf)).toEqual(before);
+        } else {
+          expect((await vf.keys()).size).toBe(2);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('records with hostile keys, parents or sha1s get typed errors from insertRecordStream and addContent', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), junk, junk, fc.oneof(fc.constant(null), fc.string()), async (insert, key, parents, sha1) => {
+        const vf = new MemoryVersionedFiles({ keyLength: 2 });
+        await vf.addLines(['f', 'a'], [], lines('a\n'));
+        const before = await snapshot(vf);
+        const record = new FulltextContentFactory(key as Key, parents as Key[], sha1, text('x\n'));
+        const outcome = await (insert ? vf.insertRecordStream([record]) : vf.addContent(record)).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        if (outcome !== null) {
+          expect(isVersionedFilesError(outcome), String(outcome)).toBe(true);
+          expect(await snapshot(vf)).toEqual(before);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('hostile keys to the lookups', () => {
+  it('get InvalidKey; keys of another length are just absent', async () => {
+    const vf = new MemoryVersionedFiles({ keyLength: 1 });
+    await vf.addLines(['a'], [], lines('a\n'));
+    for (const bad of [null, 'a', [1], [], [['a']]] as unknown as Key[]) {
+      await expect(vf.getParentMap([bad])).rejects.toBeInstanceOf(InvalidKey);
+      await expect(vf.getSha1s([bad])).rejects.toBeInstanceOf(InvalidKey);
+      await expect(collect(vf.getRecordStream([bad], 'topological', false))).rejects.toBeInstanceOf(InvalidKey);
+    }
+    expect((await vf.getParentMap([['a', 'b']])).size).toBe(0);
+    const [absent] = await collect(vf.getRecordStream([['absent', 'absent']], 'unordered', false));
+    expect(absent?.storageKind).toBe('absent');
+  });
 });

@@ -145,6 +145,7 @@ export abstract class VersionedFilesBase implements VersionedFiles {
     options: AddOptions = {},
   ): Promise<AddResult> {
     return this.exclusive(async () => {
+      if (!isIterable(chunks)) throw new BadParameterNotBytes('chunks', -1);
       const list: Uint8Array[] = [];
       for await (const chunk of chunks) {
         if (!(chunk instanceof Uint8Array)) throw new BadParameterNotBytes('chunks', list.length);
@@ -251,6 +252,7 @@ export abstract class VersionedFilesBase implements VersionedFiles {
       let done = 0;
       for await (const record of stream) {
         throwIfAborted(options.signal);
+        this.checkRecordKeys(record);
         if (isAbsent(record)) throw new RevisionNotPresent(record.key, this.storeName);
         const basis = this.adapters.compressionParentOf(record);
         if (basis && !(await this.getParentMap([basis])).has(basis)) {
@@ -264,6 +266,14 @@ export abstract class VersionedFilesBase implements VersionedFiles {
       const missing = waiting.waitingFor();
       if (missing.size > 0) throw new RevisionNotPresent([...missing][0] as Key, this.storeName);
     });
+  }
+
+  /** A streamed record's key and parents are well-formed keys of this store's length. */
+  protected checkRecordKeys(record: ContentFactory): void {
+    validateKey(record.key, { length: this.keyLength });
+    if (record.parents === null) return;
+    if (!Array.isArray(record.parents)) throw new InvalidKey(record.parents, 'parents must be an array of keys');
+    for (const p of record.parents) validateKey(p, { length: this.keyLength });
   }
 
   /** Stores one record of a stream unless its key is already here. */
@@ -362,13 +372,13 @@ export abstract class VersionedFilesBase implements VersionedFiles {
   }
 
   async getParentMap(keys: Iterable<Key>): Promise<KeyMap<Parents>> {
-    const wanted = [...new KeySet(keys)];
+    const wanted = lookupKeys(keys);
     const result = wanted.length === 0 ? new KeyMap<Parents>() : await this.localParentMap(wanted);
     return this.cascade(wanted, result, (fb, missing) => fb.getParentMap(missing));
   }
 
   async getSha1s(keys: Iterable<Key>): Promise<KeyMap<string>> {
-    const wanted = [...new KeySet(keys)];
+    const wanted = lookupKeys(keys);
     const result = wanted.length === 0 ? new KeyMap<string>() : await this.localSha1s(wanted);
     return this.cascade(wanted, result, (fb, missing) => fb.getSha1s(missing));
   }
@@ -393,7 +403,7 @@ export abstract class VersionedFilesBase implements VersionedFiles {
     includeDeltaClosure: boolean,
     options: StreamOptions = {},
   ): AsyncGenerator<ContentFactory> {
-    const wanted = [...new KeySet(keys)];
+    const wanted = lookupKeys(keys);
     if (wanted.length === 0) return;
     const total = wanted.length;
     let done = 0;
@@ -482,7 +492,7 @@ export abstract class VersionedFilesBase implements VersionedFiles {
     keys: Iterable<Key>,
     options: WorkOptions = {},
   ): AsyncGenerator<readonly [Uint8Array, Key]> {
-    const wanted = [...new KeySet(keys)];
+    const wanted = lookupKeys(keys);
     const total = wanted.length;
     let done = 0;
     for await (const record of this.getRecordStream(wanted, 'unordered', true, signalOf(options))) {
@@ -624,6 +634,17 @@ function sameParents(a: Parents, b: Parents): boolean {
     const other = b[i] as Key;
     return k.length === other.length && k.every((e, j) => e === other[j]);
   });
+}
+
+/** Requested keys, deduplicated; anything that is not a key gets `InvalidKey` (a key of another length is just absent). */
+function lookupKeys(keys: Iterable<Key>): Key[] {
+  const out = new KeySet();
+  for (const key of keys) out.add(validateKey(key));
+  return [...out];
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
+  return value !== null && typeof value === 'object' && (Symbol.iterator in value || Symbol.asyncIterator in value);
 }
 
 function signalOf(options: WorkOptions): { signal?: AbortSignal } {
