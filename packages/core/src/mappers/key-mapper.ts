@@ -20,7 +20,6 @@
 
 import { InvalidKey } from '../errors.js';
 import type { Key } from '../keys.js';
-import { validateKey } from '../keys.js';
 import { utf8 } from '../bytes.js';
 import { baseName, hasLoneSurrogate, normalisePath, segmentProblem } from '../transport/path.js';
 import { adler32, hashEscape, hashUnescape } from './escaping.js';
@@ -39,8 +38,10 @@ function entryName(name: string, key: unknown): string {
   return name;
 }
 
+/** Only the first element names the file; the rest (even a pending `null`) is the store's business. */
 function firstElement(key: Key): string {
-  const element = validateKey(key)[0] as string;
+  const element: unknown = Array.isArray(key) ? key[0] : undefined;
+  if (typeof element !== 'string') throw new InvalidKey(key, 'the first element must be a string');
   // Checked before any escaping: a lone surrogate would become U+FFFD and collide with it.
   if (hasLoneSurrogate(element)) throw new InvalidKey(key, 'not well-formed Unicode (lone surrogate)');
   return element;
