@@ -1,10 +1,10 @@
 // Reading a store back for comparison: texts, a whole-store snapshot, and
 // the "same content" assertion Breezy calls assertIdenticalVersionedFile.
 //
-// Entry points: `annotateOrGhost`, `collect`, `lines`, `bytes`, `fulltextOf`, `recordOf`,
+// Entry points: `annotateOrGhost`, `lines`, `bytes`, `fulltextOf`, `recordOf`,
 // `snapshot`, `expectSameContent`, `expectRecordText`.
 
-import { KeyMap, sha1Hex, sortKeys, utf8, concatBytes } from '@versionedfiles/core';
+import { KeyMap, collect, sha1Hex, sortKeys, utf8, concatBytes } from '@versionedfiles/core';
 import type { AnnotatedLine, ContentFactory, Key, Parents, VersionedFiles } from '@versionedfiles/core';
 import { expectEqual, expectTrue, fail, isCode } from './assert.js';
 
@@ -20,12 +20,6 @@ export async function annotateOrGhost(vf: VersionedFiles, key: Key): Promise<rea
     if (isCode(err, 'RevisionNotPresent')) return null;
     throw err;
   }
-}
-
-export async function collect<T>(items: AsyncIterable<T> | Iterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
 }
 
 /** Lines from strings, UTF-8 encoded: `lines('a\n', 'b')`. */

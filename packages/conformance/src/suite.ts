@@ -19,6 +19,7 @@ import { modelChecks } from './checks/model-based.js';
 import { canInsertBetween, insertBetween, propertyChecks } from './checks/properties.js';
 import { queryChecks } from './checks/query.js';
 import { streamChecks } from './checks/stream.js';
+import { workChecks } from './checks/work.js';
 import { CheckContext } from './context.js';
 import { propertyRuns } from './scenario.js';
 import type { Scenario } from './scenario.js';
@@ -32,6 +33,7 @@ export const checks: CheckTable = {
   ...queryChecks,
   ...annotateChecks,
   ...fallbackChecks,
+  ...workChecks,
   ...propertyChecks,
   ...modelChecks,
 };

@@ -196,6 +196,7 @@ export const addChecks: CheckTable = {
     // Breezy's annotated knit files annotate past a ghost; its knit packs and
     // groupcompress stores throw RevisionNotPresent. Either, but nothing else.
     const annotated = await annotateOrGhost(vf, refs);
+    expectTrue(annotated !== null || !ctx.caps.annotated, 'a store keeping annotations annotates past a ghost');
     if (annotated !== null) {
       expectEqual(annotated, [[base, bytes('line\n')], [base, bytes('line_b\n')], [refs, bytes('line_c\n')]], 'annotate past a ghost parent');
     }

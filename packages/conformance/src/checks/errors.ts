@@ -4,13 +4,13 @@
 // of the wrong length.
 
 import type { Key, VersionedFiles } from '@versionedfiles/core';
-import { AbsentContentFactory } from '@versionedfiles/core';
+import { AbsentContentFactory, collect } from '@versionedfiles/core';
 import { expectEqual, expectRejects, expectThrows } from '../assert.js';
 import { defineCheck, needs } from '../check.js';
 import type { CheckTable } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { addDiamond } from '../fixtures.js';
-import { bytes, collect, lines, recordOf, snapshot } from '../inspect.js';
+import { bytes, lines, recordOf, snapshot } from '../inspect.js';
 
 /** Runs `attempt` on a store holding the diamond and expects `code`, with the store unchanged. */
 async function refusesAndKeeps(

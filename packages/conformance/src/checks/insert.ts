@@ -2,14 +2,14 @@
 // own streams, keys already present, absent records, out-of-order streams,
 // and deltas whose basis is missing (partial insertion).
 
-import { ChunkedContentFactory, FulltextContentFactory, KeySet, concatBytes, sha1Hex } from '@versionedfiles/core';
+import { ChunkedContentFactory, FulltextContentFactory, KeySet, collect, concatBytes, sha1Hex } from '@versionedfiles/core';
 import type { ContentFactory, Key, VersionedFiles } from '@versionedfiles/core';
 import { expectEqual, expectRejects, expectTrue, isCode } from '../assert.js';
 import { defineCheck, needs } from '../check.js';
 import type { CheckTable } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { DIAMOND_NAMES, addDiamond, diamondLines } from '../fixtures.js';
-import { bytes, collect, expectSameContent } from '../inspect.js';
+import { bytes, expectSameContent } from '../inspect.js';
 
 /** The diamond as a stream of plain records, as a weave (always fulltexts) would send it. */
 function diamondRecords(ctx: CheckContext, kind: 'fulltext' | 'chunked', trailingEol: boolean): ContentFactory[] {

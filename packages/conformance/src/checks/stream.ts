@@ -1,7 +1,7 @@
 // getRecordStream: every ordering, with and without the delta closure; the
 // record interface (kinds, sha1s, parents, text forms); absent records.
 
-import { KeySet, sha1Hex } from '@versionedfiles/core';
+import { KeySet, collect, filterAbsent, sha1Hex } from '@versionedfiles/core';
 import type { ContentFactory, Key, KeyMap, Ordering, Parents, VersionedFiles } from '@versionedfiles/core';
 import { expectEqual, expectThrows, expectTrue, fail } from '../assert.js';
 import { defineCheck } from '../check.js';
@@ -9,7 +9,7 @@ import type { CheckTable } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { addDiamond, diamondKeys, diamondLines, groupcompressRank, topologicalRank } from '../fixtures.js';
 import type { DiamondName } from '../fixtures.js';
-import { collect, expectRecordText } from '../inspect.js';
+import { expectRecordText } from '../inspect.js';
 import { concatBytes } from '@versionedfiles/core';
 
 /** Storage kinds a present record may carry (Breezy's assertValidStorageKind). */
@@ -153,6 +153,16 @@ export const streamChecks: CheckTable = {
       record.getBytesAs(record.storageKind);
     }
     expectOrder(ctx, seen, keys, () => 0, 'stream after failed conversions');
+  }),
+
+  'filterAbsent keeps what surrounds an absent record': defineCheck(async (ctx) => {
+    const vf = await diamondStore(ctx);
+    const present = diamondKeys(ctx);
+    const keys = [...present];
+    keys.splice(2, 0, ctx.key('extra', 'extra'));
+    const parentMap = await vf.getParentMap(keys);
+    const seen = await captureStream(vf, filterAbsent(vf.getRecordStream(keys, 'unordered', false)), parentMap);
+    expectOrder(ctx, seen, present, () => 0, 'filtered stream');
   }),
 
   'missing keys stream as absent records among the present ones': defineCheck(async (ctx) => {
