@@ -9,7 +9,7 @@ import {
   splitLines,
   utf8,
 } from '@versionedfiles/core';
-import type { Key } from '@versionedfiles/core';
+import type { AnnotatedParent, Key } from '@versionedfiles/core';
 import { checkAnnotateFromTexts, loadAnnotateHistories } from '../../../test-fixtures/core/annotate/support.js';
 import { ancestorsOf, dagArbitrary } from '../../../test-fixtures/core/graph/support.js';
 
@@ -39,20 +39,32 @@ describe('TextAnnotator', () => {
 
   it('shares one tuple per distinct annotation, so ties compare by identity', () => {
     const annotator = new TextAnnotator();
-    const base = { annotations: annotator.annotate(['o'], lines('x\n'), []), lines: lines('x\n') };
-    const p = { annotations: annotator.annotate(['p'], lines('x\nnew\n'), [base]), lines: lines('x\nnew\n') };
-    const q = { annotations: annotator.annotate(['q'], lines('new\nx\n'), [base]), lines: lines('new\nx\n') };
-    const m1 = annotator.annotate(['m1'], lines('x\nnew\n'), [p, q]);
-    const m2 = annotator.annotate(['m2'], lines('x\nnew\n'), [q, p]);
+    const text = (key: string, body: string, parents: AnnotatedParent[]): AnnotatedParent => ({
+      key: [key],
+      annotations: annotator.annotate([key], lines(body), parents),
+      lines: lines(body),
+    });
+    const base = text('o', 'x\n', []);
+    const p = text('p', 'x\nnew\n', [base]);
+    const q = text('q', 'new\nx\n', [base]);
+    const m1 = text('m1', 'x\nnew\n', [p, q]).annotations;
+    const m2 = text('m2', 'x\nnew\n', [q, p]).annotations;
     expect(m1[1]).toEqual([['p'], ['q']]);
     expect(m1[1]).toBe(m2[1]);
     expect(m1[0]).toBe(base.annotations[0]);
   });
 
-  it('uses the matcher it is given', () => {
-    const annotator = new TextAnnotator({ matcher: () => [[0, 0, 0]] });
-    const base = { annotations: annotator.annotate(['o'], lines('x\n'), []), lines: lines('x\n') };
+  it('uses the matcher it is given, telling it which texts it compares', () => {
+    const asked: string[] = [];
+    const annotator = new TextAnnotator({
+      matcher: (_parentLines, _lines, { key, parentKey }) => {
+        asked.push(`${parentKey[0]}->${key[0]}`);
+        return [[0, 0, 0]];
+      },
+    });
+    const base = { key: ['o'], annotations: annotator.annotate(['o'], lines('x\n'), []), lines: lines('x\n') };
     expect(annotator.annotate(['c'], lines('x\n'), [base])).toEqual([[['c']]]);
+    expect(asked).toEqual(['o->c']);
   });
 
   it('flattenAnnotations keeps the heads of a tie, then the smallest key', () => {

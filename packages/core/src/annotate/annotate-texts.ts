@@ -31,8 +31,21 @@ export interface AnnotatedText {
   readonly lines: readonly Uint8Array[];
 }
 
-/** Matching blocks between a parent's lines and a text's, sentinel allowed. */
-export type BlockMatcher = (parentLines: readonly Uint8Array[], lines: readonly Uint8Array[]) => readonly MatchingBlock[];
+/** A parent's annotated text, as `TextAnnotator.annotate` takes it. */
+export interface AnnotatedParent extends AnnotatedText {
+  readonly key: Key;
+}
+
+/**
+ * Matching blocks between a parent's lines and a text's (sentinel allowed).
+ * The keys let a store answer from what it already knows (a knit's line delta
+ * against its left parent) instead of diffing.
+ */
+export type BlockMatcher = (
+  parentLines: readonly Uint8Array[],
+  lines: readonly Uint8Array[],
+  keys: { readonly key: Key; readonly parentKey: Key },
+) => readonly MatchingBlock[];
 
 export interface TextAnnotatorOptions {
   /** Defaults to Breezy's patience matcher, which annotation results depend on. */
@@ -54,17 +67,17 @@ export class TextAnnotator {
   }
 
   /** The annotation of `lines` (text `key`), given its parents' annotated texts in parent order. */
-  annotate(key: Key, lines: readonly Uint8Array[], parents: readonly AnnotatedText[]): Annotation[] {
+  annotate(key: Key, lines: readonly Uint8Array[], parents: readonly AnnotatedParent[]): Annotation[] {
     const own = this.#single(key);
     const annotations: Annotation[] = new Array<Annotation>(lines.length).fill(own);
     const [first, ...others] = parents;
     if (first !== undefined) {
-      for (const [parentStart, start, length] of this.#matcher(first.lines, lines)) {
+      for (const [parentStart, start, length] of this.#matcher(first.lines, lines, { key, parentKey: first.key })) {
         for (let i = 0; i < length; i++) annotations[start + i] = first.annotations[parentStart + i] as Annotation;
       }
     }
     for (const parent of others) {
-      for (const [parentStart, start, length] of this.#matcher(parent.lines, lines)) {
+      for (const [parentStart, start, length] of this.#matcher(parent.lines, lines, { key, parentKey: parent.key })) {
         for (let i = 0; i < length; i++) {
           const mine = annotations[start + i] as Annotation;
           const theirs = parent.annotations[parentStart + i] as Annotation;
@@ -128,10 +141,10 @@ export function annotateFromTexts(
   const annotator = new TextAnnotator(options);
   const done = new KeyMap<AnnotatedText>();
   for (const [key, lines] of texts) {
-    const parents = (parentsOf.get(key) ?? []).map((parent) => {
+    const parents = (parentsOf.get(key) ?? []).map((parent): AnnotatedParent => {
       const annotated = done.get(parent);
       if (annotated === undefined) throw new RevisionNotPresent(parent);
-      return annotated;
+      return { key: parent, ...annotated };
     });
     done.set(key, { annotations: annotator.annotate(key, lines, parents), lines });
   }

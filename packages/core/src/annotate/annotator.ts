@@ -12,7 +12,9 @@
 // `KnownGraph.heads`), `addSpecialText(key, parents, text)` (a text the store
 // does not hold, e.g. a working copy, annotated against the store's).
 //
-// A ghost in the ancestry raises `RevisionNotPresent`, as in Breezy.
+// A ghost in the ancestry raises `RevisionNotPresent`, as in Breezy. Where
+// Breezy annotates held special texts in set order, we take them as their
+// parents become ready; the answers do not depend on that order.
 
 import { RevisionNotPresent, throwIfAborted } from '../errors.js';
 import { KeyMap, KeySet } from '../keys.js';
@@ -22,7 +24,7 @@ import { isAbsent } from '../content/factory.js';
 import { KnownGraph } from '../graph/known-graph.js';
 import type { AnnotatedLine, VersionedFiles, WorkOptions } from '../versionedfiles.js';
 import { TextAnnotator, flattenAnnotations } from './annotate-texts.js';
-import type { AnnotatedText, Annotation, TextAnnotatorOptions } from './annotate-texts.js';
+import type { AnnotatedParent, AnnotatedText, Annotation, TextAnnotatorOptions } from './annotate-texts.js';
 
 export class Annotator {
   readonly #vf: VersionedFiles;
@@ -140,11 +142,11 @@ export class Annotator {
 
   #annotateOne(key: Key, lines: readonly Uint8Array[]): void {
     const parentKeys = this.#parentMap.get(key) ?? [];
-    const parents = parentKeys.map((parent): AnnotatedText => {
+    const parents = parentKeys.map((parent): AnnotatedParent => {
       const annotations = this.#annotationsCache.get(parent);
       const parentLines = this.#textCache.get(parent);
       if (annotations === undefined || parentLines === undefined) throw new RevisionNotPresent(parent);
-      return { annotations, lines: parentLines };
+      return { key: parent, annotations, lines: parentLines };
     });
     this.#annotationsCache.set(key, this.#texts.annotate(key, lines, parents));
     // Drop what no remaining child needs.
