@@ -40,7 +40,7 @@ import {
   type WeaveContents,
   type WeaveItem,
 } from './format/weave-file.js';
-import type { MatchingBlock } from '@versionedfiles/core';
+import type { MatchingBlock, Opcode } from '@versionedfiles/core';
 
 /** Breezy's merge-plan states; see `Weave.planMerge`. */
 export type PlanState =
@@ -214,54 +214,41 @@ export class Weave {
       return { name: versionName, sha1, size, index: existing };
     }
     const index = this.#parents.length;
-    const body = this.#weaveIn(index, parentIndexes, lines, sha1);
+    this.#weaveIn(index, parentIndexes, lines, sha1);
     this.#parents.push(parentIndexes);
     this.#sha1s.push(sha1);
     this.#names.push(versionName);
     this.#index.set(versionName, index);
-    if (body !== null) this.#body = body;
     return { name: versionName, sha1, size, index };
   }
 
-  /** The new body with version `v` woven in, or null when it needs no change. */
-  #weaveIn(v: number, parents: readonly number[], lines: readonly Uint8Array[], sha1: string): WeaveItem[] | null {
+  /** Weaves version `v` into the body, in place (nothing after the match can fail). */
+  #weaveIn(v: number, parents: readonly number[], lines: readonly Uint8Array[], sha1: string): void {
+    const body = this.#body;
     if (parents.length === 0) {
       // Nothing to match against: append the whole text (an empty one adds nothing).
-      if (lines.length === 0) return null;
-      return [...this.#body, instruction('{', v), ...lines, END_INSERTION];
+      if (lines.length > 0) insertItems(body, body.length, [instruction('{', v), ...lines, END_INSERTION]);
+      return;
     }
-    if (parents.length === 1 && this.#sha1s[parents[0] as number] === sha1) return null;
+    if (parents.length === 1 && this.#sha1s[parents[0] as number] === sha1) return;
 
-    const basis = this.#extract(this.#inclusions(parents));
+    const basis = this.#extract(this.#inclusions(parents), { positions: true });
     if (basis.lines.length === lines.length && basis.lines.every((l, i) => bytesEqual(l, lines[i] as Uint8Array))) {
-      return null;
+      return;
     }
     // A sentinel position so a run added at the very end lands after the last item.
-    const positions = [...basis.positions, this.#body.length];
-    const old = this.#body;
-    const out: WeaveItem[] = [];
-    let copied = 0;
-    const copyUpTo = (end: number): void => {
-      for (; copied < end; copied++) out.push(old[copied] as WeaveItem);
-    };
-    for (const [tag, i1, i2, j1, j2] of opcodesFromBlocks(this.#matcher(basis.lines, lines))) {
-      if (tag === 'equal') continue;
-      const end = positions[i2] as number;
+    basis.positions.push(body.length);
+    const changes = opcodesFromBlocks(this.#matcher(basis.lines, lines)).filter(([tag]) => tag !== 'equal');
+    // From the last change back, so the positions of earlier ones stay valid.
+    for (let c = changes.length - 1; c >= 0; c--) {
+      const [, i1, i2, j1, j2] = changes[c] as Opcode;
+      const end = basis.positions[i2] as number;
+      if (j1 < j2) insertItems(body, end, [instruction('{', v), ...lines.slice(j1, j2), END_INSERTION]);
       if (i1 < i2) {
-        copyUpTo(positions[i1] as number);
-        out.push(instruction('[', v));
-        copyUpTo(end);
-        out.push(instruction(']', v));
-      }
-      if (j1 < j2) {
-        copyUpTo(end);
-        out.push(instruction('{', v));
-        for (let k = j1; k < j2; k++) out.push(lines[k] as Uint8Array);
-        out.push(END_INSERTION);
+        insertItems(body, end, [instruction(']', v)]);
+        insertItems(body, basis.positions[i1] as number, [instruction('[', v)]);
       }
     }
-    copyUpTo(old.length);
-    return out;
   }
 
   /** Every version in the ancestry of `versions` (themselves included), as flags by index. */
@@ -279,8 +266,13 @@ export class Weave {
     return included;
   }
 
-  /** The lines alive in the included set, with their origin and position in the body. */
-  #extract(included: Uint8Array): { lines: Uint8Array[]; origins: number[]; positions: number[] } {
+  /** The lines alive in the included set, with (when asked) their origin and position in the body. */
+  #extract(
+    included: Uint8Array,
+    want: { readonly origins?: boolean; readonly positions?: boolean } = {},
+  ): { lines: Uint8Array[]; origins: number[]; positions: number[] } {
+    const withOrigins = want.origins ?? false;
+    const withPositions = want.positions ?? false;
     const lines: Uint8Array[] = [];
     const origins: number[] = [];
     const positions: number[] = [];
@@ -293,8 +285,8 @@ export class Weave {
         const top = insertions[insertions.length - 1];
         if (deleting === 0 && top !== undefined && included[top]) {
           lines.push(item);
-          origins.push(top);
-          positions.push(pos);
+          if (withOrigins) origins.push(top);
+          if (withPositions) positions.push(pos);
         }
       } else if (item.op === '{') {
         insertions.push(item.version);
@@ -405,7 +397,7 @@ export class Weave {
 
   /** Each line of the version with the version whose insertion block holds it. */
   annotate(name: string): [string, Uint8Array][] {
-    const { lines, origins } = this.#extract(this.#inclusions([this.lookup(name)]));
+    const { lines, origins } = this.#extract(this.#inclusions([this.lookup(name)]), { origins: true });
     return lines.map((line, i) => [this.nameOf(origins[i] as number), line]);
   }
 
@@ -527,6 +519,13 @@ export function checkLines(lines: readonly Uint8Array[]): Uint8Array {
     throw new BadParameterContainsNewline('lines', bad);
   }
   return text;
+}
+
+/** Inserts `items` into `body` before index `at`, in place. */
+function insertItems(body: WeaveItem[], at: number, items: WeaveItem[]): void {
+  // splice takes its items as arguments; feed huge runs in slices the stack can hold.
+  const SLICE = 8192;
+  for (let k = 0; k < items.length; k += SLICE) body.splice(at + k, 0, ...items.slice(k, k + SLICE));
 }
 
 function sameMembers(a: readonly number[], b: readonly number[]): boolean {

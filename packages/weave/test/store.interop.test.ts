@@ -49,7 +49,7 @@ function breezyStore(dir: string, keyLength: number, add: [string[], string[][],
 }
 
 async function ourView(vf: WeaveVersionedFiles): Promise<StoreView> {
-  const keys = [...(await vf.keys())].sort((a, b) => a.join('/').localeCompare(b.join('/')));
+  const keys = [...(await vf.keys())].map((k) => [...k]).sort((a, b) => a.join('/').localeCompare(b.join('/')));
   const view: StoreView = { keys, texts: {}, sha1s: {}, annotate: {}, parents: {} };
   const sha1s = await vf.getSha1s(keys);
   const parents = await vf.getParentMap(keys);
