@@ -100,7 +100,7 @@ describe("key mappers against Breezy's names", () => {
     }
     expect(() => new PrefixMapper().map(['nul\u0000'])).toThrow(InvalidKey);
     // A pending key (content-addressed add) still names its file, as Breezy's map((file_id, None)) does.
-    expect(new HashPrefixMapper().map(['file-id', null] as unknown as string[])).toBe('9b/file-id');
+    expect(new HashPrefixMapper().map(['file-id', null])).toBe('9b/file-id');
     expect(() => new PrefixMapper().unmap('a/b')).toThrow(InvalidKey);
     // Breezy: HashEscapedPrefixMapper().map((b'nul\x00/',)) == '92/nul%2500%252f'
     expect(urlEscapePath(new HashEscapedPrefixMapper().map(['nul\u0000/']))).toBe('92/nul%2500%252f');

@@ -19,14 +19,14 @@
 // Entry points: `KeyMapper`, the four classes above.
 
 import { InvalidKey } from '../errors.js';
-import type { Key } from '../keys.js';
+import type { Key, PendingKey } from '../keys.js';
 import { utf8 } from '../bytes.js';
 import { baseName, hasLoneSurrogate, normalisePath, segmentProblem } from '../transport/path.js';
 import { adler32, hashEscape, hashUnescape } from './escaping.js';
 
 export interface KeyMapper {
-  /** The relative path (no suffix) of the file holding `key`. */
-  map(key: Key): string;
+  /** The relative path (no suffix) of the file holding `key` (a pending key names its file too). */
+  map(key: PendingKey): string;
   /** The key prefix a path made by `map` stands for (`[]` for a constant mapper). */
   unmap(path: string): Key;
 }
@@ -39,7 +39,7 @@ function entryName(name: string, key: unknown): string {
 }
 
 /** Only the first element names the file; the rest (even a pending `null`) is the store's business. */
-function firstElement(key: Key): string {
+function firstElement(key: PendingKey): string {
   const element: unknown = Array.isArray(key) ? key[0] : undefined;
   if (typeof element !== 'string') throw new InvalidKey(key, 'the first element must be a string');
   // Checked before any escaping: a lone surrogate would become U+FFFD and collide with it.
@@ -63,7 +63,7 @@ export class ConstantMapper implements KeyMapper {
     this.#name = normalisePath(name);
   }
 
-  map(_key: Key): string {
+  map(_key: PendingKey): string {
     return this.#name;
   }
 
@@ -74,7 +74,7 @@ export class ConstantMapper implements KeyMapper {
 
 /** Maps a key to a file named by its first element. */
 export class PrefixMapper implements KeyMapper {
-  map(key: Key): string {
+  map(key: PendingKey): string {
     return entryName(firstElement(key), key);
   }
 
@@ -86,7 +86,7 @@ export class PrefixMapper implements KeyMapper {
 
 /** Maps a key to `xx/<first element>`, spreading files over 256 directories. */
 export class HashPrefixMapper implements KeyMapper {
-  map(key: Key): string {
+  map(key: PendingKey): string {
     const name = entryName(this.escape(firstElement(key)), key);
     const hash = adler32(utf8(name)) & 0xff;
     return `${hash.toString(16).padStart(2, '0')}/${name}`;
