@@ -236,6 +236,7 @@ describe('hostile keys to the lookups', () => {
       await expect(collect(vf.getRecordStream([bad], 'topological', false))).rejects.toBeInstanceOf(InvalidKey);
     }
     expect((await vf.getParentMap([['a', 'b']])).size).toBe(0);
+    await expect(collect(vf.getRecordStream([['a']], 'bogus' as 'unordered', false))).rejects.toBeInstanceOf(UnsupportedOperation);
     const [absent] = await collect(vf.getRecordStream([['absent', 'absent']], 'unordered', false));
     expect(absent?.storageKind).toBe('absent');
   });

@@ -403,6 +403,7 @@ export abstract class VersionedFilesBase implements VersionedFiles {
     includeDeltaClosure: boolean,
     options: StreamOptions = {},
   ): AsyncGenerator<ContentFactory> {
+    if (!ORDERINGS.has(ordering)) throw new UnsupportedOperation(`ordering ${JSON.stringify(ordering)}`, this.storeName);
     const wanted = lookupKeys(keys);
     if (wanted.length === 0) return;
     const total = wanted.length;
@@ -595,6 +596,7 @@ export abstract class VersionedFilesBase implements VersionedFiles {
 }
 
 const NEWLINE = utf8('\n');
+const ORDERINGS: ReadonlySet<string> = new Set<Ordering>(['unordered', 'topological', 'groupcompress']);
 
 /** Every store reachable below `store`, guarded against cycles made elsewhere. */
 function reachableFallbacks(store: VersionedFiles): Set<VersionedFiles> {
