@@ -7,6 +7,7 @@ import {
   InvalidChecksum,
   KeyMap,
   MemoryVersionedFiles,
+  RecordingVersionedFilesDecorator,
   collect,
   sha1Hex,
   type Key,
@@ -76,6 +77,9 @@ describe('fallbacks', () => {
     expect(() => bottom.addFallbackVersionedFiles(top)).toThrow(FallbackCycle);
     expect(() => middle.addFallbackVersionedFiles(top)).toThrow(FallbackCycle);
     expect(bottom.fallbacks).toEqual([]);
+    // Through a decorator too: it answers with the store it wraps.
+    expect(() => bottom.addFallbackVersionedFiles(new RecordingVersionedFilesDecorator(top))).toThrow(FallbackCycle);
+    expect(() => top.addFallbackVersionedFiles(new RecordingVersionedFilesDecorator(top))).toThrow(FallbackCycle);
     // A diamond of fallbacks is not a cycle.
     const other = mem();
     other.addFallbackVersionedFiles(bottom);

@@ -41,6 +41,7 @@ import { KnownGraph } from '../graph/known-graph.js';
 import { KeyMap, KeySet, isPendingKey, resolvePendingKey, validateKey, type Key, type PendingKey } from '../keys.js';
 import { concatBytes, linesAreLines, splitLines, utf8 } from '../bytes.js';
 import { sha1OfChunks } from '../codecs/sha1.js';
+import { DelegatingVersionedFiles } from '../decorators/delegating.js';
 import { DependencyBuffer } from '../stream/dependency-buffer.js';
 import { topoSort } from '../graph/tsort.js';
 import { orderKeys, runsBySource } from '../stream/ordering.js';
@@ -351,7 +352,7 @@ export abstract class VersionedFilesBase implements VersionedFiles {
   }
 
   addFallbackVersionedFiles(fallback: VersionedFiles): void {
-    if (fallback === this || reachableFallbacks(fallback).has(this)) throw new FallbackCycle(this.storeName);
+    if (reachableFallbacks(fallback).has(this)) throw new FallbackCycle(this.storeName);
     this.#fallbacks.push(fallback);
   }
 
@@ -598,20 +599,33 @@ export abstract class VersionedFilesBase implements VersionedFiles {
 const NEWLINE = utf8('\n');
 const ORDERINGS: ReadonlySet<string> = new Set<Ordering>(['unordered', 'topological', 'groupcompress']);
 
-/** Every store reachable below `store`, guarded against cycles made elsewhere. */
+/**
+ * Every store reachable from `store` through fallbacks, `store` included. A
+ * decorator answers with the store it wraps, so both count as the same node:
+ * otherwise a store stacked on a decorator of itself would recurse forever.
+ */
 function reachableFallbacks(store: VersionedFiles): Set<VersionedFiles> {
   const seen = new Set<VersionedFiles>();
   const stack = [store];
   while (stack.length > 0) {
-    const s = stack.pop() as VersionedFiles;
-    for (const fb of s.fallbacks) {
-      if (seen.has(fb)) continue;
-      seen.add(fb);
-      stack.push(fb);
+    for (const s of withWrapped(stack.pop() as VersionedFiles)) {
+      if (seen.has(s)) continue;
+      seen.add(s);
+      stack.push(...s.fallbacks);
     }
   }
-  seen.add(store);
   return seen;
+}
+
+/** A store and, for decorators, the stores they wrap. */
+function withWrapped(store: VersionedFiles): VersionedFiles[] {
+  const out = [store];
+  let s: VersionedFiles = store;
+  while (s instanceof DelegatingVersionedFiles) {
+    s = s.backing;
+    out.push(s);
+  }
+  return out;
 }
 
 /** Lines must be bytes (always checked) and, when `checkContent`, hold no newline but at their end. */
