@@ -35,3 +35,7 @@ export * from './transport/lock.js';
 export * from './transport/base.js';
 export * from './transport/memory.js';
 export * from './transport/local.js';
+export * from './network/errors.js';
+export * from './network/bencode.js';
+export * from './network/wire.js';
+export * from './network/record-stream.js';
