@@ -1,2 +1,9 @@
-// @versionedfiles/groupcompress: the public surface.
-export {};
+// @versionedfiles/groupcompress: Breezy's groupcompress format — blocks of
+// zlib-compressed texts, each a fulltext or a copy/insert delta against what
+// precedes it in its block, and the stores built on them.
+export * from './format/errors.js';
+export * from './format/delta.js';
+export * from './format/delta-index.js';
+export * from './format/block.js';
+export * from './format/wire.js';
+export * from './compressor.js';

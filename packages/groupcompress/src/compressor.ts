@@ -1,0 +1,133 @@
+// The group compressor: texts in, one block content out (Breezy's
+// `PyrexGroupCompressor`, the one Breezy 3.3.2 runs).
+//
+// Each text becomes a delta against everything already in the group when the
+// delta is at most half the text's length (floor), else a fulltext; an empty
+// text stores nothing and is `[0, 0)`. The delta index sees fulltexts whole and
+// deltas through their inserts, exactly as Breezy feeds it, so the content
+// bytes are Breezy's.
+//
+// Entry points: `GroupCompressor` (`compress`, `extract`, `popLast`,
+// `flush`, `endpoint`), `CompressResult`, `NULL_SHA1`,
+// `DEFAULT_MAX_BYTES_TO_INDEX`.
+
+import { ExistingContent, concatBytes, sha1OfChunks } from '@versionedfiles/core';
+import type { Key } from '@versionedfiles/core';
+import { DeltaIndex } from './format/delta-index.js';
+import { extractRecord, recordHeader } from './format/block.js';
+
+/** sha1 of the empty text. */
+export const NULL_SHA1 = 'da39a3ee5e6b4b0d3255bfef95601890afd80709';
+/** What Breezy's stores index per source: 1 MiB, every 16 bytes of a 1 MiB text. */
+export const DEFAULT_MAX_BYTES_TO_INDEX = 1024 * 1024;
+
+export interface CompressResult {
+  readonly sha1: string;
+  /** The record's range in the group content. */
+  readonly start: number;
+  readonly end: number;
+  readonly kind: 'fulltext' | 'delta';
+}
+
+export interface CompressorOptions {
+  /** 0: index every 16 bytes of each fulltext (Breezy's compressor default); stores use 1 MiB. */
+  readonly maxBytesToIndex?: number;
+}
+
+export class GroupCompressor {
+  #chunks: Uint8Array[] = [];
+  #endpoint = 0;
+  #inputBytes = 0;
+  #index: DeltaIndex | null;
+  #last: { chunks: number; endpoint: number } | null = null;
+  #flushed = false;
+
+  constructor(options: CompressorOptions = {}) {
+    this.#index = new DeltaIndex({ maxBytesToIndex: options.maxBytesToIndex ?? 0 });
+  }
+
+  /** Bytes of group content so far. */
+  get endpoint(): number {
+    return this.#endpoint;
+  }
+
+  /** Bytes of text compressed so far. */
+  get inputBytes(): number {
+    return this.#inputBytes;
+  }
+
+  /**
+   * Adds one text. `expectedSha1`: trusted as the text's sha1 (as Breezy does).
+   * `nostoreSha1`: refuse (ExistingContent) a text with this sha1.
+   */
+  compress(
+    key: Key | null,
+    chunks: readonly Uint8Array[],
+    length: number,
+    expectedSha1: string | null = null,
+    nostoreSha1: string | null = null,
+  ): CompressResult {
+    if (this.#index === null) throw new Error('this compressor was flushed or rolled back');
+    if (length === 0) {
+      if (nostoreSha1 === NULL_SHA1) throw new ExistingContent(key, NULL_SHA1);
+      return { sha1: NULL_SHA1, start: 0, end: 0, kind: 'fulltext' };
+    }
+    const sha1 = expectedSha1 ?? sha1OfChunks(chunks);
+    if (nostoreSha1 !== null && sha1 === nostoreSha1) throw new ExistingContent(key, sha1);
+    const text = chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(chunks);
+    const delta = this.#index.makeDelta(text, Math.floor(length / 2));
+    const start = this.#endpoint;
+    this.#last = { chunks: this.#chunks.length, endpoint: start };
+    let kind: 'fulltext' | 'delta';
+    if (delta === null) {
+      kind = 'fulltext';
+      const header = recordHeader('fulltext', length);
+      this.#index.addSource(text, header.length);
+      this.#push(header, text);
+    } else {
+      kind = 'delta';
+      const header = recordHeader('delta', delta.length);
+      this.#index.addDeltaSource(delta, header.length);
+      this.#push(header, delta);
+    }
+    this.#inputBytes += length;
+    return { sha1, start, end: this.#endpoint, kind };
+  }
+
+  #push(header: Uint8Array, body: Uint8Array): void {
+    this.#chunks.push(header, body);
+    this.#endpoint += header.length + body.length;
+  }
+
+  /** The text of a record added to this group, from its range. */
+  extract(start: number, end: number, key: Key | null = null): Uint8Array {
+    if (this.#chunks.length > 1) this.#chunks = [concatBytes(this.#chunks)];
+    const content = this.#chunks[0] ?? new Uint8Array(0);
+    return extractRecord(content, start, end, { key, source: 'group being compressed' }).slice();
+  }
+
+  /** Revokes the last text; no text can be added afterwards (Breezy's pop_last). */
+  popLast(): void {
+    if (this.#last === null) throw new Error('nothing to pop');
+    this.#index = null;
+    const content = concatBytes(this.#chunks).subarray(0, this.#last.endpoint);
+    this.#chunks = [content];
+    this.#endpoint = this.#last.endpoint;
+    this.#last = null;
+  }
+
+  /** Ends the group: its content as chunks, and its length. */
+  flush(): { chunks: Uint8Array[]; length: number } {
+    if (this.#flushed) throw new Error('compressor already flushed');
+    this.#flushed = true;
+    this.#index = null;
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    return { chunks, length: this.#endpoint };
+  }
+
+  /** Compression achieved so far: input bytes per content byte. */
+  ratio(): number {
+    return this.#endpoint === 0 ? 0 : this.#inputBytes / this.#endpoint;
+  }
+}

@@ -1,0 +1,222 @@
+// The groupcompress block: many texts in one zlib stream.
+//
+//   block   := "gcb1z\n" Z_LENGTH "\n" LENGTH "\n" zlib(content){Z_LENGTH}
+//   content := record*
+//   record  := "f" base128(N) text{N}          a fulltext
+//            | "d" base128(N) delta{N}         a delta (see delta.ts) whose copies
+//                                              address content[0, start of delta)
+//
+// Z_LENGTH and LENGTH are ASCII decimals (at most 13 digits). An index entry
+// names a record by its `[start, end)` in the content; an empty text is
+// `[0, 0)` and stores nothing. "gcb1l\n" (LZMA) is recognised and refused.
+//
+// Entry points: `encodeBlock` (content chunks -> block chunks), `parseBlock`
+// (bytes -> `GroupCompressBlock`, header checked), `GroupCompressBlock` (lazy,
+// partial inflation: `content(upTo)`, `extract(key, start, end)`),
+// `extractRecord` (one record from content), `blockRecords` (walk a content).
+
+import { UnsupportedFormat, compatZlib, utf8 } from '@versionedfiles/core';
+import type { Key, ZlibCodec } from '@versionedfiles/core';
+import { applyDelta, decodeBase128, encodeBase128 } from './delta.js';
+import { GroupCompressCorrupt } from './errors.js';
+import type { GroupCompressWhere } from './errors.js';
+
+export const GCB_ZLIB_HEADER = 'gcb1z\n';
+export const GCB_LZMA_HEADER = 'gcb1l\n';
+/** zlib cannot expand more than about 1032:1; a LENGTH beyond that is a lie. */
+const MAX_DEFLATE_RATIO = 1032;
+/** Inflate this much compressed input at a time when only the front is needed. */
+const PARTIAL_STEP = 32 * 1024;
+
+export interface BlockOptions {
+  /** Refuse blocks whose content is longer than this (default 1 GiB). */
+  readonly maxContent?: number;
+  /** Name used in errors. */
+  readonly source?: string;
+  /** The codec to inflate with (both read either's output). */
+  readonly zlib?: ZlibCodec;
+}
+
+/** A block's bytes as chunks: the header, then the compressed content. */
+export function encodeBlock(content: readonly Uint8Array[], zlib: ZlibCodec = compatZlib): Uint8Array[] {
+  let length = 0;
+  for (const c of content) length += c.length;
+  const z = zlib.deflate(content);
+  return [utf8(`${GCB_ZLIB_HEADER}${z.length}\n${length}\n`), z];
+}
+
+/** Reads a decimal field ending in "\n" within 14 bytes of `pos`. */
+function decimalField(bytes: Uint8Array, pos: number, where: GroupCompressWhere): [number, number] {
+  let value = 0;
+  let i = pos;
+  for (; i < bytes.length && i < pos + 14 && bytes[i] !== 0x0a; i++) {
+    const c = bytes[i] as number;
+    if (c < 0x30 || c > 0x39) throw new GroupCompressCorrupt('bad length in block header', where);
+    value = value * 10 + (c - 0x30);
+  }
+  if (i === pos || bytes[i] !== 0x0a) throw new GroupCompressCorrupt('bad length in block header', where);
+  return [value, i + 1];
+}
+
+/** Parses a block's header and checks its lengths; the content stays compressed. */
+export function parseBlock(bytes: Uint8Array, options: BlockOptions = {}): GroupCompressBlock {
+  const where = { source: options.source ?? 'groupcompress block' };
+  const magic = String.fromCharCode(...bytes.subarray(0, 6));
+  if (magic === GCB_LZMA_HEADER) throw new UnsupportedFormat('groupcompress block', 'LZMA-compressed blocks (gcb1l) are not supported');
+  if (magic !== GCB_ZLIB_HEADER) throw new GroupCompressCorrupt('not a groupcompress block (bad header)', where);
+  const [zLength, p1] = decimalField(bytes, 6, where);
+  const [length, p2] = decimalField(bytes, p1, where);
+  if (bytes.length !== p2 + zLength) {
+    throw new GroupCompressCorrupt(`block is ${bytes.length} bytes but its header says ${p2 + zLength}`, where);
+  }
+  const limit = options.maxContent ?? 1 << 30;
+  if (length > limit) throw new GroupCompressCorrupt(`block content of ${length} bytes exceeds the limit of ${limit}`, where);
+  if (length > (zLength + 64) * MAX_DEFLATE_RATIO) {
+    throw new GroupCompressCorrupt(`block claims ${length} bytes from ${zLength} compressed bytes`, where);
+  }
+  return new GroupCompressBlock(bytes.subarray(p2), length, options.zlib ?? compatZlib, where.source);
+}
+
+/** One record's place in a content, as `blockRecords` finds it. */
+export interface BlockRecord {
+  readonly kind: 'fulltext' | 'delta';
+  /** Offset of the kind byte. */
+  readonly start: number;
+  /** Offset of the text or delta bytes. */
+  readonly dataStart: number;
+  /** Offset just past the record. */
+  readonly end: number;
+}
+
+/** Reads the record header at `start` and checks it ends at `end` (when given). */
+function recordAt(content: Uint8Array, start: number, end: number | null, where: GroupCompressWhere): BlockRecord {
+  if (start >= content.length) throw new GroupCompressCorrupt(`record start ${start} is past the end of the content`, where);
+  const c = content[start];
+  if (c !== 0x66 && c !== 0x64) throw new GroupCompressCorrupt(`unknown record kind byte ${c}`, where);
+  const [length, used] = decodeBase128(content.subarray(0, Math.min(content.length, start + 6)), start + 1, where);
+  const dataStart = start + 1 + used;
+  const recordEnd = dataStart + length;
+  if (end !== null && end !== recordEnd) {
+    throw new GroupCompressCorrupt(`record ends at ${recordEnd} but the index says ${end}`, where);
+  }
+  if (recordEnd > content.length) throw new GroupCompressCorrupt('record runs past the end of the content', where);
+  return { kind: c === 0x66 ? 'fulltext' : 'delta', start, dataStart, end: recordEnd };
+}
+
+/** The text of the record at `[start, end)` of `content`: checked, never a wrong text. */
+export function extractRecord(content: Uint8Array, start: number, end: number, where: GroupCompressWhere = {}): Uint8Array {
+  if (start === 0 && end === 0) return new Uint8Array(0);
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end <= start) {
+    throw new GroupCompressCorrupt(`bad record range [${start}, ${end})`, where);
+  }
+  const r = recordAt(content, start, end, where);
+  if (r.kind === 'fulltext') return content.subarray(r.dataStart, r.end);
+  return applyDelta(content, content, r.dataStart, r.end, where, r.dataStart);
+}
+
+/** Every record of a content, in order (Breezy's block `_dump`, without the texts). */
+export function blockRecords(content: Uint8Array, where: GroupCompressWhere = {}): BlockRecord[] {
+  const out: BlockRecord[] = [];
+  let pos = 0;
+  while (pos < content.length) {
+    const r = recordAt(content, pos, null, where);
+    out.push(r);
+    pos = r.end;
+  }
+  return out;
+}
+
+/** The record framing for a text or delta of `length` bytes. */
+export function recordHeader(kind: 'fulltext' | 'delta', length: number): Uint8Array {
+  const len = encodeBase128(length);
+  const out = new Uint8Array(1 + len.length);
+  out[0] = kind === 'fulltext' ? 0x66 : 0x64;
+  out.set(len, 1);
+  return out;
+}
+
+/**
+ * A parsed block. The content is inflated on demand and only as far as asked
+ * (Breezy inflates the whole block when more than 3/4 of it is wanted).
+ */
+export class GroupCompressBlock {
+  /** The compressed content (without the header). */
+  readonly zContent: Uint8Array;
+  /** Declared length of the content. */
+  readonly contentLength: number;
+  readonly source: string;
+  readonly #zlib: ZlibCodec;
+  #content: Uint8Array | null = null;
+  #filled = 0;
+  #consumed = 0;
+  #inflater: ReturnType<ZlibCodec['createInflater']> | null = null;
+
+  constructor(zContent: Uint8Array, contentLength: number, zlib: ZlibCodec = compatZlib, source = 'groupcompress block') {
+    this.zContent = zContent;
+    this.contentLength = contentLength;
+    this.#zlib = zlib;
+    this.source = source;
+  }
+
+  /** A block over content already at hand (a fresh group, or a trimmed one). */
+  static fromContent(content: Uint8Array, zlib: ZlibCodec = compatZlib): GroupCompressBlock {
+    const z = zlib.deflate(content);
+    const block = new GroupCompressBlock(z, content.length, zlib);
+    block.#content = content;
+    block.#filled = content.length;
+    return block;
+  }
+
+  /** The block's bytes: header and compressed content. */
+  toChunks(): Uint8Array[] {
+    return [utf8(`${GCB_ZLIB_HEADER}${this.zContent.length}\n${this.contentLength}\n`), this.zContent];
+  }
+
+  /** Bytes of content inflated so far. */
+  get inflated(): number {
+    return this.#filled;
+  }
+
+  /** The content up to at least `upTo` bytes (all of it by default). */
+  content(upTo = this.contentLength): Uint8Array {
+    if (upTo > this.contentLength) {
+      throw new GroupCompressCorrupt(`wanted ${upTo} bytes of a ${this.contentLength}-byte content`, { source: this.source });
+    }
+    if (this.contentLength === 0) return new Uint8Array(0);
+    if (this.#filled >= upTo && this.#content) return this.#content.subarray(0, this.#filled);
+    const where = { source: this.source };
+    if (this.#content === null) this.#content = new Uint8Array(this.contentLength);
+    if (this.#inflater === null) {
+      this.#inflater = this.#zlib.createInflater({ maxOutput: this.contentLength, what: this.source });
+    }
+    // Wanting more than 3/4 of the content: inflate it all in one go.
+    const all = upTo * 4 > this.contentLength * 3;
+    const target = all ? this.contentLength : upTo;
+    try {
+      while (this.#filled < target && this.#consumed < this.zContent.length) {
+        const step = all ? this.zContent.length : Math.min(this.zContent.length, this.#consumed + PARTIAL_STEP);
+        const out = this.#inflater.push(this.zContent.subarray(this.#consumed, step));
+        this.#consumed = step;
+        this.#content.set(out, this.#filled);
+        this.#filled += out.length;
+      }
+    } catch (err) {
+      if (err instanceof GroupCompressCorrupt) throw err;
+      throw new GroupCompressCorrupt(`content does not inflate: ${(err as Error).message}`, where, { cause: err });
+    }
+    if (this.#filled < upTo || (this.#consumed === this.zContent.length && this.#filled !== this.contentLength)) {
+      throw new GroupCompressCorrupt(`content inflates to ${this.#filled} bytes, header says ${this.contentLength}`, where);
+    }
+    if (this.#filled === this.contentLength && this.#consumed === this.zContent.length && !this.#inflater.ended) {
+      throw new GroupCompressCorrupt('truncated zlib stream', where);
+    }
+    return this.#content.subarray(0, this.#filled);
+  }
+
+  /** The text of the record at `[start, end)`; a bad record names `key`. */
+  extract(key: Key | null, start: number, end: number): Uint8Array {
+    const where = { key, source: this.source };
+    if (end > this.contentLength) throw new GroupCompressCorrupt(`record end ${end} is past the block's ${this.contentLength} bytes`, where);
+    return extractRecord(this.content(end), start, end, where);
+  }
+}

@@ -1,0 +1,494 @@
+// The rabin-fingerprint delta index of Breezy's C extension (diff-delta.c,
+// git's delta code adapted to many sources), ported so that for the same
+// sources and targets in the same order we emit the same deltas, byte for byte.
+//
+// Sources are the texts of a group as they are laid out in its content: a
+// fulltext is indexed every 16 bytes (or sparser, past `maxBytesToIndex`), a
+// delta only in its insert instructions. Copies in the deltas we make use
+// offsets into that aggregate content. The index is a hash table of buckets
+// laid out in one array with 4 spare slots per bucket; which slot an entry
+// lands in, and so which match wins, follows the C code step by step (the
+// fill-in-place vs rebuild choices, the per-bucket limit of 64, the
+// keep-the-lowest rule for repeated windows).
+//
+// Entry points: `DeltaIndex` (`addSource`, `addDeltaSource`, `makeDelta`,
+// `sourceOffset`), `makeDelta(source, target)`, `rabinHash(bytes, at)`.
+
+import { RABIN_T as T, RABIN_U as U } from './rabin-tables.js';
+
+const RABIN_WINDOW = 16;
+const HASH_LIMIT = 64;
+const EXTRA_NULLS = 4;
+const MAX_OP_SIZE = 5 + 5 + 1 + RABIN_WINDOW + 7;
+/** A match this long is good enough: stop looking for a longer one. */
+const GOOD_ENOUGH = 4096;
+
+interface Source {
+  readonly bytes: Uint8Array;
+  /** Where these bytes start in the group content. */
+  readonly aggOffset: number;
+}
+
+/** A new entry before it is packed: position of the window's last byte in its source. */
+interface NewEntry {
+  src: number;
+  ptr: number;
+  val: number;
+}
+
+/** The rolling hash of the 16 bytes `bytes[at, at+16)`. */
+export function rabinHash(bytes: Uint8Array, at = 0): number {
+  let val = 0;
+  for (let i = at; i < at + RABIN_WINDOW; i++) val = (((val << 8) | (bytes[i] as number)) ^ (T[val >>> 23] as number)) >>> 0;
+  return val;
+}
+
+/**
+ * The packed index: bucket `i` is `[hash[i], hash[i+1])` of the entry arrays;
+ * a slot with `src === -1` is free (free slots only at a bucket's tail).
+ */
+class PackedIndex {
+  readonly hashMask: number;
+  numEntries: number;
+  readonly hash: Int32Array;
+  readonly src: Int32Array;
+  readonly ptr: Int32Array;
+  readonly val: Uint32Array;
+
+  constructor(hsize: number, numEntries: number) {
+    this.hashMask = hsize - 1;
+    this.numEntries = numEntries;
+    this.hash = new Int32Array(hsize + 1);
+    const slots = numEntries + hsize * EXTRA_NULLS;
+    this.src = new Int32Array(slots).fill(-1);
+    this.ptr = new Int32Array(slots);
+    this.val = new Uint32Array(slots);
+  }
+
+  put(slot: number, e: NewEntry): void {
+    this.src[slot] = e.src;
+    this.ptr[slot] = e.ptr;
+    this.val[slot] = e.val;
+  }
+
+  copyFrom(slot: number, from: PackedIndex, at: number): void {
+    this.src[slot] = from.src[at] as number;
+    this.ptr[slot] = from.ptr[at] as number;
+    this.val[slot] = from.val[at] as number;
+  }
+
+  /** The first free slot of bucket `b` (after its last used one), or -1 when it is full. */
+  freeSlot(b: number): number {
+    const first = this.hash[b] as number;
+    const next = this.hash[b + 1] as number;
+    let cur = next - 1;
+    while (cur >= first && this.src[cur] === -1) cur--;
+    cur++;
+    return cur < next && this.src[cur] === -1 ? cur : -1;
+  }
+}
+
+/** Bucket count for `total` entries: a power of two >= 16, about 4 entries a bucket. */
+function hashSizeFor(total: number): number {
+  const want = Math.floor(total / 4);
+  let i = 4;
+  while (2 ** i < want && i < 31) i++;
+  return 2 ** i;
+}
+
+export class DeltaIndex {
+  readonly #sources: Source[] = [];
+  #index: PackedIndex | null = null;
+  #sourceOffset = 0;
+  readonly maxBytesToIndex: number;
+
+  /** `maxBytesToIndex`: 0 indexes every 16 bytes; else at most this many bytes' worth of entries per source. */
+  constructor(options: { maxBytesToIndex?: number } = {}) {
+    const max = options.maxBytesToIndex ?? 0;
+    if (!Number.isInteger(max) || max < 0 || (max > 0 && max < RABIN_WINDOW)) {
+      throw new RangeError(`maxBytesToIndex must be 0 or at least ${RABIN_WINDOW}, got ${max}`);
+    }
+    this.maxBytesToIndex = max;
+  }
+
+  /** Bytes of group content the sources cover so far (Breezy's `_source_offset`). */
+  get sourceOffset(): number {
+    return this.#sourceOffset;
+  }
+
+  get sourceCount(): number {
+    return this.#sources.length;
+  }
+
+  /**
+   * Adds a fulltext. `unaddedBytes`: group bytes between the previous source
+   * and this one that are not indexed (a record's header).
+   */
+  addSource(bytes: Uint8Array, unaddedBytes = 0): void {
+    if (bytes.length === 0) throw new RangeError('cannot index an empty source');
+    const location = this.#sources.length;
+    if (location !== 0 && this.#index === null) this.#populateFirstIndex();
+    const src = this.#push(bytes, unaddedBytes);
+    // The first source is indexed lazily, when a delta is first asked for.
+    if (location !== 0) this.#index = this.#indexSource(src, this.#index);
+  }
+
+  /** Adds a delta made by `makeDelta`: its insert instructions are indexed. */
+  addDeltaSource(delta: Uint8Array, unaddedBytes = 0): void {
+    if (delta.length === 0) throw new RangeError('cannot index an empty delta');
+    if (this.#index === null) throw new RangeError('a delta source needs an index (add a fulltext first)');
+    const src = this.#push(delta, unaddedBytes);
+    this.#index = this.#indexDelta(src, this.#index);
+  }
+
+  /**
+   * The delta from the sources to `target`, or null when there are no sources
+   * yet or the delta would be longer than `maxDeltaSize` (0: no limit).
+   */
+  makeDelta(target: Uint8Array, maxDeltaSize = 0): Uint8Array | null {
+    if (this.#index === null) {
+      if (this.#sources.length === 0) return null;
+      this.#populateFirstIndex();
+    }
+    if (target.length === 0) throw new RangeError('cannot make a delta to an empty text');
+    return createDelta(this.#index as PackedIndex, this.#sources, target, Math.floor(maxDeltaSize));
+  }
+
+  #push(bytes: Uint8Array, unaddedBytes: number): number {
+    const aggOffset = this.#sourceOffset + unaddedBytes;
+    this.#sources.push({ bytes, aggOffset });
+    this.#sourceOffset = aggOffset + bytes.length;
+    return this.#sources.length - 1;
+  }
+
+  #populateFirstIndex(): void {
+    this.#index = this.#indexSource(0, null);
+  }
+
+  /** create_delta_index: every `stride` bytes of a fulltext, newest-first into linked buckets, then packed. */
+  #indexSource(srcId: number, old: PackedIndex | null): PackedIndex {
+    const buf = (this.#sources[srcId] as Source).bytes;
+    let stride = RABIN_WINDOW;
+    let numEntries = Math.floor((buf.length - 1) / RABIN_WINDOW);
+    if (this.maxBytesToIndex > 0) {
+      const maxEntries = Math.floor(this.maxBytesToIndex / RABIN_WINDOW);
+      if (numEntries > maxEntries) {
+        numEntries = maxEntries;
+        stride = Math.floor((buf.length - 1) / numEntries);
+      }
+    }
+    let total = numEntries + (old ? old.numEntries : 0);
+    let hsize = hashSizeFor(total);
+    if (old && old.hashMask > hsize - 1) hsize = old.hashMask + 1;
+
+    // Linked buckets: head[b] is the newest entry pushed, next[] chains them.
+    const head = new Int32Array(hsize).fill(-1);
+    const count = new Uint32Array(hsize);
+    const entries: NewEntry[] = [];
+    const next: number[] = [];
+    let prevVal = 0xffffffff;
+    for (let d = numEntries * stride - RABIN_WINDOW; d >= 0; d -= stride) {
+      const val = rabinHash(buf, d + 1);
+      if (val === prevVal) {
+        // Keep the lowest of consecutive identical windows.
+        (entries[entries.length - 1] as NewEntry).ptr = d + RABIN_WINDOW;
+        total--;
+      } else {
+        prevVal = val;
+        const b = val & (hsize - 1);
+        entries.push({ src: srcId, ptr: d + RABIN_WINDOW, val });
+        next.push(head[b] as number);
+        head[b] = entries.length - 1;
+        count[b] = (count[b] as number) + 1;
+      }
+    }
+    total = limitHashBuckets(head, next, count, total);
+    const lists: NewEntry[][] = [];
+    for (let b = 0; b < hsize; b++) {
+      const list: NewEntry[] = [];
+      for (let e = head[b] as number; e !== -1; e = next[e] as number) list.push(entries[e] as NewEntry);
+      lists.push(list);
+    }
+    return packIndex(lists, hsize, total, old);
+  }
+
+  /** create_delta_index_from_delta: the insert instructions of a delta, into free slots or a rebuilt index. */
+  #indexDelta(srcId: number, old: PackedIndex): PackedIndex {
+    const buf = (this.#sources[srcId] as Source).bytes;
+    const top = buf.length;
+    const maxEntries = Math.floor((top - 1) / RABIN_WINDOW);
+    if (maxEntries === 0) return old;
+    const found: NewEntry[] = [];
+    let prevVal = 0xffffffff;
+    let data = 0;
+    // The target-length header: as get_delta_hdr_size, no length limit.
+    for (;;) {
+      const c = buf[data++] as number;
+      if (!(c & 0x80) || data >= top) break;
+    }
+    while (data < top) {
+      let cmd = buf[data++] as number;
+      if (cmd & 0x80) {
+        for (let bit = 0x01; bit <= 0x40; bit <<= 1) if (cmd & bit) data++;
+      } else if (cmd) {
+        if (data + cmd > top) break;
+        // A copy needs a match of at least 4 bytes past a full window, so
+        // shorter inserts are not worth indexing.
+        for (; cmd > RABIN_WINDOW + 3; cmd -= RABIN_WINDOW, data += RABIN_WINDOW) {
+          const val = rabinHash(buf, data + 1);
+          if (val !== prevVal) {
+            prevVal = val;
+            found.push({ src: srcId, ptr: data + RABIN_WINDOW, val });
+            if (found.length > maxEntries) break;
+          }
+        }
+        data += cmd;
+      } else {
+        break;
+      }
+    }
+    if (data !== top) throw new RangeError('delta source is not a well-formed delta');
+    if (found.length === 0) return old;
+    let i = 0;
+    for (; i < found.length; i++) {
+      const e = found[i] as NewEntry;
+      const slot = old.freeSlot(e.val & old.hashMask);
+      if (slot === -1) break;
+      old.put(slot, e);
+      old.numEntries++;
+    }
+    return i < found.length ? rebuildWithEntries(old, found.slice(i)) : old;
+  }
+}
+
+/**
+ * Culls buckets holding more than 64 new entries down to 64, spread evenly
+ * over the bucket (limit_hash_buckets). Returns the new total.
+ */
+function limitHashBuckets(head: Int32Array, next: number[], count: Uint32Array, total: number): number {
+  for (let b = 0; b < head.length; b++) {
+    const n = count[b] as number;
+    if (n <= HASH_LIMIT) continue;
+    total -= n - HASH_LIMIT;
+    let entry = head[b] as number;
+    let acc = 0;
+    do {
+      acc += n - HASH_LIMIT;
+      if (acc > 0) {
+        const keep = entry;
+        do {
+          entry = next[entry] as number;
+          acc -= HASH_LIMIT;
+        } while (acc > 0);
+        next[keep] = next[entry] as number;
+      }
+      entry = next[entry] as number;
+    } while (entry !== -1);
+  }
+  return total;
+}
+
+/**
+ * pack_delta_index: first tries to drop the new entries into the free slots
+ * of `old` (same bucket count only); if any does not fit, lays out a new
+ * index, old entries of each bucket first, then the new ones, then 4 free slots.
+ */
+function packIndex(lists: NewEntry[][], hsize: number, total: number, old: PackedIndex | null): PackedIndex {
+  const hmask = hsize - 1;
+  if (old && old.hashMask === hmask) {
+    let fits = true;
+    for (let b = 0; b < hsize && fits; b++) {
+      const list = lists[b] as NewEntry[];
+      let slot = -1;
+      while (list.length > 0) {
+        if (slot === -1) {
+          slot = (old.hash[b + 1] as number) - 1;
+          while (slot >= (old.hash[b] as number) && old.src[slot] === -1) slot--;
+          slot++;
+        }
+        if (slot >= (old.hash[b + 1] as number) || old.src[slot] !== -1) {
+          fits = false;
+          break;
+        }
+        old.put(slot++, list.shift() as NewEntry);
+        old.numEntries++;
+      }
+    }
+    if (fits) return old;
+  }
+  return layOut(hsize, total, old, lists);
+}
+
+/** create_index_from_old_and_new_entries: a bigger table holding `old` and the entries that did not fit. */
+function rebuildWithEntries(old: PackedIndex, entries: readonly NewEntry[]): PackedIndex {
+  const total = entries.length + old.numEntries;
+  let hsize = hashSizeFor(total);
+  if (hsize < old.hashMask) hsize = old.hashMask + 1;
+  const hmask = hsize - 1;
+  const lists: NewEntry[][] = Array.from({ length: hsize }, () => []);
+  for (const e of entries) (lists[e.val & hmask] as NewEntry[]).push(e);
+  return layOut(hsize, total, old, lists);
+}
+
+/** A new table: per bucket, the entries of `old` that hash to it, then the new ones, then 4 free slots. */
+function layOut(hsize: number, total: number, old: PackedIndex | null, lists: readonly NewEntry[][]): PackedIndex {
+  const hmask = hsize - 1;
+  const index = new PackedIndex(hsize, total);
+  let pos = 0;
+  for (let b = 0; b < hsize; b++) {
+    index.hash[b] = pos;
+    if (old) {
+      const j = b & old.hashMask;
+      for (let e = old.hash[j] as number; e < (old.hash[j + 1] as number) && old.src[e] !== -1; e++) {
+        if (((old.val[e] as number) & hmask) === b) index.copyFrom(pos++, old, e);
+      }
+    }
+    for (const e of lists[b] as NewEntry[]) index.put(pos++, e);
+    pos += EXTRA_NULLS;
+  }
+  index.hash[hsize] = pos;
+  if (pos !== index.src.length) throw new Error(`delta index layout: expected ${index.src.length} slots, made ${pos}`);
+  return index;
+}
+
+/** A byte buffer that grows; `at` may move back (an insert absorbed into a copy). */
+class Output {
+  bytes = new Uint8Array(8192);
+  ensure(size: number): void {
+    if (size <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(size, this.bytes.length * 2));
+    grown.set(this.bytes);
+    this.bytes = grown;
+  }
+}
+
+/**
+ * create_delta: an insert of the first 16 bytes, then at each position the
+ * longest match among the index entries of the window's hash (first found
+ * wins ties; 4096 bytes is enough), extended backwards into the pending
+ * insert; copies of at most 64 KiB; inserts of at most 127 bytes.
+ */
+function createDelta(index: PackedIndex, sources: readonly Source[], target: Uint8Array, maxSize: number): Uint8Array | null {
+  const out = new Output();
+  let outsize = 8192;
+  if (maxSize && outsize >= maxSize) outsize = maxSize + MAX_OP_SIZE + 1;
+  const top = target.length;
+  out.ensure(top + 64);
+  let o = out.bytes;
+  let outpos = 0;
+  let n = top;
+  while (n >= 0x80) {
+    o[outpos++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  o[outpos++] = n;
+
+  let data = 0;
+  outpos++; // the first insert's length byte
+  let val = 0;
+  let i = 0;
+  for (; i < RABIN_WINDOW && data < top; i++, data++) {
+    const c = target[data] as number;
+    o[outpos++] = c;
+    val = (((val << 8) | c) ^ (T[val >>> 23] as number)) >>> 0;
+  }
+  let inscnt = i;
+  let moff = 0;
+  let msize = 0;
+  let msource = -1;
+  const { hash, src: entSrc, ptr: entPtr, val: entVal, hashMask } = index;
+
+  while (data < top) {
+    if (msize < GOOD_ENOUGH) {
+      val = (val ^ (U[target[data - RABIN_WINDOW] as number] as number)) >>> 0;
+      val = (((val << 8) | (target[data] as number)) ^ (T[val >>> 23] as number)) >>> 0;
+      const b = val & hashMask;
+      const end = hash[b + 1] as number;
+      for (let e = hash[b] as number; e < end && entSrc[e] !== -1; e++) {
+        if (entVal[e] !== val) continue;
+        const s = sources[entSrc[e] as number] as Source;
+        const ref0 = entPtr[e] as number;
+        let refSize = s.bytes.length - ref0;
+        if (refSize > top - data) refSize = top - data;
+        if (refSize <= msize) break;
+        const ref = s.bytes;
+        let m = 0;
+        while (m < refSize && target[data + m] === ref[ref0 + m]) m++;
+        if (msize < m) {
+          msize = m;
+          msource = entSrc[e] as number;
+          moff = ref0;
+          if (msize >= GOOD_ENOUGH) break;
+        }
+      }
+    }
+
+    if (msize < 4) {
+      if (!inscnt) outpos++;
+      o[outpos++] = target[data++] as number;
+      inscnt++;
+      if (inscnt === 0x7f) {
+        o[outpos - inscnt - 1] = inscnt;
+        inscnt = 0;
+      }
+      msize = 0;
+    } else {
+      const s = sources[msource] as Source;
+      if (inscnt) {
+        const ref = s.bytes;
+        while (moff && ref[moff - 1] === target[data - 1]) {
+          // The match extends one byte back: take it from the insert.
+          msize++;
+          moff--;
+          data--;
+          outpos--;
+          if (--inscnt) continue;
+          outpos--; // the insert is gone, and its length byte with it
+          inscnt--;
+          break;
+        }
+        if (inscnt > 0) o[outpos - inscnt - 1] = inscnt;
+        inscnt = 0;
+      }
+      const left = msize < 0x10000 ? 0 : msize - 0x10000;
+      msize -= left;
+      const op = outpos++;
+      let cmd = 0x80;
+      const off = moff + s.aggOffset;
+      if (off & 0xff) (o[outpos++] = off & 0xff), (cmd |= 0x01);
+      if (off & 0xff00) (o[outpos++] = (off >>> 8) & 0xff), (cmd |= 0x02);
+      if (off & 0xff0000) (o[outpos++] = (off >>> 16) & 0xff), (cmd |= 0x04);
+      if (off & 0xff000000) (o[outpos++] = (off >>> 24) & 0xff), (cmd |= 0x08);
+      if (msize & 0xff) (o[outpos++] = msize & 0xff), (cmd |= 0x10);
+      if (msize & 0xff00) (o[outpos++] = (msize >>> 8) & 0xff), (cmd |= 0x20);
+      o[op] = cmd;
+      data += msize;
+      moff += msize;
+      msize = left;
+      if (msize < GOOD_ENOUGH) {
+        val = 0;
+        for (let j = -RABIN_WINDOW; j < 0; j++) val = (((val << 8) | (target[data + j] as number)) ^ (T[val >>> 23] as number)) >>> 0;
+      }
+    }
+
+    if (outpos >= outsize - MAX_OP_SIZE) {
+      outsize = Math.floor((outsize * 3) / 2);
+      if (maxSize && outsize >= maxSize) outsize = maxSize + MAX_OP_SIZE + 1;
+      if (maxSize && outpos > maxSize) break;
+    }
+    if (outpos + MAX_OP_SIZE + 2 > o.length) {
+      out.ensure(outpos + MAX_OP_SIZE + 2 + (top - data));
+      o = out.bytes;
+    }
+  }
+  if (inscnt) o[outpos - inscnt - 1] = inscnt;
+  if (maxSize && outpos > maxSize) return null;
+  return o.slice(0, outpos);
+}
+
+/** A delta from one source text to a target (Breezy's module-level make_delta). */
+export function makeDelta(source: Uint8Array, target: Uint8Array): Uint8Array | null {
+  const index = new DeltaIndex();
+  index.addSource(source, 0);
+  return index.makeDelta(target);
+}
