@@ -29,5 +29,6 @@ export const needs = {
   ghosts: (caps: Capabilities): boolean => caps.graph && caps.ghosts,
   noGhosts: (caps: Capabilities): boolean => caps.graph && !caps.ghosts,
   fallbacks: (caps: Capabilities): boolean => caps.fallbacks,
-  graphAndFallbacks: (caps: Capabilities): boolean => caps.graph && caps.fallbacks,
+  /** A child above a parent held only by a fallback: the parent is a ghost locally. */
+  graphFallbacksAndGhosts: (caps: Capabilities): boolean => caps.graph && caps.fallbacks && caps.ghosts,
 } as const;
