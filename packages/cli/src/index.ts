@@ -1,2 +1,6 @@
-// @versionedfiles/cli: the public surface.
-export {};
+// @versionedfiles/cli: the `vf` command (`bin.js`), and the pieces other tools
+// may reuse: `main` (run vf in-process), the store-opening layer and the
+// snapshot library.
+export * from './main.js';
+export * from './store.js';
+export * from './errors.js';

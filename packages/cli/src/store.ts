@@ -1,0 +1,205 @@
+// Opening stores by directory: the one place the `vf` command (and the demo and
+// snapshot tool) turns a path into a `VersionedFiles`.
+//
+// Entry points: `initStore(dir, {format, keyLength})`, `openStore(dir, {write})`
+// (both give a `StoreHandle`: the store, its transport, and `close()`), the
+// format list `FORMATS`, `DEFAULT_FORMAT`, and `MARKER_FILE`.
+//
+// A store directory holds a marker file, `vf-store.json`
+// (`{"vf": 1, "format": "knit", "keyLength": 1}`), beside the backend's own
+// files, which are named as Breezy names them:
+//   knit        knit files: `texts.knit` + `texts.kndx` (key length 1), or one
+//               pair per key prefix (key length 2, Breezy's `PrefixMapper`)
+//   weave       weave files: `texts.weave`, or one per key prefix
+//   knit-pack   one knit pack container `pack-N` with its index `pack-N.tix`,
+//               named by the file `pack-name`
+// A knit pack cannot grow once finished, so a writable knit-pack handle copies
+// the current pack into `pack-N+1` and, on `close()`, switches `pack-name` to
+// it (one atomic put) before deleting the old pair.
+
+import { mkdir } from 'node:fs/promises';
+import {
+  ConstantMapper,
+  FileExists,
+  LocalTransport,
+  NoSuchFile,
+  PrefixMapper,
+  UnsupportedFormat,
+  VersionedFilesError,
+  fromUtf8,
+  utf8,
+  type KeyMapper,
+  type Transport,
+  type VersionedFiles,
+  type WriteLock,
+} from '@versionedfiles/core';
+import { KnitPackAccess, KnitPackIndex, KnitPackVersionedFiles, makeFileFactory, openKnitPack } from '@versionedfiles/knit';
+import { WeaveVersionedFiles } from '@versionedfiles/weave';
+
+export const MARKER_FILE = 'vf-store.json';
+export const LOCK_NAME = 'lock';
+
+export const FORMATS = ['knit', 'knit-pack', 'weave'] as const;
+export type StoreFormat = (typeof FORMATS)[number];
+/**
+ * What `vf init` makes with no `--format`. The design asks for a groupcompress
+ * pack store; until `@versionedfiles/groupcompress` exports one, knit files.
+ */
+export const DEFAULT_FORMAT: StoreFormat = 'knit';
+
+export interface StoreInfo {
+  readonly format: StoreFormat;
+  readonly keyLength: number;
+}
+
+export interface StoreHandle extends StoreInfo {
+  readonly dir: string;
+  readonly transport: Transport;
+  readonly vf: VersionedFiles;
+  /** Finishes what the backend needs finished and releases the lock. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Take the store's write lock (released by `close()`). */
+  readonly write?: boolean;
+}
+
+/** The store directory has no marker: it is not a store (yet). */
+export class NotAStore extends VersionedFilesError {
+  readonly code = 'NotAStore' as const;
+  declare readonly data: { readonly dir: string };
+  constructor(dir: string) {
+    super(`${dir} is not a vf store (no ${MARKER_FILE})`, { dir });
+  }
+}
+
+export function isStoreFormat(name: string): name is StoreFormat {
+  return (FORMATS as readonly string[]).includes(name);
+}
+
+function parseMarker(bytes: Uint8Array, where: string): StoreInfo {
+  let value: unknown;
+  try {
+    value = JSON.parse(fromUtf8(bytes));
+  } catch {
+    throw new UnsupportedFormat('vf store marker', `${where} is not JSON`);
+  }
+  const v = value as { vf?: unknown; format?: unknown; keyLength?: unknown } | null;
+  if (v === null || typeof v !== 'object' || v.vf !== 1 || typeof v.format !== 'string' || !isStoreFormat(v.format)) {
+    throw new UnsupportedFormat('vf store marker', `${where} names no known store format`);
+  }
+  const keyLength = v.keyLength;
+  if (typeof keyLength !== 'number' || !Number.isInteger(keyLength) || keyLength < 1 || keyLength > 2) {
+    throw new UnsupportedFormat('vf store marker', `${where} has a bad keyLength`);
+  }
+  return { format: v.format, keyLength };
+}
+
+function mapperFor(keyLength: number): KeyMapper {
+  return keyLength === 1 ? new ConstantMapper('texts') : new PrefixMapper();
+}
+
+const PACK_NAME_FILE = 'pack-name';
+
+/** Creates a store in `dir` (made if missing; refused if it already holds one). */
+export async function initStore(dir: string, info: StoreInfo): Promise<StoreHandle> {
+  if (info.keyLength < 1 || info.keyLength > 2) throw new RangeError('key length must be 1 or 2');
+  await mkdir(dir, { recursive: true });
+  const transport = new LocalTransport(dir);
+  const marker = JSON.stringify({ vf: 1, format: info.format, keyLength: info.keyLength });
+  if (await transport.exists(MARKER_FILE)) throw new FileExists(`${dir}/${MARKER_FILE}`);
+  await transport.put(MARKER_FILE, utf8(`${marker}\n`));
+  return openStore(dir, { write: true });
+}
+
+/** Reads the marker in `dir` and opens the store it names. */
+export async function readStoreInfo(dir: string): Promise<StoreInfo> {
+  const transport = new LocalTransport(dir);
+  let bytes: Uint8Array;
+  try {
+    bytes = await transport.get(MARKER_FILE);
+  } catch (err) {
+    if (err instanceof NoSuchFile) throw new NotAStore(dir);
+    throw err;
+  }
+  return parseMarker(bytes, `${dir}/${MARKER_FILE}`);
+}
+
+export async function openStore(dir: string, options: OpenOptions = {}): Promise<StoreHandle> {
+  const info = await readStoreInfo(dir);
+  const transport = new LocalTransport(dir);
+  const lock: WriteLock | null = options.write ? await transport.lockWrite(LOCK_NAME) : null;
+  try {
+    const { vf, finish } = await openBackend(transport, info, options.write ?? false);
+    let closed = false;
+    return {
+      ...info,
+      dir,
+      transport,
+      vf,
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await finish();
+        } finally {
+          await lock?.release();
+        }
+      },
+    };
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+}
+
+interface Backend {
+  readonly vf: VersionedFiles;
+  readonly finish: () => Promise<void>;
+}
+
+async function openBackend(transport: Transport, info: StoreInfo, write: boolean): Promise<Backend> {
+  const nothing = async (): Promise<void> => {};
+  switch (info.format) {
+    case 'knit':
+      return { vf: makeFileFactory(false, mapperFor(info.keyLength), { keyLength: info.keyLength })(transport), finish: nothing };
+    case 'weave':
+      return { vf: new WeaveVersionedFiles(transport, mapperFor(info.keyLength), { keyLength: info.keyLength }), finish: nothing };
+    case 'knit-pack':
+      return openKnitPackBackend(transport, info, write);
+  }
+}
+
+async function openKnitPackBackend(transport: Transport, info: StoreInfo, write: boolean): Promise<Backend> {
+  const current = (await transport.exists(PACK_NAME_FILE)) ? fromUtf8(await transport.get(PACK_NAME_FILE)).trim() : null;
+  if (current !== null && !/^pack-[0-9]+$/.test(current)) throw new UnsupportedFormat('knit-pack store', `${transport.base}/${PACK_NAME_FILE} names no pack`);
+  const old = current === null ? null : await openKnitPack(transport, current);
+  if (!write) return { vf: old ?? emptyKnitPack(transport, info.keyLength, 'pack-0', true), finish: async () => {} };
+  const name = `pack-${current === null ? 1 : Number(current.slice(5)) + 1}`;
+  // A leftover from an interrupted write was never acknowledged: dropped.
+  for (const leftover of [name, `${name}.tix`]) if (await transport.exists(leftover)) await transport.delete(leftover);
+  const fresh = emptyKnitPack(transport, info.keyLength, name, false);
+  await fresh.packAccess.begin();
+  if (old) {
+    const keys = [...(await old.keys())];
+    await fresh.insertRecordStream(old.getRecordStream(keys, 'topological', false));
+  }
+  return {
+    vf: fresh,
+    finish: async () => {
+      await fresh.finish();
+      await transport.put(PACK_NAME_FILE, utf8(`${name}\n`));
+      if (current !== null) for (const file of [current, `${current}.tix`]) await transport.delete(file);
+    },
+  };
+}
+
+function emptyKnitPack(transport: Transport, keyLength: number, name: string, finished: boolean): KnitPackVersionedFiles {
+  return new KnitPackVersionedFiles(new KnitPackIndex({ graph: true, deltas: true }, keyLength, name), new KnitPackAccess(transport, name, finished), transport, {
+    keyLength,
+    annotated: false,
+    maxDeltaChain: 200,
+    name: `knit pack at ${transport.base}`,
+  });
+}
