@@ -1,0 +1,5 @@
+// @versionedfiles/sync: record streams between repositories — Breezy's
+// smart-protocol byte stream, the knit kinds in core's network registry,
+// stacking helpers, `syncVersionedFiles`, and an HTTP server and client.
+export * from './kinds.js';
+export * from './byte-stream.js';
