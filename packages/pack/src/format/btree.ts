@@ -23,11 +23,11 @@
 // with the compat zlib codec), `parseBTreeHeader`, `parseBTreePage`
 // (`LeafPage` / `InternalPage`), and `PAGE_SIZE`.
 
-import { KeyMap, compareKeys, concatBytes, fastZlib, isVersionedFilesError, utf8 } from '@versionedfiles/core';
+import { KeyMap, concatBytes, fastZlib, isVersionedFilesError, utf8 } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
 import { BadIndexData, DuplicateIndexKey } from '../errors.js';
 import { ChunkWriter } from './chunk-writer.js';
-import { KeyDecoder, checkIndexNode, encodeIndexKey, parseDecimal, parseOptionLines, splitReferenceLists } from './index-common.js';
+import { KeyDecoder, checkIndexNode, parseDecimal, parseOptionLines, sortByKey, splitReferenceLists } from './index-common.js';
 import type { IndexNode, IndexOptions, IndexShape } from './index-common.js';
 import type { IndexBuilderOptions } from './graph-index.js';
 
@@ -80,13 +80,20 @@ class BuilderRow {
   }
 }
 
-/** Serialises one leaf line: KEY "\0" REFS "\0" VALUE "\n". */
-function leafLine(keyBytes: Uint8Array, node: IndexNode): Uint8Array {
+/** Serialises one leaf line, KEY "\0" REFS "\0" VALUE "\n"; returns it and the key's length in it. */
+function leafLine(node: IndexNode): [line: Uint8Array, keyLength: number] {
   const refs = node.references.map((list) => list.map((k) => k.join('\u0000')).join('\r')).join('\t');
-  return concatBytes([keyBytes, ZERO, utf8(refs), ZERO, node.value, NEWLINE]);
+  const key = node.key.join('\u0000');
+  const head = utf8(`${key}\u0000${refs}\u0000`);
+  const line = new Uint8Array(head.length + node.value.length + 1);
+  line.set(head);
+  line.set(node.value, head.length);
+  line[line.length - 1] = NL;
+  // All ASCII (the usual case) when the bytes are as many as the characters.
+  const keyLength = head.length === key.length + refs.length + 2 ? key.length : utf8(key).length;
+  return [line, keyLength];
 }
 
-const ZERO = Uint8Array.of(NUL);
 const NEWLINE = Uint8Array.of(NL);
 
 export class BTreeBuilder implements IndexShape {
@@ -116,7 +123,7 @@ export class BTreeBuilder implements IndexShape {
 
   /** The nodes in key order. */
   nodes(): IndexNode[] {
-    return [...this.#nodes.values()].sort((a, b) => compareKeys(a.key, b.key));
+    return sortByKey([...this.#nodes.values()], (n) => n.key);
   }
 
   /** The index file's bytes. */
@@ -143,8 +150,8 @@ export function writeBTree(
   for (const node of nodes) {
     if (keyCount === 0) rows.push(new BuilderRow(true));
     keyCount += 1;
-    const keyBytes = encodeIndexKey(node.key);
-    addKey(rows, keyBytes, leafLine(keyBytes, node), writerOptions);
+    const [line, keyLength] = leafLine(node);
+    addKey(rows, line.subarray(0, keyLength), line, writerOptions);
   }
   for (let i = rows.length - 1; i >= 0; i--) {
     const row = rows[i] as BuilderRow;
@@ -222,20 +229,189 @@ export function parseBTreeHeader(bytes: Uint8Array, where: string): IndexOptions
   return options as IndexOptions & { readonly rowLengths: readonly number[] };
 }
 
-export interface LeafPage {
-  readonly kind: 'leaf';
-  /** Keys in ascending order; `values[i]` and `references[i]` belong to `keys[i]`. */
-  readonly keys: readonly Key[];
-  readonly values: readonly Uint8Array[];
-  readonly references: readonly (readonly (readonly Key[])[])[];
+/** memcmp order of bytes[a0, a1) and bytes[b0, b1) (possibly different buffers). */
+export function compareSpans(a: Uint8Array, a0: number, a1: number, b: Uint8Array, b0: number, b1: number): number {
+  const n = Math.min(a1 - a0, b1 - b0);
+  for (let i = 0; i < n; i++) {
+    const d = (a[a0 + i] as number) - (b[b0 + i] as number);
+    if (d !== 0) return d;
+  }
+  return a1 - a0 - (b1 - b0);
 }
 
-export interface InternalPage {
-  readonly kind: 'internal';
-  /** Page number, within the next row, of this page's first child. */
-  readonly offset: number;
-  readonly keys: readonly Key[];
+/*
+ * Pages keep their inflated bytes and the spans of each key, and compare
+ * keys as bytes: with NUL (the smallest byte) between elements, byte order
+ * of encoded keys is Python's tuple order, so lookups never decode a key.
+ * Keys and references are decoded when asked for and not kept here: pages
+ * sit in caches, and decoded keys kept alive with them would be copied by
+ * every garbage collection.
+ */
+
+/** A parsed leaf page: `count` nodes in ascending key order. */
+export class LeafPage {
+  readonly kind = 'leaf' as const;
+  readonly count: number;
+  readonly #bytes: Uint8Array;
+  readonly #shape: IndexShape;
+  readonly #where: string;
+  /** Per node: key start, key end, value start, line end. */
+  readonly #spans: Int32Array;
+  #decoder: KeyDecoder | null = null;
+
+  constructor(bytes: Uint8Array, shape: IndexShape, where: string) {
+    this.#bytes = bytes;
+    this.#shape = shape;
+    this.#where = where;
+    const spans: number[] = [];
+    let pos = LEAF_FLAG.length;
+    let prevStart = -1;
+    let prevEnd = -1;
+    while (pos < bytes.length) {
+      let end = bytes.indexOf(NL, pos);
+      if (end < 0) end = bytes.length;
+      if (end === pos) break;
+      // The key is the first keyElements fields; the value follows the last NUL.
+      let keyEnd = pos;
+      for (let i = 0; i < shape.keyElements; i++) {
+        const nul = bytes.indexOf(NUL, keyEnd);
+        if (nul < 0 || nul >= end) throw new BadIndexData(where, 'a leaf line has too few fields');
+        if (nul === keyEnd) throw new BadIndexData(where, 'a key has an empty element');
+        keyEnd = nul + 1;
+      }
+      const valueStart = bytes.lastIndexOf(NUL, end - 1) + 1;
+      if (valueStart <= keyEnd) throw new BadIndexData(where, 'a leaf line has too few fields');
+      if (prevStart >= 0 && compareSpans(bytes, prevStart, prevEnd, bytes, pos, keyEnd - 1) >= 0) {
+        throw new BadIndexData(where, 'keys out of order');
+      }
+      prevStart = pos;
+      prevEnd = keyEnd - 1;
+      spans.push(pos, keyEnd - 1, valueStart, end);
+      pos = end + 1;
+    }
+    this.#spans = Int32Array.from(spans);
+    this.count = spans.length / 4;
+  }
+
+  keyAt(i: number): Key {
+    this.#decoder ??= new KeyDecoder(this.#bytes, this.#where);
+    return this.#decoder.key(this.#spans[4 * i] as number, this.#spans[4 * i + 1] as number, this.#shape.keyElements);
+  }
+
+  valueAt(i: number): Uint8Array {
+    return this.#bytes.subarray(this.#spans[4 * i + 2] as number, this.#spans[4 * i + 3] as number);
+  }
+
+  referencesAt(i: number): Key[][] {
+    const decoder = (this.#decoder ??= new KeyDecoder(this.#bytes, this.#where));
+    const elements = this.#shape.keyElements;
+    const start = (this.#spans[4 * i + 1] as number) + 1;
+    const end = (this.#spans[4 * i + 2] as number) - 1;
+    return splitReferenceLists(this.#bytes, start, end, this.#shape.referenceLists, this.#where, (a, b) =>
+      decoder.key(a, b, elements),
+    );
+  }
+
+  /** First position whose key is >= the encoded key `probe`. */
+  lowerBound(probe: Uint8Array): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#compare(mid, probe) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Position of the encoded key `probe`, or -1. */
+  find(probe: Uint8Array): number {
+    const i = this.lowerBound(probe);
+    return i < this.count && this.#compare(i, probe) === 0 ? i : -1;
+  }
+
+  /** True when node i's key starts with the encoded elements `head` (whole elements). */
+  startsWith(i: number, head: Uint8Array): boolean {
+    const start = this.#spans[4 * i] as number;
+    const end = this.#spans[4 * i + 1] as number;
+    if (end - start < head.length) return false;
+    for (let j = 0; j < head.length; j++) if (this.#bytes[start + j] !== head[j]) return false;
+    return end - start === head.length || this.#bytes[start + head.length] === NUL;
+  }
+
+  #compare(i: number, probe: Uint8Array): number {
+    return compareSpans(this.#bytes, this.#spans[4 * i] as number, this.#spans[4 * i + 1] as number, probe, 0, probe.length);
+  }
 }
+
+/** A parsed internal page: `offset` is its first child's position in the next row. */
+export class InternalPage {
+  readonly kind = 'internal' as const;
+  readonly offset: number;
+  readonly #bytes: Uint8Array;
+  /** Per key: start, end. */
+  readonly #spans: Int32Array;
+  readonly #shape: IndexShape;
+  readonly #where: string;
+
+  constructor(bytes: Uint8Array, shape: IndexShape, where: string) {
+    this.#bytes = bytes;
+    this.#shape = shape;
+    this.#where = where;
+    let pos = INTERNAL_FLAG.length;
+    const offsetEnd = bytes.indexOf(NL, pos);
+    if (offsetEnd < 0 || !startsWith(bytes.subarray(pos), OFFSET_PREFIX)) {
+      throw new BadIndexData(where, 'internal page without an offset line');
+    }
+    const offset = parseDecimal(bytes, pos + OFFSET_PREFIX.length, offsetEnd);
+    if (offset === null) throw new BadIndexData(where, 'bad internal page offset');
+    this.offset = offset;
+    pos = offsetEnd + 1;
+    const spans: number[] = [];
+    while (pos < bytes.length) {
+      let end = bytes.indexOf(NL, pos);
+      if (end < 0) end = bytes.length;
+      if (end === pos) break;
+      let nuls = 0;
+      for (let i = pos; i < end; i++) if (bytes[i] === NUL) nuls += 1;
+      if (nuls !== shape.keyElements - 1) throw new BadIndexData(where, `a key does not have ${shape.keyElements} elements`);
+      const n = spans.length;
+      if (n > 0 && compareSpans(bytes, spans[n - 2] as number, spans[n - 1] as number, bytes, pos, end) >= 0) {
+        throw new BadIndexData(where, 'keys out of order');
+      }
+      spans.push(pos, end);
+      pos = end + 1;
+    }
+    this.#spans = Int32Array.from(spans);
+  }
+
+  get count(): number {
+    return this.#spans.length / 2;
+  }
+
+  /** The keys, decoded (for inspection; lookups use `childFor`). */
+  keys(): Key[] {
+    const decoder = new KeyDecoder(this.#bytes, this.#where);
+    const out: Key[] = [];
+    for (let i = 0; i < this.count; i++) out.push(decoder.key(this.#spans[2 * i] as number, this.#spans[2 * i + 1] as number, this.#shape.keyElements));
+    return out;
+  }
+
+  /** Python's `offset + bisect_right(keys, key)` for the encoded key `probe`. */
+  childFor(probe: Uint8Array): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareSpans(probe, 0, probe.length, this.#bytes, this.#spans[2 * mid] as number, this.#spans[2 * mid + 1] as number);
+      if (c < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.offset + lo;
+  }
+}
+
+const OFFSET_PREFIX = utf8('offset=');
 
 export type BTreePage = LeafPage | InternalPage;
 
@@ -259,8 +435,8 @@ export function parseBTreePage(
     if (isVersionedFilesError(err)) throw new BadIndexData(where, `page does not inflate: ${err.message}`, { cause: err });
     throw err;
   }
-  if (startsWith(bytes, LEAF_FLAG)) return parseLeaf(bytes, shape, where);
-  if (startsWith(bytes, INTERNAL_FLAG)) return parseInternal(bytes, shape, where);
+  if (startsWith(bytes, LEAF_FLAG)) return new LeafPage(bytes, shape, where);
+  if (startsWith(bytes, INTERNAL_FLAG)) return new InternalPage(bytes, shape, where);
   throw new BadIndexData(where, 'unknown page type');
 }
 
@@ -268,75 +444,4 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   if (bytes.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
   return true;
-}
-
-function parseLeaf(bytes: Uint8Array, shape: IndexShape, where: string): LeafPage {
-  const decoder = new KeyDecoder(bytes, where);
-  const keys: Key[] = [];
-  const values: Uint8Array[] = [];
-  const references: Key[][][] = [];
-  let pos = LEAF_FLAG.length;
-  while (pos < bytes.length) {
-    let end = bytes.indexOf(NL, pos);
-    if (end < 0) end = bytes.length;
-    if (end === pos) break;
-    // The key is the first keyElements fields; the value follows the last NUL.
-    let keyEnd = pos;
-    for (let i = 0; i < shape.keyElements; i++) {
-      const nul = bytes.indexOf(NUL, keyEnd);
-      if (nul < 0 || nul >= end) throw new BadIndexData(where, 'a leaf line has too few fields');
-      keyEnd = nul + 1;
-    }
-    const valueStart = bytes.lastIndexOf(NUL, end - 1) + 1;
-    if (valueStart <= keyEnd) throw new BadIndexData(where, 'a leaf line has too few fields');
-    const key = decoder.key(pos, keyEnd - 1, shape.keyElements);
-    const previous = keys[keys.length - 1];
-    if (previous !== undefined && compareKeys(previous, key) >= 0) throw new BadIndexData(where, 'keys out of order');
-    keys.push(key);
-    values.push(bytes.subarray(valueStart, end));
-    references.push(
-      splitReferenceLists(bytes, keyEnd, valueStart - 1, shape.referenceLists, where, (a, b) =>
-        decoder.key(a, b, shape.keyElements),
-      ),
-    );
-    pos = end + 1;
-  }
-  return { kind: 'leaf', keys, values, references };
-}
-
-function parseInternal(bytes: Uint8Array, shape: IndexShape, where: string): InternalPage {
-  const decoder = new KeyDecoder(bytes, where);
-  let pos = INTERNAL_FLAG.length;
-  const offsetEnd = bytes.indexOf(NL, pos);
-  const prefix = 'offset='.length;
-  if (offsetEnd < 0 || !startsWith(bytes.subarray(pos), utf8('offset='))) {
-    throw new BadIndexData(where, 'internal page without an offset line');
-  }
-  const offset = parseDecimal(bytes, pos + prefix, offsetEnd);
-  if (offset === null) throw new BadIndexData(where, 'bad internal page offset');
-  pos = offsetEnd + 1;
-  const keys: Key[] = [];
-  while (pos < bytes.length) {
-    let end = bytes.indexOf(NL, pos);
-    if (end < 0) end = bytes.length;
-    if (end === pos) break;
-    const key = decoder.key(pos, end, shape.keyElements);
-    const previous = keys[keys.length - 1];
-    if (previous !== undefined && compareKeys(previous, key) >= 0) throw new BadIndexData(where, 'keys out of order');
-    keys.push(key);
-    pos = end + 1;
-  }
-  return { kind: 'internal', offset, keys };
-}
-
-/** Python's `bisect_right(keys, key)`. */
-export function bisectRight(keys: readonly Key[], key: Key): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareKeys(key, keys[mid] as Key) < 0) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }

@@ -25,6 +25,7 @@ import {
   encodeIndexKey,
   parseDecimal,
   parseOptionLines,
+  sortByKey,
   splitReferenceLists,
 } from './index-common.js';
 import type { IndexNode, IndexOptions, IndexShape } from './index-common.js';
@@ -94,7 +95,7 @@ export class GraphIndexBuilder implements IndexShape {
   }
 
   #sorted(): [Key, BuilderNode][] {
-    return [...this.#nodes.entries()].sort((a, b) => compareKeys(a[0], b[0]));
+    return sortByKey([...this.#nodes.entries()], ([key]) => key);
   }
 
   /** The index file's bytes. */

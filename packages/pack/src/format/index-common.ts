@@ -94,14 +94,14 @@ export class KeyDecoder {
   constructor(bytes: Uint8Array, where: string) {
     this.#bytes = bytes;
     this.#where = where;
-    let ascii = true;
-    for (let i = 0; i < bytes.length; i++) {
-      if ((bytes[i] as number) >= 0x80) {
-        ascii = false;
-        break;
-      }
+    // Valid UTF-8 decodes to as many UTF-16 units as bytes only when it is all ASCII.
+    let text: string | null = null;
+    try {
+      text = strictDecoder.decode(bytes);
+    } catch {
+      text = null;
     }
-    this.#ascii = ascii ? asciiDecoder.decode(bytes) : null;
+    this.#ascii = text !== null && text.length === bytes.length ? text : null;
   }
 
   /** The text of bytes[start, end). */
@@ -134,7 +134,7 @@ export class KeyDecoder {
   }
 }
 
-const asciiDecoder = new TextDecoder('utf-8');
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Parses a non-negative decimal made only of digits; null when it is not one. */
 export function parseDecimal(bytes: Uint8Array, start: number, end: number): number | null {
@@ -302,6 +302,21 @@ export function splitReferenceLists<T>(
     throw new BadIndexData(where, `expected ${expected} reference lists, found ${lists.length}`);
   }
   return lists;
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
+ * Sorts items by key in index order (Python's tuple order over UTF-8 bytes).
+ * Keys joined by NUL compare natively as JS strings in that same order unless
+ * a key holds a character beyond the BMP (UTF-16 surrogates sort differently
+ * from UTF-8), and then the exact comparison is used.
+ */
+export function sortByKey<T>(items: readonly T[], keyOf: (item: T) => Key): T[] {
+  const decorated = items.map((item) => ({ id: keyOf(item).join('\u0000'), item }));
+  if (decorated.some((d) => SURROGATE.test(d.id))) return [...items].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+  decorated.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return decorated.map((d) => d.item);
 }
 
 /** Sorts and dedupes keys in index order. */

@@ -9,9 +9,9 @@
 import { KeySet, UnsupportedOperation, compareKeys, fastZlib } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
 import { BadIndexData } from '../errors.js';
-import { PAGE_SIZE, bisectRight, parseBTreeHeader, parseBTreePage } from '../format/btree.js';
+import { PAGE_SIZE, parseBTreeHeader, parseBTreePage } from '../format/btree.js';
 import type { BTreePage, InternalPage, LeafPage } from '../format/btree.js';
-import { checkPrefix, matchesPrefix, prefixHead, sortedUniqueKeys } from '../format/index-common.js';
+import { checkPrefix, encodeIndexKey, prefixHead, sortedUniqueKeys } from '../format/index-common.js';
 import type { GraphIndexReader, IndexEntry, IndexOptions, PrefixKey } from '../format/index-common.js';
 import type { RangeReader } from '../io/range-reader.js';
 
@@ -68,8 +68,12 @@ export class BTreeGraphIndex implements GraphIndexReader {
     for (let start = first; start < end; start += this.#readAhead) {
       const pages: number[] = [];
       for (let p = start; p < Math.min(end, start + this.#readAhead); p++) pages.push(p);
-      const got = await this.#pages(pages, root, false);
-      for (const p of pages) yield* this.#leafEntries(got.get(p) as LeafPage, 0);
+      // Like Breezy, a full scan bypasses the leaf cache instead of flushing it.
+      const got = await this.#pages(pages, root, false, false);
+      for (const p of pages) {
+        const leaf = got.get(p) as LeafPage;
+        for (let i = 0; i < leaf.count; i++) yield new LeafEntry(this, leaf, i);
+      }
     }
   }
 
@@ -78,10 +82,11 @@ export class BTreeGraphIndex implements GraphIndexReader {
     if (wanted.length === 0) return;
     const root = await this.#getRoot();
     if (root.page === null) return;
-    for (const [leaf, leafKeys] of await this.#descend(wanted, root)) {
-      for (const key of leafKeys) {
-        const i = findKey(leaf.keys, key);
-        if (i >= 0) yield this.#leafEntry(leaf, i);
+    const probes = wanted.map(encodeIndexKey);
+    for (const [leaf, leafProbes] of await this.#descend(probes, root)) {
+      for (const probe of leafProbes) {
+        const i = leaf.find(probe);
+        if (i >= 0) yield new LeafEntry(this, leaf, i);
       }
     }
   }
@@ -93,32 +98,23 @@ export class BTreeGraphIndex implements GraphIndexReader {
     for (const p of list) checkPrefix(p, root.options.keyElements);
     if (root.page === null) return;
     const seen = new KeySet();
-    const heads = list.map(prefixHead);
     const leafRowEnd = root.rowOffsets[root.rowOffsets.length - 1] as number;
-    for (let i = 0; i < list.length; i++) {
-      const prefix = list[i] as PrefixKey;
-      const [group] = await this.#descendPages([heads[i] as Key], root);
-      let page = (group as [number, Key[]])[0];
-      let first = true;
+    for (const prefix of list) {
+      const head = encodeIndexKey(prefixHead(prefix));
+      const [group] = await this.#descendPages([head], root);
+      let page = (group as [number, Uint8Array[]])[0];
+      let at = -1;
       // Keys matching the prefix are >= its head and contiguous: scan right.
-      while (page < leafRowEnd) {
+      for (; page < leafRowEnd; page += 1, at = 0) {
         const leaf = (await this.#pages([page], root, false)).get(page) as LeafPage;
-        let at = first ? lowerBound(leaf.keys, heads[i] as Key) : 0;
-        first = false;
-        let ended = false;
-        for (; at < leaf.keys.length; at++) {
-          const key = leaf.keys[at] as Key;
-          if (!matchesPrefix(key, prefix)) {
-            ended = true;
-            break;
-          }
-          if (!seen.has(key)) {
-            seen.add(key);
-            yield this.#leafEntry(leaf, at);
-          }
+        if (at < 0) at = leaf.lowerBound(head);
+        for (; at < leaf.count && leaf.startsWith(at, head); at++) {
+          const entry = new LeafEntry(this, leaf, at);
+          if (seen.has(entry.key)) continue;
+          seen.add(entry.key);
+          yield entry;
         }
-        if (ended) break;
-        page += 1;
+        if (at < leaf.count) break;
       }
     }
   }
@@ -152,6 +148,7 @@ export class BTreeGraphIndex implements GraphIndexReader {
     let previous: Key | null = null;
     for await (const entry of this.iterAllEntries()) {
       if (previous !== null && compareKeys(previous, entry.key) >= 0) throw new BadIndexData(this.name, 'keys out of order across pages');
+      if (entry.references.length !== root.options.referenceLists) throw new BadIndexData(this.name, 'wrong reference lists');
       previous = entry.key;
       count += 1;
     }
@@ -160,18 +157,6 @@ export class BTreeGraphIndex implements GraphIndexReader {
     }
   }
 
-  #leafEntry(leaf: LeafPage, i: number): IndexEntry {
-    return {
-      index: this,
-      key: leaf.keys[i] as Key,
-      value: leaf.values[i] as Uint8Array,
-      references: leaf.references[i] as readonly (readonly Key[])[],
-    };
-  }
-
-  *#leafEntries(leaf: LeafPage, from: number): Iterable<IndexEntry> {
-    for (let i = from; i < leaf.keys.length; i++) yield this.#leafEntry(leaf, i);
-  }
 
   #getRoot(): Promise<Root> {
     this.#root ??= this.#readRoot();
@@ -204,7 +189,7 @@ export class BTreeGraphIndex implements GraphIndexReader {
   }
 
   /** Fetches pages (cached or in one batched read), checking each is the kind its row holds. */
-  async #pages(numbers: readonly number[], root: Root, internal: boolean): Promise<Map<number, BTreePage>> {
+  async #pages(numbers: readonly number[], root: Root, internal: boolean, cache = true): Promise<Map<number, BTreePage>> {
     const out = new Map<number, BTreePage>();
     const missing: number[] = [];
     for (const n of numbers) {
@@ -223,7 +208,9 @@ export class BTreeGraphIndex implements GraphIndexReader {
       const page = parseBTreePage(got[i] as Uint8Array, root.options, where, this.#codec);
       checkKind(page, n >= leafStart, where);
       this.pagesRead += 1;
-      if (page.kind === 'internal') this.#internal.set(n, page);
+      if (!cache) {
+        /* a scan: not kept */
+      } else if (page.kind === 'internal') this.#internal.set(n, page);
       else {
         if (this.#leaves.size >= this.#leafCacheSize) this.#leaves.delete(this.#leaves.keys().next().value as number);
         this.#leaves.set(n, page);
@@ -233,19 +220,19 @@ export class BTreeGraphIndex implements GraphIndexReader {
     return out;
   }
 
-  /** For sorted keys: the leaf page number each would live in, grouped. */
-  async #descendPages(keys: readonly Key[], root: Root): Promise<[number, Key[]][]> {
-    let groups: [number, Key[]][] = [[0, [...keys]]];
+  /** For sorted encoded keys: the leaf page number each would live in, grouped. */
+  async #descendPages(keys: readonly Uint8Array[], root: Root): Promise<[number, Uint8Array[]][]> {
+    let groups: [number, Uint8Array[]][] = [[0, [...keys]]];
     const rows = root.rowOffsets.length - 1;
     for (let row = 0; row < rows - 1; row++) {
       const pages = await this.#pages(groups.map(([n]) => n), root, true);
       const childRowStart = root.rowOffsets[row + 1] as number;
       const childRowLength = root.options.rowLengths[row + 1] as number;
-      const next = new Map<number, Key[]>();
+      const next = new Map<number, Uint8Array[]>();
       for (const [n, groupKeys] of groups) {
         const page = pages.get(n) as InternalPage;
         for (const key of groupKeys) {
-          const child = page.offset + bisectRight(page.keys, key);
+          const child = page.childFor(key);
           if (child >= childRowLength) throw new BadIndexData(`${this.name} page ${n}`, `child ${child} is past the end of row ${row + 1}`);
           const target = childRowStart + child;
           const list = next.get(target);
@@ -258,7 +245,7 @@ export class BTreeGraphIndex implements GraphIndexReader {
     return groups;
   }
 
-  async #descend(keys: readonly Key[], root: Root): Promise<[LeafPage, Key[]][]> {
+  async #descend(keys: readonly Uint8Array[], root: Root): Promise<[LeafPage, Uint8Array[]][]> {
     const groups = await this.#descendPages(keys, root);
     const pages = await this.#pages(groups.map(([n]) => n), root, false);
     return groups.map(([n, k]) => [pages.get(n) as LeafPage, k]);
@@ -269,20 +256,25 @@ function checkKind(page: BTreePage, leaf: boolean, where: string): void {
   if ((page.kind === 'leaf') !== leaf) throw new BadIndexData(where, `expected a ${leaf ? 'leaf' : 'internal'} page`);
 }
 
-/** Index of `key` in ascending `keys`, or -1. */
-function findKey(keys: readonly Key[], key: Key): number {
-  const i = lowerBound(keys, key);
-  return i < keys.length && compareKeys(keys[i] as Key, key) === 0 ? i : -1;
-}
+/** A node of a leaf page; its references are parsed when first read. */
+class LeafEntry implements IndexEntry {
+  readonly index: GraphIndexReader;
+  readonly key: Key;
+  readonly value: Uint8Array;
+  readonly #leaf: LeafPage;
+  readonly #at: number;
+  #references: readonly (readonly Key[])[] | null = null;
 
-/** First position whose key is >= `key`. */
-function lowerBound(keys: readonly Key[], key: Key): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareKeys(keys[mid] as Key, key) < 0) lo = mid + 1;
-    else hi = mid;
+  constructor(index: GraphIndexReader, leaf: LeafPage, at: number) {
+    this.index = index;
+    this.#leaf = leaf;
+    this.#at = at;
+    this.key = leaf.keyAt(at);
+    this.value = leaf.valueAt(at);
   }
-  return lo;
+
+  get references(): readonly (readonly Key[])[] {
+    this.#references ??= this.#leaf.referencesAt(this.#at);
+    return this.#references;
+  }
 }
