@@ -52,6 +52,8 @@ export interface Scenario {
   create(label: string): Promise<OpenedStore>;
   /** Runs per fast-check property; default `propertyRuns()`. */
   readonly numRuns?: number;
+  /** Per-check timeout in milliseconds for slow stores (default: vitest's). */
+  readonly timeoutMs?: number;
 }
 
 export interface ScenarioInit {
@@ -60,6 +62,7 @@ export interface ScenarioInit {
   readonly capabilities?: Partial<Capabilities>;
   readonly create: (label: string) => Promise<OpenedStore>;
   readonly numRuns?: number;
+  readonly timeoutMs?: number;
 }
 
 export const DEFAULT_CAPABILITIES: Capabilities = {
@@ -80,13 +83,14 @@ export function defineScenario(init: ScenarioInit): Scenario {
     throw new TypeError(`scenario ${init.name}: numRuns must be a positive integer`);
   }
   const capabilities: Capabilities = { ...DEFAULT_CAPABILITIES, ...init.capabilities };
-  const scenario: Scenario = {
+  return {
     name: init.name,
     keyLength: init.keyLength,
     capabilities,
     create: init.create,
+    ...(init.numRuns === undefined ? {} : { numRuns: init.numRuns }),
+    ...(init.timeoutMs === undefined ? {} : { timeoutMs: init.timeoutMs }),
   };
-  return init.numRuns === undefined ? scenario : { ...scenario, numRuns: init.numRuns };
 }
 
 /** One row of a scenario matrix: what varies between configurations of one backend. */
@@ -106,7 +110,7 @@ export function scenarioMatrix<Options>(
   backend: string,
   rows: readonly MatrixRow<Options>[],
   open: (options: Options, row: MatrixRow<Options>, label: string) => Promise<OpenedStore>,
-  common: { readonly capabilities?: Partial<Capabilities>; readonly numRuns?: number } = {},
+  common: { readonly capabilities?: Partial<Capabilities>; readonly numRuns?: number; readonly timeoutMs?: number } = {},
 ): Scenario[] {
   return rows.map((row) =>
     defineScenario({
@@ -115,6 +119,7 @@ export function scenarioMatrix<Options>(
       capabilities: { ...common.capabilities, ...row.capabilities },
       create: (label) => open(row.options, row, label),
       ...(common.numRuns === undefined ? {} : { numRuns: common.numRuns }),
+      ...(common.timeoutMs === undefined ? {} : { timeoutMs: common.timeoutMs }),
     }),
   );
 }

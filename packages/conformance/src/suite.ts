@@ -63,7 +63,7 @@ export async function runCheck(scenario: Scenario, check: Check | string): Promi
 export function describeVersionedFiles(scenario: Scenario, extra: CheckTable = {}): void {
   describe(`VersionedFiles conformance: ${scenario.name}`, () => {
     for (const [name, check] of applicableChecks(scenario, extra)) {
-      it(name, () => runCheck(scenario, check));
+      it(name, () => runCheck(scenario, check), scenario.timeoutMs);
     }
   });
 }
@@ -79,7 +79,8 @@ export function describeInsertBetween(scenarios: readonly Scenario[]): void {
     for (const from of scenarios) {
       for (const to of scenarios) {
         if (!canInsertBetween(from, to)) continue;
-        it(`${from.name} -> ${to.name}`, () => insertBetween(from, to, Math.min(propertyRuns(from), propertyRuns(to))));
+        const timeout = Math.max(from.timeoutMs ?? 0, to.timeoutMs ?? 0) || undefined;
+        it(`${from.name} -> ${to.name}`, () => insertBetween(from, to, Math.min(propertyRuns(from), propertyRuns(to))), timeout);
       }
     }
   });
