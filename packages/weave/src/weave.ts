@@ -112,16 +112,30 @@ export class Weave {
   }
 
   static fromBytes(bytes: Uint8Array, weaveName = '', options: WeaveOptions = {}): Weave {
-    return Weave.fromContents(parseWeave(bytes), weaveName, options);
+    // parseWeave's arrays are fresh: adopt them rather than copy.
+    return Weave.#adopting(parseWeave(bytes), weaveName, options);
   }
 
-  /** A weave over already-checked contents (as `parseWeave` returns them). */
+  /** A weave over already-checked contents (as `parseWeave` returns them); the arrays are copied. */
   static fromContents(contents: WeaveContents, weaveName = '', options: WeaveOptions = {}): Weave {
+    return Weave.#adopting(
+      {
+        body: [...contents.body],
+        parents: contents.parents.map((p) => [...p]),
+        sha1s: [...contents.sha1s],
+        names: [...contents.names],
+      },
+      weaveName,
+      options,
+    );
+  }
+
+  static #adopting(contents: WeaveContents, weaveName: string, options: WeaveOptions): Weave {
     const w = new Weave(weaveName, options);
-    w.#body = [...contents.body];
-    w.#parents = contents.parents.map((p) => [...p]);
-    w.#sha1s = [...contents.sha1s];
-    w.#names = [...contents.names];
+    w.#body = contents.body as WeaveItem[];
+    w.#parents = contents.parents as number[][];
+    w.#sha1s = contents.sha1s as string[];
+    w.#names = contents.names as string[];
     contents.names.forEach((name, i) => w.#index.set(name, i));
     return w;
   }

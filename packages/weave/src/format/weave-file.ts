@@ -61,15 +61,13 @@ const SPACE = 0x20;
 
 /** Breezy's exact bytes for a weave. */
 export function serializeWeave(weave: WeaveContents): Uint8Array {
-  const out = new ByteWriter();
+  const out = new ByteWriter(estimateSize(weave));
   out.ascii(HEADER);
   for (let v = 0; v < weave.parents.length; v++) {
     const parents = weave.parents[v] as readonly number[];
     out.ascii(parents.length > 0 ? `i ${parents.join(' ')}\n` : 'i\n');
     out.ascii(`1 ${weave.sha1s[v] as string}\n`);
-    out.ascii('n ');
-    out.bytes(utf8(weave.names[v] as string));
-    out.ascii('\n\n');
+    out.text(`n ${weave.names[v] as string}\n\n`);
   }
   out.ascii('w\n');
   for (const item of weave.body) {
@@ -90,6 +88,16 @@ export function serializeWeave(weave: WeaveContents): Uint8Array {
   }
   out.ascii('W\n');
   return out.finish();
+}
+
+/** Enough bytes for the whole file in most cases (the writer grows if not). */
+function estimateSize(weave: WeaveContents): number {
+  let size = HEADER.length + 4;
+  for (let v = 0; v < weave.parents.length; v++) {
+    size += 56 + 3 * (weave.names[v] as string).length + 12 * (weave.parents[v] as readonly number[]).length;
+  }
+  for (const item of weave.body) size += isTextLine(item) ? item.length + 3 : 12;
+  return size;
 }
 
 /**
@@ -115,7 +123,7 @@ export function parseWeave(bytes: Uint8Array): WeaveContents {
     parents.push(parseParents(line, v, reader));
     sha1s.push(field(reader.expect(), '1', reader, 'sha1'));
     const nameLine = reader.expect();
-    const name = fromUtf8Strict(nameLine.subarray(2, nameLine.length - 1));
+    const name = decodeName(nameLine.subarray(2, nameLine.length - 1));
     if (!startsWith(nameLine, 'n ') || name === null) throw reader.error('bad name line');
     if (name.length === 0 || seen.has(name)) throw reader.error('empty or duplicate version name');
     seen.add(name);
@@ -184,20 +192,31 @@ function parseParents(line: Uint8Array, version: number, reader: LineReader): nu
 
 function field(line: Uint8Array, tag: string, reader: LineReader, what: string): string {
   if (line.length < 3 || line[0] !== tag.charCodeAt(0) || line[1] !== SPACE) throw reader.error(`bad ${what} line`);
-  let out = '';
   for (let i = 2; i < line.length - 1; i++) {
     const c = line[i] as number;
     if (c < 0x21 || c > 0x7e) throw reader.error(`bad ${what} line`);
-    out += String.fromCharCode(c);
   }
-  return out;
+  return asciiString(line.subarray(2, line.length - 1));
+}
+
+/** A version name: UTF-8, decoded without a TextDecoder when it is plain ASCII (the usual case). */
+function decodeName(bytes: Uint8Array): string | null {
+  if (bytes.length > 1024) return fromUtf8Strict(bytes);
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) >= 0x80) return fromUtf8Strict(bytes);
+  return asciiString(bytes);
+}
+
+/** Short ASCII bytes as a string (callers bound the length). */
+function asciiString(bytes: Uint8Array): string {
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
 /** A decimal index below `limit`, or null. Bounded by `limit`, so never a huge number. */
 function parseIndex(digits: Uint8Array, limit: number): number | null {
   if (digits.length === 0 || digits.length > 15) return null;
   let n = 0;
-  for (const c of digits) {
+  for (let i = 0; i < digits.length; i++) {
+    const c = digits[i] as number;
     if (c < 0x30 || c > 0x39) return null;
     n = n * 10 + (c - 0x30);
   }
@@ -246,22 +265,41 @@ class LineReader {
 
 /** A growing byte buffer; `ascii` takes only ASCII text (format syntax and numbers). */
 class ByteWriter {
-  #buf = new Uint8Array(1 << 16);
+  #buf: Uint8Array;
   #len = 0;
+
+  constructor(sizeHint: number) {
+    this.#buf = new Uint8Array(Math.max(64, sizeHint));
+  }
 
   ascii(text: string): void {
     this.#reserve(text.length);
     for (let i = 0; i < text.length; i++) this.#buf[this.#len++] = text.charCodeAt(i);
   }
 
+  /** Any text, as UTF-8. */
+  text(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) >= 0x80) {
+        this.bytes(utf8(text));
+        return;
+      }
+    }
+    this.ascii(text);
+  }
+
   bytes(data: Uint8Array): void {
     this.#reserve(data.length);
+    if (data.length < 16) {
+      for (let i = 0; i < data.length; i++) this.#buf[this.#len++] = data[i] as number;
+      return;
+    }
     this.#buf.set(data, this.#len);
     this.#len += data.length;
   }
 
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#len);
+    return this.#len === this.#buf.length ? this.#buf : this.#buf.slice(0, this.#len);
   }
 
   #reserve(n: number): void {
