@@ -154,3 +154,19 @@ describe('WeaveVersionedFiles', () => {
     expect(texts([record?.getBytesAs('fulltext') as Uint8Array])).toEqual(['one\nthree\n']);
   });
 });
+
+describe('WeaveVersionedFiles with keys no file can hold', () => {
+  it('reads them as absent and refuses to store them', async () => {
+    const vf = new WeaveVersionedFiles(new MemoryTransport(), new PrefixMapper());
+    await vf.addLines(['f', 'a'], [], lines(['x\n']));
+    const odd = ['..', 'a'];
+    expect((await vf.getParentMap([odd, ['f', 'a']])).size).toBe(1);
+    const [record] = await collect(vf.getRecordStream([odd], 'unordered', true));
+    expect(record?.storageKind).toBe('absent');
+    await expect(vf.addLines(odd, [], lines(['y\n']))).rejects.toMatchObject({ code: 'InvalidKey' });
+    const walk = async (): Promise<void> => {
+      for await (const _ of vf.iterLinesAddedOrPresentInKeys([odd])) expect.unreachable();
+    };
+    await expect(walk()).rejects.toBeInstanceOf(RevisionNotPresent);
+  });
+});

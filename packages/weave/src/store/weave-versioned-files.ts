@@ -101,7 +101,14 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
   async #byWeave(keys: readonly Key[]): Promise<Map<string, { weave: Weave | null; keys: Key[] }>> {
     const groups = new Map<string, { weave: Weave | null; keys: Key[] }>();
     for (const key of keys) {
-      const path = this.#path(key);
+      let path: string;
+      try {
+        path = this.#path(key);
+      } catch (err) {
+        // A key the mapper cannot place names no file: it is simply absent.
+        if (err instanceof InvalidKey) continue;
+        throw err;
+      }
       let group = groups.get(path);
       if (!group) {
         group = { weave: null, keys: [] };
@@ -243,17 +250,19 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
     keys: Iterable<Key>,
     options: WorkOptions = {},
   ): AsyncGenerator<readonly [Uint8Array, Key]> {
-    const elsewhere: Key[] = [];
-    for (const { weave, keys: group } of (await this.#byWeave([...new KeySet(keys)])).values()) {
-      const local = group.filter((k) => weave?.hasVersion(this.#version(k)));
-      for (const k of group) if (!local.includes(k)) elsewhere.push(k);
-      if (weave === null || local.length === 0) continue;
-      const prefix = (local[0] as Key).slice(0, -1);
-      for (const [line, version] of weave.iterLinesAddedOrPresentInVersions(local.map((k) => this.#version(k)))) {
+    const wanted = [...new KeySet(keys)];
+    const local = new KeySet();
+    for (const { weave, keys: group } of (await this.#byWeave(wanted)).values()) {
+      const here = group.filter((k) => weave?.hasVersion(this.#version(k)));
+      if (weave === null || here.length === 0) continue;
+      for (const k of here) local.add(k);
+      const prefix = (here[0] as Key).slice(0, -1);
+      for (const [line, version] of weave.iterLinesAddedOrPresentInVersions(here.map((k) => this.#version(k)))) {
         throwIfAborted(options.signal);
         yield [line, this.#keyOf(prefix, version)];
       }
     }
+    const elsewhere = wanted.filter((k) => !local.has(k));
     if (elsewhere.length > 0) yield* super.iterLinesAddedOrPresentInKeys(elsewhere, options);
   }
 
