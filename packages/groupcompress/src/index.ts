@@ -7,3 +7,8 @@ export * from './format/delta-index.js';
 export * from './format/block.js';
 export * from './format/wire.js';
 export * from './compressor.js';
+export * from './store/access.js';
+export * from './store/gc-index.js';
+export * from './store/content-manager.js';
+export * from './store/writer.js';
+export * from './store/gc-versionedfiles.js';

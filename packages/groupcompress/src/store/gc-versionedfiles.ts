@@ -1,0 +1,421 @@
+// The groupcompress store (Breezy's `GroupCompressVersionedFiles`) on
+// `VersionedFilesBase`: texts in blocks (GroupAccess), one index node per
+// text (GroupIndex).
+//
+// Writes. `mode: 'compat'` does what Breezy does: every `addLines` writes its
+// own group (one block per text), and `insertRecordStream` fills groups across
+// the stream, so the pack bytes are Breezy's. `mode: 'default'` buffers
+// one-at-a-time `addLines` into the current group and writes it when Breezy's
+// size rule says the group is full, on `flush()` and on `close()`, so texts
+// added one by one compress as well as a stream; until then they are read
+// from the group being built. `insertRecordStream` keeps an incoming block as
+// it is when it is well used (`GroupContentManager.isWellUtilized`) and
+// recompresses its texts otherwise.
+//
+// Reads. `getRecordStream` reads the blocks a request needs in batches of
+// about 64 KiB, inflates each once (and only as far as needed) through a
+// cache of blocks bounded in bytes, and yields per block a
+// `groupcompress-block` record followed by `groupcompress-block-ref` ones.
+//
+// Entry points: `GroupCompressVersionedFiles`, `GroupCompressStoreOptions`,
+// `makePackFactory(graph, delta, keyLength)`, `cleanupPackGroup(vf)`.
+
+import {
+  AbsentContentFactory,
+  ChunkedContentFactory,
+  DependencyBuffer,
+  KeyMap,
+  KeySet,
+  RevisionNotPresent,
+  VersionedFilesBase,
+  compatZlib,
+  isAbsent,
+  sha1OfChunks,
+  throwIfAborted,
+} from '@versionedfiles/core';
+import type {
+  AddOptions,
+  ContentFactory,
+  Key,
+  LocalStreamRequest,
+  Parents,
+  Transport,
+  ValidatedText,
+  VersionedFiles,
+  WorkOptions,
+  ZlibCodec,
+} from '@versionedfiles/core';
+import { parseBlock } from '../format/block.js';
+import type { GroupCompressBlock } from '../format/block.js';
+import { DEFAULT_MAX_BYTES_TO_INDEX } from '../compressor.js';
+import { PackFileAccess } from './access.js';
+import type { BlockMemo, GroupAccess } from './access.js';
+import { GroupContentManager, GroupCompressRecord } from './content-manager.js';
+import type { CompressorSettings } from './content-manager.js';
+import { MemoryGroupIndex } from './gc-index.js';
+import type { GroupIndex, GroupIndexEntry } from './gc-index.js';
+import { GroupWriter } from './writer.js';
+import type { PendingText } from './writer.js';
+
+export type GroupCompressMode = 'default' | 'compat';
+
+export interface GroupCompressStoreOptions {
+  readonly keyLength: number;
+  /** False: a "nograph" store (no parents kept). Default true. */
+  readonly graph?: boolean;
+  readonly index: GroupIndex;
+  readonly access: GroupAccess;
+  /** Default 'default' (buffered adds); 'compat' writes Breezy's bytes. */
+  readonly mode?: GroupCompressMode;
+  /** Block compression (default compatZlib; fastZlib is faster, other bytes). */
+  readonly zlib?: ZlibCodec;
+  /** Delta index density per source (default 1 MiB, as Breezy's stores). */
+  readonly maxBytesToIndex?: number;
+  /** Bytes of blocks kept in the cache (default 50 MiB, as Breezy). */
+  readonly cacheBytes?: number;
+  readonly name?: string;
+}
+
+/** Read at least this many new block bytes at once (Breezy's BATCH_SIZE). */
+const BATCH_SIZE = 1 << 16;
+
+/** Blocks by memo, least recently used dropped first past a byte budget. */
+class BlockCache {
+  readonly #blocks = new Map<string, GroupCompressBlock>();
+  #bytes = 0;
+  constructor(private readonly budget: number) {}
+
+  static id(memo: BlockMemo): string {
+    return `${memo.pack}\0${memo.offset}\0${memo.length}`;
+  }
+
+  get(id: string): GroupCompressBlock | undefined {
+    const block = this.#blocks.get(id);
+    if (block) {
+      this.#blocks.delete(id);
+      this.#blocks.set(id, block);
+    }
+    return block;
+  }
+
+  set(id: string, block: GroupCompressBlock): void {
+    if (this.#blocks.has(id)) return;
+    this.#blocks.set(id, block);
+    this.#bytes += block.zContent.length + block.contentLength;
+    for (const [oldId, old] of this.#blocks) {
+      if (this.#bytes <= this.budget || oldId === id) break;
+      this.#blocks.delete(oldId);
+      this.#bytes -= old.zContent.length + old.contentLength;
+    }
+  }
+
+  clear(): void {
+    this.#blocks.clear();
+    this.#bytes = 0;
+  }
+}
+
+/** What a store and its `withoutFallbacks()` views share. */
+interface Shared {
+  readonly index: GroupIndex;
+  readonly access: GroupAccess;
+  readonly cache: BlockCache;
+  readonly settings: CompressorSettings;
+  readonly mode: GroupCompressMode;
+  /** The group being filled by buffered adds (default mode). */
+  writer: GroupWriter | null;
+}
+
+/** A run of keys read from one block. */
+interface BlockRun {
+  readonly memo: BlockMemo;
+  readonly entries: GroupIndexEntry[];
+}
+
+export class GroupCompressVersionedFiles extends VersionedFilesBase {
+  readonly #shared: Shared;
+
+  constructor(options: GroupCompressStoreOptions, shared?: Shared) {
+    super({ keyLength: options.keyLength, graph: options.graph ?? true, name: options.name ?? 'GroupCompressVersionedFiles' });
+    this.#shared = shared ?? {
+      index: options.index,
+      access: options.access,
+      cache: new BlockCache(options.cacheBytes ?? 50 * 1024 * 1024),
+      settings: { zlib: options.zlib ?? compatZlib, maxBytesToIndex: options.maxBytesToIndex ?? DEFAULT_MAX_BYTES_TO_INDEX },
+      mode: options.mode ?? 'default',
+      writer: null,
+    };
+    this.#options = options;
+  }
+
+  readonly #options: GroupCompressStoreOptions;
+
+  get mode(): GroupCompressMode {
+    return this.#shared.mode;
+  }
+
+  withoutFallbacks(): VersionedFiles {
+    return new GroupCompressVersionedFiles(this.#options, this.#shared);
+  }
+
+  // -- writing ---------------------------------------------------------------
+
+  #newWriter(randomId: boolean): GroupWriter {
+    const { access, index, settings } = this.#shared;
+    return new GroupWriter(settings, async (chunks, texts) => {
+      const block = await access.addRawRecord(chunks);
+      const entries = texts.map((t) => ({ key: t.key, parents: t.parents, block, start: t.start, end: t.end }));
+      await index.addEntries(entries, randomId);
+    });
+  }
+
+  /** The group buffered adds go to (default mode), made on first use. */
+  #bufferedWriter(): GroupWriter {
+    this.#shared.writer ??= this.#newWriter(false);
+    return this.#shared.writer;
+  }
+
+  protected async storeText(text: ValidatedText, options: AddOptions): Promise<void> {
+    if (this.#shared.mode === 'compat') {
+      const writer = this.#newWriter(options.randomId ?? false);
+      await writer.add(text.key, text.parents, [text.text], text.text.length, text.sha1);
+      await writer.flush();
+      return;
+    }
+    await this.#bufferedWriter().add(text.key, text.parents, [text.text], text.text.length, text.sha1);
+  }
+
+  /** Writes the group being filled by buffered adds. */
+  flush(): Promise<void> {
+    return this.exclusive(() => this.#shared.writer?.flush() ?? Promise.resolve());
+  }
+
+  /** Flushes, then ends the pack container; the store is read only afterwards. */
+  close(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.#shared.writer?.flush();
+      this.#shared.writer = null;
+      await this.#shared.access.finish();
+    });
+  }
+
+  /**
+   * Breezy's `_insert_record_stream`: groupcompress records of a well-used
+   * block are indexed against a copy of that block; every other record is
+   * recompressed into groups. Keys already present are skipped (the text is
+   * still compressed in compat mode, as Breezy does).
+   */
+  override insertRecordStream(stream: AsyncIterable<ContentFactory> | Iterable<ContentFactory>, options: WorkOptions = {}): Promise<void> {
+    return this.exclusive(async () => {
+      const compat = this.#shared.mode === 'compat';
+      const writer = compat ? this.#newWriter(false) : this.#bufferedWriter();
+      const waiting = new DependencyBuffer<ContentFactory>();
+      let reusing: { manager: GroupContentManager; block: BlockMemo } | null = null;
+      let done = 0;
+      for await (const record of stream) {
+        throwIfAborted(options.signal);
+        this.checkRecordKeys(record);
+        if (isAbsent(record)) throw new RevisionNotPresent(record.key, this.storeName);
+        if (record instanceof GroupCompressRecord) {
+          if (record.first) {
+            reusing = null;
+            if (record.manager.isWellUtilized()) {
+              const block = await this.#shared.access.addRawRecord(record.manager.block.toChunks());
+              reusing = { manager: record.manager, block };
+            }
+          }
+          if (reusing !== null && reusing.manager === record.manager) {
+            const parents = await this.checkParents(record.parents);
+            await this.#shared.index.addEntries([{ key: record.key, parents, block: reusing.block, start: record.start, end: record.end }], false);
+            options.progress?.({ phase: 'insert', done: ++done, total: null });
+            continue;
+          }
+        }
+        const basis = this.adapters.compressionParentOf(record);
+        if (basis && !(await this.getParentMap([basis])).has(basis)) {
+          waiting.hold(basis, record.key, record);
+          continue;
+        }
+        await this.#insertText(writer, record, compat);
+        for (const [, held] of waiting.release(record.key)) await this.#insertText(writer, held, compat);
+        options.progress?.({ phase: 'insert', done: ++done, total: null });
+      }
+      const missing = waiting.waitingFor();
+      if (missing.size > 0) throw new RevisionNotPresent([...missing][0] as Key, this.storeName);
+      await writer.flush();
+    });
+  }
+
+  async #insertText(writer: GroupWriter, record: ContentFactory, compat: boolean): Promise<void> {
+    if (!compat && (await this.localParentMap([record.key])).has(record.key)) return;
+    const parents = await this.checkParents(record.parents);
+    const chunks = await this.adapters.adaptRecord(record, 'chunked', { basis: this });
+    let length = 0;
+    for (const c of chunks) length += c.length;
+    await writer.add(record.key, parents, chunks, length, record.sha1);
+  }
+
+  // -- reading ---------------------------------------------------------------
+
+  #pending(): KeyMap<PendingText> {
+    return this.#shared.writer?.pending ?? new KeyMap<PendingText>();
+  }
+
+  protected async localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
+    const pending = this.#pending();
+    const out = new KeyMap<Parents>();
+    const rest: Key[] = [];
+    for (const k of keys) {
+      const p = pending.get(k);
+      if (p) out.set(k, this.hasGraph ? p.parents : null);
+      else rest.push(k);
+    }
+    if (rest.length > 0) for (const [k, e] of await this.#shared.index.getEntries(rest)) out.set(k, this.hasGraph ? e.parents : null);
+    return out;
+  }
+
+  /** As Breezy: the sha1 of each text, computed from the text. */
+  protected async localSha1s(keys: readonly Key[]): Promise<KeyMap<string>> {
+    const out = new KeyMap<string>();
+    for await (const record of this.localRecordStream(keys, { ordered: false, includeDeltaClosure: true })) {
+      if (!isAbsent(record)) out.set(record.key, record.sha1 ?? sha1OfChunks(record.getBytesAs('chunked')));
+    }
+    return out;
+  }
+
+  async keys(): Promise<KeySet> {
+    const out = await this.#shared.index.keys();
+    for (const k of this.#pending().keys()) out.add(k);
+    return out;
+  }
+
+  override clearCache(): void {
+    this.#shared.cache.clear();
+  }
+
+  protected async *localRecordStream(keys: readonly Key[], request: LocalStreamRequest): AsyncIterable<ContentFactory> {
+    const pending = this.#pending();
+    const entries = await this.#shared.index.getEntries(keys.filter((k) => !pending.has(k)));
+    let order: readonly Key[] = keys;
+    if (!request.ordered) {
+      // Absent first, then the group being built, then blocks in file order.
+      const absent = keys.filter((k) => !pending.has(k) && !entries.has(k));
+      const stored = [...entries.values()].sort(
+        (a, b) => cmp(a.block.pack, b.block.pack) || a.block.offset - b.block.offset || a.start - b.start,
+      );
+      order = [...absent, ...keys.filter((k) => pending.has(k)), ...stored.map((e) => e.key)];
+    }
+    // Runs of keys per block, in order; pending and absent keys break runs.
+    type Step = { readonly run: BlockRun } | { readonly single: ContentFactory };
+    const steps: Step[] = [];
+    let run: BlockRun | null = null;
+    for (const key of order) {
+      const e = entries.get(key);
+      if (e === undefined) {
+        run = null;
+        const p = pending.get(key);
+        steps.push({ single: p ? this.#pendingRecord(p) : new AbsentContentFactory(key) });
+        continue;
+      }
+      if (run === null || BlockCache.id(run.memo) !== BlockCache.id(e.block)) {
+        run = { memo: e.block, entries: [] };
+        steps.push({ run });
+      }
+      run.entries.push(e);
+    }
+    for (let i = 0; i < steps.length; ) {
+      // Fetch the blocks of the next steps together, about BATCH_SIZE bytes.
+      const batch: BlockMemo[] = [];
+      let bytes = 0;
+      let j = i;
+      for (; j < steps.length && bytes <= BATCH_SIZE; j++) {
+        const step = steps[j] as Step;
+        if ('run' in step && this.#shared.cache.get(BlockCache.id(step.run.memo)) === undefined) {
+          batch.push(step.run.memo);
+          bytes += step.run.memo.length;
+        }
+      }
+      const blocks = await this.#blocks(batch);
+      for (; i < j; i++) {
+        throwIfAborted(request.signal);
+        const step = steps[i] as Step;
+        if ('single' in step) {
+          yield step.single;
+          continue;
+        }
+        const id = BlockCache.id(step.run.memo);
+        const block = blocks.get(id) ?? (await this.#blocks([step.run.memo])).get(id);
+        const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings);
+        for (const e of step.run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
+        yield* manager.records();
+      }
+    }
+  }
+
+  #pendingRecord(p: PendingText): ContentFactory {
+    const text = (this.#shared.writer as GroupWriter).extract(p);
+    return new ChunkedContentFactory(p.key, this.hasGraph ? p.parents : null, p.sha1, [text]);
+  }
+
+  /** The blocks for memos: from the cache, else read (duplicates once) and cached. */
+  async #blocks(memos: readonly BlockMemo[]): Promise<Map<string, GroupCompressBlock>> {
+    const out = new Map<string, GroupCompressBlock>();
+    const toRead: BlockMemo[] = [];
+    for (const m of memos) {
+      const id = BlockCache.id(m);
+      const cached = this.#shared.cache.get(id);
+      if (cached) out.set(id, cached);
+      else if (!out.has(id) && !toRead.some((r) => BlockCache.id(r) === id)) toRead.push(m);
+    }
+    if (toRead.length === 0) return out;
+    const raw = await this.#shared.access.getRawRecords(toRead);
+    toRead.forEach((m, i) => {
+      const id = BlockCache.id(m);
+      const block = parseBlock(raw[i] as Uint8Array, { source: `block at ${m.offset} of ${m.pack}`, zlib: this.#shared.settings.zlib });
+      this.#shared.cache.set(id, block);
+      out.set(id, block);
+    });
+    return out;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export interface PackFactoryOptions {
+  readonly mode?: GroupCompressMode;
+  readonly zlib?: ZlibCodec;
+  readonly maxBytesToIndex?: number;
+  /** The pack file written (default `newpack`, as Breezy's). */
+  readonly packName?: string;
+}
+
+/**
+ * Breezy's `make_pack_factory(graph, delta, keylength)`: a store writing one
+ * pack container (`newpack`) on the transport, its index in memory (a
+ * B+Tree builder, `index.builder`). `delta` is accepted and unused, as in
+ * Breezy. Call `cleanupPackGroup(vf)` (or `vf.close()`) to end the pack.
+ */
+export function makePackFactory(
+  graph: boolean,
+  _delta: boolean,
+  keyLength: number,
+  options: PackFactoryOptions = {},
+): (transport: Transport) => GroupCompressVersionedFiles {
+  return (transport) =>
+    new GroupCompressVersionedFiles({
+      keyLength,
+      graph,
+      index: new MemoryGroupIndex(graph, keyLength),
+      access: new PackFileAccess(transport, options.packName ?? 'newpack'),
+      ...(options.mode ? { mode: options.mode } : {}),
+      ...(options.zlib ? { zlib: options.zlib } : {}),
+      ...(options.maxBytesToIndex !== undefined ? { maxBytesToIndex: options.maxBytesToIndex } : {}),
+    });
+}
+
+/** Ends the pack of a `makePackFactory` store (Breezy's cleanup_pack_group). */
+export function cleanupPackGroup(vf: GroupCompressVersionedFiles): Promise<void> {
+  return vf.close();
+}

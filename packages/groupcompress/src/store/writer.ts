@@ -1,0 +1,109 @@
+// Groups being written: texts go into a compressor; a group is flushed as one
+// block (one pack record, one index node per text) when Breezy would start a
+// new one, or when asked.
+//
+// Breezy's rule (`_insert_record_stream`): keep filling while the text's
+// prefix is the one of the largest text so far and the group is under twice
+// that text's size; else start a new group past 4 MiB, or past 2 MiB when the
+// prefix (the key's first element, for keys of 2+ elements) just changed.
+// The text that crossed the line is taken back out and starts the new group.
+//
+// Entry points: `GroupWriter` (`add`, `pending`, `extract`, `flush`).
+
+import { KeyMap } from '@versionedfiles/core';
+import type { Key, Parents } from '@versionedfiles/core';
+import { GroupCompressor } from '../compressor.js';
+import type { CompressResult } from '../compressor.js';
+import { encodeBlock } from '../format/block.js';
+import type { CompressorSettings } from './content-manager.js';
+
+const FULL_BLOCK_SIZE = 4 * 1024 * 1024;
+const FULL_MIXED_BLOCK_SIZE = 2 * 1024 * 1024;
+
+export interface PendingText {
+  readonly key: Key;
+  readonly parents: Parents;
+  readonly sha1: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Writes one finished group: the block's chunks and the texts in it. */
+export type BlockSink = (blockChunks: Uint8Array[], texts: readonly PendingText[]) => Promise<void>;
+
+export class GroupWriter {
+  #compressor: GroupCompressor;
+  #pending = new KeyMap<PendingText>();
+  #texts: PendingText[] = [];
+  #lastPrefix: string | null = null;
+  #maxFulltextLength = 0;
+  #maxFulltextPrefix: string | null = null;
+
+  constructor(
+    private readonly settings: CompressorSettings,
+    private readonly sink: BlockSink,
+  ) {
+    this.#compressor = this.#newCompressor();
+  }
+
+  #newCompressor(): GroupCompressor {
+    return new GroupCompressor({ maxBytesToIndex: this.settings.maxBytesToIndex });
+  }
+
+  /** Bytes of the group being filled. */
+  get size(): number {
+    return this.#compressor.endpoint;
+  }
+
+  /** The texts added but not yet flushed. */
+  get pending(): KeyMap<PendingText> {
+    return this.#pending;
+  }
+
+  /** Adds one text; may first flush the group it no longer fits in. */
+  async add(key: Key, parents: Parents, chunks: readonly Uint8Array[], length: number, sha1: string | null): Promise<CompressResult> {
+    const prefix = key.length > 1 ? (key[0] as string) : null;
+    if (this.#maxFulltextLength < length) {
+      this.#maxFulltextLength = length;
+      this.#maxFulltextPrefix = prefix;
+    }
+    let result = this.#compressor.compress(key, chunks, length, sha1);
+    let startNew: boolean;
+    if (prefix === this.#maxFulltextPrefix && result.end < 2 * this.#maxFulltextLength) startNew = false;
+    else if (result.end > FULL_BLOCK_SIZE) startNew = true;
+    else startNew = prefix !== null && prefix !== this.#lastPrefix && result.end > FULL_MIXED_BLOCK_SIZE;
+    this.#lastPrefix = prefix;
+    if (startNew) {
+      this.#compressor.popLast();
+      await this.flush();
+      this.#maxFulltextLength = length;
+      result = this.#compressor.compress(key, chunks, length, sha1);
+    }
+    const text: PendingText = { key, parents, sha1: result.sha1, start: result.start, end: result.end };
+    this.#pending.set(key, text);
+    this.#texts.push(text);
+    return result;
+  }
+
+  /** The text of a pending key. */
+  extract(text: PendingText): Uint8Array {
+    return this.#compressor.extract(text.start, text.end, text.key);
+  }
+
+  /** Writes the group being filled, if it holds any text, and starts a new one. */
+  async flush(): Promise<void> {
+    if (this.#texts.length === 0) {
+      this.#compressor = this.#newCompressor();
+      return;
+    }
+    const { chunks } = this.#compressor.flush();
+    const texts = this.#texts;
+    this.#compressor = this.#newCompressor();
+    this.#texts = [];
+    try {
+      await this.sink(encodeBlock(chunks, this.settings.zlib), texts);
+    } finally {
+      this.#pending = new KeyMap<PendingText>();
+    }
+  }
+}
