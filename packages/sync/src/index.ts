@@ -3,3 +3,4 @@
 // stacking helpers, `syncVersionedFiles`, and an HTTP server and client.
 export * from './kinds.js';
 export * from './byte-stream.js';
+export * from './sync.js';
