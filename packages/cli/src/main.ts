@@ -10,8 +10,9 @@ import { EXIT, UsageError, describeError, formatErrorLine } from './errors.js';
 import { add, annotate, cat, diff, graph, init, log } from './commands/texts.js';
 import { check, convert, stats, sync } from './commands/maintenance.js';
 import { inspect } from './commands/inspect.js';
+import { snapshot } from './commands/snapshot.js';
 
-export const COMMANDS: readonly Command[] = [init, add, cat, log, graph, annotate, diff, stats, check, inspect, convert, sync];
+export const COMMANDS: readonly Command[] = [init, add, cat, log, graph, annotate, diff, stats, check, inspect, convert, sync, snapshot];
 
 const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   store: { type: 'string', short: 's' },

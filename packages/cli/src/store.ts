@@ -6,8 +6,8 @@
 // format list `FORMATS`, `DEFAULT_FORMAT`, and `MARKER_FILE`.
 //
 // A store directory holds a marker file, `vf-store.json`
-// (`{"vf": 1, "format": "knit", "keyLength": 1}`), beside the backend's own
-// files, which are named as Breezy names them:
+// (`{"vf": 1, "format": "knit", "keyLength": 1}`), the write lock `lock/`, and
+// the backend's own files in `data/`, named as Breezy names them:
 //   knit        knit files: `texts.knit` + `texts.kndx` (key length 1), or one
 //               pair per key prefix (key length 2, Breezy's `PrefixMapper`)
 //   weave       weave files: `texts.weave`, or one per key prefix
@@ -38,6 +38,8 @@ import { WeaveVersionedFiles } from '@versionedfiles/weave';
 
 export const MARKER_FILE = 'vf-store.json';
 export const LOCK_NAME = 'lock';
+/** The backend's files live here, apart from the marker and the lock (a prefix-mapped store lists its directory). */
+export const DATA_DIR = 'data';
 
 export const FORMATS = ['knit', 'knit-pack', 'weave'] as const;
 export type StoreFormat = (typeof FORMATS)[number];
@@ -109,6 +111,7 @@ export async function initStore(dir: string, info: StoreInfo): Promise<StoreHand
   const transport = new LocalTransport(dir);
   const marker = JSON.stringify({ vf: 1, format: info.format, keyLength: info.keyLength });
   if (await transport.exists(MARKER_FILE)) throw new FileExists(`${dir}/${MARKER_FILE}`);
+  await transport.mkdir(DATA_DIR);
   await transport.put(MARKER_FILE, utf8(`${marker}\n`));
   return openStore(dir, { write: true });
 }
@@ -131,7 +134,7 @@ export async function openStore(dir: string, options: OpenOptions = {}): Promise
   const transport = new LocalTransport(dir);
   const lock: WriteLock | null = options.write ? await transport.lockWrite(LOCK_NAME) : null;
   try {
-    const { vf, finish } = await openBackend(transport, info, options.write ?? false);
+    const { vf, finish } = await openBackend(transport.clone(DATA_DIR), info, options.write ?? false);
     let closed = false;
     return {
       ...info,

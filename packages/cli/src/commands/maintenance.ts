@@ -4,7 +4,7 @@ import { KeyMap, KeySet, UnsupportedOperation, type Key, type StorageKind, type 
 import { withStore, type Command } from '../command.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { FORMATS, LOCK_NAME, MARKER_FILE, initStore, isStoreFormat, openStore, readStoreInfo } from '../store.js';
+import { DATA_DIR, FORMATS, initStore, isStoreFormat, openStore, readStoreInfo } from '../store.js';
 
 const DELTA_KINDS: ReadonlySet<StorageKind> = new Set<StorageKind>(['knit-delta-gz', 'knit-annotated-delta-gz']);
 
@@ -43,9 +43,9 @@ export async function storeStats(dir: string, progress?: Context['progress']): P
     const longestDeltaChain = longestChain(deltas, parents);
     let storedBytes = 0;
     let files = 0;
-    for (const file of await store.transport.listRecursive()) {
-      if (file === MARKER_FILE || file.startsWith(`${LOCK_NAME}/`)) continue;
-      storedBytes += await store.transport.size(file);
+    const data = store.transport.clone(DATA_DIR);
+    for (const file of await data.listRecursive()) {
+      storedBytes += await data.size(file);
       files++;
     }
     return { format: store.format, keyLength: store.keyLength, texts: keys.length, fulltextBytes, storedBytes, files, kinds, longestDeltaChain };
