@@ -15,3 +15,4 @@ export * from './index/btree-reader.js';
 export * from './index/combined.js';
 export * from './format/pack-names.js';
 export * from './collection/pack-collection.js';
+export * from './index/memory-index.js';

@@ -124,6 +124,9 @@ describe('PackCollection', () => {
     expect(a?.names).toEqual([['big']]);
     expect(fromUtf8(b?.body ?? new Uint8Array())).toBe('small');
     expect(await transport.list('upload')).toHaveLength(1);
+    pack.indexBuilder('chk').addNode(['sha1:abc'], utf8(`${small.offset} ${small.length}`));
+    const [hit] = await collect(pack.index('chk').iterEntries([['sha1:abc']]));
+    expect(fromUtf8(hit?.value ?? new Uint8Array())).toBe(`${small.offset} ${small.length}`);
     await pack.abort();
     expect(await transport.list('upload')).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NoSuchFile, fromUtf8, utf8 } from '@versionedfiles/core';
-import { BTreeBuilder, BTreeGraphIndex, BytesRangeReader, CombinedGraphIndex, GraphIndex, GraphIndexBuilder } from '../src/index.js';
+import { BTreeBuilder, BTreeGraphIndex, BytesRangeReader, CombinedGraphIndex, GraphIndex, GraphIndexBuilder, MemoryGraphIndex } from '../src/index.js';
 import type { GraphIndexReader, IndexEntry } from '../src/index.js';
 
 async function collect(it: AsyncIterable<IndexEntry>): Promise<string[]> {
@@ -36,6 +36,18 @@ describe('CombinedGraphIndex', () => {
     expect(await collect(combined.iterEntriesPrefix([['b']]))).toEqual(['b=2']);
     expect([...(await combined.externalReferences(0))]).toEqual([['ghost']]);
     await combined.validate();
+  });
+
+  it('a builder queried before it is written, through MemoryGraphIndex', async () => {
+    const builder = new BTreeBuilder({ referenceLists: 1, keyElements: 2 });
+    const live = new MemoryGraphIndex(builder);
+    builder.addNode(['f', 'r1'], utf8('1'), [[]]);
+    expect(await collect(live.iterEntries([['f', 'r1'], ['f', 'r2']]))).toEqual(['f/r1=1']);
+    builder.addNode(['f', 'r2'], utf8('2'), [[['f', 'r1'], ['g', 'x']]]);
+    const combined = new CombinedGraphIndex([live, graph([['k', 'v']])]);
+    expect(await combined.keyCount()).toBe(3);
+    expect(await collect(live.iterEntriesPrefix([['f', null]]))).toEqual(['f/r1=1', 'f/r2=2']);
+    expect([...(await live.externalReferences(0))]).toEqual([['g', 'x']]);
   });
 
   it('reloads its children when a file has vanished, then retries', async () => {

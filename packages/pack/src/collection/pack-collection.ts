@@ -35,6 +35,7 @@ import type { IndexKind, IndexSpec, PackLayout, PackNameEntry } from '../format/
 import { BTreeGraphIndex } from '../index/btree-reader.js';
 import { CombinedGraphIndex } from '../index/combined.js';
 import { GraphIndex } from '../index/graph-index-reader.js';
+import { MemoryGraphIndex } from '../index/memory-index.js';
 import { BytesRangeReader, transportRangeReader } from '../io/range-reader.js';
 
 const PACK_NAMES = 'pack-names';
@@ -238,6 +239,7 @@ export class NewPack {
   readonly #layout: PackLayout;
   readonly #writer: ContainerWriter;
   readonly #builders = new Map<IndexKind, IndexBuilder>();
+  readonly #views = new Map<IndexKind, MemoryGraphIndex>();
   readonly #hash: Hash = createHash('md5');
   #buffer: Uint8Array[] = [];
   #buffered = 0;
