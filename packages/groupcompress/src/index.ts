@@ -12,3 +12,4 @@ export * from './store/gc-index.js';
 export * from './store/content-manager.js';
 export * from './store/writer.js';
 export * from './store/gc-versionedfiles.js';
+export * from './store/repository.js';
