@@ -275,6 +275,16 @@ export class NewPack {
     return builder;
   }
 
+  /** A live view of the index of `kind` being built, for queries before the pack is finished. */
+  index(kind: IndexKind): MemoryGraphIndex {
+    let view = this.#views.get(kind);
+    if (view === undefined) {
+      view = new MemoryGraphIndex(this.indexBuilder(kind));
+      this.#views.set(kind, view);
+    }
+    return view;
+  }
+
   /**
    * Appends a record; returns its span, which index values record. Past
    * 1 MiB of buffered bytes, they are appended to the upload file in the
