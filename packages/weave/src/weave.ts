@@ -116,18 +116,12 @@ export class Weave {
     return Weave.#adopting(parseWeave(bytes), weaveName, options);
   }
 
-  /** A weave over already-checked contents (as `parseWeave` returns them); the arrays are copied. */
+  /**
+   * A weave over the given structure, checked exactly as a file would be (it
+   * goes through the file format), so a malformed one is a `WeaveFormatError`.
+   */
   static fromContents(contents: WeaveContents, weaveName = '', options: WeaveOptions = {}): Weave {
-    return Weave.#adopting(
-      {
-        body: [...contents.body],
-        parents: contents.parents.map((p) => [...p]),
-        sha1s: [...contents.sha1s],
-        names: [...contents.names],
-      },
-      weaveName,
-      options,
-    );
+    return Weave.fromBytes(serializeWeave(contents), weaveName, options);
   }
 
   static #adopting(contents: WeaveContents, weaveName: string, options: WeaveOptions): Weave {
@@ -155,7 +149,7 @@ export class Weave {
   }
 
   copy(): Weave {
-    return Weave.fromContents(this.contents(), this.weaveName, { allowReserved: this.#allowReserved, matcher: this.#matcher });
+    return Weave.#adopting(this.contents(), this.weaveName, { allowReserved: this.#allowReserved, matcher: this.#matcher });
   }
 
   /** Same parents, sha1s and body (names aside), as Breezy's `Weave.__eq__`. */

@@ -75,6 +75,14 @@ describe('parseWeave rejects malformed files with WeaveFormatError', () => {
     }
   });
 
+  it('checks structures given directly as it checks files', () => {
+    const contents = parseWeave(utf8(good));
+    expect(Weave.fromContents(contents).versions()).toEqual(['v1']);
+    expect(() => Weave.fromContents({ ...contents, parents: [[3]] })).toThrow(WeaveFormatError);
+    expect(() => Weave.fromContents({ ...contents, body: contents.body.slice(1) })).toThrow(WeaveFormatError);
+    expect(() => Weave.fromContents({ ...contents, names: ['two\nlines'] })).toThrow(WeaveFormatError);
+  });
+
   it('accepts the minimal file', () => {
     expect(parseWeave(utf8(good)).body.filter(isTextLine)).toHaveLength(1);
   });
