@@ -1,0 +1,127 @@
+// Turning measurements into the report: entry points `summarizeBackends`
+// (rounds of child results -> medians and ratios per backend and operation),
+// `renderMarkdown(report)` and `renderText(report)` (the same tables, for
+// bench/results/*.md and for the terminal).
+import { summarize } from './stats.mjs';
+
+export const OPERATIONS = [
+  'insert',
+  'extract-unordered',
+  'extract-topological',
+  'extract-groupcompress',
+  'annotate',
+  'lookup-single',
+  'lookup-batch',
+];
+
+/**
+ * `runs[backend] = { ours: [result per round], breezy: [result per round] | null }`,
+ * each result as a runner prints it. Returns rows per backend: per operation
+ * the medians and ratio of ms and the item count; stored bytes; peak RSS.
+ */
+export function summarizeBackends(runs, corpusBytes) {
+  const out = {};
+  for (const [backend, { ours, breezy }] of Object.entries(runs)) {
+    const ops = {};
+    for (const op of OPERATIONS) {
+      if (!ours.some((r) => r.ops[op])) continue;
+      const ms = summarize(
+        ours.map((r) => r.ops[op]?.ms),
+        breezy?.map((r) => r.ops[op]?.ms),
+      );
+      const items = ours.find((r) => r.ops[op])?.ops[op].items ?? 0;
+      ops[op] = { ...ms, items, throughput: throughput(op, ms.ours, items, corpusBytes) };
+    }
+    const stored = summarize(ours.map((r) => r.storedBytes), breezy?.map((r) => r.storedBytes));
+    const rss = summarize(ours.map((r) => r.maxRssKb), breezy?.map((r) => r.maxRssKb));
+    const annotationsAgree = breezy ? sameAnnotations(ours[0]?.annotations, breezy[0]?.annotations) : null;
+    out[backend] = { ops, storedBytes: stored, peakRssKb: rss, annotationsAgree };
+  }
+  return out;
+}
+
+function sameAnnotations(a, b) {
+  if (!a || !b) return null;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/** A human rate for the operation: MB/s of text, annotated lines/s or keys/s. */
+export function throughput(op, ms, items, corpusBytes) {
+  if (ms == null || ms <= 0) return null;
+  if (op === 'insert' || op.startsWith('extract')) return `${(corpusBytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s`;
+  const unit = op === 'annotate' ? 'lines/s' : 'keys/s';
+  return `${Math.round(items / (ms / 1000)).toLocaleString('en')} ${unit}`;
+}
+
+const fmtMs = (ms) => (ms == null ? '—' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+const fmtRatio = (r) => (r == null ? '—' : `${r.toFixed(2)}×`);
+const fmtMB = (bytes) => (bytes == null ? '—' : `${(bytes / 1e6).toFixed(2)} MB`);
+const fmtKbAsMB = (kb) => (kb == null ? '—' : `${(kb / 1024).toFixed(0)} MB`);
+
+/** The main table as rows of cells (header first). */
+export function backendRows(backends) {
+  const rows = [['backend', 'operation', 'ours ms', 'Breezy ms', 'ratio Breezy/ours', 'ours rate']];
+  for (const [backend, b] of Object.entries(backends)) {
+    for (const [op, s] of Object.entries(b.ops)) {
+      rows.push([backend, op, fmtMs(s.ours), fmtMs(s.breezy), fmtRatio(s.ratio), s.throughput ?? '—']);
+    }
+    rows.push([backend, 'stored bytes', fmtMB(b.storedBytes.ours), fmtMB(b.storedBytes.breezy), fmtRatio(b.storedBytes.ratio), '']);
+    rows.push([backend, 'peak RSS', fmtKbAsMB(b.peakRssKb.ours), fmtKbAsMB(b.peakRssKb.breezy), fmtRatio(b.peakRssKb.ratio), '']);
+    if (b.annotationsAgree !== null) rows.push([backend, 'annotations equal', b.annotationsAgree ? 'yes' : 'NO', '', '', '']);
+  }
+  return rows;
+}
+
+export function referenceRows(refs) {
+  const rows = [['reference', 'bytes', 'ms', 'note']];
+  if (refs.git) rows.push(['git repack -adf --window=250 --depth=50', fmtMB(refs.git.bytes), fmtMs(refs.git.ms), 'pack file of the same blobs']);
+  if (refs.gzip) rows.push(['gzip -6 of the concatenated fulltexts', fmtMB(refs.gzip.bytes), fmtMs(refs.gzip.ms), '']);
+  if (refs.limits) {
+    rows.push(['inflate (node:zlib) of that gzip', '', '', `${refs.limits.inflateMBps.toFixed(0)} MB/s: the machine's limit`]);
+    rows.push(['memcpy of the fulltexts', '', '', `${refs.limits.memcpyMBps.toFixed(0)} MB/s`]);
+  }
+  return rows;
+}
+
+export function componentRows(components) {
+  const rows = [['component bench', 'phase', 'ours ms', 'Breezy ms', 'ratio Breezy/ours']];
+  for (const c of components) for (const p of c.phases) rows.push([c.name, p.label, fmtMs(p.ours), fmtMs(p.breezy), fmtRatio(p.ratio)]);
+  return rows;
+}
+
+function markdownTable(rows) {
+  const [head, ...body] = rows;
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...body.map(line)].join('\n');
+}
+
+function textTable(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+function sections(report) {
+  const c = report.corpus;
+  const out = [
+    ['Corpus', `${c.name} (${c.source}): ${c.texts.toLocaleString('en')} texts of ${c.files.toLocaleString('en')} files, ${(c.bytes / 1e6).toFixed(1)} MB of fulltexts, ${c.merges} merge texts. Medians of ${report.rounds} interleaved rounds (ours, Breezy, ours, ...); ratios are Breezy's over ours per round, then the median (above 1: we are faster or smaller).`],
+  ];
+  if (Object.keys(report.backends).length) out.push(['Backends', backendRows(report.backends)]);
+  if (report.backendsAbsent?.length) out.push(['Backends not landed yet', report.backendsAbsent.join(', ')]);
+  if (Object.keys(report.references).length) out.push(['Reference points', referenceRows(report.references)]);
+  if (report.components?.length) out.push(['Component benches (bench/<backend>/bench.mjs, best of 3 each side)', componentRows(report.components)]);
+  return out;
+}
+
+export function renderMarkdown(report) {
+  const parts = [`# Benchmark: preset ${report.preset}`, '', `${report.machine}; ${report.date}.`, ''];
+  for (const [title, body] of sections(report)) parts.push(`## ${title}`, '', typeof body === 'string' ? body : markdownTable(body), '');
+  if (report.scalingSvg) parts.push('## Scaling', '', `![scaling](${report.scalingSvg})`, '');
+  return parts.join('\n');
+}
+
+export function renderText(report) {
+  const parts = [];
+  for (const [title, body] of sections(report)) parts.push(`== ${title}`, typeof body === 'string' ? body : textTable(body), '');
+  return parts.join('\n');
+}
