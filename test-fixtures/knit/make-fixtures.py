@@ -22,7 +22,7 @@ import shutil
 import sys
 
 from breezy import errors, osutils, transport as _transport
-from breezy.bzr.knit import make_file_factory
+from breezy.bzr.knit import make_file_factory, make_pack_factory
 from breezy.bzr.versionedfile import (
     ConstantMapper, HashEscapedPrefixMapper, PrefixMapper)
 
@@ -109,6 +109,12 @@ def annotate(vf, key):
         return None
 
 
+def key_facts(vf, keys):
+    sha1s = vf.get_sha1s(keys)
+    return [{'key': key_text(k), 'sha1': sha1s[k].decode('ascii'), 'annotate': annotate(vf, k)}
+            for k in keys]
+
+
 def make(name, annotated, mapper, prefixes):
     root = os.path.join(HERE, name)
     if os.path.exists(root):
@@ -125,14 +131,7 @@ def make(name, annotated, mapper, prefixes):
             inserts.append({'key': key_text(key), 'parents': [key_text(p) for p in parents],
                             'text': b64(text)})
     keys = sorted(vf.keys())
-    per_key = []
-    sha1s = vf.get_sha1s(keys)
-    for key in keys:
-        per_key.append({
-            'key': key_text(key),
-            'sha1': sha1s[key].decode('ascii'),
-            'annotate': annotate(vf, key),
-        })
+    per_key = key_facts(vf, keys)
     stream = []
     for record in vf.get_record_stream(keys, 'unordered', False):
         stream.append({'key': key_text(record.key), 'kind': record.storage_kind,
@@ -156,9 +155,53 @@ def make(name, annotated, mapper, prefixes):
         json.dump(manifest, f, sort_keys=True)
 
 
+PACK_SCENARIOS = [
+    # name, graph, delta, key length
+    ('named-nograph-nodelta-knit-pack', False, False, 1),
+    ('named-graph-knit-pack', True, True, 1),
+    ('named-graph-nodelta-knit-pack', True, False, 1),
+    ('plain-knit-pack', True, True, 2),
+]
+
+
+def make_pack(name, graph, delta, key_length):
+    """A knit pack: the container `newpack` and its GraphIndex as `newpack.tix`."""
+    root = os.path.join(HERE, name)
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    os.makedirs(root)
+    t = _transport.get_transport_from_path(root)
+    vf = make_pack_factory(graph, delta, key_length)(t)
+    inserts = []
+    prefixes = [()] if key_length == 1 else [(b'FileA',), (b'FileB',)]
+    for n, prefix in enumerate(prefixes):
+        for key, parents, text in history(prefix)[:None if n == 0 else 6]:
+            if not graph:
+                parents = ()
+            vf.add_lines(key, parents, osutils.split_lines(text))
+            inserts.append({'key': key_text(key), 'parents': [key_text(p) for p in parents],
+                            'text': b64(text)})
+    keys = sorted(vf.keys())
+    per_key = key_facts(vf, keys)
+    # Breezy's cleanup_pack_knit closes the stream before ending the writer
+    # (and fails); end first, then close.
+    vf.writer.end()
+    vf.stream.close()
+    with open(os.path.join(root, 'newpack.tix'), 'wb') as f:
+        f.write(vf._index._graph_index.finish().read())
+    manifest = {
+        'scenario': name, 'graph': graph, 'delta': delta, 'keyLength': key_length,
+        'files': ['newpack', 'newpack.tix'], 'inserts': inserts, 'keys': per_key,
+    }
+    with open(os.path.join(HERE, name + '.json'), 'w') as f:
+        json.dump(manifest, f, sort_keys=True)
+
+
 def main():
     for scenario in SCENARIOS:
         make(*scenario)
+    for scenario in PACK_SCENARIOS:
+        make_pack(*scenario)
 
 
 if __name__ == '__main__':

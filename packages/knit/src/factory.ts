@@ -1,13 +1,18 @@
 // Opening knit stores the way Breezy's factories do.
 //
 // Entry points: `makeFileFactory(annotated, mapper, options)` (knit files: one
-// `.knit` + `.kndx` per mapped prefix, Breezy's names and bytes).
+// `.knit` + `.kndx` per mapped prefix, Breezy's names and bytes) and
+// `makePackFactory(graph, delta, keyLength, options)` (a plain knit in one pack
+// container, `newpack`, indexed by an in-memory GraphIndex; `finish()` ends the
+// container and writes the index beside it as `newpack.tix`).
 
 import { ConstantMapper } from '@versionedfiles/core';
 import type { KeyMapper, Transport, ZlibCodec } from '@versionedfiles/core';
 import { KnitFileAccess } from './store/file-access.js';
 import { KndxIndex } from './store/kndx-index.js';
 import { KnitVersionedFiles } from './store/knit-vf.js';
+import { KnitPackAccess } from './store/pack-access.js';
+import { KnitPackIndex } from './store/pack-index.js';
 
 export interface KnitFactoryOptions {
   /** Elements per key. Default: 1 for a `ConstantMapper`, else 2. */
@@ -28,4 +33,60 @@ export function makeFileFactory(annotated: boolean, mapper: KeyMapper, options: 
       ...(options.zlib ? { zlib: options.zlib } : {}),
       name: `knit files at ${transport.base}`,
     });
+}
+
+/** A knit pack store: `finish()` ends the pack and writes its index. */
+export class KnitPackVersionedFiles extends KnitVersionedFiles {
+  constructor(
+    readonly packIndex: KnitPackIndex,
+    readonly packAccess: KnitPackAccess,
+    readonly transport: Transport,
+    options: ConstructorParameters<typeof KnitVersionedFiles>[2],
+  ) {
+    super(packIndex, packAccess, options);
+  }
+
+  /** Ends the container and writes the GraphIndex; returns both files' names. */
+  async finish(): Promise<{ readonly pack: string; readonly index: string }> {
+    await this.packAccess.finish();
+    const index = `${this.packAccess.packName}.tix`;
+    await this.transport.put(index, this.packIndex.finishBytes());
+    return { pack: this.packAccess.packName, index };
+  }
+}
+
+export type KnitPackFactory = (transport: Transport) => Promise<KnitPackVersionedFiles>;
+
+/**
+ * A plain knit in a pack, as Breezy's `knit.make_pack_factory(graph, delta,
+ * keylength)`: `graph` keeps parents, `delta` allows line deltas (and needs
+ * `graph`); records go to the container `newpack` as they are added.
+ */
+export function makePackFactory(graph: boolean, delta: boolean, keyLength: number, options: KnitFactoryOptions = {}): KnitPackFactory {
+  if (delta && !graph) throw new RangeError('a knit pack cannot keep deltas without a graph');
+  return async (transport) => {
+    const access = new KnitPackAccess(transport, 'newpack');
+    await access.begin();
+    const index = new KnitPackIndex({ graph, deltas: delta }, keyLength, 'newpack');
+    return new KnitPackVersionedFiles(index, access, transport, {
+      keyLength,
+      annotated: false,
+      maxDeltaChain: delta ? 200 : 0,
+      ...(options.zlib ? { zlib: options.zlib } : {}),
+      name: `knit pack at ${transport.base}`,
+    });
+  };
+}
+
+/** Opens a finished knit pack (`<name>` and `<name>.tix`, as `finish()` or Breezy wrote them), read only. */
+export async function openKnitPack(transport: Transport, packName = 'newpack', options: KnitFactoryOptions = {}): Promise<KnitPackVersionedFiles> {
+  const index = KnitPackIndex.fromGraphIndex(await transport.get(`${packName}.tix`), packName);
+  const access = new KnitPackAccess(transport, packName, true);
+  return new KnitPackVersionedFiles(index, access, transport, {
+    keyLength: index.keyLength,
+    annotated: false,
+    maxDeltaChain: index.shape.deltas ? 200 : 0,
+    ...(options.zlib ? { zlib: options.zlib } : {}),
+    name: `knit pack ${packName} at ${transport.base}`,
+  });
 }

@@ -6,4 +6,6 @@ export * from './store/types.js';
 export { KnitVersionedFiles, type KnitStoreOptions } from './store/knit-vf.js';
 export { KndxIndex } from './store/kndx-index.js';
 export { KnitFileAccess } from './store/file-access.js';
+export { KnitPackIndex } from './store/pack-index.js';
+export { KnitPackAccess } from './store/pack-access.js';
 export * from './factory.js';

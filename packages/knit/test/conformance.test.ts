@@ -4,7 +4,7 @@ import { ConstantMapper, HashEscapedPrefixMapper, MemoryTransport, PrefixMapper 
 import type { KeyMapper } from '@versionedfiles/core';
 import { defineCheck, describeVersionedFiles, expectEqual, needs, scenarioMatrix } from '@versionedfiles/conformance';
 import type { CheckTable } from '@versionedfiles/conformance';
-import { makeFileFactory } from '../src/index.js';
+import { makeFileFactory, makePackFactory } from '../src/index.js';
 
 interface FileOptions {
   readonly annotated: boolean;
@@ -60,9 +60,31 @@ const annotatedOverrides: CheckTable = {
     const computed = await f.getAnnotator().annotateFlat(c);
     expectEqual(computed, [[a, te.encode('a\n')], [b, te.encode('b\n')], [c, te.encode('c\n')]], 'computed annotations');
     expectEqual((await f.keys()).size, 2, 'the child went to the top store');
-  }, needs.graphAndFallbacks),
+  }, needs.graphFallbacksAndGhosts),
 };
 
 for (const scenario of fileScenarios) {
   describeVersionedFiles(scenario, scenario.capabilities.annotated ? annotatedOverrides : {});
 }
+
+interface PackOptions {
+  readonly graph: boolean;
+  readonly delta: boolean;
+}
+
+const packScenarios = scenarioMatrix<PackOptions>(
+  'knit-pack',
+  [
+    { name: 'named-nograph-nodelta-knit-pack', keyLength: 1, capabilities: { graph: false }, options: { graph: false, delta: false } },
+    { name: 'named-graph-knit-pack', keyLength: 1, capabilities: { partialInsertion: true }, options: { graph: true, delta: true } },
+    { name: 'named-graph-nodelta-knit-pack', keyLength: 1, options: { graph: true, delta: false } },
+    { name: 'plain-knit-pack', keyLength: 2, capabilities: { partialInsertion: true }, options: { graph: true, delta: true } },
+  ],
+  async (options, row) => {
+    const vf = await makePackFactory(options.graph, options.delta, row.keyLength)(new MemoryTransport());
+    return { vf, cleanup: async () => void (await vf.finish()) };
+  },
+  { capabilities: { deltaClosure: true } },
+);
+
+for (const scenario of packScenarios) describeVersionedFiles(scenario);

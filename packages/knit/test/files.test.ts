@@ -13,7 +13,7 @@ import {
   splitLines,
 } from '@versionedfiles/core';
 import type { ContentFactory, Key, KeyMapper, Transport } from '@versionedfiles/core';
-import { KnitCorrupt, makeFileFactory } from '../src/index.js';
+import { KnitCorrupt, makeFileFactory, parseKndx } from '../src/index.js';
 import { FIXTURES, SCENARIOS, b64, fixtureFile, manifest, type Manifest } from './support.js';
 
 function mapperFor(m: Manifest): KeyMapper {
@@ -84,8 +84,12 @@ describe('knit files', () => {
       const keys = m.keys.map((k) => k.key);
       const sha1s = await vf.getSha1s(keys);
       for (const k of m.keys) expect(sha1s.get(k.key)).toBe(k.sha1);
+      // Same index apart from where records lie and, as the fulltext/delta choice
+      // weighs compressed sizes, which records are deltas.
+      const shape = (bytes: Uint8Array) =>
+        [...parseKndx(bytes).entries.values()].map((e) => [e.versionId, e.options.includes('no-eol'), e.parents, e.index]);
       for (const f of m.files.filter((x) => x.endsWith('.kndx'))) {
-        expect(bytesEqual(await t.get(f), fixtureFile(name, f)), f).toBe(true);
+        expect(shape(await t.get(f)), f).toEqual(shape(fixtureFile(name, f)));
       }
     });
 

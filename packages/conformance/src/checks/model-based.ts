@@ -4,8 +4,8 @@
 // fast-check shrinks a failure to the shortest sequence that shows it.
 
 import fc from 'fast-check';
-import { KeySet, keyToId, sha1Hex, splitLines, utf8 } from '@versionedfiles/core';
-import type { Key, Ordering, VersionedFiles } from '@versionedfiles/core';
+import { FulltextContentFactory, KeySet, concatBytes, keyToId, sha1Hex, splitLines, utf8 } from '@versionedfiles/core';
+import type { AddOptions, AddResult, Key, Ordering, VersionedFiles } from '@versionedfiles/core';
 import { expectEqual, expectTrue, fail, isCode } from '../assert.js';
 import { arbLines } from '../arbitraries.js';
 import { defineCheck } from '../check.js';
@@ -65,6 +65,24 @@ async function expectError(run: () => Promise<unknown>, codes: readonly string[]
   fail(`${what}: expected ${codes.join(' or ')}, but it succeeded`);
 }
 
+type AddVia = 'addLines' | 'addChunks' | 'addContent';
+
+/** The same text through each way in: lines, chunks split anywhere, or a content factory. */
+function addVia(
+  vf: VersionedFiles,
+  via: AddVia,
+  key: Key,
+  parents: readonly Key[],
+  lines: readonly Uint8Array[],
+  options: AddOptions,
+): Promise<AddResult> {
+  if (via === 'addLines') return vf.addLines(key, parents, lines, options);
+  const text = concatBytes([...lines]);
+  const half = text.length >> 1;
+  if (via === 'addChunks') return vf.addChunks(key, parents, [text.subarray(0, half), text.subarray(half)], options);
+  return vf.addContent(new FulltextContentFactory(key, parents, sha1Hex(text), text), options);
+}
+
 class AddText implements Command {
   constructor(
     readonly ctx: CheckContext,
@@ -72,6 +90,7 @@ class AddText implements Command {
     readonly picks: readonly number[],
     readonly lines: readonly Uint8Array[],
     readonly nostore: boolean,
+    readonly via: AddVia,
   ) {}
   check(): boolean {
     return true;
@@ -82,17 +101,18 @@ class AddText implements Command {
     const nostoreSha = this.nostore ? sha1Hex(utf8('')) : undefined;
     const expected = model.primary.expectAdd(key, parents, this.lines, nostoreSha);
     const options = nostoreSha === undefined ? {} : { nostoreSha };
+    const add = (): Promise<AddResult> => addVia(real.primary, this.via, key, parents, this.lines, options);
     if (!expected.ok) {
-      await expectError(() => real.primary.addLines(key, parents, this.lines, options), expected.codes, this.toString());
+      await expectError(add, expected.codes, this.toString());
       expectEqual(await real.primary.keys(), model.primary.keys(), `${this.toString()}: keys unchanged`);
       return;
     }
-    const result = await real.primary.addLines(key, parents, this.lines, options);
+    const result = await add();
     expectEqual({ key: result.key, sha1: result.sha1, size: result.size }, { key, sha1: expected.sha1, size: expected.size }, this.toString());
     model.primary.add(key, parents, this.lines);
   }
   toString(): string {
-    return `addLines(k${this.slot}, picks ${JSON.stringify(this.picks)}, ${this.lines.length} lines${this.nostore ? ', nostoreSha of the empty text' : ''})`;
+    return `${this.via}(k${this.slot}, picks ${JSON.stringify(this.picks)}, ${this.lines.length} lines${this.nostore ? ', nostoreSha of the empty text' : ''})`;
   }
 }
 
@@ -242,8 +262,14 @@ function arbCommands(ctx: CheckContext): fc.Arbitrary<Iterable<Command>> {
   );
   const ordering = fc.constantFrom<Ordering>('unordered', 'topological', 'groupcompress');
   const add = fc
-    .record({ slot, picks: fc.array(fc.nat(POOL - 1), { maxLength: 3 }), lines: arbLines(5), nostore: fc.boolean() })
-    .map((a): Command => new AddText(ctx, a.slot, a.picks, a.lines, a.nostore));
+    .record({
+      slot,
+      picks: fc.array(fc.nat(POOL - 1), { minLength: 1, maxLength: 3 }),
+      lines: arbLines(5),
+      nostore: fc.boolean(),
+      via: fc.constantFrom<AddVia>('addLines', 'addChunks', 'addContent'),
+    })
+    .map((a): Command => new AddText(ctx, a.slot, a.picks, a.lines, a.nostore, a.via));
   const read = fc.record({ slots, ordering, closure: fc.boolean() }).map((a): Command => new Read(ctx, a.slots, a.ordering, a.closure));
   // Adds and reads are listed twice: fast-check picks among the entries evenly.
   return fc.commands(

@@ -6,3 +6,4 @@ export * from './record.js';
 export * from './kndx.js';
 export * from './wire.js';
 export * from './build.js';
+export * from './pack-value.js';

@@ -6,6 +6,7 @@
 import { NoSuchFile, parentPath } from '@versionedfiles/core';
 import type { Key, KeyMapper, Transport } from '@versionedfiles/core';
 import type { IndexMemo, KnitAccess } from './types.js';
+import { readMemos } from './read-memos.js';
 
 export class KnitFileAccess implements KnitAccess {
   constructor(
@@ -35,18 +36,7 @@ export class KnitFileAccess implements KnitAccess {
     return memos;
   }
 
-  async getRawRecords(memos: readonly IndexMemo[]): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = [];
-    // One readv per run of memos in the same file, answers in the order asked.
-    let i = 0;
-    while (i < memos.length) {
-      const file = (memos[i] as IndexMemo).file;
-      let j = i;
-      while (j < memos.length && (memos[j] as IndexMemo).file === file) j++;
-      const ranges = memos.slice(i, j).map((m) => [m.pos, m.size] as const);
-      for await (const chunk of this.transport.readv(file, ranges)) out.push(chunk.data);
-      i = j;
-    }
-    return out;
+  getRawRecords(memos: readonly IndexMemo[]): Promise<Uint8Array[]> {
+    return readMemos(this.transport, memos);
   }
 }
