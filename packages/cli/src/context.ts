@@ -89,14 +89,15 @@ export function makeContext(
 
 /**
  * Keys on the command line: the key itself in a 1-element store; `PREFIX/NAME`
- * in a 2-element store (split at the first `/`, so names may hold more).
+ * in a 2-element store, split at the last `/` (so a prefix may be a path,
+ * as file ids are; names, like revision ids, hold no `/`).
  */
 export function parseKey(text: string, keyLength: number): Key {
   let key: string[];
   if (keyLength === 1) {
     key = [text];
   } else {
-    const slash = text.indexOf('/');
+    const slash = text.lastIndexOf('/');
     if (slash < 0) throw new InvalidKey([text], `this store's keys have two parts: write PREFIX/NAME`);
     key = [text.slice(0, slash), text.slice(slash + 1)];
   }

@@ -11,8 +11,9 @@ import { add, annotate, cat, diff, graph, init, log } from './commands/texts.js'
 import { check, convert, stats, sync } from './commands/maintenance.js';
 import { inspect } from './commands/inspect.js';
 import { snapshot } from './commands/snapshot.js';
+import { demo } from './demo/demo.js';
 
-export const COMMANDS: readonly Command[] = [init, add, cat, log, graph, annotate, diff, stats, check, inspect, convert, sync, snapshot];
+export const COMMANDS: readonly Command[] = [init, add, cat, log, graph, annotate, diff, stats, check, inspect, convert, sync, snapshot, demo];
 
 const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   store: { type: 'string', short: 's' },

@@ -9,8 +9,9 @@
 // (`{"vf": 1, "format": "knit", "keyLength": 1}`), the write lock `lock/`, and
 // the backend's own files in `data/`, named as Breezy names them:
 //   knit        knit files: `texts.knit` + `texts.kndx` (key length 1), or one
-//               pair per key prefix (key length 2, Breezy's `PrefixMapper`)
-//   weave       weave files: `texts.weave`, or one per key prefix
+//               pair per key prefix (key length 2) under a hash directory, as
+//               Breezy's `HashEscapedPrefixMapper` names a repository's texts
+//   weave       weave files: `texts.weave`, or one per key prefix, likewise
 //   knit-pack   one knit pack container `pack-N` with its index `pack-N.tix`,
 //               named by the file `pack-name`
 // A knit pack cannot grow once finished, so a writable knit-pack handle copies
@@ -23,7 +24,7 @@ import {
   FileExists,
   LocalTransport,
   NoSuchFile,
-  PrefixMapper,
+  HashEscapedPrefixMapper,
   UnsupportedFormat,
   VersionedFilesError,
   fromUtf8,
@@ -99,7 +100,7 @@ function parseMarker(bytes: Uint8Array, where: string): StoreInfo {
 }
 
 function mapperFor(keyLength: number): KeyMapper {
-  return keyLength === 1 ? new ConstantMapper('texts') : new PrefixMapper();
+  return keyLength === 1 ? new ConstantMapper('texts') : new HashEscapedPrefixMapper();
 }
 
 const PACK_NAME_FILE = 'pack-name';
