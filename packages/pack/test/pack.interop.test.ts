@@ -48,6 +48,8 @@ for case in spec['cases']:
     enc = lambda k: tuple(e.encode() for e in k)
     builder = (index.GraphIndexBuilder if case['format'] == 'graph' else btree_index.BTreeBuilder)(
         reference_lists=case['referenceLists'], key_elements=case['keyElements'])
+    if case['optimizeForSize']:
+        builder.set_optimize(for_size=True)
     for n in case['nodes']:
         builder.add_node(enc(n['key']), n['value'].encode(), [[enc(r) for r in l] for l in n['references']])
     theirs = builder.finish().read()
@@ -78,7 +80,7 @@ describe('Breezy reads our indices, and writes the same bytes', () => {
           format: fc.constantFrom('graph', 'btree'),
           keyElements: fc.integer({ min: 1, max: 3 }),
           referenceLists: fc.integer({ min: 0, max: 2 }),
-          keys: fc.uniqueArray(fc.array(element, { minLength: 3, maxLength: 3 }), { maxLength: 300, selector: (k) => k.join('/') }),
+          keys: fc.uniqueArray(fc.array(element, { minLength: 3, maxLength: 3 }), { maxLength: 1500, selector: (k) => k.join('/') }),
         }),
         { numRuns: 24, seed: 20261121 },
       );
@@ -93,11 +95,13 @@ describe('Breezy reads our indices, and writes the same bytes', () => {
             ...(n % 4 === r ? [Array.from({ length: s.keyElements }, () => `ghost${n}`) as Key] : []),
           ]),
         }));
-        const b = s.format === 'graph' ? new GraphIndexBuilder(s) : new BTreeBuilder(s);
+        // Every third B+Tree packs its pages for size (Breezy's set_optimize(for_size=True)).
+        const optimizeForSize = s.format === 'btree' && i % 3 === 0;
+        const b = s.format === 'graph' ? new GraphIndexBuilder(s) : new BTreeBuilder({ ...s, optimizeForSize });
         for (const n of nodes) b.addNode(n.key, n.value, n.references);
         const file = `case${i}.${s.format}`;
         writeFileSync(join(dir, file), b.finish());
-        return { file, format: s.format, keyElements: s.keyElements, referenceLists: s.referenceLists, nodes };
+        return { file, format: s.format, keyElements: s.keyElements, referenceLists: s.referenceLists, optimizeForSize, nodes };
       });
       const input = JSON.stringify({ dir, cases: cases.map((c) => ({ ...c, nodes: nodeJson(c.nodes) })) });
       const results = JSON.parse(fromUtf8(runPython(READ_AND_REBUILD, { input }))) as {
