@@ -16,7 +16,7 @@
 // a `NetworkRecordCorrupt`.
 //
 // Entry points: `encodeByteStream`, `ByteStreamReader` (`open`, `records`,
-// `substreams`), `SUBSTREAMS`, `FORMAT_2A`, `FORMAT_KNITPACK`,
+// `rawRecords`, `substreams`), `SUBSTREAMS`, `FORMAT_2A`, `FORMAT_KNITPACK`,
 // `toReadableStream`.
 
 import {
@@ -47,6 +47,13 @@ type Source<T> = AsyncIterable<T> | Iterable<T>;
 export interface SubstreamRecord {
   readonly substream: string;
   readonly record: ContentFactory;
+}
+
+/** One wire record of a byte stream, undecoded bytes and decoded records side by side. */
+export interface RawWireRecord {
+  readonly substream: string;
+  readonly bytes: Uint8Array;
+  readonly records: Iterable<ContentFactory>;
 }
 
 export interface EncodeOptions {
@@ -127,6 +134,13 @@ export class ByteStreamReader {
 
   /** Every content record with its substream, in stream order. */
   async *records(): AsyncGenerator<SubstreamRecord> {
+    for await (const raw of this.rawRecords()) {
+      for (const record of raw.records) yield { substream: raw.substream, record };
+    }
+  }
+
+  /** Each wire record as it came (its substream and bytes) with the records it decodes to. */
+  async *rawRecords(): AsyncGenerator<RawWireRecord> {
     if (this.#started) throw new Error('a byte stream can be read once');
     this.#started = true;
     await this.open();
@@ -137,8 +151,7 @@ export class ByteStreamReader {
       if (container.names.length !== 1 || name === undefined || name.length !== 1) {
         throw new NetworkRecordCorrupt('a byte stream record must be named by exactly one substream');
       }
-      const substream = name[0] as string;
-      for (const record of this.#registry.decode(container.body)) yield { substream, record };
+      yield { substream: name[0] as string, bytes: container.body, records: this.#registry.decode(container.body) };
     }
   }
 
@@ -185,7 +198,9 @@ export class ByteStreamReader {
       this.#partial += chunk.length - prelude;
       this.#parser.accept(chunk);
       for (const record of this.#parser.readPendingRecords()) {
-        this.#partial -= recordSize(record);
+        const size = recordSize(record);
+        if (size > this.#maxRecord) throw new LimitExceeded('byte stream record size', this.#maxRecord, size);
+        this.#partial -= size;
         this.#queue.push(record);
       }
       // What the parser holds of a record not yet complete (plus at most the end marker).

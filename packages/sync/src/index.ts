@@ -4,3 +4,6 @@
 export * from './kinds.js';
 export * from './byte-stream.js';
 export * from './sync.js';
+export * from './http-protocol.js';
+export * from './http-server.js';
+export * from './http-client.js';
