@@ -10,7 +10,8 @@
 //   record of the batch shares one `TextBuilder` that owns the raw records.
 // - `knitRecordFromWire`, `deltaClosureRecords`: records from wire bytes.
 // - `registerKnitAdapters`: annotated to plain, and any knit kind to text, in
-//   core's adapter registry (done on import of this package).
+//   core's adapter registry, and the wire decoders of the knit kinds in core's
+//   network kind registry (done on import of this package).
 //
 // Entry points: the above, and `knitRawOf` (the raw record and build details
 // of any knit-kind record, native or decoded from the wire).
@@ -23,6 +24,7 @@ import {
   concatBytes,
   isAbsent,
   registerAdapter,
+  registerNetworkKind,
   splitLines,
   sha1OfChunks,
 } from '@versionedfiles/core';
@@ -258,11 +260,13 @@ export function withFinalNewline(lines: readonly Uint8Array[]): readonly Uint8Ar
 
 let registered = false;
 
-/** Puts the knit adapters in core's default registry (idempotent). */
+/** Puts the knit adapters and wire decoders in core's default registries (idempotent). */
 export function registerKnitAdapters(): void {
   if (registered) return;
   registered = true;
+  registerNetworkKind('knit-delta-closure', (_kind, bytes) => deltaClosureRecords(bytes));
   for (const kind of ['knit-ft-gz', 'knit-delta-gz', 'knit-annotated-ft-gz', 'knit-annotated-delta-gz'] as const) {
+    registerNetworkKind(kind, (_kind, bytes) => [knitRecordFromWire(bytes)]);
     registerAdapter(kind, 'lines', (r, _to, ctx) => knitRecordLines(r, ctx));
     registerAdapter(kind, 'chunked', (r, _to, ctx) => knitRecordLines(r, ctx));
     registerAdapter(kind, 'fulltext', async (r, _to, ctx) => concatBytes([...(await knitRecordLines(r, ctx))]));

@@ -1,31 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConstantMapper,
-  HashEscapedPrefixMapper,
   KeyMap,
   LocalTransport,
   MemoryTransport,
-  PrefixMapper,
   bytesEqual,
   concatBytes,
   fastZlib,
   sha1Hex,
   splitLines,
 } from '@versionedfiles/core';
-import type { ContentFactory, Key, KeyMapper, Transport } from '@versionedfiles/core';
+import type { ContentFactory, Transport } from '@versionedfiles/core';
 import { KnitCorrupt, makeFileFactory, parseKndx } from '../src/index.js';
-import { FIXTURES, SCENARIOS, b64, fixtureFile, manifest, type Manifest } from './support.js';
+import { FIXTURES, SCENARIOS, b64, fixtureFile, manifest, mapperFor, type Manifest } from './support.js';
 
-function mapperFor(m: Manifest): KeyMapper {
-  switch (m.mapper) {
-    case 'ConstantMapper':
-      return new ConstantMapper('revisions');
-    case 'PrefixMapper':
-      return new PrefixMapper();
-    default:
-      return new HashEscapedPrefixMapper();
-  }
-}
 
 async function textOf(record: ContentFactory): Promise<Uint8Array> {
   return record.getBytesAs('fulltext');

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import type { Key } from '@versionedfiles/core';
+import { ConstantMapper, HashEscapedPrefixMapper, PrefixMapper } from '@versionedfiles/core';
+import type { Key, KeyMapper } from '@versionedfiles/core';
 
 export const FIXTURES = fileURLToPath(new URL('../../../test-fixtures/knit/', import.meta.url));
 
@@ -45,4 +46,16 @@ export function fixtureFile(name: string, file: string): Uint8Array {
 export function b64(text: string): Uint8Array {
   const b = Buffer.from(text, 'base64');
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+/** The mapper a fixture scenario was written with. */
+export function mapperFor(m: Manifest): KeyMapper {
+  switch (m.mapper) {
+    case 'ConstantMapper':
+      return new ConstantMapper('revisions');
+    case 'PrefixMapper':
+      return new PrefixMapper();
+    default:
+      return new HashEscapedPrefixMapper();
+  }
 }
