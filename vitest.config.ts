@@ -18,7 +18,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
           exclude: ['**/*.interop.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
         },
@@ -27,7 +27,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'interop',
-          include: ['packages/*/test/**/*.interop.test.ts'],
+          include: ['packages/*/test/**/*.interop.test.ts', 'bench/test/**/*.interop.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           globalSetup: ['test-fixtures/require-breezy.ts'],

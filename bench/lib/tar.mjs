@@ -29,7 +29,8 @@ export function readTar(bytes) {
   const files = [];
   let pos = 0;
   let nextPath;
-  while (pos + BLOCK <= bytes.length) {
+  for (;;) {
+    if (pos + BLOCK > bytes.length) throw new Error('tar: archive ends without its end-of-archive block');
     const header = bytes.subarray(pos, pos + BLOCK);
     if (header.every((b) => b === 0)) break;
     const size = octal(header, 124, 12);
