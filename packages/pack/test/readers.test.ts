@@ -124,3 +124,32 @@ describe('round trip property', () => {
     });
   }
 });
+
+describe('FileRangeReader', () => {
+  it('reads runs of ranges and single ranges exactly, and refuses ranges past the end', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { FileRangeReader } = await import('../src/index.js');
+    const { ShortRead } = await import('@versionedfiles/core');
+    const dir = mkdtempSync(join(tmpdir(), 'vf-range-'));
+    try {
+      const data = Uint8Array.from({ length: 10000 }, (_, i) => (i * 7) % 251);
+      writeFileSync(join(dir, 'f'), data);
+      const reader = await FileRangeReader.open(join(dir, 'f'));
+      const ranges = [
+        { offset: 0, length: 10 },
+        { offset: 10, length: 4086 },
+        { offset: 4096, length: 4096 },
+        { offset: 9000, length: 1000 },
+        { offset: 5, length: 0 },
+      ];
+      const got = await reader.read(ranges);
+      ranges.forEach((r, i) => expect(Array.from(got[i] as Uint8Array)).toEqual(Array.from(data.subarray(r.offset, r.offset + r.length))));
+      await expect(reader.read([{ offset: 9990, length: 11 }])).rejects.toBeInstanceOf(ShortRead);
+      await reader.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

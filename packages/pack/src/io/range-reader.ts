@@ -98,18 +98,38 @@ export class FileRangeReader implements RangeReader {
 
   async read(ranges: readonly ReadRange[]): Promise<Uint8Array[]> {
     checkReadRanges(this.name, this.size, ranges);
-    return Promise.all(
-      ranges.map(async ({ offset, length }) => {
-        const out = new Uint8Array(length);
-        let done = 0;
-        while (done < length) {
-          const { bytesRead } = await this.#handle.read(out, done, length - done, offset + done);
-          if (bytesRead === 0) throw new ShortRead(this.name, offset, length, offset + done);
-          done += bytesRead;
-        }
-        return out;
-      }),
-    );
+    // Ranges that follow each other (a run of pages) are one read.
+    const runs: { offset: number; length: number; members: number }[] = [];
+    for (const r of ranges) {
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last.offset + last.length === r.offset) {
+        last.length += r.length;
+        last.members += 1;
+      } else runs.push({ offset: r.offset, length: r.length, members: 1 });
+    }
+    const data = await Promise.all(runs.map((run) => this.#readExactly(run.offset, run.length)));
+    const out: Uint8Array[] = [];
+    let i = 0;
+    runs.forEach((run, k) => {
+      let at = 0;
+      for (let m = 0; m < run.members; m++) {
+        const { length } = ranges[i++] as ReadRange;
+        out.push((data[k] as Uint8Array).subarray(at, at + length));
+        at += length;
+      }
+    });
+    return out;
+  }
+
+  async #readExactly(offset: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.#handle.read(out, done, length - done, offset + done);
+      if (bytesRead === 0) throw new ShortRead(this.name, offset, length, offset + done);
+      done += bytesRead;
+    }
+    return out;
   }
 
   close(): Promise<void> {
