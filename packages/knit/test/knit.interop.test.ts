@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { ConstantMapper, HashEscapedPrefixMapper, LocalTransport, bytesEqual, fastZlib, fromUtf8, splitLines } from '@versionedfiles/core';
 import type { Key, KeyMapper } from '@versionedfiles/core';
 import { runPython } from '../../../test-fixtures/support/breezy.js';
-import { makeFileFactory } from '../src/index.js';
+import { makeFileFactory, makePackFactory } from '../src/index.js';
 
 interface Insert {
   readonly key: Key;
@@ -161,5 +161,81 @@ describe('Breezy reads our knits', () => {
         );
       });
     }
+  }
+});
+
+const BREEZY_PACK = String.raw`
+import base64, json, os, sys
+from breezy import transport as T
+from breezy.bzr import index as _mod_index, pack_repo
+from breezy.bzr.knit import KnitVersionedFiles, _KnitGraphIndex, make_pack_factory
+from breezy.osutils import split_lines
+job = json.load(sys.stdin)
+k = lambda key: tuple(e.encode('utf-8') for e in key)
+kid = lambda key: json.dumps([e.decode() for e in key], separators=(',', ':'), ensure_ascii=False)
+t = T.get_transport_from_path(job['ours'])
+gi = _mod_index.GraphIndex(t, 'newpack.tix', t.stat('newpack.tix').st_size)
+kgi = _KnitGraphIndex(gi, lambda: True, parents=job['graph'], deltas=job['delta'])
+ours = KnitVersionedFiles(kgi, pack_repo._DirectPackAccess({gi: (t, 'newpack')}), max_delta_chain=200 if job['delta'] else 0)
+ours.check()
+keys = sorted(ours.keys())
+out = {'keys': [[e.decode() for e in key] for key in keys], 'sha1': {}, 'text': {}}
+for r in ours.get_record_stream(keys, 'unordered', True):
+    out['text'][kid(r.key)] = base64.b64encode(r.get_bytes_as('fulltext')).decode()
+for key, sha in ours.get_sha1s(keys).items():
+    out['sha1'][kid(key)] = sha.decode()
+tt = T.get_transport_from_path(job['theirs'])
+theirs = make_pack_factory(job['graph'], job['delta'], job['keyLength'])(tt)
+for ins in job['inserts']:
+    theirs.add_lines(k(ins['key']), [k(p) for p in ins['parents']], split_lines(base64.b64decode(ins['text'])))
+theirs.writer.end()
+theirs.stream.close()
+tt.put_bytes('newpack.tix', theirs._index._graph_index.finish().read())
+print(json.dumps(out))
+`;
+
+const PACK_SHAPES = [
+  { graph: false, delta: false, keyLength: 1, prefixes: [[]] as Key[] },
+  { graph: true, delta: true, keyLength: 1, prefixes: [[]] as Key[] },
+  { graph: true, delta: false, keyLength: 1, prefixes: [[]] as Key[] },
+  { graph: true, delta: true, keyLength: 2, prefixes: [['FileA'], ['FileB']] as Key[] },
+];
+
+describe('Breezy reads our knit packs', () => {
+  for (const shape of PACK_SHAPES) {
+    it(`graph=${shape.graph} delta=${shape.delta} keyLength=${shape.keyLength}: Breezy checks and reads them, and writes the same bytes`, async () => {
+      await fc.assert(
+        fc.asyncProperty(historyArb(shape.prefixes), async (history) => {
+          const inserts = shape.graph ? history : history.map((i) => ({ ...i, parents: [] }));
+          const dir = mkdtempSync(join(tmpdir(), 'knit-pack-interop-'));
+          try {
+            const oursDir = join(dir, 'ours');
+            const theirsDir = join(dir, 'theirs');
+            mkdirSync(oursDir);
+            mkdirSync(theirsDir);
+            const vf = await makePackFactory(shape.graph, shape.delta, shape.keyLength)(new LocalTransport(oursDir));
+            for (const ins of inserts) await vf.addLines(ins.key, ins.parents, splitLines(new Uint8Array(Buffer.from(ins.text, 'base64'))));
+            await vf.finish();
+            const job = { ...shape, ours: oursDir, theirs: theirsDir, inserts };
+            const out = JSON.parse(fromUtf8(new Uint8Array(runPython(BREEZY_PACK, { input: JSON.stringify(job) })))) as {
+              keys: Key[];
+              sha1: Record<string, string>;
+              text: Record<string, string>;
+            };
+            expect(out.keys.length).toBe(inserts.length);
+            const sha1s = await vf.getSha1s(out.keys);
+            for (const key of out.keys) expect(out.sha1[JSON.stringify(key)]).toBe(sha1s.get(key));
+            for (const ins of inserts) expect(out.text[JSON.stringify(ins.key)]).toBe(ins.text);
+            const a = filesUnder(oursDir);
+            const b = filesUnder(theirsDir);
+            expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+            for (const [f, bytes] of a) expect(bytesEqual(bytes, b.get(f)!), f).toBe(true);
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        }),
+        { numRuns: 5 },
+      );
+    });
   }
 });
