@@ -135,7 +135,7 @@ describe('sync over HTTP', () => {
         'a corrupt knit record after a good one',
         async () => {
           const wire = (await knitWire()).slice();
-          wire[wire.length - 12] ^= 0xff;
+          wire[wire.length - 12] = (wire[wire.length - 12] as number) ^ 0xff;
           return concatBytes([containerBegin(), format, bytesRecord(good('a'), [['texts']]), bytesRecord(wire, [['texts']]), containerEnd()]);
         },
         400,
