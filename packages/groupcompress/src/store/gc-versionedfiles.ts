@@ -150,6 +150,11 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
 
   readonly #options: GroupCompressStoreOptions;
 
+  /** The index of this store's texts. */
+  get index(): GroupIndex {
+    return this.#shared.index;
+  }
+
   get mode(): GroupCompressMode {
     return this.#shared.mode;
   }
