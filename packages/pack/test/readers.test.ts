@@ -3,12 +3,16 @@
 // for both formats, on Breezy's fixtures and on generated indices.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { KeyMap, compareKeys, fromUtf8, utf8 } from '@versionedfiles/core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KeyMap, ShortRead, compareKeys, fromUtf8, utf8 } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
 import {
   BTreeBuilder,
   BTreeGraphIndex,
   BytesRangeReader,
+  FileRangeReader,
   GraphIndex,
   GraphIndexBuilder,
   matchesPrefix,
@@ -127,11 +131,6 @@ describe('round trip property', () => {
 
 describe('FileRangeReader', () => {
   it('reads runs of ranges and single ranges exactly, and refuses ranges past the end', async () => {
-    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const { FileRangeReader } = await import('../src/index.js');
-    const { ShortRead } = await import('@versionedfiles/core');
     const dir = mkdtempSync(join(tmpdir(), 'vf-range-'));
     try {
       const data = Uint8Array.from({ length: 10000 }, (_, i) => (i * 7) % 251);
