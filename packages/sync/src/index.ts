@@ -1,7 +1,12 @@
 // @versionedfiles/sync: record streams between repositories — Breezy's
-// smart-protocol byte stream, the knit kinds in core's network registry,
-// stacking helpers, `syncVersionedFiles`, and an HTTP server and client.
-export * from './kinds.js';
+// smart-protocol byte stream, `syncVersionedFiles` (stacked sources included),
+// and an HTTP server and client.
+//
+// Importing the knit package registers its wire kinds (knit-*-gz,
+// knit-delta-closure) in core's network registry, so byte streams from knit
+// stores — ours or Breezy's — decode without further setup. Other backends
+// register theirs with core's `registerNetworkKind` (docs/guides/sync.md).
+import '@versionedfiles/knit';
 export * from './byte-stream.js';
 export * from './sync.js';
 export * from './http-protocol.js';
