@@ -102,6 +102,10 @@ function history(seed: number, keyLength: 1 | 2, graph: boolean, count: number):
   return adds;
 }
 
+function readBytes(path: string): Uint8Array {
+  return new Uint8Array(readFileSync(path));
+}
+
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -151,7 +155,7 @@ describe.each([
     breezy({ action: 'write', dir: theirs, keyLength, graph, adds: adds.map((a) => ({ ...a, text: Buffer.from(a.text).toString('base64') })) });
     for (const name of ['a', 'b', 'c']) {
       for (const file of ['newpack', 'index']) {
-        const same = bytesEqual(readFileSync(join(ours, name, file)), readFileSync(join(theirs, name, file)));
+        const same = bytesEqual(readBytes(join(ours, name, file)), readBytes(join(theirs, name, file)));
         expect(same, `${name}/${file}`).toBe(true);
       }
     }
@@ -191,12 +195,12 @@ describe('block reuse on insert, as Breezy decides', () => {
     breezy({ action: 'write', dir: theirs, keyLength: 2, graph: true, adds: adds.map((a) => ({ ...a, text: Buffer.from(a.text).toString('base64') })) });
     for (const name of ['a', 'b', 'c']) {
       for (const file of ['newpack', 'index']) {
-        expect(bytesEqual(readFileSync(join(ours, name, file)), readFileSync(join(theirs, name, file))), `${name}/${file}`).toBe(true);
+        expect(bytesEqual(readBytes(join(ours, name, file)), readBytes(join(theirs, name, file))), `${name}/${file}`).toBe(true);
       }
     }
     // b holds mixed groups of about 2 MiB; c copied them verbatim.
-    const b = readFileSync(join(ours, 'b', 'newpack'));
-    const c = readFileSync(join(ours, 'c', 'newpack'));
+    const b = readBytes(join(ours, 'b', 'newpack'));
+    const c = readBytes(join(ours, 'c', 'newpack'));
     expect(c.length).toBe(b.length);
     expect(bytesEqual(b, c)).toBe(true);
   });
