@@ -1,0 +1,107 @@
+// Knit speed against Breezy 3.3.2 on a real multi-file history, in one run, as ratios.
+//
+//   npm run bench:knit                         (builds packages/knit, then runs this)
+//   node bench/knit/bench.mjs [--git PATH] [--max-bytes N] [--rounds N]
+//
+// The history is a git repository's (default: this checkout): each file's
+// versions with its own parent graph (bench/lib/git-source.mjs). Both sides
+// store it in two knit layouts, annotated knit files (HashEscapedPrefixMapper)
+// and a plain knit pack (graph, deltas, key length 2), and time: inserting
+// every text with add_lines, extracting every text (unordered, then
+// topological, sha1 of each checked) and annotating the tips of the most
+// revised files. Each phase is the best of `--rounds` fresh stores; the ratio
+// is Breezy's time over ours (above 1: we are faster).
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
+import { HashEscapedPrefixMapper, LocalTransport, splitLines } from '@versionedfiles/core';
+import { makeFileFactory, makePackFactory } from '@versionedfiles/knit';
+import { buildGitCorpus } from '../lib/git-source.mjs';
+import { corpusStats, mostRevisedTips, writeCorpus } from '../lib/corpus.mjs';
+import { PYTHON, runChild } from '../lib/child.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const { values: opts } = parseArgs({
+  options: {
+    git: { type: 'string', default: join(HERE, '..', '..') },
+    'max-bytes': { type: 'string', default: '3000000' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const ROUNDS = Number(opts.rounds);
+const sha1 = (bytes) => createHash('sha1').update(bytes).digest('hex');
+
+const work = mkdtempSync(join(tmpdir(), 'knit-bench-'));
+try {
+  const corpus = writeCorpus(join(work, 'corpus'), 'git', opts.git, buildGitCorpus(opts.git, Number(opts['max-bytes'])));
+  const entries = corpus.entries.map((e) => ({ key: e.key, parents: e.parents, text: corpus.textOf(e), sha1: e.sha1 }));
+  const keys = entries.map((e) => e.key);
+  const expected = new Map(entries.map((e) => [JSON.stringify(e.key), e.sha1]));
+  const tips = mostRevisedTips(corpus.entries, 10);
+  writeFileSync(join(work, 'tips.json'), JSON.stringify(tips));
+  const stats = corpusStats(corpus.entries);
+  console.log(`corpus: ${stats.texts} texts of ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB, ${stats.merges} merges (git history of ${opts.git})`);
+
+  const STORES = {
+    'knit-annotated': async (dir) => ({ vf: makeFileFactory(true, new HashEscapedPrefixMapper())(new LocalTransport(dir)), finish: async () => {} }),
+    'knit-pack': async (dir) => {
+      const vf = await makePackFactory(true, true, 2)(new LocalTransport(dir));
+      return { vf, finish: () => vf.finish() };
+    },
+  };
+
+  async function timed(fn) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  }
+
+  async function extract(vf, ordering) {
+    let n = 0;
+    for await (const r of vf.getRecordStream(keys, ordering, true)) {
+      if (sha1(r.getBytesAs('fulltext')) !== expected.get(JSON.stringify(r.key))) throw new Error(`wrong text for ${r.key}`);
+      n++;
+    }
+    if (n !== keys.length) throw new Error(`extracted ${n} of ${keys.length} texts`);
+  }
+
+  const ours = {};
+  for (const [name, open] of Object.entries(STORES)) {
+    const best = {};
+    for (let r = 0; r < ROUNDS; r++) {
+      const dir = join(work, `ours-${name}-${r}`);
+      mkdirSync(dir);
+      const { vf, finish } = await open(dir);
+      const phases = {
+        insert: await timed(async () => {
+          for (const e of entries) await vf.addLines(e.key, e.parents, splitLines(e.text));
+        }),
+        'extract unordered': await timed(() => extract(vf, 'unordered')),
+        'extract topological': await timed(() => extract(vf, 'topological')),
+        annotate: await timed(async () => {
+          for (const t of tips) await vf.annotate(t);
+        }),
+      };
+      await finish();
+      rmSync(dir, { recursive: true, force: true });
+      for (const [p, ms] of Object.entries(phases)) best[p] = Math.min(best[p] ?? ms, ms);
+    }
+    ours[name] = best;
+  }
+
+  const breezy = runChild(PYTHON, [join(HERE, 'breezy_knit.py'), corpus.dir, work, String(ROUNDS), join(work, 'tips.json')]);
+
+  console.log(`\n${'phase'.padEnd(40)}${'ours ms'.padStart(12)}${'breezy ms'.padStart(12)}${'ratio'.padStart(10)}`);
+  for (const name of Object.keys(STORES)) {
+    for (const phase of Object.keys(ours[name])) {
+      const o = ours[name][phase];
+      const b = breezy[name][phase];
+      console.log(`${`${name} ${phase}`.padEnd(40)}${o.toFixed(1).padStart(12)}${b.toFixed(1).padStart(12)}${`${(b / o).toFixed(2)}x`.padStart(10)}`);
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
