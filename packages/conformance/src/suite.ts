@@ -19,6 +19,7 @@ import { modelChecks } from './checks/model-based.js';
 import { canInsertBetween, insertBetween, propertyChecks } from './checks/properties.js';
 import { queryChecks } from './checks/query.js';
 import { streamChecks } from './checks/stream.js';
+import { wireChecks } from './checks/wire.js';
 import { workChecks } from './checks/work.js';
 import { CheckContext } from './context.js';
 import { propertyRuns } from './scenario.js';
@@ -34,6 +35,7 @@ export const checks: CheckTable = {
   ...annotateChecks,
   ...fallbackChecks,
   ...workChecks,
+  ...wireChecks,
   ...propertyChecks,
   ...modelChecks,
 };
