@@ -8,20 +8,14 @@ import {
   PrefixMapper,
   ReservedId,
   RevisionNotPresent,
+  collect,
   utf8,
-  type ContentFactory,
 } from '@versionedfiles/core';
 import { WeaveFile, WeaveFormatError, WeaveVersionedFiles, makeWeaveVersionedFilesFactory } from '@versionedfiles/weave';
 import { lines, texts, weaveBytes, weaveFixtures } from './fixtures.js';
 
 const merges = weaveFixtures().find((f) => f.name === 'merges');
 if (!merges) throw new Error('merges fixture missing');
-
-async function collect(stream: AsyncIterable<ContentFactory>): Promise<ContentFactory[]> {
-  const out: ContentFactory[] = [];
-  for await (const r of stream) out.push(r);
-  return out;
-}
 
 describe('WeaveFile', () => {
   it('writes Breezy\'s bytes after each add and reads them back', async () => {
