@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyMap, MemoryTransport, PrefixMapper, splitLines, utf8, type Key } from '@versionedfiles/core';
+import { InvalidKey, KeyMap, MemoryTransport, PrefixMapper, splitLines, utf8, type Key } from '@versionedfiles/core';
 import { NULL_KEY, PlanMergeVersionedFiles, WeaveVersionedFiles, collapseLinearRegions, weaveMerge } from '@versionedfiles/weave';
 import { planMergeFixtures, texts } from './fixtures.js';
 
@@ -40,7 +40,7 @@ describe('plan-merge store details', () => {
     expect(map.get(['f', 'a:'])).toEqual([NULL_KEY]);
     expect(map.get(NULL_KEY)).toEqual([]);
     expect(map.has(['f', 'absent'])).toBe(false);
-    expect(() => vf.addLines(['f', 'a'], [], [])).toThrow(RangeError);
+    expect(() => vf.addLines(['f', 'a'], [], [])).toThrow(InvalidKey);
     await expect(vf.planMerge('a:', 'absent')).rejects.toMatchObject({ code: 'RevisionNotPresent' });
   });
 

@@ -16,6 +16,7 @@
 import {
   AbsentContentFactory,
   ChunkedContentFactory,
+  InvalidKey,
   KeyMap,
   KeySet,
   RevisionNotPresent,
@@ -60,7 +61,7 @@ export class PlanMergeVersionedFiles {
   addLines(key: Key, parents: readonly Key[], lines: readonly Uint8Array[]): void {
     const last = key[key.length - 1];
     if (last === undefined || !isReservedId(last)) {
-      throw new RangeError(`only reserved ids may be added to a plan-merge store, not ${JSON.stringify(key)}`);
+      throw new InvalidKey(key, 'only reserved ids (ending in ":") may be added to a plan-merge store');
     }
     this.#parents.set(key, [...parents]);
     this.#lines.set(key, [...lines]);
