@@ -54,7 +54,7 @@ export function makeContext(
   return {
     positionals,
     values,
-    storeDir: string('store') ?? env['VF_STORE'] ?? '.',
+    storeDir: string('store') ?? (env['VF_STORE'] || '.'),
     json,
     streams,
     say(text) {

@@ -18,7 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { UnsupportedFormat, gunzip, latin1, utf8, type Key } from '@versionedfiles/core';
 import { blockRecords, parseBlock, GCB_ZLIB_HEADER, GCB_LZMA_HEADER } from '@versionedfiles/groupcompress';
 import { KNDX_HEADER, decodeRecord, methodOf, parseKndx, parseRecordText, type KnitRecord } from '@versionedfiles/knit';
-import { BTREE_SIGNATURE, BTreeGraphIndex, BytesRangeReader, CONTAINER_FORMAT_LINE, GRAPH_INDEX_SIGNATURE, GraphIndex, parseContainer, type GraphIndexReader } from '@versionedfiles/pack';
+import { BTREE_SIGNATURE, BTreeGraphIndex, BytesRangeReader, CONTAINER_FORMAT_LINE, CONTAINER_PRELUDE_LENGTH, bytesRecordHeader, GRAPH_INDEX_SIGNATURE, GraphIndex, parseContainer } from '@versionedfiles/pack';
 import { isTextLine, parseWeave } from '@versionedfiles/weave';
 import type { Command } from '../command.js';
 import { showKey } from '../context.js';
@@ -48,6 +48,9 @@ export interface KnitDataRecord {
 }
 export interface PackRecord {
   readonly index: number;
+  /** Where the record's `B` is, and its length with header and body: the span indices store. */
+  readonly offset: number;
+  readonly spanLength: number;
   readonly names: readonly (readonly string[])[];
   readonly length: number;
   /** What the body holds, when vf recognises it. */
@@ -95,7 +98,7 @@ function describeBody(body: Uint8Array): string {
   return '';
 }
 
-async function indexNodes(reader: GraphIndexReader): Promise<IndexLine[]> {
+async function indexNodes(reader: GraphIndex | BTreeGraphIndex): Promise<IndexLine[]> {
   const out: IndexLine[] = [];
   for await (const entry of reader.iterAllEntries()) out.push({ key: entry.key, value: printable(entry.value), references: entry.references });
   return out;
@@ -128,7 +131,13 @@ export async function inspectBytes(bytes: Uint8Array, name: string): Promise<Dum
     return { kind: 'knit-data', records };
   }
   if (startsWith(bytes, `${CONTAINER_FORMAT_LINE}\n`)) {
-    const records = parseContainer(bytes).map((r, index) => ({ index, names: r.names, length: r.body.length, body: describeBody(r.body) }));
+    let offset = CONTAINER_PRELUDE_LENGTH;
+    const records = parseContainer(bytes).map((r, index) => {
+      const spanLength = bytesRecordHeader(r.body.length, r.names).length + r.body.length;
+      const record = { index, offset, spanLength, names: r.names, length: r.body.length, body: describeBody(r.body) };
+      offset += spanLength;
+      return record;
+    });
     return { kind: 'pack', records };
   }
   if (startsWith(bytes, GRAPH_INDEX_SIGNATURE)) return dumpIndex('graph-index', new GraphIndex(new BytesRangeReader(bytes, name)));
@@ -163,7 +172,7 @@ export function renderDump(dump: Dump): string[] {
     case 'pack':
       return [
         `pack container: ${dump.records.length} records`,
-        ...dump.records.map((r) => `#${r.index}  names: ${r.names.map((n) => `(${n.join(', ')})`).join(' ') || '(none)'}  ${r.length} bytes${r.body ? `  ${r.body}` : ''}`),
+        ...dump.records.map((r) => `#${r.index} @${r.offset} +${r.spanLength}  names: ${r.names.map((n) => `(${n.join(', ')})`).join(' ') || '(none)'}  ${r.length} bytes${r.body ? `  ${r.body}` : ''}`),
       ];
     case 'graph-index':
     case 'btree-index':

@@ -1,0 +1,70 @@
+// Runs the BUILT `vf` binary (packages/cli/dist/bin.js) in a child process.
+// `buildCli()` brings the build up to date once per test file; concurrent test
+// files take turns through a lock directory so two `tsc -b` never race.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN = nodePath.join(REPO, 'packages/cli/dist/bin.js');
+const LOCK = nodePath.join(tmpdir(), 'vf-cli-build.lock');
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Hook timeout for `beforeAll(buildCli)`: a cold build on a busy machine takes minutes. */
+export const BUILD_TIMEOUT = 600_000;
+
+export function buildCli(): void {
+  for (let i = 0; ; i++) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      // A lock older than five minutes was left by a killed run.
+      try {
+        if (Date.now() - statSync(LOCK).mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      } catch {
+        /* gone already */
+      }
+      if (i > 1200) throw new Error('timed out waiting for another build of the cli');
+      sleep(250);
+    }
+  }
+  try {
+    const r = spawnSync(nodePath.join(REPO, 'node_modules/.bin/tsc'), ['-b', 'packages/cli'], { cwd: REPO, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tsc -b packages/cli failed:\n${r.stdout}${r.stderr}`);
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+export interface VfRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly stdoutBytes: Buffer;
+}
+
+export function vf(args: readonly string[], options: { readonly input?: string | Uint8Array; readonly cwd?: string; readonly env?: NodeJS.ProcessEnv } = {}): VfRun {
+  const r: SpawnSyncReturns<Buffer> = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? REPO,
+    input: options.input ?? '',
+    env: { ...process.env, VF_STORE: '', ...options.env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), stdoutBytes: r.stdout };
+}
+
+export function tempDir(name: string): string {
+  return mkdtempSync(nodePath.join(tmpdir(), `vf-${name}-`));
+}
+
+/** A failure as the command reports it: exactly one line on stderr, starting `vf: `. */
+export function isOneLineError(run: VfRun): boolean {
+  const lines = run.stderr.split('\n').filter((l) => l !== '');
+  return run.code !== 0 && lines.length === 1 && (lines[0] ?? '').startsWith('vf: ');
+}
