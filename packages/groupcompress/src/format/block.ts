@@ -177,14 +177,14 @@ export class GroupCompressBlock {
     return this.#filled;
   }
 
-  /** The content up to at least `upTo` bytes (all of it by default). */
-  content(upTo = this.contentLength): Uint8Array {
+  /** The content up to at least `upTo` bytes (all of it by default); errors name `key`, the text wanted. */
+  content(upTo = this.contentLength, key: Key | null = null): Uint8Array {
+    const where = { key, source: this.source };
     if (upTo > this.contentLength) {
-      throw new GroupCompressCorrupt(`wanted ${upTo} bytes of a ${this.contentLength}-byte content`, { source: this.source });
+      throw new GroupCompressCorrupt(`wanted ${upTo} bytes of a ${this.contentLength}-byte content`, where);
     }
     if (this.contentLength === 0) return new Uint8Array(0);
     if (this.#filled >= upTo && this.#content) return this.#content.subarray(0, this.#filled);
-    const where = { source: this.source };
     if (this.#content === null) this.#content = new Uint8Array(this.contentLength);
     if (this.#inflater === null) {
       this.#inflater = this.#zlib.createInflater({ maxOutput: this.contentLength, what: this.source });
@@ -217,6 +217,6 @@ export class GroupCompressBlock {
   extract(key: Key | null, start: number, end: number): Uint8Array {
     const where = { key, source: this.source };
     if (end > this.contentLength) throw new GroupCompressCorrupt(`record end ${end} is past the block's ${this.contentLength} bytes`, where);
-    return extractRecord(this.content(end), start, end, where);
+    return extractRecord(this.content(end, key), start, end, where);
   }
 }

@@ -12,9 +12,10 @@
 //
 // Entry points: `GroupContentManager` (`addRecord`, `records`, `wireBytes`,
 // `isWellUtilized`, `fromWire`), `GroupCompressRecord`,
-// `networkBlockToRecords`, `CompressorSettings`.
+// `networkBlockToRecords`, `CompressorSettings`. Loading this module teaches
+// core's network registry the `groupcompress-block` wire kind.
 
-import { UnavailableRepresentation, chunksToLines, compatZlib, concatBytes } from '@versionedfiles/core';
+import { UnavailableRepresentation, chunksToLines, compatZlib, concatBytes, registerNetworkKind } from '@versionedfiles/core';
 import type { ContentFactory, Key, Parents, StorageKind, ZlibCodec } from '@versionedfiles/core';
 import { GroupCompressBlock } from '../format/block.js';
 import { decodeWireBlock, encodeWireBlock } from '../format/wire.js';
@@ -62,7 +63,7 @@ export class GroupContentManager {
 
   /** The text of one of this manager's records; the block is inflated as far as the whole run needs. */
   extract(record: GroupCompressRecord): Uint8Array {
-    this.#block.content(Math.min(this.#lastByte, this.#block.contentLength));
+    this.#block.content(Math.min(this.#lastByte, this.#block.contentLength), record.key);
     return this.#block.extract(record.key, record.start, record.end);
   }
 
@@ -185,3 +186,5 @@ export function networkBlockToRecords(bytes: Uint8Array, settings: CompressorSet
   return GroupContentManager.fromWire(bytes, settings).records();
 }
 
+
+registerNetworkKind('groupcompress-block', (_kind, bytes) => networkBlockToRecords(bytes));
