@@ -1,0 +1,108 @@
+// Groupcompress speed and size against Breezy 3.3.2 (C-accelerated) on a real
+// multi-file history, in one run, as ratios.
+//
+//   npm run bench:groupcompress                 (builds the package, then runs this)
+//   node bench/groupcompress/bench.mjs [--git PATH] [--max-bytes N] [--rounds N]
+//
+// The history is a git repository's (default: this checkout), each file's
+// versions under key (file, revision) with its own parents. Both sides store
+// it with make_pack_factory(graph, delta, 2) and time: adding every text one by
+// one with add_lines (Breezy: one group per add; ours: compat mode does the
+// same, default mode fills groups), inserting it as one record stream, then
+// extracting every text (unordered, then groupcompress order, sha1 of each
+// checked). Stored bytes are the pack sizes; peak memory is each process's
+// maximum resident set. Each phase is the best of `--rounds` fresh stores;
+// time ratios are Breezy's time over ours (above 1: we are faster), size
+// ratios ours over Breezy's (below 1: we store less).
+import { mkdtempSync, rmSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
+import { FulltextContentFactory, LocalTransport, splitLines } from '@versionedfiles/core';
+import { makePackFactory } from '@versionedfiles/groupcompress';
+import { buildGitCorpus } from '../lib/git-source.mjs';
+import { corpusStats, writeCorpus } from '../lib/corpus.mjs';
+import { PYTHON, runChild } from '../lib/child.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const { values: opts } = parseArgs({
+  options: {
+    git: { type: 'string', default: join(HERE, '..', '..') },
+    'max-bytes': { type: 'string', default: '3000000' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const ROUNDS = Number(opts.rounds);
+const sha1 = (bytes) => createHash('sha1').update(bytes).digest('hex');
+
+async function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'gc-bench-'));
+try {
+  const corpus = writeCorpus(join(work, 'corpus'), 'git', opts.git, buildGitCorpus(opts.git, Number(opts['max-bytes'])));
+  const entries = corpus.entries.map((e) => ({ key: e.key, parents: e.parents, text: corpus.textOf(e), sha1: e.sha1 }));
+  const keys = entries.map((e) => e.key);
+  const expected = new Map(entries.map((e) => [JSON.stringify(e.key), e.sha1]));
+  const stats = corpusStats(corpus.entries);
+  console.log(`corpus: ${stats.texts} texts of ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB (git history of ${opts.git})`);
+
+  async function extract(vf, ordering) {
+    let n = 0;
+    for await (const r of vf.getRecordStream(keys, ordering, true)) {
+      if (sha1(r.getBytesAs('fulltext')) !== expected.get(JSON.stringify(r.key))) throw new Error(`wrong text for ${r.key}`);
+      n++;
+    }
+    if (n !== keys.length) throw new Error(`extracted ${n} of ${keys.length} texts`);
+  }
+
+  const best = {};
+  const bytes = {};
+  const keep = (name, ms) => (best[name] = Math.min(best[name] ?? ms, ms));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const mode of ['compat', 'default']) {
+      const dir = join(work, `ours-${mode}-adds-${r}`);
+      mkdirSync(dir);
+      const vf = makePackFactory(true, true, 2, { mode })(new LocalTransport(dir));
+      keep(`insert one by one (${mode})`, await timed(async () => {
+        for (const e of entries) await vf.addLines(e.key, e.parents, splitLines(e.text));
+        await vf.flush();
+      }));
+      await vf.close();
+      bytes[`one by one (${mode})`] = statSync(join(dir, 'newpack')).size;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const dir = join(work, `ours-stream-${r}`);
+    mkdirSync(dir);
+    const vf = makePackFactory(true, true, 2, { mode: 'compat' })(new LocalTransport(dir));
+    keep('insert stream', await timed(() => vf.insertRecordStream(entries.map((e) => new FulltextContentFactory(e.key, e.parents, e.sha1, e.text)))));
+    keep('extract unordered', await timed(() => extract(vf, 'unordered')));
+    keep('extract groupcompress', await timed(() => extract(vf, 'groupcompress')));
+    await vf.close();
+    bytes.stream = statSync(join(dir, 'newpack')).size;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const oursPeakKb = process.resourceUsage().maxRSS;
+
+  const breezy = runChild(PYTHON, [join(HERE, 'breezy_gc.py'), corpus.dir, work, String(ROUNDS)]);
+  const theirs = (phase) => breezy.phases[phase.startsWith('insert one by one') ? 'insert one by one' : phase];
+
+  console.log(`\n${'phase'.padEnd(36)}${'ours ms'.padStart(12)}${'breezy ms'.padStart(12)}${'speed'.padStart(10)}`);
+  for (const [phase, o] of Object.entries(best)) {
+    const b = theirs(phase);
+    console.log(`${phase.padEnd(36)}${o.toFixed(1).padStart(12)}${b.toFixed(1).padStart(12)}${`${(b / o).toFixed(2)}x`.padStart(10)}`);
+  }
+  console.log(`\n${'stored bytes'.padEnd(36)}${'ours'.padStart(12)}${'breezy'.padStart(12)}${'size'.padStart(10)}`);
+  for (const [what, o] of Object.entries(bytes)) {
+    const b = what === 'stream' ? breezy.bytes.stream : breezy.bytes.add_lines;
+    console.log(`${what.padEnd(36)}${String(o).padStart(12)}${String(b).padStart(12)}${`${(o / b).toFixed(3)}x`.padStart(10)}`);
+  }
+  console.log(`\n${'peak memory (whole process)'.padEnd(36)}${`${(oursPeakKb / 1024).toFixed(0)} MB`.padStart(12)}${`${(breezy.peakRssKb / 1024).toFixed(0)} MB`.padStart(12)}${`${(oursPeakKb / breezy.peakRssKb).toFixed(2)}x`.padStart(10)}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
