@@ -8,6 +8,8 @@ import {
   BTreeGraphIndex,
   BytesRangeReader,
   ContainerPushParser,
+  ContainerTruncated,
+  iterContainerRecords,
   ContainerWriter,
   GraphIndex,
   GraphIndexBuilder,
@@ -79,6 +81,31 @@ describe('container', () => {
     for (const b of good) p.accept(Uint8Array.of(b));
     p.end();
     expect(p.readPendingRecords().map((r) => r.names)).toEqual(parseContainer(good).map((r) => r.names));
+  });
+
+  it('streams records from an async source as they complete; hints the body size; hands out records in batches', async () => {
+    async function* chunks(size: number) {
+      for (let i = 0; i < good.length; i += size) yield good.subarray(i, i + size);
+    }
+    const names: unknown[] = [];
+    for await (const r of iterContainerRecords(chunks(7))) names.push(r.names);
+    expect(names).toEqual(parseContainer(good).map((r) => r.names));
+    async function* cut() {
+      yield good.subarray(0, 60);
+    }
+    await expect(async () => {
+      for await (const _ of iterContainerRecords(cut())) {
+        /* drain */
+      }
+    }).rejects.toBeInstanceOf(ContainerTruncated);
+    const p = new ContainerPushParser();
+    p.accept(utf8('Bazaar pack format 1 (introduced in 0.18)\nB100000\n\n'));
+    expect(p.readSizeHint()).toBe(100000);
+    p.accept(new Uint8Array(100000));
+    p.accept(utf8('B1\n\nxE'));
+    expect(p.readPendingRecords(1)).toHaveLength(1);
+    expect(p.readPendingRecords()).toHaveLength(1);
+    expect(p.finished).toBe(true);
   });
 
   it('bad headers, types, lengths and names are typed errors', async () => {

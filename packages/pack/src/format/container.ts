@@ -15,7 +15,8 @@
 //   Breezy's does: each record's `(offset, length)` covers header and body);
 // - reading a stream: `ContainerPushParser` — feed it bytes as they arrive
 //   with `accept`, take parsed records with `readPendingRecords`; it never
-//   does IO and never allocates more than it was given;
+//   does IO and never allocates more than it was given; `iterContainerRecords`
+//   drives it from an async byte source;
 // - random access: `parseBytesRecord` decodes the bytes at one record's
 //   `(offset, length)`, as Breezy's `make_readv_reader` does.
 
@@ -331,6 +332,21 @@ export class ContainerPushParser {
         return false;
     }
   }
+}
+
+/**
+ * Parses a container as its bytes arrive from any async source (a socket, a
+ * file stream), yielding each record once it is complete. Throws
+ * `ContainerTruncated` if the source ends before the end marker.
+ */
+export async function* iterContainerRecords(source: AsyncIterable<Uint8Array>): AsyncIterable<ContainerRecord> {
+  const parser = new ContainerPushParser();
+  for await (const chunk of source) {
+    parser.accept(chunk);
+    yield* parser.readPendingRecords();
+    if (parser.finished) break;
+  }
+  parser.end();
 }
 
 /** Parses a whole container held in memory, checking it is complete and has nothing after the end marker. */
