@@ -7,10 +7,10 @@
 // bundles its own copy of core still passes.
 //
 // Entry points: `ConformanceFailure`, `fail`, `expectTrue`, `expectEqual`,
-// `expectRejects`, `expectThrows`, `isCode`, `plain`.
+// `expectRejects`, `expectThrows`, `errorCode`, `isCode`, `plain`.
 
 import { deepStrictEqual } from 'node:assert/strict';
-import { KeyMap, KeySet, compareKeys, isVersionedFilesError, keyToId, latin1 } from '@versionedfiles/core';
+import { compareKeys, isVersionedFilesError, keyToId, latin1 } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
 
 /** A behaviour the store under test got wrong. */
@@ -38,9 +38,24 @@ export function expectEqual(actual: unknown, expected: unknown, what: string): v
   }
 }
 
+/**
+ * The `code` of a versionedfiles error, by shape (an Error with a string
+ * `code` and a `data` object), so errors of another copy of core count too.
+ */
+export function errorCode(err: unknown): string | null {
+  if (isVersionedFilesError(err)) return err.code;
+  const e = err as { code?: unknown; data?: unknown } | null;
+  return err instanceof Error && typeof e?.code === 'string' && typeof e.data === 'object' ? e.code : null;
+}
+
 /** True when `err` is a versionedfiles error with this `code`. */
 export function isCode(err: unknown, code: string): boolean {
-  return isVersionedFilesError(err) && err.code === code;
+  return errorCode(err) === code;
+}
+
+function describeError(err: unknown): string {
+  const code = errorCode(err);
+  return code === null ? String(err) : `${code}: ${err instanceof Error ? err.message : ''}`;
 }
 
 /** Awaits `run` and expects it to throw a versionedfiles error with `code`. */
@@ -50,8 +65,7 @@ export async function expectRejects(run: () => unknown, code: string, what: stri
     outcome = await run();
   } catch (err) {
     if (isCode(err, code)) return err;
-    const got = isVersionedFilesError(err) ? `${err.code}: ${err.message}` : String(err);
-    fail(`${what}: expected a ${code} error, got ${got}`);
+    fail(`${what}: expected a ${code} error, got ${describeError(err)}`);
   }
   return fail(`${what}: expected a ${code} error, but it succeeded with ${describe(outcome)}`);
 }
@@ -63,29 +77,44 @@ export function expectThrows(run: () => unknown, code: string, what: string): un
     outcome = run();
   } catch (err) {
     if (isCode(err, code)) return err;
-    const got = isVersionedFilesError(err) ? `${err.code}: ${err.message}` : String(err);
-    fail(`${what}: expected a ${code} error, got ${got}`);
+    fail(`${what}: expected a ${code} error, got ${describeError(err)}`);
   }
   return fail(`${what}: expected a ${code} error, but it succeeded with ${describe(outcome)}`);
 }
 
 /**
- * A comparable form: bytes become `b"..."` strings, keys stay arrays, key maps
- * and key sets are sorted by key so insertion order does not matter.
+ * A comparable form: bytes become `b"..."` strings, keys stay arrays, maps
+ * (`KeyMap`, `Map`) become objects sorted by key and sets (`KeySet`) sorted
+ * arrays, so insertion order does not matter. Maps and sets are recognised by
+ * shape, not class, so those of another copy of core compare the same.
  */
 export function plain(value: unknown): unknown {
   if (value instanceof Uint8Array) return `b${JSON.stringify(latin1(value))}`;
-  if (value instanceof KeyMap) {
-    const entries = [...(value as KeyMap<unknown>).entries()].sort((a, b) => compareKeys(a[0], b[0]));
+  if (Array.isArray(value)) return value.map(plain);
+  if (isMapLike(value)) {
+    const entries = [...value.entries()].map(([k, v]): [Key, unknown] => [Array.isArray(k) ? (k as Key) : [String(k)], v]);
+    entries.sort((a, b) => compareKeys(a[0], b[0]));
     return Object.fromEntries(entries.map(([k, v]) => [keyLabel(k), plain(v)]));
   }
-  if (value instanceof KeySet) return [...value].sort(compareKeys).map((k) => [...k]);
-  if (Array.isArray(value)) return value.map(plain);
-  if (value instanceof Map) return plain(new KeyMap([...value.entries()] as [Key, unknown][]));
+  if (isSetLike(value)) return [...value].map((k) => (Array.isArray(k) ? [...(k as Key)] : [String(k)])).sort(compareKeys);
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   }
   return value;
+}
+
+interface MapLike {
+  entries(): Iterable<[unknown, unknown]>;
+}
+
+function isMapLike(value: unknown): value is MapLike {
+  const v = value as { entries?: unknown; get?: unknown; has?: unknown } | null;
+  return typeof v === 'object' && v !== null && typeof v.entries === 'function' && typeof v.get === 'function' && typeof v.has === 'function';
+}
+
+function isSetLike(value: unknown): value is Iterable<unknown> {
+  const v = value as { add?: unknown; has?: unknown; [Symbol.iterator]?: unknown } | null;
+  return typeof v === 'object' && v !== null && typeof v.add === 'function' && typeof v.has === 'function' && typeof v[Symbol.iterator] === 'function';
 }
 
 function keyLabel(key: Key): string {
