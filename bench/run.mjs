@@ -28,7 +28,7 @@ import { findComponentBenches, runComponentBench } from './lib/components.mjs';
 import { buildGitCorpus } from './lib/git-source.mjs';
 import { buildNpmCorpus, npmRegistry } from './lib/npm-source.mjs';
 import { gitReference, gzipReference, machineLimits } from './lib/references.mjs';
-import { OPERATIONS, renderMarkdown, renderText, summarizeBackends } from './lib/report.mjs';
+import { OPERATIONS, renderMarkdown, renderText, scalingPanels, summarizeBackends } from './lib/report.mjs';
 import { renderPanels } from './lib/svg.mjs';
 import { summarize } from './lib/stats.mjs';
 import { syntheticHistory, syntheticText } from './lib/synthetic.mjs';
@@ -44,6 +44,8 @@ export const PRESETS = {
   large: { packages: ['moment', 'express', 'yargs', 'lodash', 'commander', 'semver', 'react', 'chalk'], maxBytes: 200e6 },
 };
 const SECTIONS = ['backends', 'references', 'components', 'scaling'];
+/** Smaller sizes for component benches whose defaults take many minutes (--big: their defaults). */
+const COMPONENT_ARGS = { pack: [100000, 10000] };
 
 const { values: opts } = parseArgs({
   options: {
@@ -161,35 +163,6 @@ async function scaling(backends) {
   return { history, index, memory };
 }
 
-function scalingPanels(s) {
-  const series = (rows, key) => {
-    const names = [...new Set(rows.map((r) => `${r.backend} ${r.side}`))];
-    return names.map((name) => ({ name, points: rows.filter((r) => `${r.backend} ${r.side}` === name).map((r) => [r.texts, r[key]]) }));
-  };
-  return [
-    { title: 'insert: µs per text', xLabel: 'texts in the history', yLabel: 'µs per text', series: series(s.history, 'insertUsPerText') },
-    { title: 'extract (unordered): µs per text', xLabel: 'texts in the history', yLabel: 'µs per text', series: series(s.history, 'extractUsPerText') },
-    {
-      title: 'index: µs per single lookup',
-      xLabel: 'keys in the B+Tree index',
-      yLabel: 'µs per lookup',
-      series: [
-        { name: 'ours', points: s.index.map((r) => [r.keys, r.oursUs]) },
-        { name: 'Breezy', points: s.index.map((r) => [r.keys, r.breezyUs]) },
-      ],
-    },
-    {
-      title: `peak RSS, one text (${s.memory[0]?.backend ?? ''})`,
-      xLabel: 'text size (bytes)',
-      yLabel: 'peak RSS (MB)',
-      series: [
-        { name: 'ours', points: s.memory.map((r) => [r.bytes, r.oursRssKb / 1024]) },
-        { name: 'Breezy', points: s.memory.filter((r) => r.breezyRssKb != null).map((r) => [r.bytes, r.breezyRssKb / 1024]) },
-      ],
-    },
-  ];
-}
-
 async function main() {
   const available = await availableBackends();
   const backends = pickedBackends.length ? pickedBackends.filter((b) => available.includes(b)) : available;
@@ -220,8 +193,9 @@ async function main() {
   }
   if (wants('components')) {
     for (const c of findComponentBenches(BENCH)) {
-      log(`component bench ${c.name}`);
-      report.components.push({ name: c.name, phases: runComponentBench(c.path) });
+      const args = opts.big ? [] : (COMPONENT_ARGS[c.name] ?? []);
+      log(`component bench ${c.name} ${args.join(' ')}`);
+      report.components.push({ name: c.name, args, phases: runComponentBench(c.path, args) });
     }
   }
   mkdirSync(opts.out, { recursive: true });

@@ -1,7 +1,7 @@
 // Turning measurements into the report: entry points `summarizeBackends`
 // (rounds of child results -> medians and ratios per backend and operation),
 // `renderMarkdown(report)` and `renderText(report)` (the same tables, for
-// bench/results/*.md and for the terminal).
+// bench/results/*.md and for the terminal), `scalingPanels` (the curves).
 import { summarize } from './stats.mjs';
 
 export const OPERATIONS = [
@@ -87,8 +87,9 @@ export function referenceRows(refs) {
 export function componentRows(components) {
   const rows = [['component bench', 'phase', 'ours ms', 'Breezy ms', 'ratio Breezy/ours']];
   for (const c of components) {
-    if (c.phases.length === 0) rows.push([c.name, '(ran; printed no "label ours breezy ratio×" rows)', '', '', '']);
-    for (const p of c.phases) rows.push([c.name, p.label, fmtMs(p.ours), fmtMs(p.breezy), fmtRatio(p.ratio)]);
+    const name = [`bench/${c.name}`, ...(c.args ?? [])].join(' ');
+    if (c.phases.length === 0) rows.push([name, '(ran; printed no "label ours breezy ratio×" rows)', '', '', '']);
+    for (const p of c.phases) rows.push([name, p.label, fmtMs(p.ours), fmtMs(p.breezy), fmtRatio(p.ratio)]);
   }
   return rows;
 }
@@ -112,7 +113,7 @@ function sections(report) {
   if (Object.keys(report.backends).length) out.push(['Backends', backendRows(report.backends)]);
   if (report.backendsAbsent?.length) out.push(['Backends not landed yet', report.backendsAbsent.join(', ')]);
   if (Object.keys(report.references).length) out.push(['Reference points', referenceRows(report.references)]);
-  if (report.components?.length) out.push(['Component benches (bench/<backend>/bench.mjs, best of 3 each side)', componentRows(report.components)]);
+  if (report.components?.length) out.push(['Component benches (bench/<name>/bench.mjs with these arguments, best of 3 each side, as their authors wrote them)', componentRows(report.components)]);
   return out;
 }
 
@@ -127,4 +128,34 @@ export function renderText(report) {
   const parts = [];
   for (const [title, body] of sections(report)) parts.push(`== ${title}`, typeof body === 'string' ? body : textTable(body), '');
   return parts.join('\n');
+}
+
+/** The scaling measurements as chart panels for `renderPanels` (bench/lib/svg.mjs). */
+export function scalingPanels(s) {
+  const series = (rows, key) => {
+    const names = [...new Set(rows.map((r) => `${r.backend} ${r.side}`))];
+    return names.map((name) => ({ name, points: rows.filter((r) => `${r.backend} ${r.side}` === name).map((r) => [r.texts, r[key]]) }));
+  };
+  return [
+    { title: 'insert: µs per text', xLabel: 'texts in the history', yLabel: 'µs per text', series: series(s.history, 'insertUsPerText') },
+    { title: 'extract (unordered): µs per text', xLabel: 'texts in the history', yLabel: 'µs per text', series: series(s.history, 'extractUsPerText') },
+    {
+      title: 'index: µs per single lookup',
+      xLabel: 'keys in the B+Tree index',
+      yLabel: 'µs per lookup',
+      series: [
+        { name: 'ours', points: s.index.map((r) => [r.keys, r.oursUs]) },
+        { name: 'Breezy', points: s.index.map((r) => [r.keys, r.breezyUs]) },
+      ],
+    },
+    {
+      title: `peak RSS, one text (${s.memory[0]?.backend ?? ''})`,
+      xLabel: 'text size (bytes)',
+      yLabel: 'peak RSS (MB)',
+      series: [
+        { name: 'ours', points: s.memory.map((r) => [r.bytes, r.oursRssKb / 1024]) },
+        { name: 'Breezy', points: s.memory.filter((r) => r.breezyRssKb != null).map((r) => [r.bytes, r.breezyRssKb / 1024]) },
+      ],
+    },
+  ];
 }

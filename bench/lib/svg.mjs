@@ -1,11 +1,13 @@
 // A hand-written SVG chart for the scaling curves: entry point
 // `renderPanels(panels)`, each panel `{ title, xLabel, yLabel, series: [{ name,
-// points: [[x, y], ...] }] }`, drawn side by side on log-log axes (the curves
+// points: [[x, y], ...] }] }`, drawn two a row on log-log axes (the curves
 // span decades; a flat line means cost per text does not grow).
 
 const W = 420;
 const H = 300;
 const M = { left: 64, right: 16, top: 28, bottom: 64 };
+/** The legend sits under the x-axis label, two entries a row. */
+const LEGEND_TOP = H - M.bottom + 50;
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -44,27 +46,34 @@ function panel(p, dx) {
   }
   out.push(`<text x="${dx + W / 2}" y="${H - M.bottom + 30}" text-anchor="middle">${esc(p.xLabel)}</text>`);
   out.push(`<text transform="translate(${dx + 14},${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(p.yLabel)}</text>`);
+  // One colour per backend; Breezy's curve dashed beside ours.
+  const groups = [...new Set(p.series.map((s) => s.name.replace(/ ?(ours|Breezy)$/, '')))];
   p.series.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length];
+    const color = COLORS[groups.indexOf(s.name.replace(/ ?(ours|Breezy)$/, '')) % COLORS.length];
+    const dash = s.name.endsWith('Breezy') ? ' stroke-dasharray="6,3"' : '';
     const line = s.points.filter(([x, y]) => x > 0 && y > 0).map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`);
-    out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${line.join(' ')}"/>`);
+    out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${line.join(' ')}"/>`);
     for (const pt of line) {
       const [cx, cy] = pt.split(',');
       out.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${color}"/>`);
     }
     const lx = dx + M.left + (i % 2) * 170;
-    const ly = H - 14 + Math.floor(i / 2) * 12;
-    out.push(`<rect x="${lx}" y="${ly - 8}" width="10" height="3" fill="${color}"/><text x="${lx + 14}" y="${ly - 4}">${esc(s.name)}</text>`);
+    const ly = LEGEND_TOP + Math.floor(i / 2) * 12;
+    out.push(`<line x1="${lx}" y1="${ly - 7}" x2="${lx + 12}" y2="${ly - 7}" stroke="${color}" stroke-width="2"${dash}/><text x="${lx + 16}" y="${ly - 4}">${esc(s.name)}</text>`);
   });
   return out.join('\n');
 }
 
 export function renderPanels(panels) {
-  const width = W * panels.length;
+  const columns = Math.min(2, panels.length);
+  const legendRows = Math.max(1, ...panels.map((p) => Math.ceil(p.series.length / 2)));
+  const cellH = LEGEND_TOP + legendRows * 12;
+  const width = W * columns;
+  const height = cellH * Math.ceil(panels.length / columns);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H + 12}" viewBox="0 0 ${width} ${H + 12}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    ...panels.map((p, i) => panel(p, i * W)),
+    ...panels.map((p, i) => `<g transform="translate(${(i % columns) * W},${Math.floor(i / columns) * cellH})">\n${panel(p, 0)}\n</g>`),
     '</svg>',
     '',
   ].join('\n');

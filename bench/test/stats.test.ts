@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { interleave, median, pairedRatios, summarize } from '../lib/stats.mjs';
-import { backendRows, summarizeBackends, throughput } from '../lib/report.mjs';
+import { backendRows, scalingPanels, summarizeBackends, throughput } from '../lib/report.mjs';
 import { parseComponentTable } from '../lib/components.mjs';
 import { formatTick, renderPanels } from '../lib/svg.mjs';
 
@@ -133,5 +133,31 @@ describe('report', () => {
     expect(svg).toContain('<polyline');
     expect(svg).toContain('empty: no data');
     expect([formatTick(1e9), formatTick(2e6), formatTick(1000), formatTick(10), formatTick(0.1)]).toEqual(['1G', '2M', '1k', '10', '0.1']);
+  });
+
+  it('turns scaling measurements into four panels, one curve per backend and side', () => {
+    const panels = scalingPanels({
+      history: [
+        { backend: 'knit-pack', side: 'ours', texts: 1000, insertUsPerText: 5, extractUsPerText: 2, lookupUsPerKey: 1 },
+        { backend: 'knit-pack', side: 'Breezy', texts: 1000, insertUsPerText: 4, extractUsPerText: 3, lookupUsPerKey: 1 },
+        { backend: 'knit-pack', side: 'ours', texts: 10000, insertUsPerText: 6, extractUsPerText: 2, lookupUsPerKey: 1 },
+      ],
+      index: [{ keys: 1000, oursUs: 3, breezyUs: 4 }],
+      memory: [{ backend: 'knit-pack', bytes: 2 ** 20, oursRssKb: 2048, breezyRssKb: null }],
+    });
+    expect(panels.map((p) => p.title)).toEqual([
+      'insert: µs per text',
+      'extract (unordered): µs per text',
+      'index: µs per single lookup',
+      'peak RSS, one text (knit-pack)',
+    ]);
+    expect(panels[0].series).toEqual([
+      { name: 'knit-pack ours', points: [[1000, 5], [10000, 6]] },
+      { name: 'knit-pack Breezy', points: [[1000, 4]] },
+    ]);
+    expect(panels[3].series).toEqual([
+      { name: 'ours', points: [[2 ** 20, 2]] },
+      { name: 'Breezy', points: [] },
+    ]);
   });
 });
