@@ -15,7 +15,7 @@
 // partial inflation: `content(upTo)`, `extract(key, start, end)`),
 // `extractRecord` (one record from content), `blockRecords` (walk a content).
 
-import { UnsupportedFormat, compatZlib, utf8 } from '@versionedfiles/core';
+import { UnsupportedFormat, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
 import { applyDelta, decodeBase128, encodeBase128 } from './delta.js';
 import { GroupCompressCorrupt } from './errors.js';
@@ -185,12 +185,28 @@ export class GroupCompressBlock {
     }
     if (this.contentLength === 0) return new Uint8Array(0);
     if (this.#filled >= upTo && this.#content) return this.#content.subarray(0, this.#filled);
+    // Wanting more than 3/4 of the content: inflate it all in one go.
+    const all = upTo * 4 > this.contentLength * 3;
+    if (all && this.#consumed === 0) {
+      // Nothing inflated yet: native zlib in one call (any zlib's output reads the same).
+      let whole: Uint8Array;
+      try {
+        whole = fastZlib.inflate(this.zContent, { maxOutput: this.contentLength, what: this.source });
+      } catch (err) {
+        throw new GroupCompressCorrupt(`content does not inflate: ${(err as Error).message}`, where, { cause: err });
+      }
+      if (whole.length !== this.contentLength) {
+        throw new GroupCompressCorrupt(`content inflates to ${whole.length} bytes, header says ${this.contentLength}`, where);
+      }
+      this.#content = whole;
+      this.#filled = whole.length;
+      this.#consumed = this.zContent.length;
+      return whole;
+    }
     if (this.#content === null) this.#content = new Uint8Array(this.contentLength);
     if (this.#inflater === null) {
       this.#inflater = this.#zlib.createInflater({ maxOutput: this.contentLength, what: this.source });
     }
-    // Wanting more than 3/4 of the content: inflate it all in one go.
-    const all = upTo * 4 > this.contentLength * 3;
     const target = all ? this.contentLength : upTo;
     try {
       while (this.#filled < target && this.#consumed < this.zContent.length) {

@@ -29,11 +29,21 @@ interface Source {
   readonly aggOffset: number;
 }
 
-/** A new entry before it is packed: position of the window's last byte in its source. */
-interface NewEntry {
-  src: number;
-  ptr: number;
-  val: number;
+/**
+ * Entries of one source before they are packed: position of each window's
+ * last byte in the source, and its hash. Typed arrays, not objects: a 1 MiB
+ * text makes 65,536 of them.
+ */
+interface NewEntries {
+  readonly src: number;
+  readonly ptr: Int32Array;
+  readonly val: Uint32Array;
+}
+
+/** New entries chained per bucket, in ascending position: `head[b]`, then `next[e]`, -1 ends. */
+interface Buckets {
+  readonly head: Int32Array;
+  readonly next: Int32Array;
 }
 
 /** The rolling hash of the 16 bytes `bytes[at, at+16)`. */
@@ -65,10 +75,10 @@ class PackedIndex {
     this.val = new Uint32Array(slots);
   }
 
-  put(slot: number, e: NewEntry): void {
-    this.src[slot] = e.src;
-    this.ptr[slot] = e.ptr;
-    this.val[slot] = e.val;
+  put(slot: number, from: NewEntries, e: number): void {
+    this.src[slot] = from.src;
+    this.ptr[slot] = from.ptr[e] as number;
+    this.val[slot] = from.val[e] as number;
   }
 
   copyFrom(slot: number, from: PackedIndex, at: number): void {
@@ -181,35 +191,33 @@ export class DeltaIndex {
     let hsize = hashSizeFor(total);
     if (old && old.hashMask > hsize - 1) hsize = old.hashMask + 1;
 
-    // Linked buckets: head[b] is the newest entry pushed, next[] chains them.
+    // Walking down from the end and pushing on the bucket heads leaves each
+    // bucket's chain in ascending position.
     const head = new Int32Array(hsize).fill(-1);
+    const next = new Int32Array(Math.max(numEntries, 0));
     const count = new Uint32Array(hsize);
-    const entries: NewEntry[] = [];
-    const next: number[] = [];
+    const entries: NewEntries = { src: srcId, ptr: new Int32Array(next.length), val: new Uint32Array(next.length) };
+    let n = 0;
     let prevVal = 0xffffffff;
     for (let d = numEntries * stride - RABIN_WINDOW; d >= 0; d -= stride) {
       const val = rabinHash(buf, d + 1);
       if (val === prevVal) {
         // Keep the lowest of consecutive identical windows.
-        (entries[entries.length - 1] as NewEntry).ptr = d + RABIN_WINDOW;
+        entries.ptr[n - 1] = d + RABIN_WINDOW;
         total--;
       } else {
         prevVal = val;
         const b = val & (hsize - 1);
-        entries.push({ src: srcId, ptr: d + RABIN_WINDOW, val });
-        next.push(head[b] as number);
-        head[b] = entries.length - 1;
+        entries.ptr[n] = d + RABIN_WINDOW;
+        entries.val[n] = val;
+        next[n] = head[b] as number;
+        head[b] = n;
         count[b] = (count[b] as number) + 1;
+        n++;
       }
     }
     total = limitHashBuckets(head, next, count, total);
-    const lists: NewEntry[][] = [];
-    for (let b = 0; b < hsize; b++) {
-      const list: NewEntry[] = [];
-      for (let e = head[b] as number; e !== -1; e = next[e] as number) list.push(entries[e] as NewEntry);
-      lists.push(list);
-    }
-    return packIndex(lists, hsize, total, old);
+    return packIndex(entries, { head, next }, hsize, total, old);
   }
 
   /** create_delta_index_from_delta: the insert instructions of a delta, into free slots or a rebuilt index. */
@@ -218,7 +226,8 @@ export class DeltaIndex {
     const top = buf.length;
     const maxEntries = Math.floor((top - 1) / RABIN_WINDOW);
     if (maxEntries === 0) return old;
-    const found: NewEntry[] = [];
+    const found: NewEntries = { src: srcId, ptr: new Int32Array(maxEntries + 1), val: new Uint32Array(maxEntries + 1) };
+    let n = 0;
     let prevVal = 0xffffffff;
     let data = 0;
     // The target-length header: as get_delta_hdr_size, no length limit.
@@ -238,8 +247,10 @@ export class DeltaIndex {
           const val = rabinHash(buf, data + 1);
           if (val !== prevVal) {
             prevVal = val;
-            found.push({ src: srcId, ptr: data + RABIN_WINDOW, val });
-            if (found.length > maxEntries) break;
+            found.ptr[n] = data + RABIN_WINDOW;
+            found.val[n] = val;
+            n++;
+            if (n > maxEntries) break;
           }
         }
         data += cmd;
@@ -248,16 +259,15 @@ export class DeltaIndex {
       }
     }
     if (data !== top) throw new RangeError('delta source is not a well-formed delta');
-    if (found.length === 0) return old;
+    if (n === 0) return old;
     let i = 0;
-    for (; i < found.length; i++) {
-      const e = found[i] as NewEntry;
-      const slot = old.freeSlot(e.val & old.hashMask);
+    for (; i < n; i++) {
+      const slot = old.freeSlot((found.val[i] as number) & old.hashMask);
       if (slot === -1) break;
-      old.put(slot, e);
+      old.put(slot, found, i);
       old.numEntries++;
     }
-    return i < found.length ? rebuildWithEntries(old, found.slice(i)) : old;
+    return i < n ? rebuildWithEntries(old, found, i, n) : old;
   }
 }
 
@@ -265,7 +275,7 @@ export class DeltaIndex {
  * Culls buckets holding more than 64 new entries down to 64, spread evenly
  * over the bucket (limit_hash_buckets). Returns the new total.
  */
-function limitHashBuckets(head: Int32Array, next: number[], count: Uint32Array, total: number): number {
+function limitHashBuckets(head: Int32Array, next: Int32Array, count: Uint32Array, total: number): number {
   for (let b = 0; b < head.length; b++) {
     const n = count[b] as number;
     if (n <= HASH_LIMIT) continue;
@@ -293,14 +303,14 @@ function limitHashBuckets(head: Int32Array, next: number[], count: Uint32Array, 
  * of `old` (same bucket count only); if any does not fit, lays out a new
  * index, old entries of each bucket first, then the new ones, then 4 free slots.
  */
-function packIndex(lists: NewEntry[][], hsize: number, total: number, old: PackedIndex | null): PackedIndex {
+function packIndex(entries: NewEntries, buckets: Buckets, hsize: number, total: number, old: PackedIndex | null): PackedIndex {
   const hmask = hsize - 1;
+  const { head, next } = buckets;
   if (old && old.hashMask === hmask) {
     let fits = true;
     for (let b = 0; b < hsize && fits; b++) {
-      const list = lists[b] as NewEntry[];
       let slot = -1;
-      while (list.length > 0) {
+      while (head[b] !== -1) {
         if (slot === -1) {
           slot = (old.hash[b + 1] as number) - 1;
           while (slot >= (old.hash[b] as number) && old.src[slot] === -1) slot--;
@@ -310,28 +320,35 @@ function packIndex(lists: NewEntry[][], hsize: number, total: number, old: Packe
           fits = false;
           break;
         }
-        old.put(slot++, list.shift() as NewEntry);
+        const e = head[b] as number;
+        old.put(slot++, entries, e);
+        head[b] = next[e] as number;
         old.numEntries++;
       }
     }
     if (fits) return old;
   }
-  return layOut(hsize, total, old, lists);
+  return layOut(hsize, total, old, entries, buckets);
 }
 
-/** create_index_from_old_and_new_entries: a bigger table holding `old` and the entries that did not fit. */
-function rebuildWithEntries(old: PackedIndex, entries: readonly NewEntry[]): PackedIndex {
-  const total = entries.length + old.numEntries;
+/** create_index_from_old_and_new_entries: a bigger table holding `old` and entries `[from, to)` that did not fit. */
+function rebuildWithEntries(old: PackedIndex, entries: NewEntries, from: number, to: number): PackedIndex {
+  const total = to - from + old.numEntries;
   let hsize = hashSizeFor(total);
   if (hsize < old.hashMask) hsize = old.hashMask + 1;
   const hmask = hsize - 1;
-  const lists: NewEntry[][] = Array.from({ length: hsize }, () => []);
-  for (const e of entries) (lists[e.val & hmask] as NewEntry[]).push(e);
-  return layOut(hsize, total, old, lists);
+  const head = new Int32Array(hsize).fill(-1);
+  const next = new Int32Array(to);
+  for (let e = to - 1; e >= from; e--) {
+    const b = (entries.val[e] as number) & hmask;
+    next[e] = head[b] as number;
+    head[b] = e;
+  }
+  return layOut(hsize, total, old, entries, { head, next });
 }
 
 /** A new table: per bucket, the entries of `old` that hash to it, then the new ones, then 4 free slots. */
-function layOut(hsize: number, total: number, old: PackedIndex | null, lists: readonly NewEntry[][]): PackedIndex {
+function layOut(hsize: number, total: number, old: PackedIndex | null, entries: NewEntries, buckets: Buckets): PackedIndex {
   const hmask = hsize - 1;
   const index = new PackedIndex(hsize, total);
   let pos = 0;
@@ -343,7 +360,7 @@ function layOut(hsize: number, total: number, old: PackedIndex | null, lists: re
         if (((old.val[e] as number) & hmask) === b) index.copyFrom(pos++, old, e);
       }
     }
-    for (const e of lists[b] as NewEntry[]) index.put(pos++, e);
+    for (let e = buckets.head[b] as number; e !== -1; e = buckets.next[e] as number) index.put(pos++, entries, e);
     pos += EXTRA_NULLS;
   }
   index.hash[hsize] = pos;
@@ -353,7 +370,10 @@ function layOut(hsize: number, total: number, old: PackedIndex | null, lists: re
 
 /** A byte buffer that grows; `at` may move back (an insert absorbed into a copy). */
 class Output {
-  bytes = new Uint8Array(8192);
+  bytes: Uint8Array;
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+  }
   ensure(size: number): void {
     if (size <= this.bytes.length) return;
     const grown = new Uint8Array(Math.max(size, this.bytes.length * 2));
@@ -369,11 +389,12 @@ class Output {
  * insert; copies of at most 64 KiB; inserts of at most 127 bytes.
  */
 function createDelta(index: PackedIndex, sources: readonly Source[], target: Uint8Array, maxSize: number): Uint8Array | null {
-  const out = new Output();
   let outsize = 8192;
   if (maxSize && outsize >= maxSize) outsize = maxSize + MAX_OP_SIZE + 1;
   const top = target.length;
-  out.ensure(top + 64);
+  // With a limit the output never passes it by more than one op; without,
+  // it may outgrow the text (grown below).
+  const out = new Output(maxSize ? Math.min(maxSize, top + 64) + 2 * MAX_OP_SIZE + 64 : top + 64);
   let o = out.bytes;
   let outpos = 0;
   let n = top;

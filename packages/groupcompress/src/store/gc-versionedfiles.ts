@@ -29,6 +29,7 @@ import {
   RevisionNotPresent,
   VersionedFilesBase,
   compatZlib,
+  fastZlib,
   isAbsent,
   sha1OfChunks,
   throwIfAborted,
@@ -67,7 +68,7 @@ export interface GroupCompressStoreOptions {
   readonly access: GroupAccess;
   /** Default 'default' (buffered adds); 'compat' writes Breezy's bytes. */
   readonly mode?: GroupCompressMode;
-  /** Block compression (default compatZlib; fastZlib is faster, other bytes). */
+  /** Block compression: default compatZlib (Breezy's bytes) in compat mode, fastZlib (native) in default mode. */
   readonly zlib?: ZlibCodec;
   /** Delta index density per source (default 1 MiB, as Breezy's stores). */
   readonly maxBytesToIndex?: number;
@@ -141,7 +142,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       index: options.index,
       access: options.access,
       cache: new BlockCache(options.cacheBytes ?? 50 * 1024 * 1024),
-      settings: { zlib: options.zlib ?? compatZlib, maxBytesToIndex: options.maxBytesToIndex ?? DEFAULT_MAX_BYTES_TO_INDEX },
+      settings: { zlib: options.zlib ?? (options.mode === 'compat' ? compatZlib : fastZlib), maxBytesToIndex: options.maxBytesToIndex ?? DEFAULT_MAX_BYTES_TO_INDEX },
       mode: options.mode ?? 'default',
       writer: null,
     };
