@@ -14,7 +14,7 @@
 // `parseLineDelta`/`lowerLineDelta`, `applyDelta`, `deltaFromBlocks`,
 // `contentText`, `deltaNewLines`.
 
-import { concatBytes, fromUtf8, utf8 } from '@versionedfiles/core';
+import { concatBytes, fromUtf8, latin1, utf8 } from '@versionedfiles/core';
 import type { MatchingBlock } from '@versionedfiles/core';
 import { KnitCorrupt, type KnitWhere } from './errors.js';
 import { parseDecimal } from './fields.js';
@@ -43,22 +43,34 @@ const NL = 0x0a;
 /** Splits `origin SP text` lines; origins are shared strings, decoded once each. */
 class OriginReader {
   readonly #seen = new Map<string, string>();
+  // Runs of lines share an origin: the last one is checked first, byte for byte.
+  #lastBytes: Uint8Array = new Uint8Array(0);
+  #last = '';
 
   constructor(private readonly where: KnitWhere) {}
 
   split(line: Uint8Array, index: number): [string, Uint8Array] {
     const sp = line.indexOf(SP);
     if (sp < 0) throw new KnitCorrupt(`annotated line ${index} has no origin`, this.where);
-    // A short latin1 key avoids a UTF-8 decode per line for repeated origins.
-    let raw = '';
-    for (let i = 0; i < sp; i++) raw += String.fromCharCode(line[i] as number);
-    let origin = this.#seen.get(raw);
-    if (origin === undefined) {
-      origin = fromUtf8(line.subarray(0, sp));
-      this.#seen.set(raw, origin);
+    const bytes = line.subarray(0, sp);
+    if (!sameBytes(bytes, this.#lastBytes)) {
+      const raw = latin1(bytes);
+      let origin = this.#seen.get(raw);
+      if (origin === undefined) {
+        origin = fromUtf8(bytes);
+        this.#seen.set(raw, origin);
+      }
+      this.#last = origin;
+      this.#lastBytes = bytes;
     }
-    return [origin, line.subarray(sp + 1)];
+    return [this.#last, line.subarray(sp + 1)];
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Joins origins and lines back into `origin SP text` lines. */

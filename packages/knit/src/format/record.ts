@@ -21,6 +21,8 @@ import {
   bytesEqual,
   compatZlib,
   concatBytes,
+  crc32,
+  fastZlib,
   fromUtf8,
   gunzip,
   gzipChunks,
@@ -84,10 +86,9 @@ export function encodeRecord(
 /** Decompresses and checks one record. */
 export function decodeRecord(raw: Uint8Array, where: KnitWhere = {}, options: DecodeRecordOptions = {}): KnitRecord {
   let text: Uint8Array;
+  const maxOutput = options.maxSize ?? DEFAULT_MAX_INFLATE;
   try {
-    const member = gunzip(raw, { maxOutput: options.maxSize ?? DEFAULT_MAX_INFLATE });
-    if (member.end !== raw.length) throw new GzipCorrupt(`${raw.length - member.end} bytes after the gzip member`);
-    text = member.data;
+    text = inflateBreezyMember(raw, maxOutput) ?? gunzipWhole(raw, maxOutput);
   } catch (err) {
     if (err instanceof LimitExceeded) throw err;
     throw new KnitCorrupt(`corrupt compressed record: ${(err as Error).message}`, where, { cause: err });
@@ -95,6 +96,29 @@ export function decodeRecord(raw: Uint8Array, where: KnitWhere = {}, options: De
   return parseRecordText(text, where, options.versionId);
 }
 
+
+function gunzipWhole(raw: Uint8Array, maxOutput: number): Uint8Array {
+  const member = gunzip(raw, { maxOutput });
+  if (member.end !== raw.length) throw new GzipCorrupt(`${raw.length - member.end} bytes after the gzip member`);
+  return member.data;
+}
+
+/**
+ * The fast path for the members Breezy writes (fixed 10-byte header, no
+ * optional fields): the deflate stream is everything but the header and the
+ * 8-byte trailer, inflated natively in one call, then checked against the
+ * trailer's crc32 and size. Other members return null and go through `gunzip`.
+ */
+function inflateBreezyMember(raw: Uint8Array, maxOutput: number): Uint8Array | null {
+  if (raw.length < 18 || raw[0] !== 0x1f || raw[1] !== 0x8b || raw[2] !== 0x08 || raw[3] !== 0) return null;
+  const data = fastZlib.inflate(raw.subarray(10, raw.length - 8), { raw: true, maxOutput, what: 'knit record' });
+  const t = raw.length - 8;
+  const crc = ((raw[t] as number) | ((raw[t + 1] as number) << 8) | ((raw[t + 2] as number) << 16) | ((raw[t + 3] as number) << 24)) >>> 0;
+  const size = ((raw[t + 4] as number) | ((raw[t + 5] as number) << 8) | ((raw[t + 6] as number) << 16) | ((raw[t + 7] as number) << 24)) >>> 0;
+  if (data.length % 0x1_0000_0000 !== size) throw new GzipCorrupt('size does not match the content');
+  if (crc32(data) !== crc) throw new GzipCorrupt('crc32 does not match the content');
+  return data;
+}
 
 /** Parses an uncompressed record and checks its line count and end line. */
 export function parseRecordText(text: Uint8Array, where: KnitWhere = {}, expectedVersion?: string): KnitRecord {
