@@ -16,10 +16,12 @@ import {
   ContainerWriter,
   FORMAT_2A_LAYOUT,
   GraphIndexBuilder,
+  KNIT_BTREE_PACK_LAYOUT,
+  KNIT_PACK_LAYOUT,
   PackCollection,
   layoutKinds,
 } from '../src/index.js';
-import type { IndexEntry, IndexNode } from '../src/index.js';
+import type { IndexEntry, IndexKind, IndexNode, IndexSpec, Pack } from '../src/index.js';
 import { runPython } from '../../../test-fixtures/support/breezy.js';
 import { FIXTURES, makeNodes } from './support/fixture-nodes.js';
 
@@ -220,11 +222,11 @@ function brz(dir: string, ...args: string[]): string {
   );
 }
 
-/** A 2a repository with a few commits, made by brz in a temp dir. */
-function makeRepository(): string {
+/** A repository (2a unless a format option is given) with a few commits, made by brz in a temp dir. */
+function makeRepository(format = '--2a'): string {
   const dir = tempDir();
   runPython(`${BRZ_ENV}\nimport os\nos.makedirs(os.path.join(sys.argv[1], 'tree'))`, { args: [dir] });
-  brz(dir, 'init', '-q', '.');
+  brz(dir, 'init', '-q', format, '.');
   writeFileSync(join(dir, 'tree', 'a.txt'), 'hello\n');
   writeFileSync(join(dir, 'tree', 'b.txt'), 'b\n'.repeat(100));
   brz(dir, 'add', '-q', '.');
@@ -237,19 +239,36 @@ function makeRepository(): string {
   return dir;
 }
 
-const LIST_TEXTS = `
+const LIST_INDEX = `
 import json, sys
 from breezy import transport
-from breezy.bzr import btree_index
+from breezy.bzr import btree_index, index
 t = transport.get_transport(sys.argv[1])
+suffix, position = sys.argv[2], int(sys.argv[3])
+cls = btree_index.BTreeGraphIndex if sys.argv[4] == 'btree' else index.GraphIndex
 out = []
-for _, key, value in btree_index.BTreeGraphIndex(t, 'pack-names', None).iter_all_entries():
+for _, key, value in cls(t, 'pack-names', None).iter_all_entries():
     name = key[0].decode()
-    size = int(value.split(b' ')[2])
-    for e in btree_index.BTreeGraphIndex(t.clone('indices'), name + '.tix', size).iter_all_entries():
-        out.append([name, [k.decode() for k in e[1]], e[2].decode(), [[[x.decode() for x in r] for r in l] for l in e[3]]])
+    size = int(value.split(b' ')[position])
+    for e in cls(t.clone('indices'), name + suffix, size).iter_all_entries():
+        refs = e[3] if len(e) > 3 else ()
+        out.append([name, [k.decode() for k in e[1]], e[2].decode(), [[[x.decode() for x in r] for r in l] for l in refs]])
 print(json.dumps(sorted(out)))
 `;
+
+/** Breezy's listing of every pack's index of one kind: [pack, key, value, references]. */
+function breezyListing(repo: string, spec: IndexSpec, format: 'btree' | 'graph'): unknown[] {
+  return JSON.parse(fromUtf8(runPython(LIST_INDEX, { args: [repo, spec.suffix, String(spec.position), format] }))) as unknown[];
+}
+
+async function ourListing(collection: PackCollection, kind: IndexKind): Promise<unknown[]> {
+  return (await collect(collection.index(kind).iterAllEntries())).map((e) => [
+    (collection.packFor(e.index) as { name: string }).name,
+    e.key,
+    fromUtf8(e.value),
+    e.references,
+  ]);
+}
 
 describe('a real 2a repository', () => {
   it('we list its text keys and index values as Breezy does', async () => {
@@ -258,16 +277,13 @@ describe('a real 2a repository', () => {
       const repo = join(dir, 'tree', '.bzr', 'repository');
       const collection = await PackCollection.open(new LocalTransport(repo), FORMAT_2A_LAYOUT);
       expect(collection.packs().length).toBe(3);
-      const ours = (await collect(collection.index('text').iterAllEntries())).map((e) => [
-        (collection.packFor(e.index) as { name: string }).name,
-        e.key,
-        fromUtf8(e.value),
-        e.references,
-      ]);
-      const theirs = JSON.parse(fromUtf8(runPython(LIST_TEXTS, { args: [repo] }))) as unknown[];
-      expect(ours.length).toBe(theirs.length);
-      expect(new Set(ours.map((e) => JSON.stringify(e)))).toEqual(new Set(theirs.map((e) => JSON.stringify(e))));
-      expect(ours.some((e) => (e[1] as Key)[0]?.startsWith('a.txt-'))).toBe(true);
+      for (const kind of layoutKinds(FORMAT_2A_LAYOUT)) {
+        const ours = await ourListing(collection, kind);
+        const theirs = breezyListing(repo, FORMAT_2A_LAYOUT.indices[kind] as IndexSpec, 'btree');
+        expect(ours.length, kind).toBe(theirs.length);
+        expect(new Set(ours.map((e) => JSON.stringify(e)))).toEqual(new Set(theirs.map((e) => JSON.stringify(e))));
+        if (kind === 'text') expect(ours.some((e) => ((e as unknown[])[1] as Key)[0]?.startsWith('a.txt-'))).toBe(true);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -308,10 +324,39 @@ describe('a real 2a repository', () => {
       expect(brz(dir, 'cat', 'a.txt')).toBe('hello\nworld\n');
       expect(brz(dir, 'cat', '-r', '1', 'a.txt')).toBe('hello\n');
       expect(brz(dir, 'log', '--line').trim().split('\n').length).toBe(3);
-      const theirs = JSON.parse(fromUtf8(runPython(LIST_TEXTS, { args: [repo] }))) as [string, ...unknown[]][];
+      const theirs = breezyListing(repo, FORMAT_2A_LAYOUT.indices.text as IndexSpec, 'btree') as [string, ...unknown[]][];
       expect(new Set(theirs.map((e) => e[0]))).toEqual(new Set(collection.packs().map((p) => p.name)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('real knit pack repositories', () => {
+  for (const [format, layout] of [
+    ['--pack-0.92', KNIT_PACK_LAYOUT],
+    ['--1.9', KNIT_BTREE_PACK_LAYOUT],
+  ] as const) {
+    it(`${format}: every index lists as Breezy lists it, and text records are knit hunks`, async () => {
+      const dir = makeRepository(format);
+      try {
+        const repo = join(dir, 'tree', '.bzr', 'repository');
+        const collection = await PackCollection.open(new LocalTransport(repo), layout);
+        expect(collection.packs().length).toBe(3);
+        for (const kind of layoutKinds(layout)) {
+          const ours = await ourListing(collection, kind);
+          const theirs = breezyListing(repo, layout.indices[kind] as IndexSpec, layout.indexFormat);
+          expect(new Set(ours.map((e) => JSON.stringify(e))), kind).toEqual(new Set(theirs.map((e) => JSON.stringify(e))));
+        }
+        // Knit-pack values: a flag byte, then "offset length" of the record.
+        for (const entry of await collect(collection.index('text').iterAllEntries())) {
+          const [offset, length] = fromUtf8(entry.value.subarray(1)).split(' ').map(Number) as [number, number];
+          const [record] = await (collection.packFor(entry.index) as Pack).readRecords([{ offset, length }]);
+          expect(Array.from(record?.body.subarray(0, 2) ?? [])).toEqual([0x1f, 0x8b]);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -120,7 +120,7 @@ export class PackCollection {
     for (const dir of ['packs', 'indices', 'upload', 'obsolete_packs']) {
       if (!(await transport.exists(dir))) await transport.mkdir(dir, { recursive: true });
     }
-    await transport.put(PACK_NAMES, encodePackNames([]));
+    await transport.put(PACK_NAMES, encodePackNames([], layout.indexFormat));
     return PackCollection.open(transport, layout, options);
   }
 
@@ -147,8 +147,8 @@ export class PackCollection {
 
   /** Reads pack-names from disk now. */
   async readPackNames(): Promise<PackNameEntry[]> {
-    const bytes = await this.transport.get(PACK_NAMES);
-    const index = new BTreeGraphIndex(new BytesRangeReader(bytes, PACK_NAMES));
+    const reader = new BytesRangeReader(await this.transport.get(PACK_NAMES), PACK_NAMES);
+    const index = this.layout.indexFormat === 'btree' ? new BTreeGraphIndex(reader) : new GraphIndex(reader);
     const entries: PackNameEntry[] = [];
     for await (const entry of index.iterAllEntries()) {
       entries.push({ name: entry.key[0] as string, sizes: decodePackNameValue(entry.value) });
@@ -204,7 +204,7 @@ export class PackCollection {
       const byName = new Map<string, PackNameEntry>();
       for (const e of await this.readPackNames()) if (!obsolete.has(e.name)) byName.set(e.name, e);
       for (const e of added) byName.set(e.name, e);
-      await this.transport.put(PACK_NAMES, encodePackNames(byName.values()));
+      await this.transport.put(PACK_NAMES, encodePackNames(byName.values(), this.layout.indexFormat));
     } finally {
       await lock?.release();
     }

@@ -1,6 +1,7 @@
 // The layout of a Breezy pack repository and its `pack-names` file.
 //
-//   pack-names                 a B+Tree index (0 reference lists, 1-element keys):
+//   pack-names                 an index (0 reference lists, 1-element keys; a B+Tree,
+//                              or a GraphIndex in pack-0.92 repositories):
 //                              key = pack name (md5 hex of the pack's bytes),
 //                              value = the pack's index sizes, decimal, space-separated,
 //                              in the order revision, inventory, text, signature[, chk]
@@ -16,6 +17,7 @@
 import { compareUtf8, utf8 } from '@versionedfiles/core';
 import { BadIndexData } from '../errors.js';
 import { BTreeBuilder } from './btree.js';
+import { GraphIndexBuilder } from './graph-index.js';
 import { parseDecimal } from './index-common.js';
 
 export type IndexKind = 'revision' | 'inventory' | 'text' | 'signature' | 'chk';
@@ -88,9 +90,10 @@ export interface PackNameEntry {
   readonly sizes: readonly number[];
 }
 
-/** The bytes of a pack-names file listing `entries`. */
-export function encodePackNames(entries: Iterable<PackNameEntry>): Uint8Array {
-  const builder = new BTreeBuilder({ referenceLists: 0, keyElements: 1 });
+/** The bytes of a pack-names file listing `entries`, in the layout's index format. */
+export function encodePackNames(entries: Iterable<PackNameEntry>, format: PackLayout['indexFormat'] = 'btree'): Uint8Array {
+  const shape = { referenceLists: 0, keyElements: 1 };
+  const builder = format === 'btree' ? new BTreeBuilder(shape) : new GraphIndexBuilder(shape);
   const sorted = [...entries].sort((a, b) => compareUtf8(a.name, b.name));
   for (const { name, sizes } of sorted) builder.addNode([name], utf8(sizes.join(' ')));
   return builder.finish();
