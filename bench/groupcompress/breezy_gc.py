@@ -58,6 +58,7 @@ for r in range(rounds):
         else:
             phases['insert stream'] = timed(lambda: vf.insert_record_stream(
                 FulltextContentFactory(key, parents, sha, text) for key, parents, text, sha in entries))
+            vf.clear_cache()
             phases['extract unordered'] = timed(lambda: extract(vf, 'unordered'))
             phases['extract groupcompress'] = timed(lambda: extract(vf, 'groupcompress'))
         groupcompress.cleanup_pack_group(vf)

@@ -358,9 +358,10 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     }
   }
 
+  /** A text of the group being built; its sha1 is computed from the text, as Breezy's compressor does. */
   #pendingRecord(p: PendingText): ContentFactory {
     const text = (this.#shared.writer as GroupWriter).extract(p);
-    return new ChunkedContentFactory(p.key, this.hasGraph ? p.parents : null, p.sha1, [text]);
+    return new ChunkedContentFactory(p.key, this.hasGraph ? p.parents : null, sha1OfChunks([text]), [text]);
   }
 
   /** The blocks for memos: from the cache, else read (duplicates once) and cached. */
