@@ -19,9 +19,10 @@
 // keys are the first keys of children 1..n, so a key's child is
 // `bisect_right(keys, key)`.
 //
-// Entry points: `BTreeBuilder` (byte-identical to Breezy's `BTreeBuilder`
-// with the compat zlib codec), `parseBTreeHeader`, `parseBTreePage`
-// (`LeafPage` / `InternalPage`), and `PAGE_SIZE`.
+// Entry points: `BTreeBuilder` and `writeBTree` (byte-identical to Breezy's
+// `BTreeBuilder` with the compat zlib codec), `parseBTreeHeader`,
+// `parseBTreePage` (a `LeafPage` or an `InternalPage`, which search by
+// encoded key), `compareSpans`, and `PAGE_SIZE`.
 
 import { KeyMap, concatBytes, fastZlib, isVersionedFilesError, utf8 } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';

@@ -1,11 +1,13 @@
 // What both index formats share: the node model, key and value checks,
-// the option lines, fast decoding of keys from index bytes, and prefix
-// matching.
+// the option lines, key order, fast decoding of keys from index bytes,
+// reference lists, and prefix matching.
 //
 // Entry points: `IndexNode` (key, value, reference lists), `IndexEntry` (a
 // node as a reader yields it, with its index), `GraphIndexReader` (the
 // reader interface every index type implements), `checkIndexNode`,
-// `KeyDecoder`, `parseOptionLines`, `PrefixKey` and `matchesPrefix`.
+// `encodeIndexKey`, `sortByKey`, `KeyDecoder`, `parseOptionLines`,
+// `splitReferenceLists`, and for prefix queries `PrefixKey`,
+// `matchesPrefix` and `prefixMatchPositions`.
 
 import { InvalidKey, compareKeys, fromUtf8Strict, utf8 } from '@versionedfiles/core';
 import type { Key, KeySet } from '@versionedfiles/core';

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BTreeGraphIndex, BytesRangeReader, GraphIndex, parseContainer } from '@versionedfiles/pack';
 import type { GraphIndexReader } from '@versionedfiles/pack';
-import { fuzzRuns, fuzzTarget, onlyFile, replayCrashFixtures, single, type FuzzTarget } from '../../../../test-fixtures/support/fuzz.js';
+import { fuzzTests, onlyFile, single, type FuzzTarget } from '../../../../test-fixtures/support/fuzz.js';
 
 const DIR = new URL('../../../../test-fixtures/pack/', import.meta.url);
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, DIR)));
@@ -31,11 +31,5 @@ export const PACK_TARGETS: readonly FuzzTarget[] = [
 ];
 
 describe('pack parsers under mutation', () => {
-  for (const target of PACK_TARGETS) {
-    it(`${target.name}: typed errors only, bounded`, async () => {
-      await replayCrashFixtures(target);
-      const result = await fuzzTarget(target, fuzzRuns(150));
-      expect(Object.values(result.outcomes).reduce((a, b) => a + b, 0)).toBe(result.runs);
-    });
-  }
+  fuzzTests(PACK_TARGETS, 150);
 });
