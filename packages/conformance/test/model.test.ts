@@ -41,3 +41,21 @@ describe('ReferenceModel', () => {
     expect(target.keys().size).toBe(2);
   });
 });
+
+describe('ReferenceModel fallbacks', () => {
+  it('lookups cascade, keys stay local, adds clash only locally', () => {
+    const base = new ReferenceModel({ graph: true, ghosts: false });
+    base.add(['a'], [], lines('a\n'));
+    const top = new ReferenceModel({ graph: true, ghosts: false });
+    top.addFallback(base);
+    expect(top.has(['a'])).toBe(true);
+    expect(top.keys().size).toBe(0);
+    expect(top.expectAdd(['b'], [['a']], lines('b\n'))).toMatchObject({ ok: true });
+    expect(top.expectAdd(['a'], [], lines('local a\n'))).toMatchObject({ ok: true });
+    top.add(['a'], [], lines('local a\n'));
+    expect(top.text(['a'])).toEqual(utf8('local a\n'));
+    top.add(['b'], [['a']], lines('b\n'));
+    expect([...top.ancestry(['b'])]).toEqual([['b'], ['a']]);
+    expect(top.reachesGhost(['b'])).toBe(false);
+  });
+});

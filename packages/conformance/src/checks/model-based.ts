@@ -1,6 +1,7 @@
 // The model-based check: random sequences of calls on two stores of the
 // scenario (adds good and bad, reads in every ordering, queries, copies from
-// one store to the other, annotation), each held against `ReferenceModel`.
+// one store to the other, stacking the second under the first, annotation),
+// each held against `ReferenceModel`.
 // fast-check shrinks a failure to the shortest sequence that shows it.
 
 import fc from 'fast-check';
@@ -240,6 +241,22 @@ class Annotate implements Command {
   }
 }
 
+/** Stacks the second store under the first, once: reads of the first then see both. */
+class AttachFallback implements Command {
+  check(model: Readonly<Model>): boolean {
+    return model.primary.fallbacks.length === 0;
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    real.primary.addFallbackVersionedFiles(real.secondary);
+    model.primary.addFallback(model.secondary);
+    expectTrue(real.primary.fallbacks[0] === real.secondary, `${this.toString()}: the fallback is listed`);
+    expectEqual(await real.primary.keys(), model.primary.keys(), `${this.toString()}: keys() stays the store's own`);
+  }
+  toString(): string {
+    return 'addFallbackVersionedFiles(second store)';
+  }
+}
+
 class ClearCache implements Command {
   check(): boolean {
     return true;
@@ -283,6 +300,7 @@ function arbCommands(ctx: CheckContext): fc.Arbitrary<Iterable<Command>> {
       fc.record({ ordering, closure: fc.boolean() }).map((a): Command => new Copy(a.ordering, a.closure, ctx.caps.ghosts)),
       slot.map((s): Command => new Annotate(ctx, s)),
       fc.constant<Command>(new ClearCache()),
+      ...(ctx.caps.fallbacks ? [fc.constant<Command>(new AttachFallback())] : []),
     ],
     { maxCommands: 30, size: '+1' },
   );
