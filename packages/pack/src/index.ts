@@ -16,3 +16,4 @@ export * from './index/combined.js';
 export * from './format/pack-names.js';
 export * from './collection/pack-collection.js';
 export * from './index/memory-index.js';
+export * from './index/ancestry.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NoSuchFile, fromUtf8, utf8 } from '@versionedfiles/core';
-import { BTreeBuilder, BTreeGraphIndex, BytesRangeReader, CombinedGraphIndex, GraphIndex, GraphIndexBuilder, MemoryGraphIndex } from '../src/index.js';
+import { BTreeBuilder, BTreeGraphIndex, BytesRangeReader, CombinedGraphIndex, GraphIndex, GraphIndexBuilder, MemoryGraphIndex, findAncestry } from '../src/index.js';
 import type { GraphIndexReader, IndexEntry } from '../src/index.js';
 
 async function collect(it: AsyncIterable<IndexEntry>): Promise<string[]> {
@@ -48,6 +48,23 @@ describe('CombinedGraphIndex', () => {
     expect(await combined.keyCount()).toBe(3);
     expect(await collect(live.iterEntriesPrefix([['f', null]]))).toEqual(['f/r1=1', 'f/r2=2']);
     expect([...(await live.externalReferences(0))]).toEqual([['g', 'x']]);
+  });
+
+  it('findAncestry walks parents across children, reporting keys no child has', async () => {
+    const older = new BTreeBuilder({ referenceLists: 1 });
+    older.addNode(['r1'], utf8(''), [[]]);
+    older.addNode(['r2'], utf8(''), [[['r1'], ['ghost']]]);
+    const newer = new GraphIndexBuilder({ referenceLists: 1 });
+    newer.addNode(['r3'], utf8(''), [[['r2']]]);
+    newer.addNode(['r4'], utf8(''), [[['r3'], ['r2']]]);
+    const combined = new CombinedGraphIndex([
+      new GraphIndex(new BytesRangeReader(newer.finish())),
+      new BTreeGraphIndex(new BytesRangeReader(older.finish())),
+    ]);
+    const { parentMap, missing } = await findAncestry(combined, [['r4'], ['nope']], 0);
+    expect([...parentMap.keys()].map((k) => k[0]).sort()).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(parentMap.get(['r4'])).toEqual([['r3'], ['r2']]);
+    expect([...missing].map((k) => k[0]).sort()).toEqual(['ghost', 'nope']);
   });
 
   it('reloads its children when a file has vanished, then retries', async () => {

@@ -3,7 +3,7 @@
 // zlib-compressed B+Trees), mutated and read in full: lookups that bisect the
 // damaged file, a full scan and validate(). See test-fixtures/support/fuzz.ts.
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import { BTreeGraphIndex, BytesRangeReader, GraphIndex, parseContainer } from '@versionedfiles/pack';
 import type { GraphIndexReader } from '@versionedfiles/pack';
 import { fuzzTests, onlyFile, single, type FuzzTarget } from '../../../../test-fixtures/support/fuzz.js';
