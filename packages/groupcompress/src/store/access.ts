@@ -53,11 +53,14 @@ export class PackFileAccess implements GroupAccess {
   #started: Promise<void> | null = null;
   #finished = false;
 
+  /** `existing`: a complete pack already on the transport, read only. */
   constructor(
     private readonly transport: Transport,
     readonly path: string,
+    options: { readonly existing?: boolean } = {},
   ) {
     this.#writer = new ContainerWriter((chunk) => this.#pending.push(chunk));
+    this.#finished = options.existing ?? false;
   }
 
   #take(): Uint8Array {

@@ -18,7 +18,8 @@
 // `groupcompress-block` record followed by `groupcompress-block-ref` ones.
 //
 // Entry points: `GroupCompressVersionedFiles`, `GroupCompressStoreOptions`,
-// `makePackFactory(graph, delta, keyLength)`, `cleanupPackGroup(vf)`.
+// `makePackFactory(graph, delta, keyLength)`, `cleanupPackGroup(vf)`,
+// `openPackFile(transport, {pack, index})`.
 
 import {
   AbsentContentFactory,
@@ -46,6 +47,7 @@ import type {
   WorkOptions,
   ZlibCodec,
 } from '@versionedfiles/core';
+import { BTreeGraphIndex, transportRangeReader } from '@versionedfiles/pack';
 import { parseBlock } from '../format/block.js';
 import type { GroupCompressBlock } from '../format/block.js';
 import { DEFAULT_MAX_BYTES_TO_INDEX } from '../compressor.js';
@@ -53,7 +55,7 @@ import { PackFileAccess } from './access.js';
 import type { BlockMemo, GroupAccess } from './access.js';
 import { GroupContentManager, GroupCompressRecord } from './content-manager.js';
 import type { CompressorSettings } from './content-manager.js';
-import { MemoryGroupIndex } from './gc-index.js';
+import { MemoryGroupIndex, ReaderGroupIndex } from './gc-index.js';
 import type { GroupIndex, GroupIndexEntry } from './gc-index.js';
 import { GroupWriter } from './writer.js';
 import type { PendingText } from './writer.js';
@@ -425,4 +427,27 @@ export function makePackFactory(
 /** Ends the pack of a `makePackFactory` store (Breezy's cleanup_pack_group). */
 export function cleanupPackGroup(vf: GroupCompressVersionedFiles): Promise<void> {
   return vf.close();
+}
+
+/**
+ * Opens, read only, a pack a `makePackFactory` store wrote (ours or Breezy's)
+ * with its B+Tree index saved beside it: key length and graph come from the
+ * index.
+ */
+export async function openPackFile(
+  transport: Transport,
+  options: { readonly pack?: string; readonly index: string; readonly zlib?: ZlibCodec },
+): Promise<GroupCompressVersionedFiles> {
+  const pack = options.pack ?? 'newpack';
+  const reader = new BTreeGraphIndex(transportRangeReader(transport, options.index, await transport.size(options.index)));
+  const shape = await reader.options();
+  const graph = shape.referenceLists > 0;
+  return new GroupCompressVersionedFiles({
+    keyLength: shape.keyElements,
+    graph,
+    index: new ReaderGroupIndex(reader, graph, () => pack),
+    access: new PackFileAccess(transport, pack, { existing: true }),
+    name: `groupcompress pack ${pack}`,
+    ...(options.zlib ? { zlib: options.zlib } : {}),
+  });
 }
