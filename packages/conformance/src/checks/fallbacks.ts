@@ -25,6 +25,10 @@ export const fallbackChecks: CheckTable = {
     expectEqual(await fulltextOf(f, a), bytes('\n'), 'text read through the fallback');
     expectEqual(await f.getSha1s([a]), new KeyMap([[a, 'adc83b19e793491b1c6ea0fd8b46cd9f32e592fc']]), 'sha1 through the fallback');
     expectEqual((await recordOf(f.withoutFallbacks(), a)).storageKind, 'absent', 'absent without fallbacks');
+    const own = ctx.key('own');
+    await f.withoutFallbacks().addLines(own, [], lines('own\n'));
+    expectEqual(await fulltextOf(f, own), bytes('own\n'), 'withoutFallbacks is a view of the same store');
+    expectEqual(await f.keys(), new KeySet([own]), 'a text added through the view is the store\'s own');
   }, needs.fallbacks),
 
   'lookups cascade through the chain in order': defineCheck(async (ctx) => {
