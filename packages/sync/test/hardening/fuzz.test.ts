@@ -3,10 +3,10 @@
 // (test-fixtures/sync), every record read to its full text.
 // See test-fixtures/support/fuzz.ts.
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import { MemoryVersionedFiles, collect } from '@versionedfiles/core';
 import { ByteStreamReader } from '@versionedfiles/sync';
-import { fuzzRuns, fuzzTarget, onlyFile, readWholeStore, replayCrashFixtures, single, type FuzzTarget } from '../../../../test-fixtures/support/fuzz.js';
+import { fuzzTests, onlyFile, readWholeStore, single, type FuzzTarget } from '../../../../test-fixtures/support/fuzz.js';
 
 const DIR = new URL('../../../../test-fixtures/sync/', import.meta.url);
 const seeds = readdirSync(DIR)
@@ -30,12 +30,5 @@ async function readStream(bytes: Uint8Array): Promise<void> {
 export const SYNC_TARGETS: readonly FuzzTarget[] = [{ name: 'sync-byte-stream', seeds, run: (files) => readStream(onlyFile(files)) }];
 
 describe('byte streams under mutation', () => {
-  for (const target of SYNC_TARGETS) {
-    it(`${target.name}: typed errors only, bounded`, async () => {
-      expect(seeds.length).toBeGreaterThan(2);
-      await replayCrashFixtures(target);
-      const result = await fuzzTarget(target, fuzzRuns(150));
-      expect(Object.values(result.outcomes).reduce((a, b) => a + b, 0)).toBe(result.runs);
-    });
-  }
+  fuzzTests(SYNC_TARGETS, 150);
 });
