@@ -11,7 +11,7 @@ import {
   splitLines,
 } from '@versionedfiles/core';
 import type { ContentFactory, Transport } from '@versionedfiles/core';
-import { KnitCorrupt, makeFileFactory, parseKndx } from '../src/index.js';
+import { KnitCorrupt, KnitFileAccess, KnitVersionedFiles, KndxIndex, makeFileFactory, parseKndx } from '../src/index.js';
 import { FIXTURES, SCENARIOS, b64, fixtureFile, manifest, mapperFor, type Manifest } from './support.js';
 
 
@@ -123,5 +123,20 @@ describe('knit files', () => {
     expect(err).toBeInstanceOf(KnitCorrupt);
     expect((err as KnitCorrupt).key).toEqual(['a']);
     expect(concatBytes([knit]).length).toBeGreaterThan(0);
+  });
+});
+
+describe('delta chains', () => {
+  it('a chain holds at most maxDeltaChain deltas, then starts again from a fulltext', async () => {
+    const t = new MemoryTransport();
+    const mapper = new ConstantMapper('revisions');
+    const vf = new KnitVersionedFiles(new KndxIndex(t, mapper), new KnitFileAccess(t, mapper), { keyLength: 1, annotated: false, maxDeltaChain: 3 });
+    const lines = Array.from({ length: 200 }, (_, i) => new TextEncoder().encode(`a long enough line number ${i}\n`));
+    for (let i = 0; i < 10; i++) {
+      lines.push(new TextEncoder().encode(`added ${i}\n`));
+      await vf.addLines([`v${i}`], i === 0 ? [] : [[`v${i - 1}`]], lines);
+    }
+    const methods = [...parseKndx(await t.get('revisions.kndx')).entries.values()].map((e) => e.options.join(','));
+    expect(methods).toEqual(['fulltext', 'line-delta', 'line-delta', 'line-delta', 'fulltext', 'line-delta', 'line-delta', 'line-delta', 'fulltext', 'line-delta']);
   });
 });

@@ -80,6 +80,13 @@ export interface KnitStoreOptions {
   readonly name?: string;
 }
 
+/** A record's delta chain: deltas above its fulltext, their total size, the fulltext's size. */
+interface Chain {
+  readonly deltas: number;
+  readonly deltaSize: number;
+  readonly fulltextSize: number;
+}
+
 /** Breezy's `_STREAM_MIN_BUFFER_SIZE`: a delta-closure batch holds about this much record data. */
 const CLOSURE_BATCH_BYTES = 5 * 1024 * 1024;
 /** Raw records read per batch when streaming stored records. */
@@ -93,6 +100,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   readonly zlib: ZlibCodec;
   /** Contents just written or built, so chains of adds do not re-extract their parents. */
   readonly #recent = new KeyMap<KnitContent>();
+  readonly #chains = new KeyMap<Chain>();
 
   constructor(
     readonly index: KnitIndex,
@@ -111,6 +119,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
 
   override clearCache(): void {
     this.#recent.clear();
+    this.#chains.clear();
   }
 
   // -- writing -------------------------------------------------------------------
@@ -156,18 +165,44 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     this.#remember(key, content);
   }
 
-  /** Breezy's `_check_should_delta`: walk the chain to its fulltext and compare sizes. */
+  /**
+   * Breezy's `_check_should_delta`: a delta only if the parent's chain holds
+   * fewer than `maxDeltaChain` deltas and its root fulltext is still larger
+   * than the deltas stacked on it; a chain with a missing link means fulltext.
+   */
   async #shouldDelta(parent: Key): Promise<boolean> {
-    let deltaSize = 0;
-    let cursor = parent;
-    for (let count = 0; count < this.maxDeltaChain; count++) {
+    const chain = await this.#chain(parent);
+    return chain !== null && chain.deltas < this.maxDeltaChain && chain.fulltextSize > chain.deltaSize;
+  }
+
+  /** The delta chain below `key` (memoised: records never change once stored). */
+  async #chain(key: Key): Promise<Chain | null> {
+    const walked: [Key, BuildDetails][] = [];
+    let below: Chain | null | undefined;
+    for (let cursor: Key | null = key; ; ) {
+      below = this.#chains.get(cursor);
+      if (below !== undefined) break;
       const details = (await this.index.getBuildDetails([cursor])).get(cursor);
-      if (details === undefined) return false;
-      if (details.compressionParent === null) return details.memo.size > deltaSize;
-      deltaSize += details.memo.size;
+      if (details === undefined) return null;
+      walked.push([cursor, details]);
+      if (details.compressionParent === null) {
+        below = null;
+        break;
+      }
+      // Past the limit the answer is "fulltext" whatever lies further down.
+      if (walked.length > this.maxDeltaChain) return { deltas: Infinity, deltaSize: 0, fulltextSize: 0 };
       cursor = details.compressionParent;
     }
-    return false;
+    for (let i = walked.length - 1; i >= 0; i--) {
+      const [k, d] = walked[i] as [Key, BuildDetails];
+      const chain: Chain =
+        below === null || below === undefined
+          ? { deltas: 0, deltaSize: 0, fulltextSize: d.memo.size }
+          : { deltas: below.deltas + 1, deltaSize: below.deltaSize + d.memo.size, fulltextSize: below.fulltextSize };
+      this.#chains.set(k, chain);
+      below = chain;
+    }
+    return below ?? null;
   }
 
   /** Each line's origin taken from the parents it matches, later parents winning. */
