@@ -1,5 +1,5 @@
-// The README's example, run as written (the repository part on a fixture-free
-// empty check: opening needs a real repository, see repository.interop.test.ts).
+// The README's example, run as written (opening a real repository is covered
+// by repository.interop.test.ts).
 import { describe, expect, it } from 'vitest';
 import { MemoryTransport, splitLines, utf8 } from '@versionedfiles/core';
 import { applyDelta, makeDelta, makePackFactory } from '@versionedfiles/groupcompress';

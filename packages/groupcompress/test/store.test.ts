@@ -188,6 +188,23 @@ describe('corruption', () => {
     await expect(vf.check()).rejects.toBeInstanceOf(VersionedFilesError);
   });
 
+  it('a block whose header is damaged names a key it holds', async () => {
+    const { transport, vf } = open('compat');
+    await vf.addLines(['a'], [], [utf8('some text\n')]);
+    await vf.close();
+    const bytes = (await transport.get('newpack')).slice();
+    const at = Buffer.from(bytes).indexOf('gcb1z');
+    bytes[at + 4] = 0x78;
+    await transport.put('newpack', bytes);
+    vf.clearCache();
+    const err = await texts(vf, [['a']]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(GroupCompressCorrupt);
+    expect((err as GroupCompressCorrupt).key).toEqual(['a']);
+  });
+
   it('an index range past its block is GroupCompressCorrupt with the key', async () => {
     const transport = new MemoryTransport();
     const access = new PackFileAccess(transport, 'newpack');

@@ -49,6 +49,7 @@ import type {
 } from '@versionedfiles/core';
 import { BTreeGraphIndex, transportRangeReader } from '@versionedfiles/pack';
 import { parseBlock } from '../format/block.js';
+import { GroupCompressCorrupt } from '../format/errors.js';
 import type { GroupCompressBlock } from '../format/block.js';
 import { DEFAULT_MAX_BYTES_TO_INDEX } from '../compressor.js';
 import { PackFileAccess } from './access.js';
@@ -343,7 +344,8 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
           bytes += step.run.memo.length;
         }
       }
-      const blocks = await this.#blocks(batch);
+      const firstKey = (steps.slice(i, j).find((st) => 'run' in st) as { run: BlockRun } | undefined)?.run.entries[0]?.key ?? null;
+      const blocks = await this.#blocks(batch, firstKey);
       for (; i < j; i++) {
         throwIfAborted(request.signal);
         const step = steps[i] as Step;
@@ -352,7 +354,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
           continue;
         }
         const id = BlockCache.id(step.run.memo);
-        const block = blocks.get(id) ?? (await this.#blocks([step.run.memo])).get(id);
+        const block = blocks.get(id) ?? (await this.#blocks([step.run.memo], step.run.entries[0]?.key ?? null)).get(id);
         const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings);
         for (const e of step.run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
         yield* manager.records();
@@ -366,8 +368,8 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     return new ChunkedContentFactory(p.key, this.hasGraph ? p.parents : null, sha1OfChunks([text]), [text]);
   }
 
-  /** The blocks for memos: from the cache, else read (duplicates once) and cached. */
-  async #blocks(memos: readonly BlockMemo[]): Promise<Map<string, GroupCompressBlock>> {
+  /** The blocks for memos: from the cache, else read (duplicates once) and cached; errors name `key`. */
+  async #blocks(memos: readonly BlockMemo[], key: Key | null): Promise<Map<string, GroupCompressBlock>> {
     const out = new Map<string, GroupCompressBlock>();
     const toRead: BlockMemo[] = [];
     for (const m of memos) {
@@ -377,13 +379,20 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       else if (!out.has(id) && !toRead.some((r) => BlockCache.id(r) === id)) toRead.push(m);
     }
     if (toRead.length === 0) return out;
-    const raw = await this.#shared.access.getRawRecords(toRead);
-    toRead.forEach((m, i) => {
-      const id = BlockCache.id(m);
-      const block = parseBlock(raw[i] as Uint8Array, { source: `block at ${m.offset} of ${m.pack}`, zlib: this.#shared.settings.zlib });
-      this.#shared.cache.set(id, block);
-      out.set(id, block);
-    });
+    try {
+      const raw = await this.#shared.access.getRawRecords(toRead);
+      toRead.forEach((m, i) => {
+        const id = BlockCache.id(m);
+        const block = parseBlock(raw[i] as Uint8Array, { source: `block at ${m.offset} of ${m.pack}`, zlib: this.#shared.settings.zlib });
+        this.#shared.cache.set(id, block);
+        out.set(id, block);
+      });
+    } catch (err) {
+      if (err instanceof GroupCompressCorrupt && err.key === null && key !== null) {
+        throw new GroupCompressCorrupt(err.data.how, { key, source: err.source }, { cause: err });
+      }
+      throw err;
+    }
     return out;
   }
 }
