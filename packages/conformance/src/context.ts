@@ -4,7 +4,7 @@
 // Every store a check opens is closed by `dispose()` whatever the outcome, so
 // checks need no try/finally of their own.
 //
-// Entry points: `CheckContext` (`store`, `open`, `key`, `prefixes`,
+// Entry points: `CheckContext` (`with`, `store`, `open`, `key`, `prefixes`,
 // `parentsToAdd`, `parentsStored`, `numRuns`, `dispose`).
 
 import type { Key, Parents, VersionedFiles } from '@versionedfiles/core';
@@ -16,6 +16,16 @@ export class CheckContext {
   #opened = 0;
 
   constructor(readonly scenario: Scenario) {}
+
+  /** Runs `body` in a fresh context of `scenario`, closing its stores afterwards. */
+  static async with<T>(scenario: Scenario, body: (ctx: CheckContext) => Promise<T>): Promise<T> {
+    const ctx = new CheckContext(scenario);
+    try {
+      return await body(ctx);
+    } finally {
+      await ctx.dispose();
+    }
+  }
 
   get caps(): Capabilities {
     return this.scenario.capabilities;

@@ -4,12 +4,15 @@
 // The diamond: origin <- base <- {left, right} <- merged, once per prefix
 // (two prefixes, FileA and FileB, when keys have two elements).
 //
-// Entry points: `addDiamond`, `DIAMOND_SHA1`, `DIAMOND_SIZE`, `diamondKeys`,
+// Entry points: `ORDERINGS`, `addDiamond`, `DIAMOND_SHA1`, `DIAMOND_SIZE`, `diamondKeys`,
 // `topologicalRank`, `groupcompressRank`.
 
-import type { AddResult, Key, PendingKey, VersionedFiles } from '@versionedfiles/core';
+import type { AddResult, Key, Ordering, PendingKey, VersionedFiles } from '@versionedfiles/core';
 import type { CheckContext } from './context.js';
 import { lines } from './inspect.js';
+
+/** Every ordering `getRecordStream` takes. */
+export const ORDERINGS: readonly Ordering[] = ['unordered', 'topological', 'groupcompress'];
 
 export const DIAMOND_NAMES = ['origin', 'base', 'left', 'right', 'merged'] as const;
 export type DiamondName = (typeof DIAMOND_NAMES)[number];

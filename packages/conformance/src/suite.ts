@@ -49,12 +49,7 @@ export function applicableChecks(scenario: Scenario, extra: CheckTable = {}): [s
 export async function runCheck(scenario: Scenario, check: Check | string): Promise<void> {
   const run = typeof check === 'string' ? checks[check] : check;
   if (run === undefined) throw new TypeError(`no check named ${JSON.stringify(check)}`);
-  const ctx = new CheckContext(scenario);
-  try {
-    await run(ctx);
-  } finally {
-    await ctx.dispose();
-  }
+  await CheckContext.with(scenario, run);
 }
 
 /**

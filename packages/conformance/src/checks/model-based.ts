@@ -310,18 +310,15 @@ export const modelChecks: CheckTable = {
   'model-based: random calls agree with the reference model': defineCheck(async (ctx) => {
     const options = { graph: ctx.caps.graph, ghosts: ctx.caps.ghosts };
     await fc.assert(
-      fc.asyncProperty(arbCommands(ctx), async (commands) => {
-        const run = new CheckContext(ctx.scenario);
-        try {
+      fc.asyncProperty(arbCommands(ctx), (commands) =>
+        CheckContext.with(ctx.scenario, async (run) => {
           const real: Real = { primary: await run.store('primary'), secondary: await run.store('secondary') };
           const model: Model = { primary: new ReferenceModel(options), secondary: new ReferenceModel(options) };
           await fc.asyncModelRun(() => ({ model, real }), commands);
           await expectSameAsModel(real.primary, model.primary, 'after the run');
           await real.primary.check();
-        } finally {
-          await run.dispose();
-        }
-      }),
+        }),
+      ),
       { numRuns: ctx.numRuns },
     );
   }),

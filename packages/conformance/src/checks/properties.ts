@@ -6,9 +6,10 @@
 
 import fc from 'fast-check';
 import { KeyMap, KeySet, concatBytes, keyToId, latin1, sha1Hex } from '@versionedfiles/core';
-import type { Key, Ordering } from '@versionedfiles/core';
+import type { Key } from '@versionedfiles/core';
 import { expectEqual, expectTrue, fail } from '../assert.js';
 import { applyHistory, arbHistory, historyAncestry, textsAboveGhosts } from '../arbitraries.js';
+import { ORDERINGS } from '../fixtures.js';
 import type { History } from '../arbitraries.js';
 import { defineCheck, needs } from '../check.js';
 import type { CheckTable } from '../check.js';
@@ -16,28 +17,16 @@ import { CheckContext } from '../context.js';
 import { annotateOrGhost, expectSameContent } from '../inspect.js';
 import type { Scenario } from '../scenario.js';
 
-/** Runs `body` with a context of its own, disposed after each property run. */
-async function inFreshContext<T>(scenario: Scenario, body: (ctx: CheckContext) => Promise<T>): Promise<T> {
-  const ctx = new CheckContext(scenario);
-  try {
-    return await body(ctx);
-  } finally {
-    await ctx.dispose();
-  }
-}
-
 function historyFor(ctx: CheckContext): fc.Arbitrary<History> {
   return arbHistory({ keyLength: ctx.keyLength, ghosts: ctx.caps.graph && ctx.caps.ghosts });
 }
 
 async function propertyOverHistories(ctx: CheckContext, body: (run: CheckContext, history: History) => Promise<void>): Promise<void> {
   await fc.assert(
-    fc.asyncProperty(historyFor(ctx), (history) => inFreshContext(ctx.scenario, (run) => body(run, history))),
+    fc.asyncProperty(historyFor(ctx), (history) => CheckContext.with(ctx.scenario, (run) => body(run, history))),
     { numRuns: ctx.numRuns },
   );
 }
-
-const ORDERINGS: readonly Ordering[] = ['unordered', 'topological', 'groupcompress'];
 
 export const propertyChecks: CheckTable = {
   'property: every text round-trips with its sha1 in every ordering': defineCheck(async (ctx) => {
@@ -145,8 +134,8 @@ export async function insertBetween(from: Scenario, to: Scenario, numRuns: numbe
   const ghosts = from.capabilities.ghosts && to.capabilities.ghosts && from.capabilities.graph && to.capabilities.graph;
   await fc.assert(
     fc.asyncProperty(arbHistory({ keyLength: from.keyLength, ghosts }), (history) =>
-      inFreshContext(from, async (fromCtx) =>
-        inFreshContext(to, async (toCtx) => {
+      CheckContext.with(from, async (fromCtx) =>
+        CheckContext.with(to, async (toCtx) => {
           const source = await fromCtx.store('source');
           await applyHistory(source, history, { graph: from.capabilities.graph });
           const target = await toCtx.store('target');

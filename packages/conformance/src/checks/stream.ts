@@ -7,7 +7,7 @@ import { expectEqual, expectThrows, expectTrue, fail } from '../assert.js';
 import { defineCheck } from '../check.js';
 import type { CheckTable } from '../check.js';
 import type { CheckContext } from '../context.js';
-import { addDiamond, diamondKeys, diamondLines, groupcompressRank, topologicalRank } from '../fixtures.js';
+import { ORDERINGS, addDiamond, diamondKeys, diamondLines, groupcompressRank, topologicalRank } from '../fixtures.js';
 import type { DiamondName } from '../fixtures.js';
 import { expectRecordText } from '../inspect.js';
 import { concatBytes } from '@versionedfiles/core';
@@ -90,8 +90,6 @@ async function diamondStreamInOrder(
   const seen = await captureStream(vf, vf.getRecordStream(keys, ordering, closure), parentMap, onRecord ? { onRecord } : {});
   expectOrder(ctx, seen, keys, rank, `${ordering} stream, delta closure ${closure}`);
 }
-
-const ORDERINGS: readonly Ordering[] = ['unordered', 'topological', 'groupcompress'];
 
 export const streamChecks: CheckTable = {
   'an empty request streams nothing': defineCheck(async (ctx) => {
