@@ -99,6 +99,39 @@ describe('lookups read part of the file', () => {
   }
 });
 
+describe('GraphIndex bisection', () => {
+  it('finds exactly the present keys, with resolved references', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.stringMatching(/^[a-z0-9\u00e9-]{1,30}$/), { minLength: 100, maxLength: 600 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 2 }),
+        async (names, picks, referenceLists) => {
+          const keys = names.map((n) => [n]);
+          const nodes: IndexNode[] = keys.map((key, i) => ({
+            key,
+            value: utf8(`v${i}`),
+            references: Array.from({ length: referenceLists }, (_, r) => [keys[(i * 31 + r) % keys.length] as Key, [`ghost${i % 7}`]]),
+          }));
+          const bytes = build('graph', nodes, referenceLists, 1);
+          const model = new KeyMap(nodes.map((n) => [n.key, n] as const));
+          for (const pick of picks) {
+            for (const probe of [keys[pick % keys.length] as Key, [`${names[pick % names.length]}~`], [`ghost${pick % 7}`]]) {
+              const reader = new BytesRangeReader(bytes);
+              const got = await collect(new GraphIndex(reader).iterEntries([probe]));
+              const want = model.get(probe);
+              expect(plain(got)).toEqual(want === undefined ? [] : plain([want]));
+              // Never more than the file plus the first blocks read before buffering it.
+              expect(reader.bytesRead).toBeLessThanOrEqual(2 * bytes.length);
+            }
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
+
 const element = fc.stringMatching(/^[a-z0-9\u00e9\u4e2d._:-]{1,8}$/);
 
 describe('round trip property', () => {

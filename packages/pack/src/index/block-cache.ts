@@ -41,6 +41,8 @@ export class BlockCache {
   async bytes(start: number, end: number): Promise<Uint8Array> {
     end = Math.min(end, this.reader.size);
     if (end <= start) return new Uint8Array(0);
+    // A file of one block is read whole, once.
+    if (this.#all === null && this.reader.size <= this.blockSize) await this.all();
     if (this.#all !== null) return this.#all.subarray(start, end);
     const first = Math.floor(start / this.blockSize);
     const last = Math.floor((end - 1) / this.blockSize);
