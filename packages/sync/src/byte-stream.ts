@@ -17,12 +17,13 @@
 //
 // Entry points: `encodeByteStream`, `ByteStreamReader` (`open`, `records`,
 // `rawRecords`, `substreams`), `SUBSTREAMS`, `FORMAT_2A`, `FORMAT_KNITPACK`,
-// `toReadableStream`.
+// `coalesce`, `toReadableStream`.
 
 import {
   LimitExceeded,
   NetworkRecordCorrupt,
   NetworkRecordStream,
+  concatBytes,
   defaultNetworkKinds,
   fromUtf8,
   recordToNetworkBytes,
@@ -217,6 +218,30 @@ function toAsyncIterator<T>(source: Source<T>): AsyncIterator<T> {
   if (Symbol.asyncIterator in source) return source[Symbol.asyncIterator]();
   const it = source[Symbol.iterator]();
   return { next: async () => it.next() };
+}
+
+/**
+ * The same bytes in pieces of about `size` bytes: many small writes (a record
+ * header, then its body) cost a syscall and a chunk frame each on a socket.
+ * Holds at most one piece.
+ */
+export async function* coalesce(bytes: Source<Uint8Array>, size = 64 * 1024): AsyncGenerator<Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of bytes) {
+    if (chunk.length >= size && length === 0) {
+      yield chunk;
+      continue;
+    }
+    pending.push(chunk);
+    length += chunk.length;
+    if (length >= size) {
+      yield concatBytes(pending);
+      pending = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield concatBytes(pending);
 }
 
 /** A byte stream as a Web `ReadableStream`, pulling from the generator only when the reader wants more. */

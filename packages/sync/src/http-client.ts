@@ -13,7 +13,7 @@
 
 import { KeyMap, KeySet, NetworkRecordCorrupt, VersionedFilesError, throwIfAborted } from '@versionedfiles/core';
 import type { ContentFactory, Key, Ordering, Parents, StreamOptions, WorkOptions } from '@versionedfiles/core';
-import { ByteStreamReader, encodeByteStream, toReadableStream } from './byte-stream.js';
+import { ByteStreamReader, coalesce, encodeByteStream, toReadableStream } from './byte-stream.js';
 import { BYTE_STREAM_TYPE, DEFAULT_HTTP_LIMITS, RemoteError, StreamInterrupted, parseKeyList, parseParentMap, type HttpLimits } from './http-protocol.js';
 
 export interface RemoteOptions {
@@ -70,11 +70,16 @@ export class RemoteVersionedFiles {
   async *getRecordStream(keys: Iterable<Key>, ordering: Ordering, includeDeltaClosure: boolean, options: StreamOptions = {}): AsyncGenerator<ContentFactory> {
     for (const batch of batches(keys, this.#limits.maxKeysPerRequest)) {
       throwIfAborted(options.signal);
-      const res = await this.#fetch(`${this.url}/stream`, {
+      const url = `${this.url}/stream`;
+      const res = await this.#fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ keys: batch, ordering, includeDeltaClosure }),
         ...(options.signal ? { signal: options.signal } : {}),
+      }).catch((err: unknown) => {
+        // The server may fail before its first byte (it sends nothing until the stream starts).
+        throwIfAborted(options.signal);
+        throw new StreamInterrupted(url, { cause: err });
       });
       if (!res.ok || res.body === null) throw await remoteError(res);
       const reader = new ByteStreamReader(res.body as unknown as AsyncIterable<Uint8Array>, {
@@ -90,14 +95,14 @@ export class RemoteVersionedFiles {
       } catch (err) {
         throwIfAborted(options.signal);
         if (err instanceof VersionedFilesError) throw err;
-        throw new StreamInterrupted(`${this.url}/stream`, { cause: err });
+        throw new StreamInterrupted(url, { cause: err });
       }
     }
   }
 
   /** Sends the whole stream in one request; the server stores all of it or none. */
   async insertRecordStream(stream: AsyncIterable<ContentFactory> | Iterable<ContentFactory>, options: WorkOptions = {}): Promise<void> {
-    const body = toReadableStream(encodeByteStream([[this.#substream, stream]], this.formatName, options.signal ? { signal: options.signal } : {}));
+    const body = toReadableStream(coalesce(encodeByteStream([[this.#substream, stream]], this.formatName, options.signal ? { signal: options.signal } : {})));
     const res = await this.#fetch(`${this.url}/insert`, {
       method: 'POST',
       headers: { 'content-type': BYTE_STREAM_TYPE },

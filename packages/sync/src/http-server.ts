@@ -27,7 +27,7 @@ import {
   type Ordering,
   type VersionedFiles,
 } from '@versionedfiles/core';
-import { ByteStreamReader, FORMAT_2A, encodeByteStream } from './byte-stream.js';
+import { ByteStreamReader, FORMAT_2A, coalesce, encodeByteStream } from './byte-stream.js';
 import { BYTE_STREAM_TYPE, BadRequest, DEFAULT_HTTP_LIMITS, parseKeyList, type HttpLimits } from './http-protocol.js';
 import { allKeys } from './sync.js';
 
@@ -94,7 +94,7 @@ export function createSyncHandler(store: VersionedFiles, options: ServeOptions =
       const records = store.getRecordStream(keys, ordering as Ordering, closure, { signal: gone.signal });
       res.writeHead(200, { 'content-type': BYTE_STREAM_TYPE });
       // Once headers are out an error can only cut the stream; the client sees a truncated container.
-      await pipeline(Readable.from(encodeByteStream([[substream, records]], formatName, { signal: gone.signal })), res);
+      await pipeline(Readable.from(coalesce(encodeByteStream([[substream, records]], formatName, { signal: gone.signal }))), res);
     },
     'POST /insert': async (req, res) => {
       if (options.readOnly) throw new BadRequest('this store is read only');

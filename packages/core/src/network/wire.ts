@@ -40,7 +40,7 @@ export type NetworkKindDecoder = (kind: string, bytes: Uint8Array, offset: numbe
 export function networkBytesToKindAndOffset(bytes: Uint8Array): readonly [kind: string, offset: number] {
   const nl = bytes.subarray(0, MAX_KIND_LENGTH + 1).indexOf(0x0a);
   if (nl <= 0) throw new NetworkRecordCorrupt(bytes.length === 0 ? 'empty network record' : 'no storage kind line');
-  const kind = latin1(bytes.subarray(0, nl));
+  const kind = String.fromCharCode(...bytes.subarray(0, nl));
   if (!/^[\x21-\x7e]+$/.test(kind)) throw new NetworkRecordCorrupt(`storage kind ${JSON.stringify(kind)} is not printable ASCII`);
   return [kind, nl + 1];
 }
