@@ -89,12 +89,19 @@ export class Pack {
 export interface OpenOptions {
   /** Take the repository lock (`lock`, a LockDir) around pack-names updates. Default true. */
   readonly lockPackNames?: boolean;
+  /**
+   * Flush packs, indices and pack-names to stable storage before moving on
+   * (Breezy's `repository.fdatasync`, on by default), so the write order
+   * that makes adding a pack crash-safe also holds across a power cut.
+   */
+  readonly fsync?: boolean;
 }
 
 export class PackCollection {
   readonly transport: Transport;
   readonly layout: PackLayout;
   readonly #lock: boolean;
+  readonly #fsync: boolean;
   #packs = new Map<string, Pack>();
   readonly #combined = new Map<IndexKind, CombinedGraphIndex>();
   readonly #owner = new Map<GraphIndexReader, Pack>();
@@ -103,6 +110,7 @@ export class PackCollection {
     this.transport = transport;
     this.layout = layout;
     this.#lock = options.lockPackNames ?? true;
+    this.#fsync = options.fsync ?? true;
     for (const kind of layoutKinds(layout)) {
       this.#combined.set(kind, new CombinedGraphIndex([], { reload: () => this.reload() }));
     }
@@ -188,7 +196,7 @@ export class PackCollection {
 
   /** Starts a pack in `upload/`. */
   newPack(): NewPack {
-    return new NewPack(this.transport, this.layout);
+    return new NewPack(this.transport, this.layout, { fsync: this.#fsync });
   }
 
   /**
@@ -204,7 +212,7 @@ export class PackCollection {
       const byName = new Map<string, PackNameEntry>();
       for (const e of await this.readPackNames()) if (!obsolete.has(e.name)) byName.set(e.name, e);
       for (const e of added) byName.set(e.name, e);
-      await this.transport.put(PACK_NAMES, encodePackNames(byName.values(), this.layout.indexFormat));
+      await this.transport.put(PACK_NAMES, encodePackNames(byName.values(), this.layout.indexFormat), { fsync: this.#fsync });
     } finally {
       await lock?.release();
     }
@@ -250,9 +258,12 @@ export class NewPack {
   #writes: Promise<void> = Promise.resolve();
   #writeError: unknown = null;
 
-  constructor(transport: Transport, layout: PackLayout) {
+  readonly #fsync: boolean;
+
+  constructor(transport: Transport, layout: PackLayout, options: { fsync?: boolean } = {}) {
     this.#transport = transport;
     this.#layout = layout;
+    this.#fsync = options.fsync ?? true;
     const random = randomBytes(20);
     this.uploadName = `upload/${Array.from(random, (b) => RANDOM_ALPHABET[b % 36]).join('')}.pack`;
     for (const kind of layoutKinds(layout)) {
@@ -309,7 +320,7 @@ export class NewPack {
     if (this.#writeError !== null) throw this.#writeError;
   }
 
-  #queueWrite(): void {
+  #queueWrite(fsync = false): void {
     if (this.#buffered === 0) return;
     const data = concatBytes(this.#buffer);
     this.#buffer = [];
@@ -320,7 +331,7 @@ export class NewPack {
         if (this.#flushed === 0 && !(await this.#transport.exists('upload'))) {
           await this.#transport.mkdir('upload', { recursive: true });
         }
-        await this.#transport.append(this.uploadName, data);
+        await this.#transport.append(this.uploadName, data, { fsync });
         this.#flushed += data.length;
       } catch (err) {
         this.#writeError = err;
@@ -339,13 +350,14 @@ export class NewPack {
     if (this.#entry !== null) return this.#entry;
     if (this.#state !== 'open') throw new Error(`pack is ${this.#state}`);
     this.#writer.end();
+    this.#queueWrite(this.#fsync);
     await this.flush();
     const name = this.#hash.digest('hex');
     const sizes: number[] = [];
     for (const [kind, builder] of this.#builders) {
       const spec = this.#layout.indices[kind] as IndexSpec;
       const bytes = builder.finish();
-      await this.#transport.put(`indices/${name}${spec.suffix}`, bytes, { createParentDir: true });
+      await this.#transport.put(`indices/${name}${spec.suffix}`, bytes, { createParentDir: true, fsync: this.#fsync });
       sizes[spec.position] = bytes.length;
     }
     if (!(await this.#transport.exists('packs'))) await this.#transport.mkdir('packs', { recursive: true });
