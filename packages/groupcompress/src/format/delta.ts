@@ -87,18 +87,22 @@ export function parseDelta(
   where: GroupCompressWhere = {},
 ): { targetLength: number; instructions: DeltaInstruction[] } {
   const instructions: DeltaInstruction[] = [];
-  const targetLength = walkDelta(delta, start, end, where, (ins) => instructions.push(ins));
+  const targetLength = walkDelta(
+    delta,
+    start,
+    end,
+    where,
+    (offset, length) => instructions.push({ op: 'copy', offset, length }),
+    (at, length) => instructions.push({ op: 'insert', start: at, length }),
+  );
   return { targetLength, instructions };
 }
 
-/** Decodes each instruction, calling `visit`; returns the declared target length. */
-function walkDelta(
-  delta: Uint8Array,
-  start: number,
-  end: number,
-  where: GroupCompressWhere,
-  visit: (ins: DeltaInstruction) => void,
-): number {
+type OnCopy = (offset: number, length: number) => void;
+type OnInsert = (start: number, length: number) => void;
+
+/** Decodes each instruction, calling `onCopy`/`onInsert`; returns the declared target length. */
+function walkDelta(delta: Uint8Array, start: number, end: number, where: GroupCompressWhere, onCopy: OnCopy, onInsert: OnInsert): number {
   if (start >= end) throw new GroupCompressCorrupt('empty delta', where);
   const [targetLength, used] = decodeBase128(delta.subarray(0, end), start, where);
   let pos = start + used;
@@ -123,14 +127,14 @@ function walkDelta(
       if (size === 0) size = 0x10000;
       produced += size;
       if (produced > targetLength) throw new GroupCompressCorrupt('delta makes more bytes than it declares', where);
-      visit({ op: 'copy', offset, length: size });
+      onCopy(offset, size);
     } else if (cmd === 0) {
       throw new GroupCompressCorrupt('delta opcode 0 is reserved', where);
     } else {
       if (pos + cmd > end) throw new GroupCompressCorrupt('insert runs past the end of the delta', where);
       produced += cmd;
       if (produced > targetLength) throw new GroupCompressCorrupt('delta makes more bytes than it declares', where);
-      visit({ op: 'insert', start: pos, length: cmd });
+      onInsert(pos, cmd);
       pos += cmd;
     }
   }
@@ -153,22 +157,43 @@ export function applyDelta(
   where: GroupCompressWhere = {},
   sourceLength = source.length,
 ): Uint8Array {
-  const instructions: DeltaInstruction[] = [];
-  const targetLength = walkDelta(delta, start, end, where, (ins) => {
-    if (ins.op === 'copy' && ins.offset + ins.length > sourceLength) {
-      throw new GroupCompressCorrupt(
-        `copy of ${ins.length} bytes at ${ins.offset} is outside the ${sourceLength}-byte source`,
-        where,
-      );
-    }
-    instructions.push(ins);
-  });
+  // First pass: check every instruction, allocating nothing; then build.
+  const targetLength = walkDelta(
+    delta,
+    start,
+    end,
+    where,
+    (offset, length) => {
+      if (offset + length > sourceLength) {
+        throw new GroupCompressCorrupt(`copy of ${length} bytes at ${offset} is outside the ${sourceLength}-byte source`, where);
+      }
+    },
+    () => undefined,
+  );
   const out = new Uint8Array(targetLength);
   let at = 0;
-  for (const ins of instructions) {
-    if (ins.op === 'copy') out.set(source.subarray(ins.offset, ins.offset + ins.length), at);
-    else out.set(delta.subarray(ins.start, ins.start + ins.length), at);
-    at += ins.length;
-  }
+  walkDelta(
+    delta,
+    start,
+    end,
+    where,
+    (offset, length) => {
+      copyBytes(source, offset, out, at, length);
+      at += length;
+    },
+    (from, length) => {
+      copyBytes(delta, from, out, at, length);
+      at += length;
+    },
+  );
   return out;
+}
+
+/** Short runs byte by byte (cheaper than a subarray), long ones with `set`. */
+function copyBytes(from: Uint8Array, start: number, to: Uint8Array, at: number, length: number): void {
+  if (length < 32) {
+    for (let i = 0; i < length; i++) to[at + i] = from[start + i] as number;
+  } else {
+    to.set(from.subarray(start, start + length), at);
+  }
 }
