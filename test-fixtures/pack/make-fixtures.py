@@ -2,10 +2,11 @@
 # Writes the pack package's fixtures with Breezy 3.3.2:
 #   /usr/bin/python3 test-fixtures/pack/make-fixtures.py   (PYTHONHASHSEED=0)
 # For every index it writes, fixtures.json records how its nodes were made
-# (make_nodes' arguments; test/support/fixture-nodes.ts makes the same nodes)
-# so the tests can rebuild each file and compare bytes, and parse each file
-# and compare what they read with what went in. For containers it records the
-# records themselves.
+# (make_nodes' arguments; packages/pack/test/support/fixture-nodes.ts makes
+# the same nodes) so the tests can rebuild each file and compare bytes, and
+# parse each file and compare what they read with what went in. For
+# containers it records the records themselves. The interop test loads
+# make_nodes from here to build a three-level B+Tree live.
 import hashlib
 import json
 import os
