@@ -14,7 +14,7 @@
 // `parseLineDelta`/`lowerLineDelta`, `applyDelta`, `deltaFromBlocks`,
 // `contentText`, `deltaNewLines`.
 
-import { concatBytes, fromUtf8, latin1, utf8 } from '@versionedfiles/core';
+import { concatBytes, fromUtf8, utf8 } from '@versionedfiles/core';
 import type { MatchingBlock } from '@versionedfiles/core';
 import { KnitCorrupt, type KnitWhere } from './errors.js';
 import { parseDecimal } from './fields.js';
@@ -42,7 +42,8 @@ const NL = 0x0a;
 
 /** Splits `origin SP text` lines; origins are shared strings, decoded once each. */
 class OriginReader {
-  readonly #seen = new Map<string, string>();
+  /** Origins seen, by a hash of their bytes. */
+  readonly #seen = new Map<number, { bytes: Uint8Array; origin: string }[]>();
   // Runs of lines share an origin: the last one is checked first, byte for byte.
   #lastBytes: Uint8Array = new Uint8Array(0);
   #last = '';
@@ -54,16 +55,24 @@ class OriginReader {
     if (sp < 0) throw new KnitCorrupt(`annotated line ${index} has no origin`, this.where);
     const bytes = line.subarray(0, sp);
     if (!sameBytes(bytes, this.#lastBytes)) {
-      const raw = latin1(bytes);
-      let origin = this.#seen.get(raw);
-      if (origin === undefined) {
-        origin = fromUtf8(bytes);
-        this.#seen.set(raw, origin);
-      }
-      this.#last = origin;
+      this.#last = this.#lookup(bytes);
       this.#lastBytes = bytes;
     }
     return [this.#last, line.subarray(sp + 1)];
+  }
+
+  #lookup(bytes: Uint8Array): string {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ (bytes[i] as number), 0x01000193);
+    let bucket = this.#seen.get(h);
+    if (bucket === undefined) {
+      bucket = [];
+      this.#seen.set(h, bucket);
+    }
+    for (const entry of bucket) if (sameBytes(entry.bytes, bytes)) return entry.origin;
+    const origin = fromUtf8(bytes);
+    bucket.push({ bytes, origin });
+    return origin;
   }
 }
 
