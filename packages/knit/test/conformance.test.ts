@@ -2,7 +2,7 @@
 // annotated and plain, key length 1 (named knit) and 2 (escaped and plain prefix mappers).
 import { ConstantMapper, HashEscapedPrefixMapper, MemoryTransport, PrefixMapper } from '@versionedfiles/core';
 import type { KeyMapper } from '@versionedfiles/core';
-import { defineCheck, describeVersionedFiles, expectEqual, needs, scenarioMatrix } from '@versionedfiles/conformance';
+import { defineCheck, describeInsertBetween, describeVersionedFiles, expectEqual, needs, scenarioMatrix } from '@versionedfiles/conformance';
 import type { CheckTable } from '@versionedfiles/conformance';
 import { makeFileFactory, makePackFactory } from '../src/index.js';
 
@@ -88,3 +88,5 @@ const packScenarios = scenarioMatrix<PackOptions>(
 );
 
 for (const scenario of packScenarios) describeVersionedFiles(scenario);
+
+describeInsertBetween([...fileScenarios, ...packScenarios]);
