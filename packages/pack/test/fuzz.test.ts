@@ -16,6 +16,7 @@ import {
   PAGE_SIZE,
   parseBytesRecord,
   parseContainer,
+  validateContainer,
   parseBTreePage,
   parseGraphIndex,
 } from '../src/index.js';
@@ -119,6 +120,10 @@ describe('container', () => {
     // A hostile length is only a number: nothing is allocated for it.
     expect(await bad('Bazaar pack format 1 (introduced in 0.18)\nB999999999999999\n\nabc')).toBe('ContainerTruncated');
     expect(await bad('Bazaar pack format 1 (introduced in 0.18)\nB99999999999999999999\n\nabc')).toBe('BadContainerRecord');
+    expect(await typedOrOk(() => validateContainer(good))).toBeNull();
+    expect(await typedOrOk(() => validateContainer(utf8('Bazaar pack format 1 (introduced in 0.18)\nB0\na\n\nB0\na\n\nE')))).toBe('BadContainerRecord');
+    const notUtf8 = concatBytes([utf8('Bazaar pack format 1 (introduced in 0.18)\nB0\n'), Uint8Array.of(0xff), utf8('\n\nE')]);
+    expect(await typedOrOk(() => parseContainer(notUtf8))).toBe('BadContainerRecord');
     expect(await typedOrOk(() => parseBytesRecord(utf8('B5\n\nabc')))).toBe('ContainerTruncated');
     expect(await typedOrOk(() => parseBytesRecord(utf8('B1\n\nabc')))).toBe('BadContainerRecord');
   });
