@@ -4,9 +4,9 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, truncateSync, wr
 import * as nodePath from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '@versionedfiles/cli';
-import { buildCli, isOneLineError, tempDir, vf } from './helpers.js';
+import { BUILD_TIMEOUT, buildCli, isOneLineError, tempDir, vf } from './helpers.js';
 
-beforeAll(() => buildCli(), 600_000);
+beforeAll(() => buildCli(), BUILD_TIMEOUT);
 
 /** A store with a small history: r1 → r2 → r3, and r4 a second root. */
 function storeWithHistory(format = 'knit'): string {

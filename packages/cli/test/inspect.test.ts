@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO, buildCli, vf } from './helpers.js';
+import { BUILD_TIMEOUT, REPO, buildCli, vf } from './helpers.js';
 
-beforeAll(() => buildCli(), 600_000);
+beforeAll(() => buildCli(), BUILD_TIMEOUT);
 
 const fixture = (...parts: string[]): string => nodePath.join(REPO, 'test-fixtures', ...parts);
 function inspectJson<T>(file: string): T {

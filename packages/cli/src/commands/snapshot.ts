@@ -8,13 +8,13 @@ import { DEFAULT_FORMAT, NotAStore, initStore, readStoreInfo } from '../store.js
 
 const USAGE = 'snapshot create DIR -m MESSAGE | log | show ID | diff ID1 ID2 [--text] | restore ID DEST';
 
-/** A snapshot store is made on first use: keys of two elements, the default format. */
+/** A snapshot store is made on first use: keys of two elements, the default format, fast zlib (big files). */
 async function ensureStore(ctx: Context): Promise<void> {
   try {
     await readStoreInfo(ctx.storeDir);
   } catch (err) {
     if (!(err instanceof NotAStore)) throw err;
-    await (await initStore(ctx.storeDir, { format: DEFAULT_FORMAT, keyLength: 2 })).close();
+    await (await initStore(ctx.storeDir, { format: DEFAULT_FORMAT, keyLength: 2, compression: 'fast' })).close();
   }
 }
 

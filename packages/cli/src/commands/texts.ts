@@ -8,16 +8,16 @@ import { DEFAULT_FORMAT, FORMATS, initStore, isStoreFormat } from '../store.js';
 
 export const init: Command = {
   name: 'init',
-  usage: 'init [DIR] [--format knit|knit-pack|weave] [--key-length 1|2]',
+  usage: 'init [DIR] [--format knit|knit-pack|weave] [--key-length 1|2] [--fast]',
   summary: 'create an empty store (default format: knit)',
-  options: { format: { type: 'string' }, 'key-length': { type: 'string' } },
+  options: { format: { type: 'string' }, 'key-length': { type: 'string' }, fast: { type: 'boolean' } },
   async run(ctx) {
     const dir = ctx.positionals[0] ?? ctx.storeDir;
     const format = ctx.string('format') ?? DEFAULT_FORMAT;
     if (!isStoreFormat(format)) throw new UsageError(`unknown format "${format}"; choose one of ${FORMATS.join(', ')}`);
     const keyLength = Number(ctx.string('key-length') ?? '1');
     if (keyLength !== 1 && keyLength !== 2) throw new UsageError('--key-length must be 1 or 2');
-    const store = await initStore(dir, { format, keyLength });
+    const store = await initStore(dir, { format, keyLength, ...(ctx.flag('fast') ? { compression: 'fast' as const } : {}) });
     await store.close();
     if (ctx.json) ctx.emit({ dir, format, keyLength });
     ctx.say(`created a ${format} store in ${dir} (keys of ${keyLength} element${keyLength === 1 ? '' : 's'})`);
