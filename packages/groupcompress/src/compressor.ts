@@ -116,14 +116,12 @@ export class GroupCompressor {
     this.#last = null;
   }
 
-  /** Ends the group: its content as chunks, and its length. */
+  /** Ends the group: its content as chunks, and its length. Its texts stay readable with `extract`. */
   flush(): { chunks: Uint8Array[]; length: number } {
     if (this.#flushed) throw new Error('compressor already flushed');
     this.#flushed = true;
     this.#index = null;
-    const chunks = this.#chunks;
-    this.#chunks = [];
-    return { chunks, length: this.#endpoint };
+    return { chunks: [...this.#chunks], length: this.#endpoint };
   }
 
   /** Compression achieved so far: input bytes per content byte. */

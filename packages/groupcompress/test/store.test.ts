@@ -90,6 +90,27 @@ describe('writing', () => {
     expect((await transport.get('newpack')).length).toBe(after);
   });
 
+  it('texts stay readable while their group is being written', async () => {
+    const transport = new MemoryTransport();
+    const access = new PackFileAccess(transport, 'newpack');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = {
+      addRawRecord: async (c: readonly Uint8Array[]) => (await gate, access.addRawRecord(c)),
+      getRawRecords: (m: readonly BlockMemo[]) => access.getRawRecords(m),
+      finish: () => access.finish(),
+    };
+    const vf = new GroupCompressVersionedFiles({ keyLength: 1, index: new MemoryGroupIndex(true, 1), access: slow });
+    const history = versions(5);
+    const keys = await fill(vf, history);
+    const flushing = vf.flush();
+    expect([...(await texts(vf, keys)).values()]).toEqual(history);
+    release();
+    await flushing;
+    vf.clearCache();
+    expect([...(await texts(vf, keys)).values()]).toEqual(history);
+  });
+
   it('an empty text stores nothing in its group and reads back empty', async () => {
     const { vf } = open('compat');
     await vf.addLines(['empty'], [], []);

@@ -217,42 +217,58 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
   override insertRecordStream(stream: AsyncIterable<ContentFactory> | Iterable<ContentFactory>, options: WorkOptions = {}): Promise<void> {
     return this.exclusive(async () => {
       const compat = this.#shared.mode === 'compat';
-      const writer = compat ? this.#newWriter(false) : this.#bufferedWriter();
-      const waiting = new DependencyBuffer<ContentFactory>();
-      let reusing: { manager: GroupContentManager; block: BlockMemo } | null = null;
-      let done = 0;
-      for await (const record of stream) {
-        throwIfAborted(options.signal);
-        this.checkRecordKeys(record);
-        if (isAbsent(record)) throw new RevisionNotPresent(record.key, this.storeName);
-        if (record instanceof GroupCompressRecord) {
-          if (record.first) {
-            reusing = null;
-            if (record.manager.isWellUtilized()) {
-              const block = await this.#shared.access.addRawRecord(record.manager.block.toChunks());
-              reusing = { manager: record.manager, block };
-            }
-          }
-          if (reusing !== null && reusing.manager === record.manager) {
-            const parents = await this.checkParents(record.parents);
-            await this.#shared.index.addEntries([{ key: record.key, parents, block: reusing.block, start: record.start, end: record.end }], false);
-            options.progress?.({ phase: 'insert', done: ++done, total: null });
-            continue;
+      // Compat mode fills groups for this stream only; they are shared while
+      // it runs so a delta's basis earlier in the stream can be read back.
+      if (compat) this.#shared.writer = this.#newWriter(false);
+      try {
+        await this.#insertStream(stream, this.#bufferedWriter(), compat, options);
+      } finally {
+        if (compat) this.#shared.writer = null;
+      }
+    });
+  }
+
+  /** The stream loop of `insertRecordStream`, under the write lock. */
+  async #insertStream(
+    stream: AsyncIterable<ContentFactory> | Iterable<ContentFactory>,
+    writer: GroupWriter,
+    compat: boolean,
+    options: WorkOptions,
+  ): Promise<void> {
+    const waiting = new DependencyBuffer<ContentFactory>();
+    let reusing: { manager: GroupContentManager; block: BlockMemo } | null = null;
+    let done = 0;
+    for await (const record of stream) {
+      throwIfAborted(options.signal);
+      this.checkRecordKeys(record);
+      if (isAbsent(record)) throw new RevisionNotPresent(record.key, this.storeName);
+      if (record instanceof GroupCompressRecord) {
+        if (record.first) {
+          reusing = null;
+          if (record.manager.isWellUtilized()) {
+            const block = await this.#shared.access.addRawRecord(record.manager.block.toChunks());
+            reusing = { manager: record.manager, block };
           }
         }
-        const basis = this.adapters.compressionParentOf(record);
-        if (basis && !(await this.getParentMap([basis])).has(basis)) {
-          waiting.hold(basis, record.key, record);
+        if (reusing !== null && reusing.manager === record.manager) {
+          const parents = await this.checkParents(record.parents);
+          await this.#shared.index.addEntries([{ key: record.key, parents, block: reusing.block, start: record.start, end: record.end }], false);
+          options.progress?.({ phase: 'insert', done: ++done, total: null });
           continue;
         }
-        await this.#insertText(writer, record, compat);
-        for (const [, held] of waiting.release(record.key)) await this.#insertText(writer, held, compat);
-        options.progress?.({ phase: 'insert', done: ++done, total: null });
       }
-      const missing = waiting.waitingFor();
-      if (missing.size > 0) throw new RevisionNotPresent([...missing][0] as Key, this.storeName);
-      await writer.flush();
-    });
+      const basis = this.adapters.compressionParentOf(record);
+      if (basis && !(await this.getParentMap([basis])).has(basis)) {
+        waiting.hold(basis, record.key, record);
+        continue;
+      }
+      await this.#insertText(writer, record, compat);
+      for (const [, held] of waiting.release(record.key)) await this.#insertText(writer, held, compat);
+      options.progress?.({ phase: 'insert', done: ++done, total: null });
+    }
+    const missing = waiting.waitingFor();
+    if (missing.size > 0) throw new RevisionNotPresent([...missing][0] as Key, this.storeName);
+    await writer.flush();
   }
 
   async #insertText(writer: GroupWriter, record: ContentFactory, compat: boolean): Promise<void> {

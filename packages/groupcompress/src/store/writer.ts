@@ -26,6 +26,8 @@ export interface PendingText {
   readonly sha1: string;
   readonly start: number;
   readonly end: number;
+  /** The group it went into (readable until the block is indexed, even while being written). */
+  readonly group: GroupCompressor;
 }
 
 /** Writes one finished group: the block's chunks and the texts in it. */
@@ -79,7 +81,7 @@ export class GroupWriter {
       this.#maxFulltextLength = length;
       result = this.#compressor.compress(key, chunks, length, sha1);
     }
-    const text: PendingText = { key, parents, sha1: result.sha1, start: result.start, end: result.end };
+    const text: PendingText = { key, parents, sha1: result.sha1, start: result.start, end: result.end, group: this.#compressor };
     this.#pending.set(key, text);
     this.#texts.push(text);
     return result;
@@ -87,10 +89,14 @@ export class GroupWriter {
 
   /** The text of a pending key. */
   extract(text: PendingText): Uint8Array {
-    return this.#compressor.extract(text.start, text.end, text.key);
+    return text.group.extract(text.start, text.end, text.key);
   }
 
-  /** Writes the group being filled, if it holds any text, and starts a new one. */
+  /**
+   * Writes the group being filled, if it holds any text, and starts a new one.
+   * Its texts stay pending (readable from the old group) until the block is
+   * written and indexed, so a read during the write still finds them.
+   */
   async flush(): Promise<void> {
     if (this.#texts.length === 0) {
       this.#compressor = this.#newCompressor();
