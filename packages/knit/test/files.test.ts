@@ -140,3 +140,23 @@ describe('delta chains', () => {
     expect(methods).toEqual(['fulltext', 'line-delta', 'line-delta', 'line-delta', 'fulltext', 'line-delta', 'line-delta', 'line-delta', 'fulltext', 'line-delta']);
   });
 });
+
+describe('a delta whose basis is missing', () => {
+  it('reads and checks as KnitCorrupt naming the key', async () => {
+    const t = new MemoryTransport();
+    const vf = makeFileFactory(false, new ConstantMapper('revisions'))(t);
+    const enc = new TextEncoder();
+    const base = Array.from({ length: 50 }, (_, i) => enc.encode(`line ${i}\n`));
+    await vf.addLines(['a'], [], base);
+    await vf.addLines(['b'], [['a']], [...base, enc.encode('more\n')]);
+    // Point b's basis at a version the index does not hold.
+    const kndx = new TextDecoder().decode(await t.get('revisions.kndx')).replace(/(\nb line-delta \d+ \d+ )0 :/, '$1.gone :');
+    await t.put('revisions.kndx', enc.encode(kndx));
+    const fresh = makeFileFactory(false, new ConstantMapper('revisions'))(t);
+    const read = async () => {
+      for await (const r of fresh.getRecordStream([['b']], 'unordered', true)) r.getBytesAs('fulltext');
+    };
+    await expect(read()).rejects.toMatchObject({ code: 'KnitCorrupt', key: ['b'] });
+    await expect(fresh.check()).rejects.toMatchObject({ code: 'KnitCorrupt', key: ['b'] });
+  });
+});

@@ -17,8 +17,17 @@ export class KndxIndex implements KnitIndex {
     private readonly mapper: KeyMapper,
   ) {}
 
+  /** Mapped names by prefix: hashing and escaping them once per prefix, not per lookup. */
+  readonly #names = new Map<string, string>();
+
   #path(prefix: Key, ext: string): string {
-    return `${this.mapper.map(prefix)}${ext}`;
+    const id = keyToId(prefix);
+    let name = this.#names.get(id);
+    if (name === undefined) {
+      name = this.mapper.map(prefix);
+      this.#names.set(id, name);
+    }
+    return `${name}${ext}`;
   }
 
   async #state(prefix: Key): Promise<KndxState> {
