@@ -117,6 +117,30 @@ class AddText implements Command {
   }
 }
 
+/**
+ * A text named by its content (`[...prefix, null]`, no parents): the store
+ * fills in `sha1:<hex>`; adding the same text again is the same text, not an
+ * error (Breezy's indices drop identical adds).
+ */
+class AddContentAddressed implements Command {
+  constructor(readonly ctx: CheckContext, readonly slot: number, readonly lines: readonly Uint8Array[]) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const prefix = poolKey(this.ctx, this.slot).slice(0, -1);
+    const sha1 = sha1Hex(concatBytes([...this.lines]));
+    const key: Key = [...prefix, `sha1:${sha1}`];
+    const result = await real.primary.addLines([...prefix, null], [], this.lines);
+    expectEqual({ key: result.key, sha1: result.sha1 }, { key, sha1 }, this.toString());
+    if (!model.primary.texts.has(key)) model.primary.add(key, [], this.lines);
+    expectEqual(await real.primary.keys(), model.primary.keys(), `${this.toString()}: keys`);
+  }
+  toString(): string {
+    return `addLines([prefix of k${this.slot}, null], ${this.lines.length} lines)`;
+  }
+}
+
 type BadInput = 'newline' | 'notBytes' | 'reserved' | 'longKey';
 
 class AddBad implements Command {
@@ -299,6 +323,7 @@ function arbCommands(ctx: CheckContext): fc.Arbitrary<Iterable<Command>> {
       slots.map((s): Command => new Query(ctx, s)),
       fc.record({ ordering, closure: fc.boolean() }).map((a): Command => new Copy(a.ordering, a.closure, ctx.caps.ghosts)),
       slot.map((s): Command => new Annotate(ctx, s)),
+      fc.record({ slot, lines: arbLines(3) }).map((a): Command => new AddContentAddressed(ctx, a.slot, a.lines)),
       fc.constant<Command>(new ClearCache()),
       ...(ctx.caps.fallbacks ? [fc.constant<Command>(new AttachFallback())] : []),
     ],
