@@ -1,6 +1,6 @@
 # Makes the sync fixtures: byte streams written by Breezy 3.3.2's smart-protocol
 # framing (breezy.bzr.smart.repository._stream_to_byte_stream) from knit stores,
-# and expected.json, what Breezy itself reads back from each
+# groupcompress blocks, and expected.json, what Breezy itself reads back from each
 # (_byte_stream_to_stream): the format name, and per substream the records'
 # keys, parents and text sha1s in stream order.
 #
@@ -9,7 +9,7 @@ import json
 import os
 
 from breezy import osutils, transport
-from breezy.bzr import knit, versionedfile
+from breezy.bzr import groupcompress, knit, versionedfile
 from breezy.bzr.groupcompress_repo import RepositoryFormat2a
 from breezy.bzr.knitpack_repo import RepositoryFormatKnitPack1
 from breezy.bzr.smart.repository import _byte_stream_to_stream, _stream_to_byte_stream
@@ -57,14 +57,16 @@ def read_back(data):
         target = knit.make_file_factory(False, versionedfile.PrefixMapper())(transport.get_transport_from_url("memory:///"))
         kinds = []
         order = []
-        buffered = []
-        for r in records:
-            kinds.append(r.storage_kind)
-            order.append(r.key)
-            buffered.append(r)
-        # Records from a delta closure must be used while the stream is live;
-        # insert them into a store that can rebuild any kind.
-        target.insert_record_stream(buffered)
+
+        def seen(records):
+            # groupcompress records work only while the stream is on them:
+            # note each as it passes into the store.
+            for r in records:
+                kinds.append(r.storage_kind)
+                order.append(r.key)
+                yield r
+
+        target.insert_record_stream(seen(records))
         sha1s = target.get_sha1s(order)
         parents = target.get_parent_map(order)
         out.append({
@@ -95,6 +97,13 @@ def main():
     annotated = knit_store(True, 2)
     data = write("annotated-knit-texts", [("texts", annotated.get_record_stream(keys_of(annotated), "topological", False))], RepositoryFormatKnitPack1())
     expected["annotated-knit-texts"] = read_back(data)
+
+    # A 2a texts substream: groupcompress blocks (one per insert batch) and refs.
+    gc = groupcompress.make_pack_factory(True, False, 2)(transport.get_transport_from_url("memory:///"))
+    gc.insert_record_stream(plain.get_record_stream(keys, "topological", True))
+    data = write("groupcompress-texts", [("texts", gc.get_record_stream(keys_of(gc), "groupcompress", False))], RepositoryFormat2a())
+    expected["groupcompress-texts"] = read_back(data)
+    groupcompress.cleanup_pack_group(gc)
 
     # Fulltext and chunked records in several substreams, as a 2a fetch sends revisions and signatures.
     revs = [

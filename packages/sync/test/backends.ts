@@ -2,6 +2,7 @@
 import { ConstantMapper, MemoryTransport, MemoryVersionedFiles, PrefixMapper, type VersionedFiles } from '@versionedfiles/core';
 import { makeFileFactory, makePackFactory } from '@versionedfiles/knit';
 import { WeaveVersionedFiles } from '@versionedfiles/weave';
+import { makePackFactory as makeGroupCompressPack } from '@versionedfiles/groupcompress';
 
 export interface Backend {
   readonly name: string;
@@ -29,6 +30,12 @@ export const backends: readonly Backend[] = [
     open: async (keyLength) => makeFileFactory(true, mapper(keyLength), { keyLength })(new MemoryTransport()),
   },
   { name: 'knit-pack', ghosts: true, stacks: true, open: (keyLength) => makePackFactory(true, true, keyLength)(new MemoryTransport()) },
+  {
+    name: 'groupcompress',
+    ghosts: true,
+    stacks: true,
+    open: async (keyLength) => makeGroupCompressPack(true, true, keyLength)(new MemoryTransport()),
+  },
   {
     name: 'weave',
     ghosts: false,

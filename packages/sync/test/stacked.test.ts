@@ -100,16 +100,27 @@ class SplitHistory extends DelegatingVersionedFiles {
   }
 }
 
-const stackable = backends.filter((b) => b.stacks);
-const pairs: [Backend, Backend][] = [];
-// Annotated knits store annotations from parents in their own layer only, so
-// a split history annotates differently (see the knit package's overrides).
-for (const top of stackable) {
-  for (const bottom of stackable) {
-    const plain = top.name !== 'annotated-knit' && bottom.name !== 'annotated-knit';
-    if (plain && (top.name !== bottom.name || top.name === 'knit')) pairs.push([top, bottom]);
-  }
-}
+const byName = (name: string): Backend => {
+  const found = backends.find((b) => b.name === name);
+  if (!found || !found.stacks) throw new Error(`no stackable backend ${name}`);
+  return found;
+};
+// Every format stacked on a different one (knit on groupcompress and the
+// reverse, as Breezy stacks them), and knit on itself. Annotated knits store
+// annotations from parents in their own layer only, so a split history
+// annotates differently (see the knit package's overrides): left out here.
+const pairs: [Backend, Backend][] = (
+  [
+    ['knit', 'memory'],
+    ['memory', 'knit'],
+    ['knit', 'knit'],
+    ['knit-pack', 'knit'],
+    ['knit', 'knit-pack'],
+    ['knit', 'groupcompress'],
+    ['groupcompress', 'knit'],
+    ['groupcompress', 'memory'],
+  ] as const
+).map(([top, bottom]) => [byName(top), byName(bottom)]);
 
 for (const [top, bottom] of pairs) {
   // Key length 2 everywhere; key length 1 too where a knit meets a memory store.

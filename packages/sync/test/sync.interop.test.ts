@@ -24,6 +24,7 @@ import {
 } from '@versionedfiles/core';
 import { applyHistory, arbHistory, type History } from '@versionedfiles/conformance';
 import { makeFileFactory } from '@versionedfiles/knit';
+import { makePackFactory as makeGroupCompressPack } from '@versionedfiles/groupcompress';
 import { ByteStreamReader, FORMAT_2A, FORMAT_KNITPACK, encodeByteStream } from '@versionedfiles/sync';
 import { runPython } from '../../../test-fixtures/support/breezy.js';
 
@@ -32,24 +33,40 @@ import json, sys
 from breezy import osutils, transport
 from breezy.bzr import knit, versionedfile
 from breezy.bzr.smart.repository import _byte_stream_to_stream, _stream_to_byte_stream
+
+class Captured:
+    """A record as it passed: groupcompress records work only while the stream is on them."""
+    def __init__(self, r):
+        self.key, self.parents, self.storage_kind = r.key, r.parents, r.storage_kind
+        kind = "fulltext" if r.storage_kind in ("fulltext", "chunked") else r.storage_kind
+        self.kind, self.bytes = kind, r.get_bytes_as(kind)
+    def get_bytes_as(self, kind):
+        assert kind == self.kind
+        return self.bytes
+
 data = sys.stdin.buffer.read()
 fmt, stream = _byte_stream_to_stream(iter([data[i:i + 1000] for i in range(0, len(data), 1000)]))
 out = {"format": fmt.network_name().decode(), "substreams": []}
 collected = []
 for name, records in stream:
-    records = list(records)
-    collected.append((name, records))
-    graph = all(r.parents is not None for r in records)
-    target = knit.make_pack_factory(graph, graph, len(records[0].key))(transport.get_transport_from_url("memory:///"))
-    target.insert_record_stream(records)
+    captured = []
+    target = None
+    for r in records:
+        # Insert each record while the stream is on it (groupcompress records are lazy).
+        captured.append(Captured(r))
+        if target is None:
+            graph = r.parents is not None
+            target = knit.make_pack_factory(graph, graph, len(r.key))(transport.get_transport_from_url("memory:///"))
+        target.insert_record_stream([r])
+    collected.append((name, captured))
     target.check()
-    keys = [r.key for r in records]
+    keys = [c.key for c in captured]
     sha1s = target.get_sha1s(keys)
     parents = target.get_parent_map(keys)
     dec = lambda key: [e.decode("utf-8") for e in key]
     out["substreams"].append({
         "substream": name,
-        "kinds": [r.storage_kind for r in records],
+        "kinds": [c.storage_kind for c in captured],
         "records": [[dec(k), None if parents[k] is None else [dec(p) for p in parents[k]], sha1s[k].decode()] for k in keys],
     })
 again = b"".join(_stream_to_byte_stream(collected, fmt))
@@ -59,19 +76,27 @@ print(json.dumps(out))
 
 const WRITE_STREAM = String.raw`
 import base64, json, sys
-from breezy import transport
-from breezy.bzr import knit, versionedfile
+from breezy import osutils, transport
+from breezy.bzr import groupcompress, knit, versionedfile
+from breezy.bzr.groupcompress_repo import RepositoryFormat2a
 from breezy.bzr.knitpack_repo import RepositoryFormatKnitPack1
 from breezy.bzr.smart.repository import _stream_to_byte_stream
 job = json.load(sys.stdin)
 k = lambda key: tuple(e.encode("utf-8") for e in key)
 mapper = versionedfile.ConstantMapper("texts") if job["keyLength"] == 1 else versionedfile.PrefixMapper()
-vf = knit.make_file_factory(job["annotated"], mapper)(transport.get_transport_from_url("memory:///"))
-for e in job["entries"]:
-    vf.add_lines(k(e["key"]), [k(p) for p in e["parents"]], [base64.b64decode(l) for l in e["lines"]])
-keys = [k(e["key"]) for e in job["entries"]]
-stream = vf.get_record_stream(keys, "topological", job["closure"])
-sys.stdout.buffer.write(b"".join(_stream_to_byte_stream([("texts", stream)], RepositoryFormatKnitPack1())))
+memory = transport.get_transport_from_url("memory:///")
+texts = [(k(e["key"]), [k(p) for p in e["parents"]], b"".join(base64.b64decode(l) for l in e["lines"])) for e in job["entries"]]
+keys = [key for key, _, _ in texts]
+if job["kind"] == "groupcompress":
+    vf = groupcompress.make_pack_factory(True, False, job["keyLength"])(memory)
+    vf.insert_record_stream([versionedfile.FulltextContentFactory(key, tuple(parents), None, text) for key, parents, text in texts])
+    stream, fmt = vf.get_record_stream(keys, "groupcompress", False), RepositoryFormat2a()
+else:
+    vf = knit.make_file_factory(job["kind"] == "annotated", mapper)(memory)
+    for key, parents, text in texts:
+        vf.add_lines(key, parents, osutils.split_lines(text))
+    stream, fmt = vf.get_record_stream(keys, "topological", job["closure"]), RepositoryFormatKnitPack1()
+sys.stdout.buffer.write(b"".join(_stream_to_byte_stream([("texts", stream)], fmt)))
 `;
 
 interface BreezyRead {
@@ -80,14 +105,23 @@ interface BreezyRead {
   readonly substreams: { substream: string; kinds: string[]; records: [string[], string[][] | null, string][] }[];
 }
 
-function knitStore(annotated: boolean, keyLength: 1 | 2): VersionedFiles {
-  return makeFileFactory(annotated, keyLength === 1 ? new ConstantMapper('texts') : new PrefixMapper(), { keyLength })(new MemoryTransport());
+type Kind = 'knit' | 'annotated' | 'groupcompress';
+
+function store(kind: Kind, keyLength: 1 | 2): VersionedFiles {
+  // Compat mode: the block headers are zlib-compressed as Breezy's are, so its re-encoding gives our bytes.
+  if (kind === 'groupcompress') return makeGroupCompressPack(true, true, keyLength, { mode: 'compat' })(new MemoryTransport());
+  return makeFileFactory(kind === 'annotated', keyLength === 1 ? new ConstantMapper('texts') : new PrefixMapper(), { keyLength })(new MemoryTransport());
 }
 
 async function expectedRecords(vf: VersionedFiles, keys: readonly Key[]): Promise<[Key, unknown, string | undefined][]> {
   const parents = await vf.getParentMap(keys);
   const sha1s = await vf.getSha1s(keys);
   return keys.map((k) => [k, parents.get(k), sha1s.get(k)]);
+}
+
+/** The history as one record stream (a groupcompress store packs a stream's texts into shared blocks). */
+function historyRecords(history: History): ContentFactory[] {
+  return history.entries.map((e) => new ChunkedContentFactory(e.key, e.parents, null, e.lines));
 }
 
 async function breezyReads(substreams: [string, AsyncIterable<ContentFactory> | ContentFactory[]][], format: string): Promise<{ read: BreezyRead; bytes: Uint8Array }> {
@@ -97,25 +131,40 @@ async function breezyReads(substreams: [string, AsyncIterable<ContentFactory> | 
 }
 
 describe('Breezy reads our byte streams', () => {
-  for (const [name, annotated, closure] of [
-    ['knit records', false, false],
-    ['annotated knit records', true, false],
-    ['a knit delta closure', false, true],
+  for (const [name, kind, closure, ordering, format] of [
+    ['knit records', 'knit', false, 'topological', FORMAT_KNITPACK],
+    ['annotated knit records', 'annotated', false, 'topological', FORMAT_KNITPACK],
+    ['a knit delta closure', 'knit', true, 'topological', FORMAT_KNITPACK],
+    ['groupcompress blocks', 'groupcompress', false, 'groupcompress', FORMAT_2A],
   ] as const) {
     it(`${name}: same texts, parents and sha1s, check() passes, same bytes re-encoded (property)`, async () => {
       await fc.assert(
         fc.asyncProperty(arbHistory({ keyLength: 2, ghosts: true, maxTexts: 10 }), async (history: History) => {
-          const vf = knitStore(annotated, 2);
-          await applyHistory(vf, history, { graph: true });
+          const vf = store(kind, 2);
+          if (kind === 'groupcompress') await vf.insertRecordStream(historyRecords(history));
+          else await applyHistory(vf, history, { graph: true });
           const keys = history.entries.map((e) => e.key);
-          const records = await collect(vf.getRecordStream(keys, 'topological', closure));
-          const { read } = await breezyReads([['texts', records]], FORMAT_KNITPACK);
-          expect(read.format).toBe(FORMAT_KNITPACK);
+          const seen: { key: Key; kind: string }[] = [];
+          // Byte-encode each record as it passes (groupcompress records are lazy).
+          const { read } = await breezyReads(
+            [['texts', (async function* () {
+              for await (const r of vf.getRecordStream(keys, ordering, closure)) {
+                seen.push({ key: r.key, kind: r.storageKind });
+                yield r;
+              }
+            })()]],
+            format,
+          );
+          expect(read.format).toBe(format);
           expect(read.same_bytes).toBe(true);
           const [texts] = read.substreams;
-          expect(texts?.kinds).toEqual(records.map((r) => r.storageKind));
-          const ordered = records.map((r) => r.key);
-          expect(texts?.records).toEqual(await expectedRecords(vf, ordered));
+          expect(texts?.kinds).toEqual(seen.map((r) => r.kind));
+          expect(texts?.records).toEqual(await expectedRecords(vf, seen.map((r) => r.key)));
+          if (kind === 'groupcompress') {
+            // One stream insert makes one group: a block, then refs to it.
+            expect(seen[0]?.kind).toBe('groupcompress-block');
+            expect(seen.slice(1).every((r) => r.kind === 'groupcompress-block-ref')).toBe(true);
+          }
         }),
         { numRuns: 3 },
       );
@@ -156,10 +205,11 @@ describe('Breezy reads our byte streams', () => {
 });
 
 describe('we read the byte streams Breezy writes', () => {
-  for (const [name, annotated, closure] of [
-    ['knit records', false, false],
-    ['annotated knit records', true, false],
-    ['a knit delta closure', false, true],
+  for (const [name, kind, closure, format] of [
+    ['knit records', 'knit', false, FORMAT_KNITPACK],
+    ['annotated knit records', 'annotated', false, FORMAT_KNITPACK],
+    ['a knit delta closure', 'knit', true, FORMAT_KNITPACK],
+    ['groupcompress blocks', 'groupcompress', false, FORMAT_2A],
   ] as const) {
     it(`${name} from random histories (property)`, async () => {
       await fc.assert(
@@ -167,13 +217,13 @@ describe('we read the byte streams Breezy writes', () => {
           const history = fc.sample(arbHistory({ keyLength, ghosts: true, maxTexts: 10 }), { numRuns: 1, seed })[0] as History;
           const job = {
             keyLength,
-            annotated,
+            kind,
             closure,
             entries: history.entries.map((e) => ({ key: e.key, parents: e.parents, lines: e.lines.map((l) => Buffer.from(l).toString('base64')) })),
           };
           const bytes = runPython(WRITE_STREAM, { input: JSON.stringify(job) });
           const reader = new ByteStreamReader([bytes]);
-          expect(await reader.open()).toBe(FORMAT_KNITPACK);
+          expect(await reader.open()).toBe(format);
           const target = new MemoryVersionedFiles({ keyLength });
           await target.insertRecordStream((async function* () {
             for await (const { substream, record } of reader.records()) {

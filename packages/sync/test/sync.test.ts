@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   Aborted,
+  ChunkedContentFactory,
   KeySet,
   MemoryVersionedFiles,
   collect,
   utf8,
+  type ContentFactory,
   type Key,
   type VersionedFiles,
 } from '@versionedfiles/core';
@@ -99,6 +101,31 @@ describe('syncVersionedFiles', () => {
     const plain = await memory!.open(1);
     await syncVersionedFiles(source, plain);
     expect((await plain.getSha1s(await source.keys())).size).toBe(8);
+  });
+
+  it('hands groupcompress blocks to a groupcompress target as they are', async () => {
+    const gc = backends.find((b) => b.name === 'groupcompress')!;
+    const source = await gc.open(1);
+    await source.insertRecordStream(
+      Array.from({ length: 6 }, (_, i) => new ChunkedContentFactory([`r${i}`], i === 0 ? [] : [[`r${i - 1}`]], null, [utf8(`line ${i}\n`)])),
+    );
+    const target = await gc.open(1);
+    const kinds: string[] = [];
+    const watching = {
+      getParentMap: (keys: Iterable<Key>) => target.getParentMap(keys),
+      insertRecordStream: async (stream: AsyncIterable<ContentFactory> | Iterable<ContentFactory>) =>
+        target.insertRecordStream(
+          (async function* () {
+            for await (const r of stream) {
+              kinds.push(r.storageKind);
+              yield r;
+            }
+          })(),
+        ),
+    };
+    await syncVersionedFiles(source, watching);
+    expect(kinds[0]).toBe('groupcompress-block');
+    expect(await contents(target)).toEqual(await contents(source));
   });
 
   it('reports progress by phase', async () => {
