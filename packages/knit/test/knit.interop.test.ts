@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } f
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ConstantMapper, HashEscapedPrefixMapper, LocalTransport, bytesEqual, fastZlib, fromUtf8, splitLines } from '@versionedfiles/core';
-import type { Key, KeyMapper } from '@versionedfiles/core';
+import type { Key, KeyMapper, VersionedFiles } from '@versionedfiles/core';
 import { runPython } from '../../../test-fixtures/support/breezy.js';
 import { makeFileFactory, makePackFactory } from '../src/index.js';
 
@@ -106,6 +106,44 @@ function filesUnder(root: string): Map<string, Uint8Array> {
   return out;
 }
 
+interface BreezyView {
+  keys: Key[];
+  sha1: Record<string, string>;
+  text: Record<string, string>;
+  annotate?: Record<string, string[]>;
+}
+
+/** Runs a Breezy script on a job and checks that it saw every text we stored, with our sha1s. */
+async function breezyReads(script: string, job: object, vf: VersionedFiles, inserts: readonly Insert[]): Promise<BreezyView> {
+  const out = JSON.parse(fromUtf8(new Uint8Array(runPython(script, { input: JSON.stringify(job) })))) as BreezyView;
+  expect(out.keys.length).toBe(inserts.length);
+  const sha1s = await vf.getSha1s(out.keys);
+  for (const key of out.keys) expect(out.sha1[JSON.stringify(key)]).toBe(sha1s.get(key));
+  for (const ins of inserts) expect(out.text[JSON.stringify(ins.key)]).toBe(ins.text);
+  return out;
+}
+
+function expectSameFiles(oursDir: string, theirsDir: string): void {
+  const a = filesUnder(oursDir);
+  const b = filesUnder(theirsDir);
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  for (const [f, bytes] of a) expect(bytesEqual(bytes, b.get(f)!), f).toBe(true);
+}
+
+/** Runs `body` with fresh `ours` and `theirs` directories, removed afterwards. */
+async function withDirs(body: (oursDir: string, theirsDir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'knit-interop-'));
+  try {
+    const oursDir = join(dir, 'ours');
+    const theirsDir = join(dir, 'theirs');
+    mkdirSync(oursDir);
+    mkdirSync(theirsDir);
+    await body(oursDir, theirsDir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const LAYOUTS: { name: string; annotated: boolean; mapper: 'constant' | 'escaped'; prefixes: Key[] }[] = [
   { name: 'plain named knit', annotated: false, mapper: 'constant', prefixes: [[]] },
   { name: 'annotated named knit', annotated: true, mapper: 'constant', prefixes: [[]] },
@@ -121,42 +159,21 @@ describe('Breezy reads our knits', () => {
     for (const mode of ['compat', 'fast'] as const) {
       it(`${layout.name}, ${mode} mode: Breezy checks, reads and annotates them${mode === 'compat' ? ', and writes the same bytes' : ''}`, async () => {
         await fc.assert(
-          fc.asyncProperty(historyArb(layout.prefixes), async (inserts) => {
-            const dir = mkdtempSync(join(tmpdir(), 'knit-interop-'));
-            try {
-              const oursDir = join(dir, 'ours');
-              const theirsDir = join(dir, 'theirs');
-              mkdirSync(oursDir);
-              mkdirSync(theirsDir);
+          fc.asyncProperty(historyArb(layout.prefixes), (inserts) =>
+            withDirs(async (oursDir, theirsDir) => {
               const vf = makeFileFactory(layout.annotated, mapperOf(layout.mapper), mode === 'fast' ? { zlib: fastZlib } : {})(
                 new LocalTransport(oursDir),
               );
               for (const ins of inserts) await vf.addLines(ins.key, ins.parents, splitLines(new Uint8Array(Buffer.from(ins.text, 'base64'))));
               const job = { annotated: layout.annotated, mapper: layout.mapper, ours: oursDir, theirs: mode === 'compat' ? theirsDir : null, inserts };
-              const out = JSON.parse(fromUtf8(new Uint8Array(runPython(BREEZY, { input: JSON.stringify(job) })))) as {
-                keys: Key[];
-                sha1: Record<string, string>;
-                text: Record<string, string>;
-                annotate: Record<string, string[]>;
-              };
-              expect(out.keys.length).toBe(inserts.length);
-              const sha1s = await vf.getSha1s(out.keys);
-              for (const key of out.keys) expect(out.sha1[JSON.stringify(key)]).toBe(sha1s.get(key));
-              for (const ins of inserts) expect(out.text[JSON.stringify(ins.key)]).toBe(ins.text);
-              for (const [id, origins] of Object.entries(out.annotate)) {
+              const out = await breezyReads(BREEZY, job, vf, inserts);
+              for (const [id, origins] of Object.entries(out.annotate ?? {})) {
                 const ours = await vf.annotate(JSON.parse(id) as Key);
                 expect(ours.map(([o]) => o[o.length - 1]), id).toEqual(origins);
               }
-              if (mode === 'compat') {
-                const a = filesUnder(oursDir);
-                const b = filesUnder(theirsDir);
-                expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-                for (const [f, bytes] of a) expect(bytesEqual(bytes, b.get(f)!), f).toBe(true);
-              }
-            } finally {
-              rmSync(dir, { recursive: true, force: true });
-            }
-          }),
+              if (mode === 'compat') expectSameFiles(oursDir, theirsDir);
+            }),
+          ),
           { numRuns: 6 },
         );
       });
@@ -205,35 +222,16 @@ describe('Breezy reads our knit packs', () => {
   for (const shape of PACK_SHAPES) {
     it(`graph=${shape.graph} delta=${shape.delta} keyLength=${shape.keyLength}: Breezy checks and reads them, and writes the same bytes`, async () => {
       await fc.assert(
-        fc.asyncProperty(historyArb(shape.prefixes), async (history) => {
-          const inserts = shape.graph ? history : history.map((i) => ({ ...i, parents: [] }));
-          const dir = mkdtempSync(join(tmpdir(), 'knit-pack-interop-'));
-          try {
-            const oursDir = join(dir, 'ours');
-            const theirsDir = join(dir, 'theirs');
-            mkdirSync(oursDir);
-            mkdirSync(theirsDir);
+        fc.asyncProperty(historyArb(shape.prefixes), (history) =>
+          withDirs(async (oursDir, theirsDir) => {
+            const inserts = shape.graph ? history : history.map((i) => ({ ...i, parents: [] }));
             const vf = await makePackFactory(shape.graph, shape.delta, shape.keyLength)(new LocalTransport(oursDir));
             for (const ins of inserts) await vf.addLines(ins.key, ins.parents, splitLines(new Uint8Array(Buffer.from(ins.text, 'base64'))));
             await vf.finish();
-            const job = { ...shape, ours: oursDir, theirs: theirsDir, inserts };
-            const out = JSON.parse(fromUtf8(new Uint8Array(runPython(BREEZY_PACK, { input: JSON.stringify(job) })))) as {
-              keys: Key[];
-              sha1: Record<string, string>;
-              text: Record<string, string>;
-            };
-            expect(out.keys.length).toBe(inserts.length);
-            const sha1s = await vf.getSha1s(out.keys);
-            for (const key of out.keys) expect(out.sha1[JSON.stringify(key)]).toBe(sha1s.get(key));
-            for (const ins of inserts) expect(out.text[JSON.stringify(ins.key)]).toBe(ins.text);
-            const a = filesUnder(oursDir);
-            const b = filesUnder(theirsDir);
-            expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-            for (const [f, bytes] of a) expect(bytesEqual(bytes, b.get(f)!), f).toBe(true);
-          } finally {
-            rmSync(dir, { recursive: true, force: true });
-          }
-        }),
+            await breezyReads(BREEZY_PACK, { ...shape, ours: oursDir, theirs: theirsDir, inserts }, vf, inserts);
+            expectSameFiles(oursDir, theirsDir);
+          }),
+        ),
         { numRuns: 5 },
       );
     });
