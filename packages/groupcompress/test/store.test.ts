@@ -7,6 +7,7 @@ import {
   KeySet,
   MemoryTransport,
   NetworkRecordStream,
+  ReadOnlyError,
   VersionedFilesError,
   isAbsent,
   networkBytesOf,
@@ -96,6 +97,7 @@ describe('writing', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const slow = {
+      writable: true,
       addRawRecord: async (c: readonly Uint8Array[]) => (await gate, access.addRawRecord(c)),
       getRawRecords: (m: readonly BlockMemo[]) => access.getRawRecords(m),
       finish: () => access.finish(),
@@ -109,6 +111,15 @@ describe('writing', () => {
     await flushing;
     vf.clearCache();
     expect([...(await texts(vf, keys)).values()]).toEqual(history);
+  });
+
+  it('a closed or read-only store refuses writes at once', async () => {
+    const { vf } = open('default');
+    await vf.addLines(['a'], [], [utf8('a\n')]);
+    await vf.close();
+    await expect(vf.addLines(['b'], [], [utf8('b\n')])).rejects.toBeInstanceOf(ReadOnlyError);
+    await expect(vf.insertRecordStream([])).rejects.toBeInstanceOf(ReadOnlyError);
+    expect((await vf.keys()).size).toBe(1);
   });
 
   it('an empty text stores nothing in its group and reads back empty', async () => {
@@ -167,6 +178,7 @@ describe('streams', () => {
     const access = new PackFileAccess(transport, 'newpack');
     let reads = 0;
     const counting = {
+      writable: true,
       addRawRecord: (c: readonly Uint8Array[]) => access.addRawRecord(c),
       getRawRecords: (m: readonly BlockMemo[]) => ((reads += m.length), access.getRawRecords(m)),
       finish: () => access.finish(),

@@ -21,6 +21,8 @@ export interface BlockMemo {
 }
 
 export interface GroupAccess {
+  /** False once finished, or for read-only packs: no block can be added. */
+  readonly writable: boolean;
   /** Appends a block; returns where it went. */
   addRawRecord(chunks: readonly Uint8Array[]): Promise<BlockMemo>;
   /** The blocks' bytes (record bodies), in the order asked. */
@@ -61,6 +63,10 @@ export class PackFileAccess implements GroupAccess {
   ) {
     this.#writer = new ContainerWriter((chunk) => this.#pending.push(chunk));
     this.#finished = options.existing ?? false;
+  }
+
+  get writable(): boolean {
+    return !this.#finished;
   }
 
   #take(): Uint8Array {
@@ -108,6 +114,8 @@ export class PackFileAccess implements GroupAccess {
 
 /** The packs of a repository, read only; memos name packs by their pack-names name. */
 export class CollectionAccess implements GroupAccess {
+  readonly writable = false;
+
   constructor(private readonly collection: PackCollection) {}
 
   addRawRecord(): Promise<BlockMemo> {

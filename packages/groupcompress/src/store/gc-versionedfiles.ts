@@ -27,6 +27,7 @@ import {
   DependencyBuffer,
   KeyMap,
   KeySet,
+  ReadOnlyError,
   RevisionNotPresent,
   VersionedFilesBase,
   compatZlib,
@@ -184,7 +185,13 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     return this.#shared.writer;
   }
 
+  /** Refuses writes to a closed or read-only store before anything is buffered. */
+  #checkWritable(): void {
+    if (!this.#shared.access.writable) throw new ReadOnlyError(this.storeName);
+  }
+
   protected async storeText(text: ValidatedText, options: AddOptions): Promise<void> {
+    this.#checkWritable();
     if (this.#shared.mode === 'compat') {
       const writer = this.#newWriter(options.randomId ?? false);
       await writer.add(text.key, text.parents, [text.text], text.text.length, text.sha1);
@@ -216,6 +223,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
    */
   override insertRecordStream(stream: AsyncIterable<ContentFactory> | Iterable<ContentFactory>, options: WorkOptions = {}): Promise<void> {
     return this.exclusive(async () => {
+      this.#checkWritable();
       const compat = this.#shared.mode === 'compat';
       // Compat mode fills groups for this stream only; they are shared while
       // it runs so a delta's basis earlier in the stream can be read back.
