@@ -4,21 +4,29 @@
 //
 // Entry points:
 //   - `PatienceSequenceMatcher`: `new PatienceSequenceMatcher(a, b)` over lines
-//     (`Uint8Array`, compared by content) or strings; `getMatchingBlocks()`,
-//     `getOpcodes()`, `getGroupedOpcodes(n)`.
-//   - `matchingBlocks(a, b)`: the blocks in one call; `opcodesFromBlocks(blocks)`.
+//     (`Uint8Array`, compared by content), strings, or line ids (`Int32Array`
+//     from a `LineInterner`); `getMatchingBlocks()`, `getOpcodes()`,
+//     `getGroupedOpcodes(n)`.
+//   - `matchingBlocks(a, b)`: the blocks in one call; `matchingBlocksIds(aIds,
+//     bIds)` over pre-interned lines; `opcodesFromBlocks(blocks)`.
 //   - `unifiedDiff(a, b, options)`: the lines of patiencediff.unified_diff.
-//   - `internLines(a, b)`: the integer ids the matcher compares.
+//   - `LineInterner`, `internLines(a, b)` (./line-interner.ts): the ids.
 //
-// The algorithm: lines are interned to integer ids once; `recurseMatches`
-// takes the longest common subsequence of the lines unique on both sides of a
-// range (patience sorting), recurses into the gaps between those matches, and
-// when a range has no unique lines matches its common head or tail. Like the C
-// matcher, recursion deeper than 10 levels stops silently (Python's pure
-// version raises instead), so deeply nested texts get Breezy's exact, partial
-// matches.
+// The algorithm: lines are interned to integer ids (by the caller, once per
+// text, or here per call); `recurseMatches` takes the longest common
+// subsequence of the lines unique on both sides of a range (patience
+// sorting), recurses into the gaps between those matches, and when a range
+// has no unique lines matches its common head or tail. Like the C matcher,
+// recursion deeper than 10 levels stops silently (Python's pure version
+// raises instead), so deeply nested texts get Breezy's exact, partial matches.
+// No common prefix or suffix is trimmed first: a repeated line in the prefix
+// or the depth limit can make Breezy's recursion match differently.
 
 import { utf8 } from '../bytes.js';
+import { UnsupportedOperation } from '../errors.js';
+import { internLines, type DiffLine } from './line-interner.js';
+
+export * from './line-interner.js';
 
 /** `[aStart, bStart, length]`: a[aStart..aStart+length) equals b[bStart..bStart+length). */
 export type MatchingBlock = readonly [aStart: number, bStart: number, length: number];
@@ -28,133 +36,137 @@ export type OpcodeTag = 'equal' | 'insert' | 'delete' | 'replace';
 /** `[tag, i1, i2, j1, j2]`: how a[i1..i2) becomes b[j1..j2). */
 export type Opcode = readonly [tag: OpcodeTag, i1: number, i2: number, j1: number, j2: number];
 
-export type DiffLine = Uint8Array | string;
+/** What the matcher compares: lines by content, strings, or interned line ids. */
+export type LineSequence = readonly Uint8Array[] | readonly string[] | Int32Array;
 
 /** Breezy's matcher gives up below this depth of recursion. */
 const MAX_RECURSION = 10;
 
-/** Interned sequences: equal lines share one id in `[0, classCount)`. */
-export interface InternedLines {
-  readonly a: Int32Array;
-  readonly b: Int32Array;
-  readonly classCount: number;
+/** Scratch kept between calls (below this many lines), so small diffs allocate almost nothing. */
+const KEEP_SCRATCH_BELOW = 1 << 16;
+
+/**
+ * Working memory of the engine. Per line class: where its only line sits in
+ * the current a range (`aPos`, -1: repeated) and in the current b range; a
+ * class's entry is valid only when its stamp equals the stamp of the
+ * unique-LCS call reading it, so the tables never need clearing. Per b
+ * position: the a match, the patience piles, their b ends and backpointers;
+ * `lcs` is a stack of (a, b) anchor pairs for the nested recursion levels.
+ */
+class Scratch {
+  readonly aStamp: Int32Array;
+  readonly aPos: Int32Array;
+  readonly bStamp: Int32Array;
+  readonly bPos: Int32Array;
+  readonly btoa: Int32Array;
+  readonly stacks: Int32Array;
+  readonly lasts: Int32Array;
+  readonly backpointers: Int32Array;
+  readonly lcs: Int32Array;
+  stamp = 0;
+
+  constructor(
+    readonly classCapacity: number,
+    readonly lineCapacity: number,
+  ) {
+    this.aStamp = new Int32Array(classCapacity);
+    this.aPos = new Int32Array(classCapacity);
+    this.bStamp = new Int32Array(classCapacity);
+    this.bPos = new Int32Array(classCapacity);
+    this.btoa = new Int32Array(lineCapacity);
+    this.stacks = new Int32Array(lineCapacity);
+    this.lasts = new Int32Array(lineCapacity);
+    this.backpointers = new Int32Array(lineCapacity);
+    this.lcs = new Int32Array(lineCapacity * 2);
+  }
+
+  nextStamp(): number {
+    if (this.stamp === 0x7fffffff) {
+      this.aStamp.fill(0);
+      this.bStamp.fill(0);
+      this.stamp = 0;
+    }
+    return ++this.stamp;
+  }
 }
 
-/** Gives equal lines of `a` and `b` the same integer id. */
-export function internLines(a: readonly DiffLine[], b: readonly DiffLine[]): InternedLines {
-  const interner = new LineInterner(a.length + b.length);
-  const aIds = new Int32Array(a.length);
-  const bIds = new Int32Array(b.length);
-  for (let i = 0; i < a.length; i++) aIds[i] = interner.intern(a[i] as DiffLine);
-  for (let i = 0; i < b.length; i++) bIds[i] = interner.intern(b[i] as DiffLine);
-  return { a: aIds, b: bIds, classCount: interner.size };
+let keptScratch: Scratch | null = null;
+
+/** Scratch for `classes` line classes and a b side of `bLength` lines. */
+function scratchFor(classes: number, bLength: number): Scratch {
+  const kept = keptScratch;
+  if (kept !== null && kept.classCapacity >= classes && kept.lineCapacity >= bLength) return kept;
+  const size = (n: number, have: number): number => Math.max(n, Math.min(have * 2, KEEP_SCRATCH_BELOW), 64);
+  const scratch = new Scratch(size(classes, kept?.classCapacity ?? 0), size(bLength, kept?.lineCapacity ?? 0));
+  if (scratch.classCapacity <= KEEP_SCRATCH_BELOW && scratch.lineCapacity <= KEEP_SCRATCH_BELOW) keptScratch = scratch;
+  return scratch;
 }
 
 /**
- * Interns lines by content. Byte lines go into an open-addressing table keyed
- * by a 32-bit multiplicative hash (no string per line); strings use a Map.
+ * Ids as the engine indexes its tables: unchanged when they are small
+ * non-negative integers (an interner's, for texts of about this size), else
+ * renumbered densely through a hash table sized by the line count, so any
+ * id values (a large shared interner's, or hostile ones) cost O(lines).
  */
-class LineInterner {
-  size = 0;
-  private readonly mask: number;
-  private readonly slotIds: Int32Array;
-  private readonly slotHashes: Int32Array;
-  private readonly representatives: Uint8Array[] = [];
-  private readonly strings = new Map<string, number>();
-
-  constructor(capacityHint: number) {
-    let cap = 16;
-    while (cap < capacityHint * 2) cap *= 2;
-    this.mask = cap - 1;
-    this.slotIds = new Int32Array(cap).fill(-1);
-    this.slotHashes = new Int32Array(cap);
-  }
-
-  intern(line: DiffLine): number {
-    if (typeof line === 'string') {
-      const known = this.strings.get(line);
-      if (known !== undefined) return known;
-      const id = this.size++;
-      this.strings.set(line, id);
-      return id;
+function denseIds(a: Int32Array, b: Int32Array): { a: Int32Array; b: Int32Array; classes: number } {
+  const total = a.length + b.length;
+  let min = 0;
+  let max = -1;
+  for (const ids of [a, b]) {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as number;
+      if (id < min) min = id;
+      if (id > max) max = id;
     }
-    const h = hashLine(line);
-    let slot = h & this.mask;
-    for (;;) {
-      const id = this.slotIds[slot] as number;
-      if (id < 0) break;
-      if (this.slotHashes[slot] === h && sameBytes(this.representatives[id] as Uint8Array, line)) return id;
-      slot = (slot + 1) & this.mask;
+  }
+  if (min >= 0 && max < 2 * total + 1024) return { a, b, classes: max + 1 };
+  let bits = 4;
+  while (1 << bits < total * 2) bits++;
+  const mask = (1 << bits) - 1;
+  const keys = new Int32Array(mask + 1);
+  const values = new Int32Array(mask + 1).fill(-1);
+  let classes = 0;
+  const renumber = (ids: Int32Array): Int32Array => {
+    const out = new Int32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as number;
+      let slot = Math.imul(id, 0x9e3779b1) >>> (32 - bits);
+      while ((values[slot] as number) >= 0 && keys[slot] !== id) slot = (slot + 1) & mask;
+      if ((values[slot] as number) < 0) {
+        keys[slot] = id;
+        values[slot] = classes++;
+      }
+      out[i] = values[slot] as number;
     }
-    const id = this.size++;
-    this.slotIds[slot] = id;
-    this.slotHashes[slot] = h;
-    this.representatives[id] = line;
-    return id;
-  }
-}
-
-/** A 32-bit hash of a line, four bytes per multiply (lines are hashed on every diff). */
-function hashLine(line: Uint8Array): number {
-  const n = line.length;
-  let h = 0x811c9dc5 ^ n;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const word =
-      (line[i] as number) | ((line[i + 1] as number) << 8) | ((line[i + 2] as number) << 16) | ((line[i + 3] as number) << 24);
-    h = Math.imul(h ^ word, 0x01000193);
-    h ^= h >>> 15;
-  }
-  for (; i < n; i++) h = Math.imul(h ^ (line[i] as number), 0x01000193);
-  return h;
-}
-
-function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
+    return out;
+  };
+  return { a: renumber(a), b: renumber(b), classes };
 }
 
 /**
- * The matching engine over interned ids. Scratch arrays are sized once per
- * pair; `stamp` marks which unique_lcs call last touched a line class, so the
- * per-class tables never need clearing.
+ * The matching blocks of two id sequences, flat: aStart, bStart, length per
+ * block, without the sentinel.
  */
+function matchIds(aIds: Int32Array, bIds: Int32Array): number[] {
+  const blocks: number[] = [];
+  if (aIds.length === 0 || bIds.length === 0) return blocks;
+  const { a, b, classes } = denseIds(aIds, bIds);
+  new PatienceEngine(a, b, scratchFor(classes, b.length), blocks).recurseMatches(0, 0, a.length, b.length, MAX_RECURSION);
+  return blocks;
+}
+
+/** One run of the matcher over a pair of id sequences. */
 class PatienceEngine {
-  private readonly a: Int32Array;
-  private readonly b: Int32Array;
-  // per line class: position of its only line in the current a range (-1: repeated)
-  private readonly aStamp: Int32Array;
-  private readonly aPos: Int32Array;
-  // per line class: position of its only line in the current b range (-1: repeated)
-  private readonly bStamp: Int32Array;
-  private readonly bPos: Int32Array;
-  private stamp = 0;
-  // per b position (relative to the range): the a match, the patience piles, backpointers
-  private readonly btoa: Int32Array;
-  private readonly stacks: Int32Array;
-  private readonly lasts: Int32Array;
-  private readonly backpointers: Int32Array;
-  /** Flat output: aStart, bStart, length per block. */
-  readonly blocks: number[] = [];
+  /** Top of the `lcs` stack in the scratch. */
+  private top = 0;
 
-  constructor(ids: InternedLines) {
-    this.a = ids.a;
-    this.b = ids.b;
-    this.aStamp = new Int32Array(ids.classCount);
-    this.aPos = new Int32Array(ids.classCount);
-    this.bStamp = new Int32Array(ids.classCount);
-    this.bPos = new Int32Array(ids.classCount);
-    const n = ids.b.length;
-    this.btoa = new Int32Array(n);
-    this.stacks = new Int32Array(n);
-    this.lasts = new Int32Array(n);
-    this.backpointers = new Int32Array(n);
-  }
-
-  run(): void {
-    this.recurseMatches(0, 0, this.a.length, this.b.length, MAX_RECURSION);
-  }
+  constructor(
+    private readonly a: Int32Array,
+    private readonly b: Int32Array,
+    private readonly s: Scratch,
+    /** Flat output: aStart, bStart, length per block. */
+    private readonly blocks: number[],
+  ) {}
 
   /** Appends the pair (ai, bj), extending the last block when it is adjacent. */
   private addMatch(ai: number, bj: number): void {
@@ -170,16 +182,19 @@ class PatienceEngine {
     blocks.push(ai, bj, 1);
   }
 
-  private recurseMatches(alo: number, blo: number, ahi: number, bhi: number, depth: number): void {
+  recurseMatches(alo: number, blo: number, ahi: number, bhi: number, depth: number): void {
     if (depth < 0 || alo === ahi || blo === bhi) return;
     const a = this.a;
     const b = this.b;
-    const lcs = this.uniqueLcs(alo, blo, ahi, bhi);
+    const base = this.top;
+    const end = this.uniqueLcs(alo, blo, ahi, bhi);
+    this.top = end;
+    const lcs = this.s.lcs;
     let lastA = alo - 1;
     let lastB = blo - 1;
-    for (let k = 0; k < lcs.length; k += 2) {
-      const apos = (lcs[k] as number) + alo;
-      const bpos = (lcs[k + 1] as number) + blo;
+    for (let k = base; k < end; k += 2) {
+      const apos = lcs[k] as number;
+      const bpos = lcs[k + 1] as number;
       if (lastA + 1 !== apos || lastB + 1 !== bpos) {
         this.recurseMatches(lastA + 1, lastB + 1, apos, bpos, depth - 1);
       }
@@ -187,7 +202,8 @@ class PatienceEngine {
       lastB = bpos;
       this.addMatch(apos, bpos);
     }
-    if (lcs.length > 0) {
+    this.top = base;
+    if (end > base) {
       this.recurseMatches(lastA + 1, lastB + 1, ahi, bhi, depth - 1);
     } else if (a[alo] === b[blo]) {
       // no unique lines: take the common head, then look again after it
@@ -208,17 +224,18 @@ class PatienceEngine {
 
   /**
    * The longest common subsequence of the lines that occur exactly once in
-   * a[alo..ahi) and once in b[blo..bhi), as flat (aOffset, bOffset) pairs
-   * relative to the range starts, in increasing order.
+   * a[alo..ahi) and once in b[blo..bhi), pushed as (a, b) position pairs in
+   * increasing order onto the `lcs` stack from `this.top`; returns its new top.
    */
-  private uniqueLcs(alo: number, blo: number, ahi: number, bhi: number): Int32Array {
-    const { a, b, aStamp, aPos, bStamp, bPos, btoa, stacks, lasts, backpointers } = this;
-    const stamp = ++this.stamp;
+  private uniqueLcs(alo: number, blo: number, ahi: number, bhi: number): number {
+    const { a, b } = this;
+    const { aStamp, aPos, bStamp, bPos, btoa, stacks, lasts, backpointers, lcs } = this.s;
+    const stamp = this.s.nextStamp();
     for (let i = alo; i < ahi; i++) {
       const c = a[i] as number;
       if (aStamp[c] !== stamp) {
         aStamp[c] = stamp;
-        aPos[c] = i - alo;
+        aPos[c] = i;
       } else {
         aPos[c] = -1;
       }
@@ -269,27 +286,27 @@ class PatienceEngine {
       lasts[k] = j;
       if (k === piles) piles++;
     }
-    if (piles === 0) return EMPTY_PAIRS;
-    const out = new Int32Array(piles * 2);
-    let m = lasts[piles - 1] as number;
+    const base = this.top;
+    let m = piles > 0 ? (lasts[piles - 1] as number) : -1;
     for (let i = piles - 1; i >= 0; i--) {
-      out[2 * i] = btoa[m] as number;
-      out[2 * i + 1] = m;
+      lcs[base + 2 * i] = btoa[m] as number;
+      lcs[base + 2 * i + 1] = m + blo;
       m = backpointers[m] as number;
     }
-    return out;
+    return base + 2 * piles;
   }
 }
 
-const EMPTY_PAIRS = new Int32Array(0);
-
 /** Compares two sequences of lines the way Breezy's patiencediff does. */
 export class PatienceSequenceMatcher {
-  readonly a: readonly DiffLine[];
-  readonly b: readonly DiffLine[];
+  readonly a: LineSequence;
+  readonly b: LineSequence;
   private blocks: MatchingBlock[] | null = null;
 
-  constructor(a: readonly Uint8Array[] | readonly string[], b: readonly Uint8Array[] | readonly string[]) {
+  /** Lines of one kind on both sides: bytes, strings, or ids from one `LineInterner`. */
+  constructor(a: readonly Uint8Array[] | readonly string[], b: readonly Uint8Array[] | readonly string[]);
+  constructor(a: Int32Array, b: Int32Array);
+  constructor(a: LineSequence, b: LineSequence) {
     this.a = a;
     this.b = b;
   }
@@ -297,15 +314,16 @@ export class PatienceSequenceMatcher {
   /** The matching blocks, increasing in a and b, ending in the `[a.length, b.length, 0]` sentinel. */
   getMatchingBlocks(): MatchingBlock[] {
     if (this.blocks === null) {
-      const engine = new PatienceEngine(internLines(this.a, this.b));
-      engine.run();
-      const flat = engine.blocks;
-      const blocks: MatchingBlock[] = [];
-      for (let i = 0; i < flat.length; i += 3) {
-        blocks.push([flat[i] as number, flat[i + 1] as number, flat[i + 2] as number]);
+      const { a, b } = this;
+      let flat: number[];
+      if (a instanceof Int32Array && b instanceof Int32Array) flat = matchIds(a, b);
+      else if (a instanceof Int32Array || b instanceof Int32Array) throw new UnsupportedOperation('matching line ids against lines', 'PatienceSequenceMatcher');
+      else if (a.length === 0 || b.length === 0) flat = [];
+      else {
+        const ids = internLines(a, b);
+        flat = matchIds(ids.a, ids.b);
       }
-      blocks.push([this.a.length, this.b.length, 0]);
-      this.blocks = blocks;
+      this.blocks = toBlocks(flat, a.length, b.length);
     }
     return this.blocks.slice();
   }
@@ -321,12 +339,28 @@ export class PatienceSequenceMatcher {
   }
 }
 
+function toBlocks(flat: readonly number[], aLength: number, bLength: number): MatchingBlock[] {
+  const blocks: MatchingBlock[] = [];
+  for (let i = 0; i < flat.length; i += 3) blocks.push([flat[i] as number, flat[i + 1] as number, flat[i + 2] as number]);
+  blocks.push([aLength, bLength, 0]);
+  return blocks;
+}
+
 /** The matching blocks of two sequences of lines. */
 export function matchingBlocks(
   a: readonly Uint8Array[] | readonly string[],
   b: readonly Uint8Array[] | readonly string[],
 ): MatchingBlock[] {
   return new PatienceSequenceMatcher(a, b).getMatchingBlocks();
+}
+
+/**
+ * The matching blocks of two texts given as line ids from one `LineInterner`
+ * (equal ids: equal lines). The same blocks as `matchingBlocks` over the
+ * lines, without hashing them again: intern each text once, diff it often.
+ */
+export function matchingBlocksIds(aIds: Int32Array, bIds: Int32Array): MatchingBlock[] {
+  return toBlocks(matchIds(aIds, bIds), aIds.length, bIds.length);
 }
 
 /** Opcodes from matching blocks (sentinel included). */
