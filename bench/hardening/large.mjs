@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// Large texts and long histories, one backend per process so peak memory is its own.
+//
+//   node bench/hardening/large.mjs <backend> text <MiB>
+//       adds one generated text of that size, reads it back (sha1-verified)
+//   node bench/hardening/large.mjs <backend> history <versions> <MiB per version>
+//       adds a history of edits (each version changes a few lines of the last),
+//       then reads back the last version, every 97th one and the first (sha1-verified)
+//   node bench/hardening/large.mjs all text 1024      (every backend, one child each)
+//   node bench/hardening/large.mjs all history 10000 10
+//
+// Backends: memory, knit-files, knit-pack, weave, groupcompress. Prints one JSON
+// line per backend: ok or the typed error (code) it stopped with, seconds,
+// peak RSS (MiB), store size on disk. Runs the built packages (`npm run build`).
+// With --json <file>, appends the lines there too (bench/hardening/results/).
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BACKENDS = ['memory', 'knit-files', 'knit-pack', 'weave', 'groupcompress'];
+const args = process.argv.slice(2);
+const jsonAt = args.indexOf('--json');
+const jsonOut = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : null;
+const [backend, mode, a, b] = args;
+
+if (backend === 'all') {
+  for (const name of BACKENDS) {
+    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), name, mode, a, ...(b ? [b] : []), ...(jsonOut ? ['--json', jsonOut] : [])], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (r.status !== 0) {
+      const line = JSON.stringify({ backend: name, mode, size: a, versions: b, result: `process died (${r.signal ?? r.status})` });
+      console.log(line);
+      if (jsonOut) appendFileSync(jsonOut, `${line}\n`);
+    }
+  }
+  process.exit(0);
+}
+
+const core = await import('@versionedfiles/core');
+const { LocalTransport, ConstantMapper, MemoryVersionedFiles, VersionedFilesError, sha1OfChunks, collect } = core;
+const { makeFileFactory, makePackFactory: makeKnitPack } = await import('@versionedfiles/knit');
+const { WeaveVersionedFiles } = await import('@versionedfiles/weave');
+const { makePackFactory: makeGcPack } = await import('@versionedfiles/groupcompress');
+
+const encoder = new TextEncoder();
+const LINE_BYTES = 64;
+
+/** `count` lines of 64 bytes; line i of version v differs from version v-1 on a few lines. */
+function linesFor(count, version) {
+  const lines = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const touched = version > 0 && (i * 2654435761 + version * 40503) % count < 3;
+    const body = touched ? `line ${i} edited in version ${version}` : `line ${i} of a large generated text`;
+    lines[i] = encoder.encode(`${body.padEnd(LINE_BYTES - 1, '.')}\n`);
+  }
+  return lines;
+}
+
+/** A version's lines derived from the last version's: same objects except the few edited lines. */
+function nextVersion(prev, version) {
+  const lines = prev.slice();
+  const count = lines.length;
+  for (let k = 0; k < 3; k++) {
+    const i = (version * 7919 + k * 104729) % count;
+    lines[i] = encoder.encode(`${`line ${i} edited in version ${version}`.padEnd(LINE_BYTES - 1, '.')}\n`);
+  }
+  return lines;
+}
+
+async function open(name, dir) {
+  const t = new LocalTransport(dir);
+  switch (name) {
+    case 'memory':
+      return { vf: new MemoryVersionedFiles({ keyLength: 1 }), done: async () => {} };
+    case 'knit-files':
+      return { vf: makeFileFactory(false, new ConstantMapper('texts'), { keyLength: 1 })(t), done: async () => {} };
+    case 'knit-pack': {
+      const vf = await makeKnitPack(true, true, 1)(t);
+      return { vf, done: () => vf.finish() };
+    }
+    case 'weave':
+      return { vf: new WeaveVersionedFiles(t, new ConstantMapper('texts'), { keyLength: 1 }), done: async () => {} };
+    case 'groupcompress': {
+      const vf = makeGcPack(true, true, 1)(t);
+      return { vf, done: () => vf.flush() };
+    }
+    default:
+      throw new Error(`unknown backend ${name}`);
+  }
+}
+
+async function readBack(vf, key, sha1) {
+  const [record] = await collect(vf.getRecordStream([key], 'unordered', true));
+  const chunks = record.getBytesAs('chunked');
+  if (sha1OfChunks(chunks) !== sha1) throw new Error(`wrong text for ${key}`);
+}
+
+function diskSize(dir) {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath ?? entry.path, entry.name)).size;
+  }
+  return total;
+}
+
+const dir = mkdtempSync(join(tmpdir(), `vf-large-${backend}-`));
+const started = performance.now();
+const result = { backend, mode };
+try {
+  const { vf, done } = await open(backend, dir);
+  if (mode === 'text') {
+    const mib = Number(a);
+    result.mib = mib;
+    const lines = linesFor(Math.floor((mib * 1024 * 1024) / LINE_BYTES), 0);
+    const sha1 = sha1OfChunks(lines);
+    await vf.addLines(['large'], [], lines);
+    await done();
+    await readBack(vf, ['large'], sha1);
+  } else {
+    const versions = Number(a);
+    const mib = Number(b);
+    Object.assign(result, { versions, mibPerVersion: mib });
+    let lines = linesFor(Math.floor((mib * 1024 * 1024) / LINE_BYTES), 0);
+    const checks = [];
+    for (let v = 0; v < versions; v++) {
+      if (v > 0) lines = nextVersion(lines, v);
+      const key = [`v${v}`];
+      const { sha1 } = await vf.addLines(key, v === 0 ? [] : [[`v${v - 1}`]], lines);
+      if (v === 0 || v === versions - 1 || v % 97 === 0) checks.push([key, sha1]);
+    }
+    await done();
+    for (const [key, sha1] of checks) await readBack(vf, key, sha1);
+    result.checked = checks.length;
+  }
+  result.result = 'ok';
+} catch (err) {
+  result.result = err instanceof VersionedFilesError ? `typed error ${err.code}: ${err.message.slice(0, 160)}` : `UNTYPED ${err?.name}: ${String(err?.message).slice(0, 160)}`;
+}
+result.seconds = Math.round((performance.now() - started) / 100) / 10;
+result.peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+result.diskMiB = Math.round((diskSize(dir) / 1024 / 1024) * 10) / 10;
+rmSync(dir, { recursive: true, force: true });
+const line = JSON.stringify(result);
+console.log(line);
+if (jsonOut) appendFileSync(jsonOut, `${line}\n`);
