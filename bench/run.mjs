@@ -30,7 +30,7 @@ import { buildNpmCorpus, npmRegistry } from './lib/npm-source.mjs';
 import { gitReference, gzipReference, machineLimits } from './lib/references.mjs';
 import { OPERATIONS, renderMarkdown, renderText, scalingPanels, summarizeBackends } from './lib/report.mjs';
 import { renderPanels } from './lib/svg.mjs';
-import { summarize } from './lib/stats.mjs';
+import { interleave } from './lib/stats.mjs';
 import { syntheticHistory, syntheticText } from './lib/synthetic.mjs';
 import { BACKENDS, availableBackends } from './runners/backends.mjs';
 
@@ -110,15 +110,10 @@ function runSide(side, backend, corpus, ops, extra = {}) {
 /** Rounds of ours, Breezy, ours, Breezy, ... per backend. */
 function runInterleaved(backends, corpus, ops, extra, roundCount) {
   const runs = Object.fromEntries(backends.map((b) => [b, { ours: [], breezy: BACKENDS[b].breezy ? [] : null }]));
-  for (let r = 0; r < roundCount; r++) {
-    for (const b of backends) {
-      log(`round ${r + 1}/${roundCount}: ${b} (ours)`);
-      runs[b].ours.push(runSide('ours', b, corpus, ops, extra));
-      if (runs[b].breezy) {
-        log(`round ${r + 1}/${roundCount}: ${b} (Breezy)`);
-        runs[b].breezy.push(runSide('breezy', b, corpus, ops, extra));
-      }
-    }
+  for (const { round, group: b, side } of interleave(roundCount, backends, ['ours', 'breezy'])) {
+    if (!runs[b][side]) continue;
+    log(`round ${round + 1}/${roundCount}: ${b} (${side === 'ours' ? 'ours' : 'Breezy'})`);
+    runs[b][side].push(runSide(side, b, corpus, ops, extra));
   }
   return runs;
 }

@@ -30,7 +30,12 @@ export function summarizeBackends(runs, corpusBytes) {
         breezy?.map((r) => r.ops[op]?.ms),
       );
       const items = ours.find((r) => r.ops[op])?.ops[op].items ?? 0;
-      ops[op] = { ...ms, items, throughput: throughput(op, ms.ours, items, corpusBytes) };
+      ops[op] = {
+        ...ms,
+        items,
+        throughput: throughput(op, ms.ours, items, corpusBytes),
+        samples: { ours: ours.map((r) => r.ops[op]?.ms ?? null), breezy: breezy?.map((r) => r.ops[op]?.ms ?? null) ?? null },
+      };
     }
     const stored = summarize(ours.map((r) => r.storedBytes), breezy?.map((r) => r.storedBytes));
     const rss = summarize(ours.map((r) => r.maxRssKb), breezy?.map((r) => r.maxRssKb));
@@ -85,11 +90,11 @@ export function referenceRows(refs) {
 }
 
 export function componentRows(components) {
-  const rows = [['component bench', 'phase', 'ours ms', 'Breezy ms', 'ratio Breezy/ours']];
+  const rows = [['component bench', 'phase', 'ours', 'Breezy', 'ratio Breezy/ours']];
   for (const c of components) {
     const name = [`bench/${c.name}`, ...(c.args ?? [])].join(' ');
     if (c.phases.length === 0) rows.push([name, '(ran; printed no "label ours breezy ratio×" rows)', '', '', '']);
-    for (const p of c.phases) rows.push([name, p.label, fmtMs(p.ours), fmtMs(p.breezy), fmtRatio(p.ratio)]);
+    for (const p of c.phases) rows.push([name, p.label, String(p.ours), String(p.breezy), fmtRatio(p.ratio)]);
   }
   return rows;
 }
@@ -113,7 +118,7 @@ function sections(report) {
   if (Object.keys(report.backends).length) out.push(['Backends', backendRows(report.backends)]);
   if (report.backendsAbsent?.length) out.push(['Backends not landed yet', report.backendsAbsent.join(', ')]);
   if (Object.keys(report.references).length) out.push(['Reference points', referenceRows(report.references)]);
-  if (report.components?.length) out.push(['Component benches (bench/<name>/bench.mjs with these arguments, best of 3 each side, as their authors wrote them)', componentRows(report.components)]);
+  if (report.components?.length) out.push(['Component benches (bench/<name>/bench.mjs with these arguments, as their authors wrote them: best of 3 each side; ms, or bytes on size rows, as each prints them)', componentRows(report.components)]);
   return out;
 }
 

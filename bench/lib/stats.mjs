@@ -13,10 +13,13 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** The run order for `rounds` rounds of the given sides: ours, breezy, ours, breezy, ... */
-export function interleave(rounds, sides) {
+/**
+ * The run order for `rounds` rounds: each round visits every group (backend)
+ * and runs its sides back to back: ours, breezy, ours, breezy, ...
+ */
+export function interleave(rounds, groups, sides) {
   const order = [];
-  for (let r = 0; r < rounds; r++) for (const side of sides) order.push({ round: r, side });
+  for (let round = 0; round < rounds; round++) for (const group of groups) for (const side of sides) order.push({ round, group, side });
   return order;
 }
 

@@ -29,14 +29,16 @@ describe('median', () => {
 });
 
 describe('interleaved rounds and ratios', () => {
-  it('orders runs ours, Breezy, ours, Breezy, ...', () => {
-    expect(interleave(3, ['ours', 'breezy']).map((r) => `${r.round}${r.side}`)).toEqual([
-      '0ours',
-      '0breezy',
-      '1ours',
-      '1breezy',
-      '2ours',
-      '2breezy',
+  it('orders runs ours, Breezy, ours, Breezy, ... within each backend of each round', () => {
+    expect(interleave(2, ['knit', 'weave'], ['ours', 'breezy']).map((r) => `${r.round}${r.group}-${r.side}`)).toEqual([
+      '0knit-ours',
+      '0knit-breezy',
+      '0weave-ours',
+      '0weave-breezy',
+      '1knit-ours',
+      '1knit-breezy',
+      '1weave-ours',
+      '1weave-breezy',
     ]);
   });
 
