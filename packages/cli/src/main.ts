@@ -12,8 +12,9 @@ import { check, convert, stats, sync } from './commands/maintenance.js';
 import { inspect } from './commands/inspect.js';
 import { snapshot } from './commands/snapshot.js';
 import { demo } from './demo/demo.js';
+import { exportStream, importStream, serve } from './commands/network.js';
 
-export const COMMANDS: readonly Command[] = [init, add, cat, log, graph, annotate, diff, stats, check, inspect, convert, sync, snapshot, demo];
+export const COMMANDS: readonly Command[] = [init, add, cat, log, graph, annotate, diff, stats, check, inspect, convert, exportStream, importStream, sync, serve, snapshot, demo];
 
 const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   store: { type: 'string', short: 's' },

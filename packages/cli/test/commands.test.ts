@@ -1,10 +1,11 @@
 // Every subcommand through the built binary, on temporary stores: what it
 // prints, its --json output, and its one-line errors and exit codes.
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '@versionedfiles/cli';
-import { BUILD_TIMEOUT, buildCli, isOneLineError, tempDir, vf } from './helpers.js';
+import { BIN, BUILD_TIMEOUT, buildCli, isOneLineError, tempDir, vf, vfAsync } from './helpers.js';
 
 beforeAll(() => buildCli(), BUILD_TIMEOUT);
 
@@ -23,7 +24,7 @@ describe('vf help and usage', () => {
   it('lists every command', () => {
     const r = vf(['help']);
     expect(r.code).toBe(0);
-    for (const c of ['init', 'add', 'cat', 'log', 'graph', 'annotate', 'diff', 'stats', 'check', 'inspect', 'convert', 'sync', 'snapshot', 'demo']) {
+    for (const c of ['init', 'add', 'cat', 'log', 'graph', 'annotate', 'diff', 'stats', 'check', 'inspect', 'convert', 'export-stream', 'import-stream', 'sync', 'serve', 'snapshot', 'demo']) {
       expect(r.stdout).toContain(`  ${c} `);
     }
     expect(vf(['help', 'add']).stdout).toContain('usage: vf add KEY');
@@ -201,10 +202,18 @@ describe('bad input: one line on stderr and a non-zero exit', () => {
     expect(junk.code).toBe(EXIT.unsupported);
   });
 
-  it('sync to an http URL says it is not wired in', () => {
-    const r = vf(['sync', shared, 'http://127.0.0.1:9/']);
-    expect(isOneLineError(r)).toBe(true);
-    expect(r.code).toBe(EXIT.unsupported);
+  it('sync from an unreachable URL, and a garbage byte stream', () => {
+    const r = vf(['sync', 'http://127.0.0.1:9/', shared]);
+    expect(isOneLineError(r), r.stderr).toBe(true);
+    const g = vf(['import-stream', '-s', shared], { input: 'not a byte stream\n' });
+    expect(isOneLineError(g), g.stderr).toBe(true);
+    expect(g.code).toBe(EXIT.corrupt);
+    const cut = vf(['export-stream', '-s', shared]).stdoutBytes;
+    const target = nodePath.join(tempDir('cut'), 't');
+    vf(['init', target]);
+    const t = vf(['import-stream', '-s', target], { input: cut.subarray(0, cut.length - 30) });
+    expect(isOneLineError(t), t.stderr).toBe(true);
+    expect(t.code).toBe(EXIT.corrupt);
   });
 });
 
@@ -217,5 +226,60 @@ describe('a failed write leaves the store as it was', () => {
     expect(vf(['check', '-s', dir]).code).toBe(0);
     expect(readdirSync(nodePath.join(dir, 'data')).length).toBe(before.length);
     expect(existsSync(nodePath.join(dir, 'data', 'pack-name'))).toBe(true);
+  });
+});
+
+describe('byte streams and HTTP', () => {
+  it('export-stream | import-stream copies texts between formats', () => {
+    const dir = storeWithHistory('knit');
+    const stream = vf(['export-stream', '-s', dir]);
+    expect(stream.code, stream.stderr).toBe(0);
+    expect(stream.stdoutBytes.subarray(0, 42).toString('latin1')).toBe('Bazaar pack format 1 (introduced in 0.18)\n');
+    // The byte stream is a pack container: the format name, then one record per text named (texts).
+    const file = nodePath.join(tempDir('stream'), 'texts.stream');
+    writeFileSync(file, stream.stdoutBytes);
+    const dump = JSON.parse(vf(['inspect', '--json', file]).stdout) as { kind: string; records: { names: string[][] }[] };
+    expect(dump.kind).toBe('pack');
+    expect(dump.records.map((r) => r.names)).toEqual([[], [['texts']], [['texts']], [['texts']], [['texts']]]);
+    const target = nodePath.join(tempDir('import'), 'w');
+    vf(['init', target, '--format', 'weave']);
+    const imported = vf(['import-stream', '-s', target, '--json'], { input: stream.stdoutBytes });
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ records: 4, missingCompressionParents: [] });
+    expect(vf(['cat', 'r3', '-s', target]).stdout).toBe('one\nTWO\nthree\nfour');
+    expect(vf(['check', '-s', target]).code).toBe(0);
+    const some = vf(['export-stream', 'r1', '-s', dir]).stdoutBytes;
+    expect(some.length).toBeLessThan(stream.stdoutBytes.length);
+  });
+
+  it('vf serve, and vf sync pulling from and pushing to it', async () => {
+    const dir = storeWithHistory('knit');
+    const server = spawn(process.execPath, [BIN, 'serve', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+          if (m) resolve(m[0]);
+        });
+        server.once('exit', (code) => reject(new Error(`vf serve exited with ${code}`)));
+      });
+      const local = nodePath.join(tempDir('pull'), 'p');
+      vf(['init', local, '--format', 'knit-pack']);
+      const pull = await vfAsync(['sync', url, local, '--json']);
+      expect(pull.code, pull.stderr).toBe(0);
+      expect(JSON.parse(pull.stdout)).toMatchObject({ texts: 4 });
+      expect(vf(['cat', 'r3', '-s', local]).stdout).toBe('one\nTWO\nthree\nfour');
+      vf(['add', 'r5', '-p', 'r3', '-s', local], { input: 'five\n' });
+      const push = await vfAsync(['sync', local, url, '--json']);
+      expect(push.code, push.stderr).toBe(0);
+      expect(JSON.parse(push.stdout)).toMatchObject({ texts: 1 });
+    } finally {
+      server.kill('SIGINT');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+    expect(vf(['cat', 'r5', '-s', dir]).stdout).toBe('five\n');
+    expect(vf(['check', '-s', dir]).code).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 // Runs the BUILT `vf` binary (packages/cli/dist/bin.js) in a child process.
 // `buildCli()` brings the build up to date once per test file; concurrent test
 // files take turns through a lock directory so two `tsc -b` never race.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
@@ -67,4 +67,19 @@ export function tempDir(name: string): string {
 export function isOneLineError(run: VfRun): boolean {
   const lines = run.stderr.split('\n').filter((l) => l !== '');
   return run.code !== 0 && lines.length === 1 && (lines[0] ?? '').startsWith('vf: ');
+}
+
+/** `vf` without blocking the test process (needed while a `vf serve` child answers). */
+export function vfAsync(args: readonly string[], options: { readonly cwd?: string } = {}): Promise<VfRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.once('close', (code) => {
+      const stdoutBytes = Buffer.concat(out);
+      resolve({ code: code ?? -1, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes });
+    });
+  });
 }

@@ -1,6 +1,7 @@
 // Subcommands about a whole store: stats, check, convert, sync (local paths).
 
-import { KeyMap, KeySet, UnsupportedOperation, type Key, type StorageKind, type VersionedFiles } from '@versionedfiles/core';
+import { KeyMap, KeySet, type Key, type StorageKind } from '@versionedfiles/core';
+import { RemoteVersionedFiles, syncVersionedFiles, type SyncSource, type SyncTarget } from '@versionedfiles/sync';
 import { withStore, type Command } from '../command.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -118,18 +119,15 @@ export const check: Command = {
   },
 };
 
-/** Copies the texts of `from` that `to` lacks, parents first; returns how many. */
-export async function copyMissing(from: VersionedFiles, to: VersionedFiles, progress?: Context['progress']): Promise<number> {
-  const have = await to.keys();
-  const wanted = [...(await from.keys())].filter((k) => !have.has(k));
-  if (wanted.length === 0) return 0;
+/** Copies the texts `to` lacks from `from`, parents first, by record stream; returns how many. */
+export async function copyMissing(from: SyncSource, to: SyncTarget, progress?: Context['progress']): Promise<number> {
   const bar = progress?.('copy');
   try {
-    await to.insertRecordStream(from.getRecordStream(wanted, 'topological', false), bar ? { progress: bar.update } : {});
+    const result = await syncVersionedFiles(from, to, bar ? { progress: bar.update } : {});
+    return result.copied;
   } finally {
     bar?.done();
   }
-  return wanted.length;
 }
 
 export const convert: Command = {
@@ -157,23 +155,31 @@ export const convert: Command = {
   },
 };
 
+const isUrl = (end: string): boolean => /^https?:\/\//.test(end);
+
+/** One end of a sync: a served store (URL) or a store directory, opened for reading or writing. */
+async function openEnd<T>(ctx: Context, end: string, write: boolean, fn: (vf: SyncSource & SyncTarget, keyLength: number) => Promise<T>): Promise<T> {
+  if (isUrl(end)) {
+    const remote = await RemoteVersionedFiles.connect(end);
+    return fn(remote, remote.keyLength);
+  }
+  return withStore(ctx, { write, dir: end }, (store) => fn(store.vf, store.keyLength));
+}
+
 export const sync: Command = {
   name: 'sync',
-  usage: 'sync SRC DST',
-  summary: 'copy the texts DST lacks from SRC (local store directories)',
+  usage: 'sync SRC DST   (store directories, or http URLs of `vf serve`)',
+  summary: 'copy the texts DST lacks from SRC',
   async run(ctx) {
     const src = ctx.arg(0, 'SRC');
     const dst = ctx.arg(1, 'DST');
-    for (const end of [src, dst]) {
-      if (/^https?:\/\//.test(end)) throw new UnsupportedOperation(`sync over HTTP (${end})`, 'this build of vf', 'its HTTP client is not wired in yet');
-    }
-    await withStore(ctx, { write: false, dir: src }, async (source) => {
-      await withStore(ctx, { write: true, dir: dst }, async (target) => {
-        if (source.keyLength !== target.keyLength) throw new UsageError(`${src} has keys of ${source.keyLength} elements, ${dst} of ${target.keyLength}`);
-        const n = await copyMissing(source.vf, target.vf, ctx.progress);
+    await openEnd(ctx, src, false, (source, sourceKeyLength) =>
+      openEnd(ctx, dst, true, async (target, targetKeyLength) => {
+        if (sourceKeyLength !== targetKeyLength) throw new UsageError(`${src} has keys of ${sourceKeyLength} elements, ${dst} of ${targetKeyLength}`);
+        const n = await copyMissing(source, target, ctx.progress);
         if (ctx.json) ctx.emit({ from: src, to: dst, texts: n });
         ctx.say(`copied ${n} texts from ${src} to ${dst}`);
-      });
-    });
+      }),
+    );
   },
 };

@@ -4,7 +4,7 @@
 //                vf runs in (else the sample bundled with the package)
 //   2. store     those texts in a fresh store; its size against the fulltexts
 //   3. annotate  the most-changed file's last version, each line with its origin
-//   4. sync      the store copied into a second store through HTTP on loopback
+//   4. sync      the store served over HTTP on loopback and pulled into a second store
 //   5. stacking  a store stacked on the first: it holds one new text, and
 //                reads every older one through its fallback
 //
@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
 import { concatBytes, fromUtf8, splitLines, utf8, type Key } from '@versionedfiles/core';
-import { syncVersionedFiles } from '@versionedfiles/sync';
+import { FORMAT_KNITPACK, RemoteVersionedFiles, serveVersionedFiles, syncVersionedFiles } from '@versionedfiles/sync';
 import { readChunks, type Command } from '../command.js';
 import { showKey } from '../context.js';
 import { storeStats, type StoreStats } from '../commands/maintenance.js';
@@ -85,16 +85,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await reader.close();
     }
 
-    // 4. sync into a second store
+    // 4. sync into a second store, through HTTP on loopback
     const mirrorDir = nodePath.join(root, 'mirror');
     const mirror = await initStore(mirrorDir, { format: 'knit-pack', keyLength: 2 });
     const source = await openStore(mainDir);
+    const server = await serveVersionedFiles(source.vf, { readOnly: true, formatName: FORMAT_KNITPACK });
     let synced: DemoResult['synced'];
     try {
-      const result = await syncVersionedFiles(source.vf, mirror.vf);
-      synced = { how: 'record stream (in process)', copied: result.copied };
-      say(`4. sync: ${result.copied} texts copied by ${synced.how} into a knit-pack store (${mirrorDir})`);
+      const remote = await RemoteVersionedFiles.connect(server.url);
+      const result = await syncVersionedFiles(remote, mirror.vf);
+      synced = { how: `HTTP (${server.url})`, copied: result.copied };
+      say(`4. sync: the main store served at ${server.url}; ${result.copied} texts pulled over HTTP as a Breezy byte stream`);
+      say(`   into a knit-pack store (${mirrorDir})`);
     } finally {
+      await server.close();
       await source.close();
       await mirror.close();
     }
