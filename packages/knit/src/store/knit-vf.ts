@@ -142,12 +142,13 @@ export class KnitVersionedFiles extends VersionedFilesBase {
       noeol,
     };
     const hint = validBlocks(options.leftMatchingBlocks, internal.length);
-    if (this.annotated && presentParents.length > 0) content = await this.#mergeAnnotations(content, presentParents, hint);
+    let leftBlocks = hint;
+    if (this.annotated && presentParents.length > 0) [content, leftBlocks] = await this.#mergeAnnotations(content, presentParents, hint);
     const recordOptions = noeol ? ['no-eol'] : [];
     let raw: Uint8Array;
     if (delta) {
       recordOptions.push('line-delta');
-      const hunks = await this.#delta(left as Key, content, hint);
+      const hunks = await this.#delta(left as Key, content, leftBlocks);
       raw = encodeRecord(versionId, sha1, lowerLineDelta(hunks, this.annotated), { zlib: this.zlib });
       // Lines a delta leaves alone keep the basis' origins when read back,
       // whatever the merge said: remember the content as it will read.
@@ -205,19 +206,29 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     return below ?? null;
   }
 
-  /** Each line's origin taken from the parents it matches, later parents winning. */
-  async #mergeAnnotations(content: KnitContent, parents: readonly Key[], hint: readonly MatchingBlock[] | null): Promise<KnitContent> {
+  /**
+   * Each line's origin taken from the parents it matches, later parents
+   * winning. Also returns the blocks matched against the first parent, which
+   * a delta against it reuses.
+   */
+  async #mergeAnnotations(
+    content: KnitContent,
+    parents: readonly Key[],
+    hint: readonly MatchingBlock[] | null,
+  ): Promise<[KnitContent, readonly MatchingBlock[] | null]> {
     const origins = (content.origins as readonly string[]).slice();
     const newText = contentText(content);
+    let first: readonly MatchingBlock[] | null = null;
     for (let p = 0; p < parents.length; p++) {
       const parent = await this.#content(parents[p] as Key);
       const blocks = p === 0 && hint !== null ? hint : new PatienceSequenceMatcher(contentText(parent), newText).getMatchingBlocks();
+      if (p === 0) first = blocks;
       const parentOrigins = parent.origins as readonly string[];
       for (const [i, j, n] of blocks) {
         for (let k = 0; k < n; k++) origins[j + k] = parentOrigins[i + k] ?? (origins[j + k] as string);
       }
     }
-    return { ...content, origins };
+    return [{ ...content, origins }, first];
   }
 
   async #delta(basisKey: Key, content: KnitContent, hint: readonly MatchingBlock[] | null): Promise<DeltaHunk[]> {
@@ -312,7 +323,12 @@ export class KnitVersionedFiles extends VersionedFilesBase {
       if (details.has(key)) present.push(key);
       else yield new AbsentContentFactory(key);
     }
-    if (!request.ordered) present = present.sort((a, b) => compareMemos((details.get(a) as BuildDetails).memo, (details.get(b) as BuildDetails).memo));
+    if (!request.ordered) {
+      present = present
+        .map((key) => [key, (details.get(key) as BuildDetails).memo] as const)
+        .sort((a, b) => compareMemos(a[1], b[1]))
+        .map(([key]) => key);
+    }
     if (request.includeDeltaClosure) {
       yield* this.#closureBatches(present, details, request.signal);
       return;
