@@ -146,7 +146,8 @@ export class ByteStreamReader {
     this.#started = true;
     await this.open();
     for (;;) {
-      const container = await this.#nextContainerRecord();
+      // Records already parsed are handed out without waiting on the source.
+      const container = this.#queue.shift() ?? (await this.#nextContainerRecord());
       if (container === null) return;
       const [name] = container.names;
       if (container.names.length !== 1 || name === undefined || name.length !== 1) {
@@ -210,8 +211,19 @@ export class ByteStreamReader {
   }
 }
 
+/** Bytes a record took in the container: "B" LENGTH "\n", each name line, "\n", the body. */
 function recordSize(record: ContainerRecord): number {
-  return bytesRecordHeader(record.body.length, record.names).length + record.body.length;
+  let size = 3 + String(record.body.length).length + record.body.length;
+  for (const name of record.names) {
+    size += name.length; // NUL separators and the newline
+    for (const element of name) size += utf8Length(element);
+  }
+  return size;
+}
+
+function utf8Length(text: string): number {
+  // Names are nearly always ASCII; only the others need encoding to be measured.
+  return /^[\x00-\x7f]*$/.test(text) ? text.length : utf8(text).length;
 }
 
 function toAsyncIterator<T>(source: Source<T>): AsyncIterator<T> {
