@@ -27,6 +27,8 @@ export interface HttpLimits {
   readonly maxRecordBytes: number;
   /** Largest inserted byte stream. */
   readonly maxStreamBytes: number;
+  /** Most text bytes one insert may expand to (deltas inflate): bounds what the server stages. */
+  readonly maxInflatedBytes: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
@@ -34,6 +36,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxKeysPerRequest: 10_000,
   maxRecordBytes: 16 * 1024 * 1024,
   maxStreamBytes: 256 * 1024 * 1024,
+  maxInflatedBytes: 1024 * 1024 * 1024,
 };
 
 /** The other end answered with an error: its code and message, and the HTTP status. */

@@ -4,7 +4,8 @@
 // Reads stream: `/stream` pipes the byte stream into the response with
 // backpressure and stops reading the store when the client goes away.
 // Inserts are untrusted: the byte stream is bounded (`maxStreamBytes`,
-// `maxRecordBytes`), every record is first decoded and inserted into a staging
+// `maxRecordBytes`), and so are the texts it expands to (`maxInflatedBytes`:
+// deltas inflate). Every record is first decoded and inserted into a staging
 // store stacked on the real one (which checks sha1s and rebuilds deltas
 // against what the store holds), and only when the whole stream has passed is
 // it decoded again from its wire bytes into the store — so a bad stream leaves
@@ -23,8 +24,10 @@ import {
   VersionedFilesError,
   concatBytes,
   fromUtf8,
+  type AddOptions,
   type ContentFactory,
   type Ordering,
+  type ValidatedText,
   type VersionedFiles,
 } from '@versionedfiles/core';
 import { ByteStreamReader, FORMAT_2A, coalesce, encodeByteStream } from './byte-stream.js';
@@ -100,7 +103,7 @@ export function createSyncHandler(store: VersionedFiles, options: ServeOptions =
       if (options.readOnly) throw new BadRequest('this store is read only');
       const wire: Uint8Array[] = [];
       const reader = new ByteStreamReader(req, limits);
-      const staging = stagingFor(store);
+      const staging = new StagingStore(store, limits.maxInflatedBytes);
       // Decode and check everything first, keeping the wire records for the real insert.
       await staging.insertRecordStream(
         (async function* (): AsyncGenerator<ContentFactory> {
@@ -135,17 +138,24 @@ export function createSyncHandler(store: VersionedFiles, options: ServeOptions =
   };
 }
 
-/** A memory store over `store`: what it accepts, `store` would accept. */
-function stagingFor(store: VersionedFiles): MemoryVersionedFiles {
-  const base = store as Partial<{ hasGraph: boolean; allowsGhosts: boolean }>;
-  const staging = new MemoryVersionedFiles({
-    keyLength: store.keyLength,
-    graph: base.hasGraph ?? true,
-    ghosts: base.allowsGhosts ?? true,
-    name: 'insert staging',
-  });
-  staging.addFallbackVersionedFiles(store);
-  return staging;
+/** A memory store over `store`: what it accepts, `store` would accept; it holds at most `maxBytes` of text. */
+class StagingStore extends MemoryVersionedFiles {
+  #bytes = 0;
+
+  constructor(
+    store: VersionedFiles,
+    private readonly maxBytes: number,
+  ) {
+    const base = store as Partial<{ hasGraph: boolean; allowsGhosts: boolean }>;
+    super({ keyLength: store.keyLength, graph: base.hasGraph ?? true, ghosts: base.allowsGhosts ?? true, name: 'insert staging' });
+    this.addFallbackVersionedFiles(store);
+  }
+
+  protected override async storeText(text: ValidatedText, options: AddOptions): Promise<void> {
+    this.#bytes += text.text.length;
+    if (this.#bytes > this.maxBytes) throw new LimitExceeded('texts of one insert', this.maxBytes, this.#bytes);
+    await super.storeText(text, options);
+  }
 }
 
 function field(body: unknown, name: string): unknown {

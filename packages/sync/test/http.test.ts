@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   FulltextContentFactory,
   MemoryVersionedFiles,
+  collect,
   concatBytes,
   recordToNetworkBytes,
   utf8,
@@ -12,7 +13,7 @@ import {
   type VersionedFiles,
 } from '@versionedfiles/core';
 import { bytesRecord, containerBegin, containerEnd } from '@versionedfiles/pack';
-import { FORMAT_2A, RemoteError, RemoteVersionedFiles, serveVersionedFiles, syncVersionedFiles, type SyncServer } from '@versionedfiles/sync';
+import { FORMAT_2A, RemoteError, encodeByteStream, RemoteVersionedFiles, serveVersionedFiles, syncVersionedFiles, type SyncServer } from '@versionedfiles/sync';
 import { backends } from './backends.js';
 
 const servers: SyncServer[] = [];
@@ -178,6 +179,25 @@ describe('sync over HTTP', () => {
         expect([...(await store.keys())]).toEqual([['old']]);
       });
     }
+
+    it('a stream whose deltas expand past the inflated-bytes limit', async () => {
+      const knit = await backends[1]!.open(1);
+      const base = Array.from({ length: 200 }, (_, i) => utf8(`line ${i} of a text that deltas keep small on the wire\n`));
+      const keys = [];
+      for (let i = 0; i < 20; i++) {
+        keys.push([`r${i}`]);
+        await knit.addLines([`r${i}`], i === 0 ? [] : [[`r${i - 1}`]], [...base, utf8(`edit ${i}\n`)]);
+      }
+      const wire = concatBytes(await collect(encodeByteStream([['texts', knit.getRecordStream(keys, 'topological', false)]], FORMAT_2A)));
+      const store = new MemoryVersionedFiles({ keyLength: 1 });
+      const server = await serve(store, { maxInflatedBytes: 100_000 });
+      // The stream is small, the texts it builds are not.
+      expect(wire.length).toBeLessThan(20_000);
+      const res = await rawInsert(server, wire);
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { code: string }).code).toBe('LimitExceeded');
+      expect((await store.keys()).size).toBe(0);
+    });
 
     it('the client reports them as RemoteError', async () => {
       const server = await serve(new MemoryVersionedFiles({ keyLength: 1 }), { maxRecordBytes: 100 });
