@@ -12,11 +12,13 @@
 //               pair per key prefix (key length 2) under a hash directory, as
 //               Breezy's `HashEscapedPrefixMapper` names a repository's texts
 //   weave       weave files: `texts.weave`, or one per key prefix, likewise
-//   knit-pack   one knit pack container `pack-N` with its index `pack-N.tix`,
+//   knit-pack   one knit pack container `pack-N` with its GraphIndex `pack-N.tix`,
 //               named by the file `pack-name`
-// A knit pack cannot grow once finished, so a writable knit-pack handle copies
-// the current pack into `pack-N+1` and, on `close()`, switches `pack-name` to
-// it (one atomic put) before deleting the old pair.
+//   groupcompress  likewise, groupcompress blocks in `pack-N` and a B+Tree
+//               index `pack-N.tix` (the default format)
+// A finished pack cannot grow, so a writable pack store copies the current
+// pack into `pack-N+1` (reusing its records as they are) and, on `close()`,
+// switches `pack-name` to it (see `openPackBackend`).
 
 import { mkdir } from 'node:fs/promises';
 import {
@@ -39,19 +41,17 @@ import {
 } from '@versionedfiles/core';
 import { KnitPackAccess, KnitPackIndex, KnitPackVersionedFiles, makeFileFactory, openKnitPack } from '@versionedfiles/knit';
 import { WeaveVersionedFiles } from '@versionedfiles/weave';
+import { GroupCompressVersionedFiles, MemoryGroupIndex, PackFileAccess, openPackFile } from '@versionedfiles/groupcompress';
 
 export const MARKER_FILE = 'vf-store.json';
 export const LOCK_NAME = 'lock';
 /** The backend's files live here, apart from the marker and the lock (a prefix-mapped store lists its directory). */
 export const DATA_DIR = 'data';
 
-export const FORMATS = ['knit', 'knit-pack', 'weave'] as const;
+export const FORMATS = ['groupcompress', 'knit', 'knit-pack', 'weave'] as const;
 export type StoreFormat = (typeof FORMATS)[number];
-/**
- * What `vf init` makes with no `--format`. The design asks for a groupcompress
- * pack store; until `@versionedfiles/groupcompress` exports one, knit files.
- */
-export const DEFAULT_FORMAT: StoreFormat = 'knit';
+/** What `vf init` makes with no `--format`: a groupcompress pack, Breezy 2a's storage. */
+export const DEFAULT_FORMAT: StoreFormat = 'groupcompress';
 
 export interface StoreInfo {
   readonly format: StoreFormat;
@@ -186,31 +186,86 @@ async function openBackend(transport: Transport, info: StoreInfo, write: boolean
     case 'weave':
       return { vf: new WeaveVersionedFiles(transport, mapperFor(info.keyLength), { keyLength: info.keyLength }), finish: nothing };
     case 'knit-pack':
-      return openKnitPackBackend(transport, info, write);
+      return openPackBackend(transport, knitPackKind(info), write);
+    case 'groupcompress':
+      return openPackBackend(transport, groupcompressKind(info), write);
   }
 }
 
-async function openKnitPackBackend(transport: Transport, info: StoreInfo, write: boolean): Promise<Backend> {
+/** How one pack format opens a finished pack, starts a new one, and ends it (writing its index). */
+interface PackKind<V extends VersionedFiles> {
+  openFinished(transport: Transport, name: string): Promise<V>;
+  /** An empty store with no pack (read only). */
+  empty(transport: Transport): V;
+  create(transport: Transport, name: string): Promise<V>;
+  finish(vf: V, transport: Transport, name: string): Promise<void>;
+  /** The order that copies an old pack into a new one best. */
+  readonly copyOrder: 'topological' | 'groupcompress';
+}
+
+/**
+ * A store kept as one finished pack named by `pack-name`. Writing copies the
+ * current pack into `pack-N+1` and, on `finish`, switches `pack-name` to it (one
+ * atomic put) before deleting the old pair; a crash before the switch leaves
+ * the old pack in place and the new one is dropped on the next open.
+ */
+async function openPackBackend<V extends VersionedFiles>(transport: Transport, kind: PackKind<V>, write: boolean): Promise<Backend> {
   const current = (await transport.exists(PACK_NAME_FILE)) ? fromUtf8(await transport.get(PACK_NAME_FILE)).trim() : null;
-  if (current !== null && !/^pack-[0-9]+$/.test(current)) throw new UnsupportedFormat('knit-pack store', `${transport.base}/${PACK_NAME_FILE} names no pack`);
-  const old = current === null ? null : await openKnitPack(transport, current);
-  if (!write) return { vf: old ?? emptyKnitPack(transport, info, 'pack-0', true), finish: async () => {} };
+  if (current !== null && !/^pack-[0-9]+$/.test(current)) throw new UnsupportedFormat('pack store', `${transport.base}/${PACK_NAME_FILE} names no pack`);
+  const old = current === null ? null : await kind.openFinished(transport, current);
+  if (!write) return { vf: old ?? kind.empty(transport), finish: async () => {} };
   const name = `pack-${current === null ? 1 : Number(current.slice(5)) + 1}`;
-  // A leftover from an interrupted write was never acknowledged: dropped.
   for (const leftover of [name, `${name}.tix`]) if (await transport.exists(leftover)) await transport.delete(leftover);
-  const fresh = emptyKnitPack(transport, info, name, false);
-  await fresh.packAccess.begin();
+  const fresh = await kind.create(transport, name);
   if (old) {
     const keys = [...(await old.keys())];
-    await fresh.insertRecordStream(old.getRecordStream(keys, 'topological', false));
+    await fresh.insertRecordStream(old.getRecordStream(keys, kind.copyOrder, false));
   }
   return {
     vf: fresh,
     finish: async () => {
-      await fresh.finish();
+      await kind.finish(fresh, transport, name);
       await transport.put(PACK_NAME_FILE, utf8(`${name}\n`));
       if (current !== null) for (const file of [current, `${current}.tix`]) await transport.delete(file);
     },
+  };
+}
+
+function knitPackKind(info: StoreInfo): PackKind<KnitPackVersionedFiles> {
+  return {
+    openFinished: (transport, name) => openKnitPack(transport, name, { zlib: zlibFor(info) }),
+    empty: (transport) => emptyKnitPack(transport, info, 'pack-0', true),
+    async create(transport, name) {
+      const vf = emptyKnitPack(transport, info, name, false);
+      await vf.packAccess.begin();
+      return vf;
+    },
+    async finish(vf) {
+      await vf.finish();
+    },
+    copyOrder: 'topological',
+  };
+}
+
+function groupcompressKind(info: StoreInfo): PackKind<GroupCompressVersionedFiles> {
+  const zlib = zlibFor(info);
+  const store = (transport: Transport, name: string, existing: boolean): GroupCompressVersionedFiles =>
+    new GroupCompressVersionedFiles({
+      keyLength: info.keyLength,
+      index: new MemoryGroupIndex(true, info.keyLength),
+      access: new PackFileAccess(transport, name, { existing }),
+      zlib,
+      name: `groupcompress pack at ${transport.base}`,
+    });
+  return {
+    openFinished: (transport, name) => openPackFile(transport, { pack: name, index: `${name}.tix`, zlib }),
+    empty: (transport) => store(transport, 'pack-0', true),
+    create: async (transport, name) => store(transport, name, false),
+    async finish(vf, transport, name) {
+      await vf.close();
+      await transport.put(`${name}.tix`, (vf.index as MemoryGroupIndex).builder.finish());
+    },
+    copyOrder: 'groupcompress',
   };
 }
 

@@ -40,7 +40,7 @@ describe('vf help and usage', () => {
   });
 });
 
-const FORMATS = ['knit', 'knit-pack', 'weave'] as const;
+const FORMATS = ['groupcompress', 'knit', 'knit-pack', 'weave'] as const;
 
 describe.each(FORMATS)('vf on a %s store', (format) => {
   let dir = '';

@@ -1,6 +1,7 @@
 // Subcommands about a whole store: stats, check, convert, sync (local paths).
 
 import { KeyMap, KeySet, type Key, type StorageKind } from '@versionedfiles/core';
+import { GroupCompressVersionedFiles } from '@versionedfiles/groupcompress';
 import { RemoteVersionedFiles, syncVersionedFiles, type SyncSource, type SyncTarget } from '@versionedfiles/sync';
 import { withStore, type Command } from '../command.js';
 import type { Context } from '../context.js';
@@ -18,6 +19,8 @@ export interface StoreStats {
   readonly files: number;
   readonly kinds: Readonly<Record<string, number>>;
   readonly longestDeltaChain: number;
+  /** Groupcompress stores: how many blocks (groups) hold the texts. */
+  readonly blocks: number | null;
 }
 
 /** Texts, their total size, what the store's files take, and how records are stored. */
@@ -42,6 +45,12 @@ export async function storeStats(dir: string, progress?: Context['progress']): P
     }
     const parents = await vf.getParentMap(keys);
     const longestDeltaChain = longestChain(deltas, parents);
+    let blocks: number | null = null;
+    if (vf instanceof GroupCompressVersionedFiles) {
+      const memos = new Set<string>();
+      for (const [, e] of await vf.index.getEntries(keys)) memos.add(`${e.block.pack}\0${e.block.offset}`);
+      blocks = memos.size;
+    }
     let storedBytes = 0;
     let files = 0;
     const data = store.transport.clone(DATA_DIR);
@@ -49,7 +58,7 @@ export async function storeStats(dir: string, progress?: Context['progress']): P
       storedBytes += await data.size(file);
       files++;
     }
-    return { format: store.format, keyLength: store.keyLength, texts: keys.length, fulltextBytes, storedBytes, files, kinds, longestDeltaChain };
+    return { format: store.format, keyLength: store.keyLength, texts: keys.length, fulltextBytes, storedBytes, files, kinds, longestDeltaChain, blocks };
   } finally {
     await store.close();
   }
@@ -97,6 +106,7 @@ export const stats: Command = {
     ctx.say(`stored bytes:    ${s.storedBytes} in ${s.files} file(s)  (${ratio}:1)`);
     ctx.say(`records:         ${Object.entries(s.kinds).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`);
     ctx.say(`longest delta chain: ${s.longestDeltaChain}`);
+    if (s.blocks !== null) ctx.say(`groupcompress blocks: ${s.blocks}`);
   },
 };
 
@@ -132,7 +142,7 @@ export async function copyMissing(from: SyncSource, to: SyncTarget, progress?: C
 
 export const convert: Command = {
   name: 'convert',
-  usage: 'convert SRC DST --format knit|knit-pack|weave',
+  usage: 'convert SRC DST --format groupcompress|knit|knit-pack|weave',
   summary: 'copy a store into a new store of another format',
   options: { format: { type: 'string' } },
   async run(ctx) {

@@ -4,17 +4,21 @@ import { withStore, type Command } from '../command.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { SnapshotRepo } from '../snapshot/repo.js';
-import { DEFAULT_FORMAT, NotAStore, initStore, readStoreInfo } from '../store.js';
+import { NotAStore, initStore, readStoreInfo } from '../store.js';
 
 const USAGE = 'snapshot create DIR -m MESSAGE | log | show ID | diff ID1 ID2 [--text] | restore ID DEST';
 
-/** A snapshot store is made on first use: keys of two elements, the default format, fast zlib (big files). */
+/**
+ * A snapshot store is made on first use: keys of two elements, knit files
+ * (each snapshot appends to them; a pack store would rewrite its pack), fast
+ * zlib (big files).
+ */
 async function ensureStore(ctx: Context): Promise<void> {
   try {
     await readStoreInfo(ctx.storeDir);
   } catch (err) {
     if (!(err instanceof NotAStore)) throw err;
-    await (await initStore(ctx.storeDir, { format: DEFAULT_FORMAT, keyLength: 2, compression: 'fast' })).close();
+    await (await initStore(ctx.storeDir, { format: 'knit', keyLength: 2, compression: 'fast' })).close();
   }
 }
 

@@ -8,8 +8,8 @@ import { DEFAULT_FORMAT, FORMATS, initStore, isStoreFormat } from '../store.js';
 
 export const init: Command = {
   name: 'init',
-  usage: 'init [DIR] [--format knit|knit-pack|weave] [--key-length 1|2] [--fast]',
-  summary: 'create an empty store (default format: knit)',
+  usage: 'init [DIR] [--format groupcompress|knit|knit-pack|weave] [--key-length 1|2] [--fast]',
+  summary: 'create an empty store (default format: groupcompress)',
   options: { format: { type: 'string' }, 'key-length': { type: 'string' }, fast: { type: 'boolean' } },
   async run(ctx) {
     const dir = ctx.positionals[0] ?? ctx.storeDir;
