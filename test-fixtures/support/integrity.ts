@@ -14,7 +14,7 @@
 // figures to `<dir>/integrity.jsonl`.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyMap, RevisionNotPresent, VersionedFilesError, sha1Hex, utf8, type Key, type Transport, type VersionedFiles } from '@versionedfiles/core';
+import { KeyMap, RevisionNotPresent, concatBytes, VersionedFilesError, sha1Hex, utf8, type Key, type Transport, type VersionedFiles } from '@versionedfiles/core';
 
 export interface HistoryText {
   readonly key: Key;
@@ -96,20 +96,11 @@ async function readAllPaths(vf: VersionedFiles, expected: KeyMap<string>): Promi
   }
   for (const key of keys) {
     const annotated = await vf.annotate(key);
-    const text = sha1Hex(concat(annotated.map(([, line]) => line)));
+    const text = sha1Hex(concatBytes(annotated.map(([, line]) => line)));
     if (text !== expected.get(key)) throw new Error(`annotate served a wrong text for ${JSON.stringify(key)}`);
   }
 }
 
-function concat(lines: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(lines.reduce((n, l) => n + l.length, 0));
-  let at = 0;
-  for (const l of lines) {
-    out.set(l, at);
-    at += l.length;
-  }
-  return out;
-}
 
 export async function flipSweep(options: SweepOptions): Promise<SweepResult> {
   const { files, transport, expected } = options;
@@ -162,7 +153,7 @@ export async function flipSweep(options: SweepOptions): Promise<SweepResult> {
 
 /** The sha1 of every text of a history. */
 export function expectedSha1s(texts: readonly HistoryText[]): KeyMap<string> {
-  return new KeyMap(texts.map((t) => [t.key, sha1Hex(concat(t.lines))] as const));
+  return new KeyMap(texts.map((t) => [t.key, sha1Hex(concatBytes(t.lines))] as const));
 }
 
 /** Every file on a transport, as bytes. */
