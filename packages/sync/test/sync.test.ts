@@ -128,6 +128,16 @@ describe('syncVersionedFiles', () => {
     expect(await contents(target)).toEqual(await contents(source));
   });
 
+  it('syncs stores without a graph, and refuses a target of another key length', async () => {
+    const source = new MemoryVersionedFiles({ keyLength: 1, graph: false });
+    await source.addLines(['a'], null, [utf8('a\n')]);
+    await source.addLines(['b'], null, [utf8('b\n')]);
+    const target = new MemoryVersionedFiles({ keyLength: 1, graph: false });
+    expect(await syncVersionedFiles(source, target)).toEqual({ wanted: 2, copied: 2 });
+    expect(await contents(target)).toEqual(await contents(source));
+    await expect(syncVersionedFiles(source, new MemoryVersionedFiles({ keyLength: 2 }))).rejects.toMatchObject({ code: 'InvalidKey' });
+  });
+
   it('reports progress by phase', async () => {
     const source = new MemoryVersionedFiles({ keyLength: 1 });
     await linear(source, 4);
