@@ -186,6 +186,11 @@ class PatienceEngine {
     if (depth < 0 || alo === ahi || blo === bhi) return;
     const a = this.a;
     const b = this.b;
+    if (ahi - alo === 1 && bhi - blo === 1) {
+      // the commonest gap, one line each side: a match exactly when equal
+      if (a[alo] === b[blo]) this.addMatch(alo, blo);
+      return;
+    }
     const base = this.top;
     const end = this.uniqueLcs(alo, blo, ahi, bhi);
     this.top = end;
