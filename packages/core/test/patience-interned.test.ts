@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import {
+  LineInterner,
+  PatienceSequenceMatcher,
+  UnsupportedOperation,
+  matchingBlocks,
+  matchingBlocksIds,
+  splitLines,
+  type MatchingBlock,
+} from '@versionedfiles/core';
+
+// The pre-interned path: ids from a LineInterner kept across calls must give
+// exactly the blocks of the one-off path (and so Breezy's).
+
+interface FixturePair {
+  readonly name: string;
+  readonly a: string;
+  readonly b: string;
+  readonly blocks: number[];
+}
+
+const FIXTURE = new URL('../../../test-fixtures/core/patience/pairs.jsonl.gz', import.meta.url);
+
+const latin1Bytes = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const flatten = (blocks: readonly MatchingBlock[]): number[] => blocks.flatMap((b) => [...b]);
+
+function loadPairs(): FixturePair[] {
+  return gunzipSync(new Uint8Array(readFileSync(FIXTURE)))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as FixturePair);
+}
+
+const lineArb = fc.oneof(
+  fc.constantFrom('\n', 'a\n', 'b\n', 'c\n', '}\n', 'x', 'same line\n'),
+  fc.string({ maxLength: 6 }).map((s) => `${s}\n`),
+);
+const linesArb = fc.array(lineArb, { maxLength: 40 }).map((ls) => ls.map(enc));
+
+describe('matchingBlocksIds', () => {
+  it("gives Breezy's blocks on every fixture pair through one interner shared by all pairs", () => {
+    // one interner for all 1,200 pairs: later pairs get large, sparse ids
+    const interner = new LineInterner({ copyLines: true });
+    const mismatches: string[] = [];
+    for (const pair of loadPairs()) {
+      const aIds = interner.internAll(splitLines(latin1Bytes(pair.a)));
+      const bIds = interner.internAll(splitLines(latin1Bytes(pair.b)));
+      if (JSON.stringify(flatten(matchingBlocksIds(aIds, bIds))) !== JSON.stringify(pair.blocks)) mismatches.push(pair.name);
+      const viaMatcher = new PatienceSequenceMatcher(aIds, bIds).getMatchingBlocks();
+      if (JSON.stringify(flatten(viaMatcher)) !== JSON.stringify(pair.blocks)) mismatches.push(`${pair.name} (matcher)`);
+    }
+    expect(mismatches).toEqual([]);
+    expect(interner.size).toBeGreaterThan(1000);
+  });
+
+  it('agrees with the one-off path on random pairs, whatever ids stand for the lines', () => {
+    const interner = new LineInterner();
+    fc.assert(
+      fc.property(linesArb, linesArb, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (a, b, offset) => {
+        const expected = matchingBlocks(a, b);
+        const aIds = interner.internAll(a);
+        const bIds = interner.internAll(b);
+        expect(matchingBlocksIds(aIds, bIds)).toEqual(expected);
+        // any injective relabelling of ids (negative, huge) gives the same blocks
+        const shift = (ids: Int32Array): Int32Array => ids.map((id) => (id * 7919 + offset) | 0);
+        expect(matchingBlocksIds(shift(aIds), shift(bIds))).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('handles empty sides and extreme ids without sizing anything by them', () => {
+    expect(matchingBlocksIds(new Int32Array(0), new Int32Array(0))).toEqual([[0, 0, 0]]);
+    expect(matchingBlocksIds(Int32Array.of(5), new Int32Array(0))).toEqual([[1, 0, 0]]);
+    const big = 2 ** 31 - 1;
+    const small = -(2 ** 31);
+    expect(matchingBlocksIds(Int32Array.of(big, small, 3), Int32Array.of(small, 3, big))).toEqual(
+      matchingBlocks(['x', 'y', 'z'], ['y', 'z', 'x']),
+    );
+  });
+
+  it('refuses ids on one side and lines on the other', () => {
+    const matcher = new PatienceSequenceMatcher(Int32Array.of(1), [enc('a\n')] as unknown as Int32Array);
+    expect(() => matcher.getMatchingBlocks()).toThrow(UnsupportedOperation);
+  });
+});
+
+describe('LineInterner', () => {
+  it('keeps ids stable and dense across calls and table growth', () => {
+    const interner = new LineInterner();
+    const lines = Array.from({ length: 5000 }, (_, i) => enc(`line ${i % 3000}\n`));
+    const ids = interner.internAll(lines);
+    expect(interner.size).toBe(3000);
+    expect(Math.max(...ids)).toBe(2999);
+    // the same content, other objects, after growth: the same ids
+    const again = interner.internAll(lines.map((l) => l.slice()));
+    expect([...again]).toEqual([...ids]);
+    expect(interner.intern(enc('line 2999\n'))).toBe(2999);
+    expect(interner.intern(enc('new\n'))).toBe(3000);
+  });
+
+  it('tells byte lines and strings apart, and copies lines when asked', () => {
+    const interner = new LineInterner({ copyLines: true });
+    const text = enc('a\nb\n');
+    const [a, b] = splitLines(text) as [Uint8Array, Uint8Array];
+    expect(interner.intern(a)).toBe(0);
+    expect(interner.intern(b)).toBe(1);
+    expect(interner.intern('a\n')).toBe(2);
+    text.fill(0x7a); // the caller reuses its buffer: the copies keep the old lines
+    expect(interner.intern(enc('a\n'))).toBe(0);
+    expect(interner.intern(enc('b\n'))).toBe(1);
+  });
+});
