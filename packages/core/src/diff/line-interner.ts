@@ -119,11 +119,34 @@ export class LineInterner {
   }
 }
 
-/** Gives equal lines of `a` and `b` the same integer id. */
+/**
+ * Gives equal lines of `a` and `b` the same integer id. Most of `b` usually
+ * repeats `a` in order, so each byte line of `b` is first compared with the
+ * line of `a` after the last one it matched, and only hashed when that fails.
+ */
 export function internLines(a: readonly DiffLine[], b: readonly DiffLine[]): InternedLines {
   const interner = new LineInterner({ capacity: a.length + b.length });
   const aIds = interner.internAll(a);
-  const bIds = interner.internAll(b);
+  // where each line class of `a` sits, when it occurs once (-1: repeated)
+  const onlyPos = new Int32Array(interner.size).fill(-2);
+  for (let i = 0; i < aIds.length; i++) {
+    const id = aIds[i] as number;
+    onlyPos[id] = onlyPos[id] === -2 ? i : -1;
+  }
+  const bIds = new Int32Array(b.length);
+  let next = 0;
+  for (let j = 0; j < b.length; j++) {
+    const line = b[j] as DiffLine;
+    const expected = a[next];
+    if (typeof line !== 'string' && expected instanceof Uint8Array && sameBytes(expected, line)) {
+      bIds[j] = aIds[next++] as number;
+      continue;
+    }
+    const id = interner.intern(line);
+    bIds[j] = id;
+    // resynchronise on a line that occurs once in `a`
+    if (id < onlyPos.length && (onlyPos[id] as number) >= 0) next = (onlyPos[id] as number) + 1;
+  }
   return { a: aIds, b: bIds, classCount: interner.size };
 }
 
