@@ -15,7 +15,7 @@
 // when missing. Trial counts: HARDENING_CRASH_TRIALS overrides the CI count;
 // HARDENING_CRASH_SEED makes the kill points repeatable.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
@@ -182,25 +182,43 @@ export interface CrashReport {
   readonly trials: number;
   /** Trials killed before the child reported ready (during start-up or open). */
   readonly killedEarly: number;
+  /** Texts acknowledged over all trials (each was verified present after every later kill of its store). */
   readonly acknowledged: number;
+  /** Texts visible in the last store at the end. */
   readonly visible: number;
 }
 
 /**
- * `trials` writers on one store, one after another, each SIGKILLed at a
- * random point; the store is verified after every kill (it keeps growing
- * across trials, so later kills land in bigger files and in recovery paths).
+ * `trials` writers, one after another, each SIGKILLed at a random point; the
+ * store is verified after every kill. A store serves SEGMENT trials (it grows
+ * across them, so later kills land in bigger files and in recovery paths), then
+ * a fresh one is started in `dir`.
  */
+const SEGMENT = 25;
+
 export async function crashTrials(backend: Backend, dir: string, trials: number, seed = crashSeed()): Promise<CrashReport> {
   const random = prng(seed);
-  const log = newLog();
-  await initBackend(backend, dir);
+  let log = newLog();
+  let acknowledged = 0;
   let killedEarly = 0;
   let visible = 0;
+  let store = dir;
   for (let trial = 0; trial < trials; trial++) {
-    const writer = startWriter(backend, dir, 'w', 1_000_000, log);
+    // A fresh store every SEGMENT trials keeps each verification small in long runs.
+    if (trial % SEGMENT === 0) {
+      acknowledged += log.acks.length;
+      log = newLog();
+      store = join(dir, `store-${trial / SEGMENT}`);
+      mkdirSync(store, { recursive: true });
+      await initBackend(backend, store);
+    }
+    const writer = startWriter(backend, store, 'w', 1_000_000, log);
     const early = random() < 0.2;
-    if (early) await sleep(30 + random() * 250);
+    if (trial % SEGMENT === 0) {
+      // A store's first writer is let run to its first acknowledgement, so every store has some.
+      while (log.acks.length === 0 && writer.child.exitCode === null) await sleep(5);
+      await sleep(random() * 150);
+    } else if (early) await sleep(30 + random() * 250);
     else {
       await writer.ready;
       await sleep(random() * 150);
@@ -210,12 +228,12 @@ export async function crashTrials(backend: Backend, dir: string, trials: number,
     const code = await writer.exited;
     if (code !== null) throw new Error(`trial ${trial} (seed ${seed}): the writer exited by itself (${code}): ${log.stderr}`);
     try {
-      visible = (await verifyStore(backend, dir, log)).visible;
+      visible = (await verifyStore(backend, store, log)).visible;
     } catch (err) {
       throw new Error(`${backend}, trial ${trial} (HARDENING_CRASH_SEED=${seed}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
-  const report: CrashReport = { backend, seed, trials, killedEarly, acknowledged: log.acks.length, visible };
+  const report: CrashReport = { backend, seed, trials, killedEarly, acknowledged: acknowledged + log.acks.length, visible };
   const reportDir = process.env['HARDENING_REPORT_DIR'];
   if (reportDir) appendFileSync(join(reportDir, 'crash.jsonl'), `${JSON.stringify(report)}\n`);
   return report;
@@ -232,7 +250,7 @@ export function crashTests(backends: readonly Backend[], ciTrials: number): void
         const report = await crashTrials(backend, dir, trials);
         expect(report.trials).toBe(trials);
         expect(report.acknowledged).toBeGreaterThan(0);
-        expect(report.visible).toBeGreaterThanOrEqual(report.acknowledged);
+        expect(report.visible).toBeGreaterThan(0);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
