@@ -1,6 +1,8 @@
 // Record bytes in a pack container (Breezy's `_DirectPackAccess` with a
 // `ContainerWriter`): each knit record is the body of one unnamed container
-// record; its memo is the span of that container record in the pack.
+// record; its memo is the span of that container record in the pack. Like
+// Breezy's write stream, writes are buffered (up to `BUFFER_BYTES`) until a
+// read or `finish()` needs them on disk: a pack is only whole once finished.
 //
 // Entry points: `KnitPackAccess` (`finish()` writes the end marker).
 
@@ -10,9 +12,13 @@ import { ReadOnlyError, concatBytes } from '@versionedfiles/core';
 import type { IndexMemo, KnitAccess } from './types.js';
 import { readMemos } from './read-memos.js';
 
+const BUFFER_BYTES = 1 << 20;
+
 export class KnitPackAccess implements KnitAccess {
   readonly #writer: ContainerWriter;
   #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #writing: Promise<void> = Promise.resolve();
   #started: Promise<void> | null = null;
   #finished = false;
 
@@ -22,15 +28,20 @@ export class KnitPackAccess implements KnitAccess {
     readonly packName: string,
     finished = false,
   ) {
-    this.#writer = new ContainerWriter((chunk) => this.#pending.push(chunk));
+    this.#writer = new ContainerWriter((chunk) => {
+      this.#pending.push(chunk);
+      this.#pendingBytes += chunk.length;
+    });
     this.#finished = finished;
   }
 
-  /** Writes what the container writer produced so far. */
-  async #flush(): Promise<void> {
+  /** Writes what the container writer produced so far, after every earlier write. */
+  #flush(): Promise<void> {
     const data = concatBytes(this.#pending);
     this.#pending = [];
-    if (data.length > 0) await this.transport.append(this.packName, data);
+    this.#pendingBytes = 0;
+    if (data.length > 0) this.#writing = this.#writing.then(() => this.transport.append(this.packName, data)).then(() => undefined);
+    return this.#writing;
   }
 
   /** Creates the pack with its format line (idempotent). */
@@ -39,6 +50,7 @@ export class KnitPackAccess implements KnitAccess {
       this.#writer.begin();
       await this.transport.put(this.packName, concatBytes(this.#pending), { createParentDir: true });
       this.#pending = [];
+      this.#pendingBytes = 0;
     })();
     return this.#started;
   }
@@ -51,11 +63,12 @@ export class KnitPackAccess implements KnitAccess {
       const span = this.#writer.addBytesRecord(bytes);
       memos.push({ file: this.packName, pos: span.offset, size: span.length });
     }
-    await this.#flush();
+    if (this.#pendingBytes >= BUFFER_BYTES) await this.#flush();
     return memos;
   }
 
   async getRawRecords(memos: readonly IndexMemo[]): Promise<Uint8Array[]> {
+    await this.#flush();
     return (await readMemos(this.transport, memos)).map((bytes) => parseBytesRecord(bytes, this.packName).body);
   }
 
