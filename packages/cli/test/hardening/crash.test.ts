@@ -7,4 +7,4 @@
 import { describe } from 'vitest';
 import { crashTests } from '../../../../test-fixtures/support/crash-harness.js';
 
-describe('vf stores survive SIGKILL', () => crashTests(['vf-knit', 'vf-weave', 'vf-knit-pack'], 20));
+describe('vf stores survive SIGKILL', () => crashTests(['vf-knit', 'vf-weave', 'vf-knit-pack'], 15));

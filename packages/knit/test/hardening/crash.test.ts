@@ -4,4 +4,4 @@
 import { describe } from 'vitest';
 import { crashTests } from '../../../../test-fixtures/support/crash-harness.js';
 
-describe('knit files survive SIGKILL', () => crashTests(['knit-files', 'knit-annotated'], 20));
+describe('knit files survive SIGKILL', () => crashTests(['knit-files', 'knit-annotated'], 15));

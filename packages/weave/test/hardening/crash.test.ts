@@ -3,4 +3,4 @@
 import { describe } from 'vitest';
 import { crashTests } from '../../../../test-fixtures/support/crash-harness.js';
 
-describe('weave files survive SIGKILL', () => crashTests(['weave-files'], 20));
+describe('weave files survive SIGKILL', () => crashTests(['weave-files'], 15));
