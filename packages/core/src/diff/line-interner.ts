@@ -2,14 +2,20 @@
 // id, so matching compares integers instead of bytes.
 //
 // Entry points:
-//   - `LineInterner`: `intern(line)`, `internAll(lines)`, `size`. Keep one
-//     across calls (a store can intern each text once and diff the id arrays
-//     with `matchingBlocksIds` as often as it likes); ids are dense from 0.
-//   - `internLines(a, b)`: a fresh interner over one pair, for one-off diffs.
+//   - `LineInterner`: `intern(line)`, `internAll(lines, base?)`, `size`. Keep
+//     one across calls (a store can intern each text once and diff the id
+//     arrays with `matchingBlocksIds` as often as it likes); ids are dense
+//     from 0. Given a `base` (an interned text this one was edited from,
+//     usually its parent), lines are compared with the base's in order first
+//     and only hashed where that fails: most lines of an edit cost one compare.
+//   - `internLines(a, b)`: a fresh interner over one pair, for one-off diffs
+//     (b interned with a as its base).
 //
 // Byte lines live in an open-addressing table keyed by a 32-bit hash that
 // reads four bytes per step (no string is made per line); strings use a Map.
 // Byte lines and strings are separate spaces: `'a\n'` and its bytes differ.
+
+import { VersionedFilesError } from '../errors.js';
 
 export type DiffLine = Uint8Array | string;
 
@@ -18,6 +24,12 @@ export interface InternedLines {
   readonly a: Int32Array;
   readonly b: Int32Array;
   readonly classCount: number;
+}
+
+/** A text and its ids from the same `LineInterner`. */
+export interface InternedText {
+  readonly lines: readonly DiffLine[];
+  readonly ids: Int32Array;
 }
 
 export interface LineInternerOptions {
@@ -39,6 +51,11 @@ export class LineInterner {
   readonly #representatives: Uint8Array[] = [];
   readonly #strings = new Map<string, number>();
   readonly #copyLines: boolean;
+  // per id, for the base of the current `internAll`: its only position there
+  // (-1: repeated); valid where `#baseStamp` holds the current stamp
+  #baseStamp = new Int32Array(0);
+  #basePos = new Int32Array(0);
+  #stamp = 0;
 
   constructor(options: LineInternerOptions = {}) {
     let cap = 16;
@@ -67,11 +84,72 @@ export class LineInterner {
     return this.#internBytes(line);
   }
 
-  /** The ids of `lines`, in order. */
-  internAll(lines: readonly DiffLine[]): Int32Array {
+  /**
+   * The ids of `lines`, in order. With a `base` (ids from this interner), each
+   * line is first compared with the base line after the last one matched, and
+   * hashed only when that fails; a hashed line found once in the base moves
+   * the comparison there.
+   */
+  internAll(lines: readonly DiffLine[], base?: InternedText): Int32Array {
     const ids = new Int32Array(lines.length);
-    for (let i = 0; i < lines.length; i++) ids[i] = this.intern(lines[i] as DiffLine);
+    if (base === undefined) {
+      for (let i = 0; i < lines.length; i++) ids[i] = this.intern(lines[i] as DiffLine);
+      return ids;
+    }
+    this.#checkBase(base);
+    const baseLines = base.lines;
+    const baseIds = base.ids;
+    let next = 0;
+    let stamp = -1;
+    for (let j = 0; j < lines.length; j++) {
+      const line = lines[j] as DiffLine;
+      const expected = baseLines[next];
+      if (expected !== undefined && sameLine(expected, line)) {
+        ids[j] = baseIds[next++] as number;
+        continue;
+      }
+      const id = this.intern(line);
+      ids[j] = id;
+      if (stamp < 0) stamp = this.#indexBase(baseIds);
+      if (id < this.#baseStamp.length && this.#baseStamp[id] === stamp && (this.#basePos[id] as number) >= 0) {
+        next = (this.#basePos[id] as number) + 1;
+      }
+    }
     return ids;
+  }
+
+  #checkBase(base: InternedText): void {
+    const { ids, lines } = base;
+    let bad = ids.length !== lines.length;
+    for (let i = 0; i < ids.length && !bad; i++) bad = (ids[i] as number) < 0 || (ids[i] as number) >= this.#size;
+    if (bad) throw new InvalidLineIds(lines.length, ids.length);
+  }
+
+  /** Records where each id of the base sits (once) or that it repeats; returns the stamp marking those entries. */
+  #indexBase(baseIds: Int32Array): number {
+    if (this.#baseStamp.length < this.#size) {
+      const cap = Math.max(this.#size, this.#baseStamp.length * 2);
+      this.#baseStamp = new Int32Array(cap);
+      this.#basePos = new Int32Array(cap);
+      this.#stamp = 0;
+    }
+    if (this.#stamp === 0x7fffffff) {
+      this.#baseStamp.fill(0);
+      this.#stamp = 0;
+    }
+    const stamp = ++this.#stamp;
+    const stamps = this.#baseStamp;
+    const pos = this.#basePos;
+    for (let i = 0; i < baseIds.length; i++) {
+      const id = baseIds[i] as number;
+      if (stamps[id] !== stamp) {
+        stamps[id] = stamp;
+        pos[id] = i;
+      } else {
+        pos[id] = -1;
+      }
+    }
+    return stamp;
   }
 
   #internBytes(line: Uint8Array): number {
@@ -119,35 +197,21 @@ export class LineInterner {
   }
 }
 
-/**
- * Gives equal lines of `a` and `b` the same integer id. Most of `b` usually
- * repeats `a` in order, so each byte line of `b` is first compared with the
- * line of `a` after the last one it matched, and only hashed when that fails.
- */
+/** Gives equal lines of `a` and `b` the same integer id (`b` interned with `a` as its base). */
 export function internLines(a: readonly DiffLine[], b: readonly DiffLine[]): InternedLines {
   const interner = new LineInterner({ capacity: a.length + b.length });
   const aIds = interner.internAll(a);
-  // where each line class of `a` sits, when it occurs once (-1: repeated)
-  const onlyPos = new Int32Array(interner.size).fill(-2);
-  for (let i = 0; i < aIds.length; i++) {
-    const id = aIds[i] as number;
-    onlyPos[id] = onlyPos[id] === -2 ? i : -1;
-  }
-  const bIds = new Int32Array(b.length);
-  let next = 0;
-  for (let j = 0; j < b.length; j++) {
-    const line = b[j] as DiffLine;
-    const expected = a[next];
-    if (typeof line !== 'string' && expected instanceof Uint8Array && sameBytes(expected, line)) {
-      bIds[j] = aIds[next++] as number;
-      continue;
-    }
-    const id = interner.intern(line);
-    bIds[j] = id;
-    // resynchronise on a line that occurs once in `a`
-    if (id < onlyPos.length && (onlyPos[id] as number) >= 0) next = (onlyPos[id] as number) + 1;
-  }
+  const bIds = interner.internAll(b, { lines: a, ids: aIds });
   return { a: aIds, b: bIds, classCount: interner.size };
+}
+
+/** A base whose ids are not this interner's ids for its lines (wrong length or unknown ids). */
+export class InvalidLineIds extends VersionedFilesError {
+  readonly code = 'InvalidLineIds' as const;
+  declare readonly data: { readonly lines: number; readonly ids: number };
+  constructor(lines: number, ids: number) {
+    super(`line ids do not belong to this interner's lines (${lines} lines, ${ids} ids)`, { lines, ids });
+  }
 }
 
 /** A 32-bit hash of a line, four bytes per multiply (lines are hashed on every one-off diff). */
@@ -163,6 +227,11 @@ function hashLine(line: Uint8Array): number {
   }
   for (; i < n; i++) h = Math.imul(h ^ (line[i] as number), 0x01000193);
   return h;
+}
+
+function sameLine(x: DiffLine, y: DiffLine): boolean {
+  if (typeof x === 'string' || typeof y === 'string') return x === y;
+  return x === y || sameBytes(x, y);
 }
 
 function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
