@@ -19,8 +19,8 @@
 import { RevisionNotPresent } from '../errors.js';
 import { KeyMap, compareKeys, keyToId } from '../keys.js';
 import type { Key, KeySet } from '../keys.js';
-import { PatienceSequenceMatcher } from '../diff/patience.js';
-import type { MatchingBlock } from '../diff/patience.js';
+import { LineInterner, matchingBlocksIds } from '../diff/patience.js';
+import type { InternedText, MatchingBlock } from '../diff/patience.js';
 import type { AnnotatedLine } from '../versionedfiles.js';
 
 /** The candidate origins of one line, sorted by key; one key unless a merge tied. */
@@ -52,8 +52,35 @@ export interface TextAnnotatorOptions {
   readonly matcher?: BlockMatcher;
 }
 
-const patienceBlocks: BlockMatcher = (parentLines, lines) =>
-  new PatienceSequenceMatcher(parentLines, lines).getMatchingBlocks();
+/** Past this many distinct lines the patience matcher's interner starts afresh (bounds its memory). */
+const MAX_INTERNED_LINES = 1 << 20;
+
+/**
+ * The patience matcher over line ids: each text is interned once, keyed by
+ * the identity of its lines array (a text is diffed again as the parent of
+ * its children), and against the parent it is first diffed with, so its
+ * unchanged lines cost a compare each instead of a hash.
+ */
+function internedPatienceMatcher(): BlockMatcher {
+  let interner = new LineInterner({ copyLines: true });
+  let ids = new WeakMap<readonly Uint8Array[], Int32Array>();
+  const idsOf = (lines: readonly Uint8Array[], base?: InternedText): Int32Array => {
+    let known = ids.get(lines);
+    if (known === undefined) {
+      known = interner.internAll(lines, base);
+      ids.set(lines, known);
+    }
+    return known;
+  };
+  return (parentLines, lines) => {
+    if (interner.size > MAX_INTERNED_LINES) {
+      interner = new LineInterner({ copyLines: true });
+      ids = new WeakMap();
+    }
+    const parentIds = idsOf(parentLines);
+    return matchingBlocksIds(parentIds, idsOf(lines, { lines: parentLines, ids: parentIds }));
+  };
+}
 
 export class TextAnnotator {
   readonly #matcher: BlockMatcher;
@@ -63,7 +90,7 @@ export class TextAnnotator {
   readonly #byValue = new Map<string, Annotation>();
 
   constructor(options: TextAnnotatorOptions = {}) {
-    this.#matcher = options.matcher ?? patienceBlocks;
+    this.#matcher = options.matcher ?? internedPatienceMatcher();
   }
 
   /** The annotation of `lines` (text `key`), given its parents' annotated texts in parent order. */
