@@ -5,6 +5,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
+import { concatBytes } from '@versionedfiles/core';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -46,8 +47,15 @@ export interface VfRun {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
-  readonly stdoutBytes: Buffer;
+  readonly stdoutBytes: Uint8Array;
 }
+
+/** A Node Buffer seen as a plain Uint8Array (no copy): @types/node's Buffer does not type-check as one. */
+export function u8(b: { readonly buffer: ArrayBufferLike; readonly byteOffset: number; readonly byteLength: number }): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+const decoder = new TextDecoder();
 
 export function vf(args: readonly string[], options: { readonly input?: string | Uint8Array; readonly cwd?: string; readonly env?: NodeJS.ProcessEnv } = {}): VfRun {
   const r: SpawnSyncReturns<Buffer> = spawnSync(process.execPath, [BIN, ...args], {
@@ -56,7 +64,7 @@ export function vf(args: readonly string[], options: { readonly input?: string |
     env: { ...process.env, VF_STORE: '', ...options.env },
     maxBuffer: 256 * 1024 * 1024,
   });
-  return { code: r.status ?? -1, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), stdoutBytes: r.stdout };
+  return { code: r.status ?? -1, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), stdoutBytes: u8(r.stdout) };
 }
 
 export function tempDir(name: string): string {
@@ -73,13 +81,13 @@ export function isOneLineError(run: VfRun): boolean {
 export function vfAsync(args: readonly string[], options: { readonly cwd?: string } = {}): Promise<VfRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
+    const out: Uint8Array[] = [];
+    const err: Uint8Array[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(u8(d)));
+    child.stderr.on('data', (d: Buffer) => err.push(u8(d)));
     child.once('close', (code) => {
-      const stdoutBytes = Buffer.concat(out);
-      resolve({ code: code ?? -1, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes });
+      const stdoutBytes = concatBytes(out);
+      resolve({ code: code ?? -1, stdout: decoder.decode(stdoutBytes), stderr: decoder.decode(concatBytes(err)), stdoutBytes });
     });
   });
 }

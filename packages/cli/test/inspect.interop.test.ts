@@ -3,10 +3,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { runPython } from '../../../test-fixtures/support/breezy.js';
-import { BUILD_TIMEOUT, buildCli, vf } from './helpers.js';
+import { BUILD_TIMEOUT, buildCli, u8, vf } from './helpers.js';
 
+// Each case runs the binary several times; a busy machine makes that slow.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 beforeAll(() => buildCli(), BUILD_TIMEOUT);
 
 const SCRIPT = `
@@ -29,7 +31,7 @@ describe('vf inspect on a Breezy groupcompress block', () => {
   it('lists the records Breezy dumps, with their kinds and lengths', () => {
     const out = JSON.parse(new TextDecoder().decode(runPython(SCRIPT))) as { dump: [string, number][]; block: string; length: number };
     const file = nodePath.join(mkdtempSync(nodePath.join(tmpdir(), 'vf-gcb-')), 'block');
-    writeFileSync(file, Buffer.from(out.block, 'hex'));
+    writeFileSync(file, u8(Buffer.from(out.block, 'hex')));
     const r = vf(['inspect', '--json', file]);
     expect(r.code, r.stderr).toBe(0);
     const dump = JSON.parse(r.stdout) as { kind: string; contentLength: number; records: { kind: string; length: number }[] };

@@ -3,9 +3,11 @@
 // describes (weave.md, pack-and-index.md).
 import { readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUILD_TIMEOUT, REPO, buildCli, vf } from './helpers.js';
 
+// Each case runs the binary several times; a busy machine makes that slow.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 beforeAll(() => buildCli(), BUILD_TIMEOUT);
 
 const fixture = (...parts: string[]): string => nodePath.join(REPO, 'test-fixtures', ...parts);

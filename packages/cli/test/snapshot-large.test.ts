@@ -6,7 +6,7 @@ import { closeSync, createReadStream, openSync, readFileSync, writeFileSync, wri
 import * as nodePath from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, BUILD_TIMEOUT, buildCli, tempDir } from './helpers.js';
+import { BIN, BUILD_TIMEOUT, buildCli, tempDir, u8 } from './helpers.js';
 
 beforeAll(() => buildCli(), BUILD_TIMEOUT);
 
@@ -24,11 +24,12 @@ afterAll(() => {
 function generate(path: string): string {
   const hash = createHash('sha1');
   const fd = openSync(path, 'w');
-  const block = Buffer.alloc(MIB);
+  const buffer = Buffer.alloc(MIB);
+  const block = u8(buffer);
   try {
     for (let i = 0; i < SIZE_MIB; i++) {
       let pos = 0;
-      for (let j = 0; pos < MIB; j++) pos += block.write(`block ${i} line ${j} ${((i * 7919 + j * 104729) % 1000003).toString(36)}\n`, pos, 'latin1');
+      for (let j = 0; pos < MIB; j++) pos += buffer.write(`block ${i} line ${j} ${((i * 7919 + j * 104729) % 1000003).toString(36)}\n`, pos, 'latin1');
       hash.update(block);
       writeSync(fd, block);
     }
@@ -40,7 +41,7 @@ function generate(path: string): string {
 
 async function sha1OfFile(path: string): Promise<string> {
   const hash = createHash('sha1');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path)) hash.update(u8(chunk as Buffer));
   return hash.digest('hex');
 }
 

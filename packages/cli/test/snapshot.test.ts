@@ -3,10 +3,13 @@
 // snapshots; every snapshot restored byte for byte; identical content stored once.
 import { mkdirSync, readFileSync, readdirSync, lstatSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '@versionedfiles/cli';
-import { BUILD_TIMEOUT, buildCli, isOneLineError, tempDir, vf } from './helpers.js';
+import { BUILD_TIMEOUT, buildCli, isOneLineError, tempDir, u8, vf } from './helpers.js';
+import { concatBytes } from '@versionedfiles/core';
 
+// Each case runs the binary several times; a busy machine makes that slow.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 beforeAll(() => buildCli(), BUILD_TIMEOUT);
 
 /** Every entry under `dir`: path → file bytes (hex), link target, or "dir". */
@@ -28,8 +31,8 @@ function treeOf(dir: string): Record<string, string> {
   return out;
 }
 
-function bytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
+function bytes(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
   let x = seed;
   for (let i = 0; i < n; i++) {
     x = (x * 1103515245 + 12345) >>> 0;
@@ -68,7 +71,7 @@ describe('vf snapshot', () => {
 
     writeFileSync(nodePath.join(tree, 'README'), 'hello\nthere\nworld\n');
     rmSync(nodePath.join(tree, 'empty'));
-    writeFileSync(nodePath.join(tree, 'docs', 'new.bin'), Buffer.concat([bytes(1000, 7), Buffer.from([0, 0, 10, 0])]));
+    writeFileSync(nodePath.join(tree, 'docs', 'new.bin'), concatBytes([bytes(1000, 7), Uint8Array.of(0, 0, 10, 0)]));
     const second = snap('second: edit, delete, add');
     expect(second.id).toBe('2');
 
@@ -124,8 +127,8 @@ describe('vf snapshot', () => {
     const knit = readdirSync(data, { recursive: true }).map(String).find((f) => f.endsWith('chunk.knit'));
     expect(knit).toBeDefined();
     const file = nodePath.join(data, knit as string);
-    const b = readFileSync(file);
-    b[b.length - 12] ^= 0x55;
+    const b = u8(readFileSync(file));
+    b[b.length - 12] = (b[b.length - 12] ?? 0) ^ 0x55;
     writeFileSync(file, b);
     const corrupt = vf(['snapshot', 'restore', '1', nodePath.join(root, 'out2'), '-s', store]);
     expect(isOneLineError(corrupt), corrupt.stderr).toBe(true);
