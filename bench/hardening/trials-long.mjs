@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The full crash-safety and concurrent-writer runs: the CI tests
-// (packages/*/test/hardening/{crash,concurrent}.test.ts) with large counts.
+// The full crash-safety, concurrent-writer and flipped-byte runs: the CI tests
+// (packages/*/test/hardening/{crash,concurrent,integrity}.test.ts) with large counts.
 //
-//   node bench/hardening/trials-long.mjs [--crash 300] [--concurrent 30] [--json out.json]
+//   node bench/hardening/trials-long.mjs [--crash 300] [--concurrent 30] [--flips 1] [--json out.json]
 //
 // --crash N: N SIGKILL trials per backend; --concurrent N: N rounds of two
-// writers and a racing reader per vf layout (0 skips either). Prints the
+// writers and a racing reader per vf layout; --flips N: flip a bit in every
+// N-th byte of each store file (1: every byte). 0 skips any of them. Prints the
 // per-backend figures the tests report (HARDENING_REPORT_DIR) and exits
 // non-zero if any trial failed.
 import { spawnSync } from 'node:child_process';
@@ -22,6 +23,7 @@ const opt = (name, fallback) => {
 };
 const crash = Number(opt('crash', '300'));
 const concurrent = Number(opt('concurrent', '30'));
+const flips = Number(opt('flips', '1'));
 const jsonOut = opt('json', '');
 const work = mkdtempSync(join(tmpdir(), 'vf-trials-'));
 
@@ -37,9 +39,10 @@ function run(filter, env) {
 let ok = true;
 if (crash > 0) ok = run('test/hardening/crash.test', { HARDENING_CRASH_TRIALS: String(crash) }) && ok;
 if (concurrent > 0) ok = run('test/hardening/concurrent.test', { HARDENING_CRASH_TRIALS: String(concurrent) }) && ok;
+if (flips > 0) ok = run('test/hardening/integrity.test', { HARDENING_FLIP_STEP: String(flips) }) && ok;
 
 const read = (name) => (existsSync(join(work, name)) ? readFileSync(join(work, name), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
-const summary = { ok, crash: read('crash.jsonl'), concurrent: read('concurrent.jsonl') };
+const summary = { ok, crash: read('crash.jsonl'), concurrent: read('concurrent.jsonl'), integrity: read('integrity.jsonl') };
 console.log(JSON.stringify(summary, null, 1));
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(summary, null, 1)}\n`);
 process.exit(ok ? 0 : 1);
