@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import {
+  InvalidLineIds,
   LineInterner,
   PatienceSequenceMatcher,
   UnsupportedOperation,
@@ -114,5 +115,31 @@ describe('LineInterner', () => {
     text.fill(0x7a); // the caller reuses its buffer: the copies keep the old lines
     expect(interner.intern(enc('a\n'))).toBe(0);
     expect(interner.intern(enc('b\n'))).toBe(1);
+  });
+
+  it('interns a text against a base exactly as on its own', () => {
+    fc.assert(
+      fc.property(linesArb, linesArb, linesArb, (base, text, other) => {
+        const plain = new LineInterner();
+        const withBase = new LineInterner();
+        for (const interner of [plain, withBase]) interner.internAll(other);
+        const baseIds = withBase.internAll(base);
+        expect([...plain.internAll(base)]).toEqual([...baseIds]);
+        const ids = withBase.internAll(text, { lines: base, ids: baseIds });
+        expect([...ids]).toEqual([...plain.internAll(text)]);
+        expect(withBase.size).toBe(plain.size);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a base whose ids are not its own', () => {
+    const interner = new LineInterner();
+    const lines = [enc('a\n'), enc('b\n')];
+    const ids = interner.internAll(lines);
+    expect(() => interner.internAll(lines, { lines, ids: Int32Array.of(0) })).toThrow(InvalidLineIds);
+    expect(() => interner.internAll(lines, { lines, ids: Int32Array.of(0, 7) })).toThrow(InvalidLineIds);
+    expect(() => interner.internAll(lines, { lines, ids: Int32Array.of(-1, 1) })).toThrow(InvalidLineIds);
+    expect([...interner.internAll([enc('b\n'), enc('c\n')], { lines, ids })]).toEqual([1, 2]);
   });
 });
