@@ -32,8 +32,8 @@ export interface GroupIndex {
   getEntries(keys: readonly Key[]): Promise<KeyMap<GroupIndexEntry>>;
   keys(): Promise<KeySet>;
   /**
-   * Adds nodes. Keys already present with the same parents are skipped (unless
-   * `randomId`); with other parents they are corrupt, as in Breezy.
+   * Adds nodes. Keys already present are skipped (never replaced); with other
+   * parents, unless `randomId`, they are corrupt, as in Breezy.
    */
   addEntries(entries: readonly GroupIndexEntry[], randomId: boolean): Promise<void>;
 }
@@ -92,18 +92,18 @@ export class MemoryGroupIndex implements GroupIndex {
       }
       batch.set(e.key, { ...e, parents: this.hasGraph ? (e.parents ?? []) : null });
     }
-    if (!randomId) {
-      for (const [key, e] of [...batch]) {
-        const existing = this.#entries.get(key);
-        if (existing === undefined) continue;
-        if (!sameParents(existing.parents, e.parents)) {
-          throw new GroupCompressCorrupt('inconsistent details in add_records', { key });
-        }
-        batch.delete(key);
+    for (const [key, e] of [...batch]) {
+      const existing = this.#entries.get(key);
+      if (existing === undefined) continue;
+      // A present key is never replaced; unless the caller vouched for a
+      // random id, different parents mean an inconsistent store.
+      if (!randomId && !sameParents(existing.parents, e.parents)) {
+        throw new GroupCompressCorrupt('inconsistent details in add_records', { key });
       }
+      batch.delete(key);
     }
     for (const [key, e] of batch) {
-      if (!this.#entries.has(key)) this.builder.addNode(key, encodeGroupValue(e), this.hasGraph ? [e.parents ?? []] : []);
+      this.builder.addNode(key, encodeGroupValue(e), this.hasGraph ? [e.parents ?? []] : []);
       this.#entries.set(key, e);
     }
   }
