@@ -168,18 +168,18 @@ class PatienceEngine {
     private readonly blocks: number[],
   ) {}
 
-  /** Appends the pair (ai, bj), extending the last block when it is adjacent. */
-  private addMatch(ai: number, bj: number): void {
+  /** Appends the run a[ai..ai+n) = b[bj..bj+n), extending the last block when it is adjacent. */
+  private addRun(ai: number, bj: number, n: number): void {
     const blocks = this.blocks;
-    const n = blocks.length;
-    if (n > 0) {
-      const len = blocks[n - 1] as number;
-      if (ai === (blocks[n - 3] as number) + len && bj === (blocks[n - 2] as number) + len) {
-        blocks[n - 1] = len + 1;
+    const last = blocks.length - 1;
+    if (last > 0) {
+      const len = blocks[last] as number;
+      if (ai === (blocks[last - 2] as number) + len && bj === (blocks[last - 1] as number) + len) {
+        blocks[last] = len + n;
         return;
       }
     }
-    blocks.push(ai, bj, 1);
+    blocks.push(ai, bj, n);
   }
 
   recurseMatches(alo: number, blo: number, ahi: number, bhi: number, depth: number): void {
@@ -188,32 +188,40 @@ class PatienceEngine {
     const b = this.b;
     if (ahi - alo === 1 && bhi - blo === 1) {
       // the commonest gap, one line each side: a match exactly when equal
-      if (a[alo] === b[blo]) this.addMatch(alo, blo);
+      if (a[alo] === b[blo]) this.addRun(alo, blo, 1);
       return;
     }
     const base = this.top;
     const end = this.uniqueLcs(alo, blo, ahi, bhi);
     this.top = end;
     const lcs = this.s.lcs;
-    let lastA = alo - 1;
-    let lastB = blo - 1;
+    // anchors come in runs of adjacent pairs; each run is added once, after
+    // the gap before it has been matched
+    let runA = alo;
+    let runB = blo;
+    let run = 0;
     for (let k = base; k < end; k += 2) {
       const apos = lcs[k] as number;
       const bpos = lcs[k + 1] as number;
-      if (lastA + 1 !== apos || lastB + 1 !== bpos) {
-        this.recurseMatches(lastA + 1, lastB + 1, apos, bpos, depth - 1);
+      if (runA + run !== apos || runB + run !== bpos) {
+        if (run > 0) this.addRun(runA, runB, run);
+        this.recurseMatches(runA + run, runB + run, apos, bpos, depth - 1);
+        runA = apos;
+        runB = bpos;
+        run = 0;
       }
-      lastA = apos;
-      lastB = bpos;
-      this.addMatch(apos, bpos);
+      run++;
     }
     this.top = base;
     if (end > base) {
-      this.recurseMatches(lastA + 1, lastB + 1, ahi, bhi, depth - 1);
+      this.addRun(runA, runB, run);
+      this.recurseMatches(runA + run, runB + run, ahi, bhi, depth - 1);
     } else if (a[alo] === b[blo]) {
       // no unique lines: take the common head, then look again after it
-      while (alo < ahi && blo < bhi && a[alo] === b[blo]) this.addMatch(alo++, blo++);
-      this.recurseMatches(alo, blo, ahi, bhi, depth - 1);
+      let n = 1;
+      while (alo + n < ahi && blo + n < bhi && a[alo + n] === b[blo + n]) n++;
+      this.addRun(alo, blo, n);
+      this.recurseMatches(alo + n, blo + n, ahi, bhi, depth - 1);
     } else if (a[ahi - 1] === b[bhi - 1]) {
       // ... or the common tail, and look again before it
       let nahi = ahi - 1;
@@ -223,7 +231,7 @@ class PatienceEngine {
         nbhi--;
       }
       this.recurseMatches(alo, blo, nahi, nbhi, depth - 1);
-      for (let i = 0; i < ahi - nahi; i++) this.addMatch(nahi + i, nbhi + i);
+      this.addRun(nahi, nbhi, ahi - nahi);
     }
   }
 
