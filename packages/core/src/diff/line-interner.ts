@@ -15,6 +15,7 @@
 // reads four bytes per step (no string is made per line); strings use a Map.
 // Byte lines and strings are separate spaces: `'a\n'` and its bytes differ.
 
+import { bytesEqual } from '../bytes.js';
 import { VersionedFilesError } from '../errors.js';
 
 export type DiffLine = Uint8Array | string;
@@ -162,7 +163,7 @@ export class LineInterner {
       if (id < 0) break;
       if (this.#slotHashes[slot] === h) {
         const rep = reps[id] as Uint8Array;
-        if (rep === line || sameBytes(rep, line)) return id;
+        if (bytesEqual(rep, line)) return id;
       }
       slot = (slot + 1) & this.#mask;
     }
@@ -231,12 +232,5 @@ function hashLine(line: Uint8Array): number {
 
 function sameLine(x: DiffLine, y: DiffLine): boolean {
   if (typeof x === 'string' || typeof y === 'string') return x === y;
-  return x === y || sameBytes(x, y);
-}
-
-function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
-  const n = x.length;
-  if (n !== y.length) return false;
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
-  return true;
+  return bytesEqual(x, y);
 }
