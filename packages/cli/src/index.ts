@@ -4,3 +4,5 @@
 export * from './main.js';
 export * from './store.js';
 export * from './errors.js';
+export * from './snapshot/repo.js';
+export * from './snapshot/manifest.js';
