@@ -1,0 +1,2 @@
+// Types for the demo script, so the test that runs it typechecks.
+export {};
