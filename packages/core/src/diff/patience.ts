@@ -104,9 +104,10 @@ function scratchFor(classes: number, bLength: number): Scratch {
 
 /**
  * Ids as the engine indexes its tables: unchanged when they are small
- * non-negative integers (an interner's, for texts of about this size), else
- * renumbered densely through a hash table sized by the line count, so any
- * id values (a large shared interner's, or hostile ones) cost O(lines).
+ * non-negative integers (a one-off interner's, or a shared one's below the
+ * size of the kept scratch), else renumbered densely through a hash table
+ * sized by the line count, so any id values (a large shared interner's, or
+ * hostile ones) cost O(lines).
  */
 function denseIds(a: Int32Array, b: Int32Array): { a: Int32Array; b: Int32Array; classes: number } {
   const total = a.length + b.length;
@@ -119,7 +120,7 @@ function denseIds(a: Int32Array, b: Int32Array): { a: Int32Array; b: Int32Array;
       if (id > max) max = id;
     }
   }
-  if (min >= 0 && max < 2 * total + 1024) return { a, b, classes: max + 1 };
+  if (min >= 0 && max < Math.max(2 * total + 1024, KEEP_SCRATCH_BELOW)) return { a, b, classes: max + 1 };
   let bits = 4;
   while (1 << bits < total * 2) bits++;
   const mask = (1 << bits) - 1;
