@@ -3,13 +3,14 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '@versionedfiles/cli';
-import { BIN, BUILD_TIMEOUT, buildCli, isOneLineError, tempDir, u8, vf, vfAsync } from './helpers.js';
+import { BIN, BUILD_TIMEOUT, buildCli, isOneLineError, removeTempDirs, tempDir, u8, vf, vfAsync } from './helpers.js';
 
 // Each case runs the binary several times; a busy machine makes that slow.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 beforeAll(() => buildCli(), BUILD_TIMEOUT);
+afterAll(() => removeTempDirs());
 
 /** A store with a small history: r1 → r2 → r3, and r4 a second root. */
 function storeWithHistory(format = 'knit'): string {

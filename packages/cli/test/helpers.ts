@@ -67,8 +67,17 @@ export function vf(args: readonly string[], options: { readonly input?: string |
   return { code: r.status ?? -1, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), stdoutBytes: u8(r.stdout) };
 }
 
+const created: string[] = [];
+
+/** A fresh directory under the system temp dir, removed by `removeTempDirs` (call it in `afterAll`). */
 export function tempDir(name: string): string {
-  return mkdtempSync(nodePath.join(tmpdir(), `vf-${name}-`));
+  const dir = mkdtempSync(nodePath.join(tmpdir(), `vf-cli-${name}-`));
+  created.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A failure as the command reports it: exactly one line on stderr, starting `vf: `. */

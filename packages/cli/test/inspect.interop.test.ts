@@ -1,15 +1,15 @@
 // `vf inspect` on a groupcompress block Breezy builds live: the records it
 // lists are the ones Breezy's own `GroupCompressBlock._dump()` lists.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runPython } from '../../../test-fixtures/support/breezy.js';
-import { BUILD_TIMEOUT, buildCli, u8, vf } from './helpers.js';
+import { BUILD_TIMEOUT, buildCli, removeTempDirs, tempDir, u8, vf } from './helpers.js';
 
 // Each case runs the binary several times; a busy machine makes that slow.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 beforeAll(() => buildCli(), BUILD_TIMEOUT);
+afterAll(() => removeTempDirs());
 
 const SCRIPT = `
 import json, sys
@@ -30,7 +30,7 @@ sys.stdout.buffer.write(json.dumps({'dump': dump, 'block': block.to_bytes().hex(
 describe('vf inspect on a Breezy groupcompress block', () => {
   it('lists the records Breezy dumps, with their kinds and lengths', () => {
     const out = JSON.parse(new TextDecoder().decode(runPython(SCRIPT))) as { dump: [string, number][]; block: string; length: number };
-    const file = nodePath.join(mkdtempSync(nodePath.join(tmpdir(), 'vf-gcb-')), 'block');
+    const file = nodePath.join(tempDir('gcb'), 'block');
     writeFileSync(file, u8(Buffer.from(out.block, 'hex')));
     const r = vf(['inspect', '--json', file]);
     expect(r.code, r.stderr).toBe(0);

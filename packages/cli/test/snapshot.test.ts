@@ -3,14 +3,15 @@
 // snapshots; every snapshot restored byte for byte; identical content stored once.
 import { mkdirSync, readFileSync, readdirSync, lstatSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '@versionedfiles/cli';
-import { BUILD_TIMEOUT, buildCli, isOneLineError, tempDir, u8, vf } from './helpers.js';
+import { BUILD_TIMEOUT, buildCli, isOneLineError, removeTempDirs, tempDir, u8, vf } from './helpers.js';
 import { concatBytes } from '@versionedfiles/core';
 
 // Each case runs the binary several times; a busy machine makes that slow.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 beforeAll(() => buildCli(), BUILD_TIMEOUT);
+afterAll(() => removeTempDirs());
 
 /** Every entry under `dir`: path → file bytes (hex), link target, or "dir". */
 function treeOf(dir: string): Record<string, string> {
