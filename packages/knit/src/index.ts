@@ -1,5 +1,8 @@
 // @versionedfiles/knit: Breezy's knit format, as pure codecs (`format/`), knit
-// file stores (`makeFileFactory`) and the knit record kinds for record streams.
+// stores (`makeFileFactory` for knit files, `makePackFactory`/`openKnitPack`
+// for knit packs, both `KnitVersionedFiles`) and the knit record kinds of
+// record streams (`records.ts`; their adapters and wire decoders register
+// themselves in core's registries when this package loads).
 export * from './format/index.js';
 export * from './records.js';
 export * from './store/types.js';

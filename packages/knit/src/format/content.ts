@@ -12,7 +12,7 @@
 //
 // Entry points: `KnitContent`, `DeltaHunk`, `parseFulltext`/`lowerFulltext`,
 // `parseLineDelta`/`lowerLineDelta`, `applyDelta`, `deltaFromBlocks`,
-// `contentText`, `deltaNewLines`.
+// `contentText`.
 
 import { concatBytes, fromUtf8, utf8 } from '@versionedfiles/core';
 import type { MatchingBlock } from '@versionedfiles/core';
@@ -265,9 +265,4 @@ export function contentText(content: KnitContent): readonly Uint8Array[] {
   last = last.subarray(0, end);
   out[out.length - 1] = last;
   return out;
-}
-
-/** Just the new lines a record's body carries (without hunk headers or origins). */
-export function* deltaNewLines(hunks: readonly DeltaHunk[]): Generator<Uint8Array> {
-  for (const h of hunks) yield* h.lines;
 }

@@ -1,6 +1,5 @@
 // The pure knit codecs: no IO, bytes in and out.
 export * from './errors.js';
-export * from './fields.js';
 export * from './content.js';
 export * from './record.js';
 export * from './kndx.js';
