@@ -12,6 +12,10 @@
 //   one-off   `matchingBlocks(a, b)` over byte lines (interning every line in
 //             the call) against Breezy given fresh bytes objects (hashing
 //             every line in the call, as the first diff of a text does);
+//   new text  a store's insert: the parent's ids are known, the new text is
+//             interned against it (`internAll(b, {lines: a, ids})`) and the
+//             ids diffed, against Breezy given the parent's bytes objects
+//             again (hashes cached) and fresh ones for the new text;
 //   interned  `matchingBlocksIds` over ids from a `LineInterner` kept across
 //             calls against Breezy given the same bytes objects again (their
 //             hashes cached by Python): both sides skip line hashing.
@@ -130,8 +134,9 @@ for case in json.load(open(path)):
         res.sort()
         return res[len(res) // 2], blocks
     fresh, blocks = timed(lambda: ([bytes(bytearray(l)) for l in a], [bytes(bytearray(l)) for l in b]))
+    new_text, _ = timed(lambda: (a, [bytes(bytearray(l)) for l in b]))
     cached, _ = timed(lambda: (a, b))
-    out.append({'fresh': fresh, 'cached': cached, 'blocks': [list(x) for x in blocks]})
+    out.append({'fresh': fresh, 'newText': new_text, 'cached': cached, 'blocks': [list(x) for x in blocks]})
 print(json.dumps(out))
 `;
 
@@ -144,11 +149,13 @@ function breezyRound(casesPath) {
   return JSON.parse(stdout);
 }
 
-function oursRound(inputs) {
+function oursRound(interner, inputs) {
   return inputs.map(({ a, b, aIds, bIds }) => {
     const calls = Math.max(1, Math.floor(LINES_PER_SAMPLE / (a.length + b.length)));
+    const parent = { lines: a, ids: aIds };
     return {
       oneOff: timePerCall(() => matchingBlocks(a, b), calls),
+      newText: timePerCall(() => matchingBlocksIds(aIds, interner.internAll(b, parent)), calls),
       interned: timePerCall(() => matchingBlocksIds(aIds, bIds), calls),
     };
   });
@@ -171,7 +178,7 @@ function main() {
     const ours = [];
     const theirs = [];
     for (let r = 0; r < ROUNDS; r++) {
-      ours.push(oursRound(inputs));
+      ours.push(oursRound(interner, inputs));
       theirs.push(breezyRound(casesPath));
     }
     // Both sides must agree, or the times compare different work.
@@ -189,6 +196,7 @@ function main() {
     cases.forEach((c, i) => {
       const lines = `${c.name} (${inputs[i].a.length}/${inputs[i].b.length})`;
       row(`${lines} one-off`, median(ours.map((o) => o[i].oneOff)), median(theirs.map((t) => t[i].fresh)));
+      row(`${lines} new text`, median(ours.map((o) => o[i].newText)), median(theirs.map((t) => t[i].newText)));
       row(`${lines} interned`, median(ours.map((o) => o[i].interned)), median(theirs.map((t) => t[i].cached)));
     });
   } finally {
