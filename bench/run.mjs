@@ -94,26 +94,26 @@ function mainCorpus() {
 }
 
 /** One child run of one side on one backend; a fresh work directory each time. */
-function runSide(side, backend, corpus, ops, extra = {}) {
+function runSide(side, backend, corpus, ops, extra = {}, nodeArgs = []) {
   const work = mkdtempSync(join(tmpdir(), `vf-bench-${side}-${backend}-`));
   try {
     const config = join(work, 'config.json');
     const store = join(work, 'store');
     mkdirSync(store);
     writeFileSync(config, JSON.stringify({ corpus: corpus.dir, backend, workDir: store, ops, annotate: [], lookups: [], ...extra }));
-    return side === 'ours' ? runChild(process.execPath, [OURS, config]) : runChild(PYTHON, [BREEZY, config]);
+    return side === 'ours' ? runChild(process.execPath, [...nodeArgs, OURS, config]) : runChild(PYTHON, [BREEZY, config]);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
 /** Rounds of ours, Breezy, ours, Breezy, ... per backend. */
-function runInterleaved(backends, corpus, ops, extra, roundCount) {
+function runInterleaved(backends, corpus, ops, extra, roundCount, nodeArgs = []) {
   const runs = Object.fromEntries(backends.map((b) => [b, { ours: [], breezy: BACKENDS[b].breezy ? [] : null }]));
   for (const { round, group: b, side } of interleave(roundCount, backends, ['ours', 'breezy'])) {
     if (!runs[b][side]) continue;
     log(`round ${round + 1}/${roundCount}: ${b} (${side === 'ours' ? 'ours' : 'Breezy'})`);
-    runs[b][side].push(runSide(side, b, corpus, ops, extra));
+    runs[b][side].push(runSide(side, b, corpus, ops, extra, nodeArgs));
   }
   return runs;
 }
@@ -152,7 +152,8 @@ async function scaling(backends) {
       return { source: 'synthetic, seed 1', entries: [{ key: ['big-file', 'rev-1'], parents: [], text, sha1: sha1Of(text) }] };
     });
     const b = scaled.includes('knit-pack') ? 'knit-pack' : scaled[0];
-    const runs = runInterleaved([b], corpus, ['insert', 'extract-unordered'], {}, 1)[b];
+    // Node's default heap cap (about 4 GB) is below what a 1 GB text's lines need; Python has none.
+    const runs = runInterleaved([b], corpus, ['insert', 'extract-unordered'], {}, 1, ['--max-old-space-size=20000'])[b];
     memory.push({ backend: b, bytes, oursRssKb: runs.ours[0].maxRssKb, breezyRssKb: runs.breezy?.[0].maxRssKb ?? null });
   }
   return { history, index, memory };
