@@ -12,12 +12,18 @@
 // matcher, wrap each basis run the new version drops in `[ v` … `] v` and insert
 // each run it adds as a `{ v` … `}` block right after. The same inserts in the
 // same order give the same body, and so the same file bytes, as Breezy.
+//
+// Each weave keeps a `LineInterner` and, beside the body, the id of every body
+// line (built on the first insert after a load): a basis is then matched by
+// its ids, and only the new text's lines are hashed, most of them not even
+// that (they are compared in order with the basis first).
 
 import {
   BadParameterContainsNewline,
   BadParameterNotBytes,
   ExistingContent,
   InvalidChecksum,
+  LineInterner,
   MultiParent,
   PatienceSequenceMatcher,
   RevisionAlreadyPresent,
@@ -25,6 +31,7 @@ import {
   ReservedId,
   bytesEqual,
   concatBytes,
+  matchingBlocksIds,
   opcodesFromBlocks,
   sha1Hex,
   splitLines,
@@ -99,8 +106,13 @@ export class Weave {
   #sha1s: string[] = [];
   #names: string[] = [];
   #index = new Map<string, number>();
+  // Line ids beside the body (-1 for instructions), from `#interner`; null
+  // until the first insert needs them. Only ever appended to, so shared by copies.
+  #ids: number[] | null = null;
+  #interner = new LineInterner();
   readonly #allowReserved: boolean;
-  readonly #matcher: WeaveMatcher;
+  // null: the patience matcher over line ids
+  readonly #matcher: WeaveMatcher | null;
 
   constructor(
     /** A label for messages: typically the file name. */
@@ -108,7 +120,7 @@ export class Weave {
     options: WeaveOptions = {},
   ) {
     this.#allowReserved = options.allowReserved ?? false;
-    this.#matcher = options.matcher ?? patienceMatcher;
+    this.#matcher = options.matcher ?? null;
   }
 
   static fromBytes(bytes: Uint8Array, weaveName = '', options: WeaveOptions = {}): Weave {
@@ -149,7 +161,13 @@ export class Weave {
   }
 
   copy(): Weave {
-    return Weave.#adopting(this.contents(), this.weaveName, { allowReserved: this.#allowReserved, matcher: this.#matcher });
+    const options = this.#matcher === null ? { allowReserved: this.#allowReserved } : { allowReserved: this.#allowReserved, matcher: this.#matcher };
+    const copy = Weave.#adopting(this.contents(), this.weaveName, options);
+    if (this.#ids !== null) {
+      copy.#ids = [...this.#ids];
+      copy.#interner = this.#interner;
+    }
+    return copy;
   }
 
   /** Same parents, sha1s and body (names aside), as Breezy's `Weave.__eq__`. */
@@ -233,30 +251,48 @@ export class Weave {
   /** Weaves version `v` into the body, in place (nothing after the match can fail). */
   #weaveIn(v: number, parents: readonly number[], lines: readonly Uint8Array[], sha1: string): void {
     const body = this.#body;
+    const bodyIds = this.#bodyIds();
     if (parents.length === 0) {
       // Nothing to match against: append the whole text (an empty one adds nothing).
-      if (lines.length > 0) insertItems(body, body.length, [instruction('{', v), ...lines, END_INSERTION]);
+      if (lines.length > 0) this.#insert(body.length, insertion(v, lines), insertionIds(this.#interner.internAll(lines)));
       return;
     }
     if (parents.length === 1 && this.#sha1s[parents[0] as number] === sha1) return;
 
     const basis = this.#extract(this.#inclusions(parents), { positions: true });
-    if (basis.lines.length === lines.length && basis.lines.every((l, i) => bytesEqual(l, lines[i] as Uint8Array))) {
-      return;
-    }
+    const basisIds = new Int32Array(basis.positions.length);
+    for (let i = 0; i < basisIds.length; i++) basisIds[i] = bodyIds[basis.positions[i] as number] as number;
+    const ids = this.#interner.internAll(lines, { lines: basis.lines, ids: basisIds });
+    if (sameIds(basisIds, ids)) return;
+    const blocks = this.#matcher === null ? matchingBlocksIds(basisIds, ids) : this.#matcher(basis.lines, lines);
     // A sentinel position so a run added at the very end lands after the last item.
     basis.positions.push(body.length);
-    const changes = opcodesFromBlocks(this.#matcher(basis.lines, lines)).filter(([tag]) => tag !== 'equal');
+    const changes = opcodesFromBlocks(blocks).filter(([tag]) => tag !== 'equal');
     // From the last change back, so the positions of earlier ones stay valid.
     for (let c = changes.length - 1; c >= 0; c--) {
       const [, i1, i2, j1, j2] = changes[c] as Opcode;
       const end = basis.positions[i2] as number;
-      if (j1 < j2) insertItems(body, end, [instruction('{', v), ...lines.slice(j1, j2), END_INSERTION]);
+      if (j1 < j2) this.#insert(end, insertion(v, lines.slice(j1, j2)), insertionIds(ids.subarray(j1, j2)));
       if (i1 < i2) {
-        insertItems(body, end, [instruction(']', v)]);
-        insertItems(body, basis.positions[i1] as number, [instruction('[', v)]);
+        this.#insert(end, [instruction(']', v)], [-1]);
+        this.#insert(basis.positions[i1] as number, [instruction('[', v)], [-1]);
       }
     }
+  }
+
+  /** The ids of the body's lines, interning the body on first use. */
+  #bodyIds(): number[] {
+    if (this.#ids === null) {
+      const interner = this.#interner;
+      this.#ids = this.#body.map((item) => (isTextLine(item) ? interner.intern(item) : -1));
+    }
+    return this.#ids;
+  }
+
+  /** Inserts items and their ids (both the same length) before body index `at`. */
+  #insert(at: number, items: WeaveItem[], ids: number[]): void {
+    insertAt(this.#body, at, items);
+    insertAt(this.#bodyIds(), at, ids);
   }
 
   /** Every version in the ancestry of `versions` (themselves included), as flags by index. */
@@ -371,6 +407,8 @@ export class Weave {
     this.#sha1s = other.#sha1s;
     this.#names = other.#names;
     this.#index = other.#index;
+    this.#ids = other.#ids;
+    this.#interner = other.#interner;
   }
 
   /** Parents of the names present; absent names are left out, `null:` has none. */
@@ -529,11 +567,31 @@ export function checkLines(lines: readonly Uint8Array[]): Uint8Array {
   return text;
 }
 
-/** Inserts `items` into `body` before index `at`, in place. */
-function insertItems(body: WeaveItem[], at: number, items: WeaveItem[]): void {
+/** `{ v`, the lines, `}`: one insertion block. */
+function insertion(v: number, lines: readonly Uint8Array[]): WeaveItem[] {
+  return [instruction('{', v), ...lines, END_INSERTION];
+}
+
+/** The ids beside an insertion block: none for its two instructions. */
+function insertionIds(ids: Int32Array): number[] {
+  const out = new Array<number>(ids.length + 2);
+  out[0] = -1;
+  for (let i = 0; i < ids.length; i++) out[i + 1] = ids[i] as number;
+  out[ids.length + 1] = -1;
+  return out;
+}
+
+/** Inserts `items` into `list` before index `at`, in place. */
+function insertAt<T>(list: T[], at: number, items: readonly T[]): void {
   // splice takes its items as arguments; feed huge runs in slices the stack can hold.
   const SLICE = 8192;
-  for (let k = 0; k < items.length; k += SLICE) body.splice(at + k, 0, ...items.slice(k, k + SLICE));
+  for (let k = 0; k < items.length; k += SLICE) list.splice(at + k, 0, ...items.slice(k, k + SLICE));
+}
+
+function sameIds(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameMembers(a: readonly number[], b: readonly number[]): boolean {

@@ -1,0 +1,90 @@
+// The weave places new versions by matching line ids from its own interner.
+// These properties pin that path to the line-based patience matcher, and check
+// the ids survive every way a weave is made: loaded from bytes, copied, staged.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Weave, patienceMatcher } from '@versionedfiles/weave';
+import { lines } from './fixtures.js';
+
+const someLines = ['a\n', 'b\n', 'c\n', 'd\n', 'e\n', 'a', 'ü\n'];
+function textOf(line: fc.Arbitrary<string>): fc.Arbitrary<string[]> {
+  return fc.array(line, { maxLength: 10 }).map((ls) => {
+    const body = ls.slice(0, -1).map((l) => (l.endsWith('\n') ? l : `${l}\n`));
+    return ls.length ? [...body, ls[ls.length - 1] as string] : [];
+  });
+}
+function historyOf(text: fc.Arbitrary<string[]>): fc.Arbitrary<[string[], number[]][]> {
+  return fc.array(fc.tuple(text, fc.array(fc.nat(), { maxLength: 3 })), { minLength: 1, maxLength: 10 });
+}
+// With an empty line: a text the weave stores, though splitting its bytes gives no lines.
+const history = historyOf(textOf(fc.constantFrom(...someLines, '')));
+// Texts that are what splitting their bytes gives back (multi-parent diffs travel as texts).
+const text = textOf(fc.constantFrom(...someLines));
+const textHistory = historyOf(text);
+
+type Version = { name: string; parents: string[]; lines: Uint8Array[] };
+
+function versionsOf(h: readonly (readonly [string[], number[]])[]): Version[] {
+  return h.map(([t, ps], i) => ({
+    name: `v${i}`,
+    parents: i === 0 ? [] : [...new Set(ps.map((p) => `v${p % i}`))],
+    lines: lines(t),
+  }));
+}
+
+function build(versions: readonly Version[], w = new Weave()): Weave {
+  for (const v of versions) w.addLines(v.name, v.parents, v.lines);
+  return w;
+}
+
+describe('weave inserts by interned line ids', () => {
+  it('give the same file bytes as the line-based patience matcher', () => {
+    fc.assert(
+      fc.property(history, (h) => {
+        const versions = versionsOf(h);
+        expect(build(versions).toBytes()).toEqual(build(versions, new Weave('', { matcher: patienceMatcher })).toBytes());
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('continue correctly on a weave loaded from bytes or copied midway', () => {
+    fc.assert(
+      fc.property(history, fc.nat(), (h, cut) => {
+        const versions = versionsOf(h);
+        const at = cut % (versions.length + 1);
+        const whole = build(versions).toBytes();
+        const half = build(versions.slice(0, at));
+        // The first insert on the original builds its ids; the copy then shares them.
+        const copied = half.copy();
+        expect(build(versions.slice(at), Weave.fromBytes(half.toBytes())).toBytes()).toEqual(whole);
+        expect(build(versions.slice(at), half).toBytes()).toEqual(whole);
+        expect(build(versions.slice(at), copied).toBytes()).toEqual(whole);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('survive staged inserts (addMpdiffs) and keep working after them', () => {
+    fc.assert(
+      fc.property(textHistory, text, (h, extra) => {
+        const versions = versionsOf(h);
+        const source = build(versions);
+        const names = versions.map((v) => v.name);
+        const target = new Weave();
+        target.addMpdiffs(
+          source.makeMpdiffs(names).map((diff, i) => {
+            const v = versions[i] as Version;
+            return { name: v.name, parents: v.parents, sha1: source.getSha1s([v.name]).get(v.name) as string, diff };
+          }),
+        );
+        const last = names[names.length - 1] as string;
+        source.addLines('extra', [last], lines(extra));
+        target.addLines('extra', [last], lines(extra));
+        expect(target.toBytes()).toEqual(source.toBytes());
+        target.check();
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
