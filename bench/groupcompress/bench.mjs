@@ -11,10 +11,16 @@
 // same, default mode fills groups), inserting it as one record stream, then
 // extracting every text (unordered, then groupcompress order, sha1 of each
 // checked). Compat mode compresses blocks with pako (Breezy's exact bytes),
-// default mode with native zlib. Stored bytes are the pack sizes; peak memory is each process's
-// maximum resident set. Each phase is the best of `--rounds` fresh stores;
-// time ratios are Breezy's time over ours (above 1: we are faster), size
-// ratios ours over Breezy's (below 1: we store less).
+// default mode with native zlib. Stored bytes are the pack sizes; peak memory
+// is each process's maximum resident set.
+//
+// Rounds are interleaved (ours, then Breezy's in a fresh child, and again) so
+// both sides see the same load; each phase reports the median over rounds of
+// wall time and of CPU time (the machine is shared: CPU time is the steadier
+// figure). Our process runs every round, so its later rounds are JIT-warm; the
+// first round of each phase is also shown (cold). Time ratios are Breezy's
+// time over ours (above 1: we are faster), size ratios ours over Breezy's
+// (below 1: we store less).
 import { mkdtempSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -38,11 +44,23 @@ const { values: opts } = parseArgs({
 const ROUNDS = Number(opts.rounds);
 const sha1 = (bytes) => createHash('sha1').update(bytes).digest('hex');
 
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** [wall ms, cpu ms] of one call. */
 async function timed(fn) {
-  const t0 = process.hrtime.bigint();
+  const t0 = performance.now();
+  const c0 = cpuMs();
   await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  return [performance.now() - t0, cpuMs() - c0];
 }
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 const work = mkdtempSync(join(tmpdir(), 'gc-bench-'));
 try {
@@ -62,9 +80,12 @@ try {
     if (n !== keys.length) throw new Error(`extracted ${n} of ${keys.length} texts`);
   }
 
-  const best = {};
+  const ours = {};
+  const theirsRounds = {};
   const bytes = {};
-  const keep = (name, ms) => (best[name] = Math.min(best[name] ?? ms, ms));
+  let breezy = null;
+  let breezyPeakKb = 0;
+  const keep = (name, times) => (ours[name] ??= []).push(times);
   for (let r = 0; r < ROUNDS; r++) {
     for (const mode of ['compat', 'default']) {
       const dir = join(work, `ours-${mode}-adds-${r}`);
@@ -90,23 +111,27 @@ try {
       bytes[`stream (${mode})`] = statSync(join(dir, 'newpack')).size;
       rmSync(dir, { recursive: true, force: true });
     }
+    breezy = runChild(PYTHON, [join(HERE, 'breezy_gc.py'), corpus.dir, work, '1']);
+    for (const [phase, times] of Object.entries(breezy.phases)) (theirsRounds[phase] ??= []).push(...times);
+    breezyPeakKb = Math.max(breezyPeakKb, breezy.peakRssKb);
   }
   const oursPeakKb = process.resourceUsage().maxRSS;
+  const theirs = (phase) => theirsRounds[phase.replace(/ \((compat|default)\)$/, '')];
 
-  const breezy = runChild(PYTHON, [join(HERE, 'breezy_gc.py'), corpus.dir, work, String(ROUNDS)]);
-  const theirs = (phase) => breezy.phases[phase.replace(/ \((compat|default)\)$/, '')];
-
-  console.log(`\n${'phase'.padEnd(36)}${'ours ms'.padStart(12)}${'breezy ms'.padStart(12)}${'speed'.padStart(10)}`);
-  for (const [phase, o] of Object.entries(best)) {
+  const col = (text, width = 10) => String(text).padStart(width);
+  console.log(`\nmedians of ${ROUNDS} interleaved rounds; speed = Breezy's time / ours`);
+  console.log(`${'phase'.padEnd(36)}${col('ours wall')}${col('brz wall')}${col('speed', 8)}${col('ours cpu')}${col('brz cpu')}${col('speed', 8)}${col('cold cpu')}`);
+  for (const [phase, o] of Object.entries(ours)) {
     const b = theirs(phase);
-    console.log(`${phase.padEnd(36)}${o.toFixed(1).padStart(12)}${b.toFixed(1).padStart(12)}${`${(b / o).toFixed(2)}x`.padStart(10)}`);
+    const [ow, oc, bw, bc] = [median(o.map((t) => t[0])), median(o.map((t) => t[1])), median(b.map((t) => t[0])), median(b.map((t) => t[1]))];
+    console.log(`${phase.padEnd(36)}${col(ow.toFixed(0))}${col(bw.toFixed(0))}${col(`${(bw / ow).toFixed(2)}x`, 8)}${col(oc.toFixed(0))}${col(bc.toFixed(0))}${col(`${(bc / oc).toFixed(2)}x`, 8)}${col(o[0][1].toFixed(0))}`);
   }
   console.log(`\n${'stored bytes'.padEnd(36)}${'ours'.padStart(12)}${'breezy'.padStart(12)}${'size'.padStart(10)}`);
   for (const [what, o] of Object.entries(bytes)) {
     const b = what.startsWith('stream') ? breezy.bytes.stream : breezy.bytes.add_lines;
     console.log(`${what.padEnd(36)}${String(o).padStart(12)}${String(b).padStart(12)}${`${(o / b).toFixed(3)}x`.padStart(10)}`);
   }
-  console.log(`\n${'peak memory (whole process)'.padEnd(36)}${`${(oursPeakKb / 1024).toFixed(0)} MB`.padStart(12)}${`${(breezy.peakRssKb / 1024).toFixed(0)} MB`.padStart(12)}${`${(oursPeakKb / breezy.peakRssKb).toFixed(2)}x`.padStart(10)}`);
+  console.log(`\n${'peak memory (whole process)'.padEnd(36)}${`${(oursPeakKb / 1024).toFixed(0)} MB`.padStart(12)}${`${(breezyPeakKb / 1024).toFixed(0)} MB`.padStart(12)}${`${(oursPeakKb / breezyPeakKb).toFixed(2)}x`.padStart(10)}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,7 +1,8 @@
 """Breezy's side of bench/groupcompress/bench.mjs: the same phases on the same corpus.
 
 Usage: breezy_gc.py CORPUS_DIR WORK_DIR ROUNDS
-Prints one JSON line: {phase: best milliseconds, ..., "bytes": {store: pack bytes}, "peakRssKb": n}.
+Prints one JSON line: {"phases": {phase: [[wall ms, cpu ms] per round]}, "bytes": {store: pack bytes}, "peakRssKb": n}.
+The runner calls it once per round, between its own rounds (interleaved).
 """
 import hashlib
 import json
@@ -27,9 +28,9 @@ keys = [key for key, _, _, _ in entries]
 
 
 def timed(fn):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     fn()
-    return (time.perf_counter() - t0) * 1000
+    return [(time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000]
 
 
 def extract(vf, ordering):
@@ -41,7 +42,7 @@ def extract(vf, ordering):
     assert n == len(keys)
 
 
-best = {}
+rounds_of = {}
 sizes = {}
 for r in range(rounds):
     phases = {}
@@ -64,7 +65,7 @@ for r in range(rounds):
         groupcompress.cleanup_pack_group(vf)
         sizes[name] = os.path.getsize(os.path.join(path, 'newpack'))
         shutil.rmtree(path)
-    for p, ms in phases.items():
-        best[p] = min(best.get(p, ms), ms)
-print(json.dumps({'phases': best, 'bytes': sizes,
+    for p, times in phases.items():
+        rounds_of.setdefault(p, []).append(times)
+print(json.dumps({'phases': rounds_of, 'bytes': sizes,
                   'peakRssKb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))

@@ -22,17 +22,20 @@ const EXTRA_NULLS = 4;
 const MAX_OP_SIZE = 5 + 5 + 1 + RABIN_WINDOW + 7;
 /** A match this long is good enough: stop looking for a longer one. */
 const GOOD_ENOUGH = 4096;
+/** Which hashes the index may hold: one bit per value of a hash's top 20 bits (128 KiB, cache resident). */
+const FILTER_SHIFT = 12;
+const newFilter = (): Int32Array => new Int32Array(1 << (32 - FILTER_SHIFT - 5));
 
+/** A source's place in the group content (and in the index's copy of it). */
 interface Source {
-  readonly bytes: Uint8Array;
-  /** Where these bytes start in the group content. */
-  readonly aggOffset: number;
+  readonly start: number;
+  readonly end: number;
 }
 
 /**
  * Entries of one source before they are packed: position of each window's
- * last byte in the source, and its hash. Typed arrays, not objects: a 1 MiB
- * text makes 65,536 of them.
+ * last byte in the group content, and its hash. Typed arrays, not objects: a
+ * 1 MiB text makes 65,536 of them.
  */
 interface NewEntries {
   readonly src: number;
@@ -54,37 +57,54 @@ export function rabinHash(bytes: Uint8Array, at = 0): number {
 }
 
 /**
- * The packed index: bucket `i` is `[hash[i], hash[i+1])` of the entry arrays;
- * a slot with `src === -1` is free (free slots only at a bucket's tail).
+ * The packed index: bucket `i` is slots `[hash[i], hash[i+1])`. Slot `e`
+ * keeps its hash (as int32) at `slots[2e]` and its content position at
+ * `slots[2e+1]`, side by side so a bucket scan reads one run of memory; a
+ * position of 0 marks a free slot (free slots only at a bucket's tail): an
+ * entry's position is its window's last byte, never before byte 15.
+ * Which source a slot came from (`src`) is read only on a hash hit.
+ * `filter` has a bit set for every hash ever put (shared by the tables an
+ * index grows through), so most windows without a match skip their bucket.
  */
 class PackedIndex {
   readonly hashMask: number;
   numEntries: number;
   readonly hash: Int32Array;
+  readonly slots: Int32Array;
   readonly src: Int32Array;
-  readonly ptr: Int32Array;
-  readonly val: Uint32Array;
+  readonly filter: Int32Array;
 
-  constructor(hsize: number, numEntries: number) {
+  constructor(hsize: number, numEntries: number, filter: Int32Array) {
+    this.filter = filter;
     this.hashMask = hsize - 1;
     this.numEntries = numEntries;
     this.hash = new Int32Array(hsize + 1);
-    const slots = numEntries + hsize * EXTRA_NULLS;
-    this.src = new Int32Array(slots).fill(-1);
-    this.ptr = new Int32Array(slots);
-    this.val = new Uint32Array(slots);
+    const count = numEntries + hsize * EXTRA_NULLS;
+    this.slots = new Int32Array(2 * count);
+    this.src = new Int32Array(count);
+  }
+
+  isFree(slot: number): boolean {
+    return this.slots[2 * slot + 1] === 0;
+  }
+
+  val(slot: number): number {
+    return (this.slots[2 * slot] as number) >>> 0;
   }
 
   put(slot: number, from: NewEntries, e: number): void {
+    const val = from.val[e] as number;
+    const bit = val >>> FILTER_SHIFT;
+    this.filter[bit >>> 5] = (this.filter[bit >>> 5] as number) | (1 << (bit & 31));
+    this.slots[2 * slot] = val;
+    this.slots[2 * slot + 1] = from.ptr[e] as number;
     this.src[slot] = from.src;
-    this.ptr[slot] = from.ptr[e] as number;
-    this.val[slot] = from.val[e] as number;
   }
 
   copyFrom(slot: number, from: PackedIndex, at: number): void {
+    this.slots[2 * slot] = from.slots[2 * at] as number;
+    this.slots[2 * slot + 1] = from.slots[2 * at + 1] as number;
     this.src[slot] = from.src[at] as number;
-    this.ptr[slot] = from.ptr[at] as number;
-    this.val[slot] = from.val[at] as number;
   }
 
   /** The first free slot of bucket `b` (after its last used one), or -1 when it is full. */
@@ -92,9 +112,9 @@ class PackedIndex {
     const first = this.hash[b] as number;
     const next = this.hash[b + 1] as number;
     let cur = next - 1;
-    while (cur >= first && this.src[cur] === -1) cur--;
+    while (cur >= first && this.isFree(cur)) cur--;
     cur++;
-    return cur < next && this.src[cur] === -1 ? cur : -1;
+    return cur < next && this.isFree(cur) ? cur : -1;
   }
 }
 
@@ -108,6 +128,12 @@ function hashSizeFor(total: number): number {
 
 export class DeltaIndex {
   readonly #sources: Source[] = [];
+  /**
+   * The sources laid out at their content offsets (record headers left as
+   * zeros), so index entries and copies share one coordinate and matching
+   * reads one array.
+   */
+  #content = new Uint8Array(0);
   #index: PackedIndex | null = null;
   #sourceOffset = 0;
   readonly maxBytesToIndex: number;
@@ -161,13 +187,20 @@ export class DeltaIndex {
       this.#populateFirstIndex();
     }
     if (target.length === 0) throw new RangeError('cannot make a delta to an empty text');
-    return createDelta(this.#index as PackedIndex, this.#sources, target, Math.floor(maxDeltaSize));
+    return createDelta(this.#index as PackedIndex, this.#sources, this.#content, target, Math.floor(maxDeltaSize));
   }
 
   #push(bytes: Uint8Array, unaddedBytes: number): number {
-    const aggOffset = this.#sourceOffset + unaddedBytes;
-    this.#sources.push({ bytes, aggOffset });
-    this.#sourceOffset = aggOffset + bytes.length;
+    const start = this.#sourceOffset + unaddedBytes;
+    const end = start + bytes.length;
+    if (end > this.#content.length) {
+      const grown = new Uint8Array(Math.max(end, 2 * this.#content.length, 4096));
+      grown.set(this.#content.subarray(0, this.#sourceOffset));
+      this.#content = grown;
+    }
+    this.#content.set(bytes, start);
+    this.#sources.push({ start, end });
+    this.#sourceOffset = end;
     return this.#sources.length - 1;
   }
 
@@ -177,7 +210,8 @@ export class DeltaIndex {
 
   /** create_delta_index: every `stride` bytes of a fulltext, newest-first into linked buckets, then packed. */
   #indexSource(srcId: number, old: PackedIndex | null): PackedIndex {
-    const buf = (this.#sources[srcId] as Source).bytes;
+    const { start, end } = this.#sources[srcId] as Source;
+    const buf = this.#content.subarray(start, end);
     let stride = RABIN_WINDOW;
     let numEntries = Math.floor((buf.length - 1) / RABIN_WINDOW);
     if (this.maxBytesToIndex > 0) {
@@ -203,12 +237,12 @@ export class DeltaIndex {
       const val = rabinHash(buf, d + 1);
       if (val === prevVal) {
         // Keep the lowest of consecutive identical windows.
-        entries.ptr[n - 1] = d + RABIN_WINDOW;
+        entries.ptr[n - 1] = start + d + RABIN_WINDOW;
         total--;
       } else {
         prevVal = val;
         const b = val & (hsize - 1);
-        entries.ptr[n] = d + RABIN_WINDOW;
+        entries.ptr[n] = start + d + RABIN_WINDOW;
         entries.val[n] = val;
         next[n] = head[b] as number;
         head[b] = n;
@@ -222,7 +256,8 @@ export class DeltaIndex {
 
   /** create_delta_index_from_delta: the insert instructions of a delta, into free slots or a rebuilt index. */
   #indexDelta(srcId: number, old: PackedIndex): PackedIndex {
-    const buf = (this.#sources[srcId] as Source).bytes;
+    const { start, end } = this.#sources[srcId] as Source;
+    const buf = this.#content.subarray(start, end);
     const top = buf.length;
     const maxEntries = Math.floor((top - 1) / RABIN_WINDOW);
     if (maxEntries === 0) return old;
@@ -247,7 +282,7 @@ export class DeltaIndex {
           const val = rabinHash(buf, data + 1);
           if (val !== prevVal) {
             prevVal = val;
-            found.ptr[n] = data + RABIN_WINDOW;
+            found.ptr[n] = start + data + RABIN_WINDOW;
             found.val[n] = val;
             n++;
             if (n > maxEntries) break;
@@ -313,10 +348,10 @@ function packIndex(entries: NewEntries, buckets: Buckets, hsize: number, total: 
       while (head[b] !== -1) {
         if (slot === -1) {
           slot = (old.hash[b + 1] as number) - 1;
-          while (slot >= (old.hash[b] as number) && old.src[slot] === -1) slot--;
+          while (slot >= (old.hash[b] as number) && old.isFree(slot)) slot--;
           slot++;
         }
-        if (slot >= (old.hash[b + 1] as number) || old.src[slot] !== -1) {
+        if (slot >= (old.hash[b + 1] as number) || !old.isFree(slot)) {
           fits = false;
           break;
         }
@@ -350,14 +385,14 @@ function rebuildWithEntries(old: PackedIndex, entries: NewEntries, from: number,
 /** A new table: per bucket, the entries of `old` that hash to it, then the new ones, then 4 free slots. */
 function layOut(hsize: number, total: number, old: PackedIndex | null, entries: NewEntries, buckets: Buckets): PackedIndex {
   const hmask = hsize - 1;
-  const index = new PackedIndex(hsize, total);
+  const index = new PackedIndex(hsize, total, old ? old.filter : newFilter());
   let pos = 0;
   for (let b = 0; b < hsize; b++) {
     index.hash[b] = pos;
     if (old) {
       const j = b & old.hashMask;
-      for (let e = old.hash[j] as number; e < (old.hash[j + 1] as number) && old.src[e] !== -1; e++) {
-        if (((old.val[e] as number) & hmask) === b) index.copyFrom(pos++, old, e);
+      for (let e = old.hash[j] as number; e < (old.hash[j + 1] as number) && !old.isFree(e); e++) {
+        if ((old.val(e) & hmask) === b) index.copyFrom(pos++, old, e);
       }
     }
     for (let e = buckets.head[b] as number; e !== -1; e = buckets.next[e] as number) index.put(pos++, entries, e);
@@ -388,7 +423,7 @@ class Output {
  * wins ties; 4096 bytes is enough), extended backwards into the pending
  * insert; copies of at most 64 KiB; inserts of at most 127 bytes.
  */
-function createDelta(index: PackedIndex, sources: readonly Source[], target: Uint8Array, maxSize: number): Uint8Array | null {
+function createDelta(index: PackedIndex, sources: readonly Source[], ref: Uint8Array, target: Uint8Array, maxSize: number): Uint8Array | null {
   let outsize = 8192;
   if (maxSize && outsize >= maxSize) outsize = maxSize + MAX_OP_SIZE + 1;
   const top = target.length;
@@ -416,28 +451,30 @@ function createDelta(index: PackedIndex, sources: readonly Source[], target: Uin
   let inscnt = i;
   let moff = 0;
   let msize = 0;
-  let msource = -1;
-  const { hash, src: entSrc, ptr: entPtr, val: entVal, hashMask } = index;
+  let mstart = 0;
+  const { hash, slots, src: entSrc, hashMask, filter } = index;
 
   while (data < top) {
     if (msize < GOOD_ENOUGH) {
       val = (val ^ (U[target[data - RABIN_WINDOW] as number] as number)) >>> 0;
       val = (((val << 8) | (target[data] as number)) ^ (T[val >>> 23] as number)) >>> 0;
+      const bit = val >>> FILTER_SHIFT;
       const b = val & hashMask;
-      const end = hash[b + 1] as number;
-      for (let e = hash[b] as number; e < end && entSrc[e] !== -1; e++) {
-        if (entVal[e] !== val) continue;
-        const s = sources[entSrc[e] as number] as Source;
-        const ref0 = entPtr[e] as number;
-        let refSize = s.bytes.length - ref0;
+      const end = ((filter[bit >>> 5] as number) >>> (bit & 31)) & 1 ? 2 * (hash[b + 1] as number) : 0;
+      const want = val | 0;
+      for (let e = 2 * (hash[b] as number); e < end; e += 2) {
+        const ref0 = slots[e + 1] as number;
+        if (ref0 === 0) break;
+        if (slots[e] !== want) continue;
+        const s = sources[entSrc[e >> 1] as number] as Source;
+        let refSize = s.end - ref0;
         if (refSize > top - data) refSize = top - data;
         if (refSize <= msize) break;
-        const ref = s.bytes;
         let m = 0;
         while (m < refSize && target[data + m] === ref[ref0 + m]) m++;
         if (msize < m) {
           msize = m;
-          msource = entSrc[e] as number;
+          mstart = s.start;
           moff = ref0;
           if (msize >= GOOD_ENOUGH) break;
         }
@@ -454,10 +491,8 @@ function createDelta(index: PackedIndex, sources: readonly Source[], target: Uin
       }
       msize = 0;
     } else {
-      const s = sources[msource] as Source;
       if (inscnt) {
-        const ref = s.bytes;
-        while (moff && ref[moff - 1] === target[data - 1]) {
+        while (moff > mstart && ref[moff - 1] === target[data - 1]) {
           // The match extends one byte back: take it from the insert.
           msize++;
           moff--;
@@ -475,7 +510,7 @@ function createDelta(index: PackedIndex, sources: readonly Source[], target: Uin
       msize -= left;
       const op = outpos++;
       let cmd = 0x80;
-      const off = moff + s.aggOffset;
+      const off = moff;
       if (off & 0xff) (o[outpos++] = off & 0xff), (cmd |= 0x01);
       if (off & 0xff00) (o[outpos++] = (off >>> 8) & 0xff), (cmd |= 0x02);
       if (off & 0xff0000) (o[outpos++] = (off >>> 16) & 0xff), (cmd |= 0x04);

@@ -101,8 +101,20 @@ export function parseDelta(
 type OnCopy = (offset: number, length: number) => void;
 type OnInsert = (start: number, length: number) => void;
 
-/** Decodes each instruction, calling `onCopy`/`onInsert`; returns the declared target length. */
-function walkDelta(delta: Uint8Array, start: number, end: number, where: GroupCompressWhere, onCopy: OnCopy, onInsert: OnInsert): number {
+/**
+ * Decodes and checks each instruction, calling `onCopy`/`onInsert` when
+ * given; returns the declared target length. With `sourceLength`, a copy
+ * reaching past it is an error.
+ */
+function walkDelta(
+  delta: Uint8Array,
+  start: number,
+  end: number,
+  where: GroupCompressWhere,
+  onCopy: OnCopy | null,
+  onInsert: OnInsert | null,
+  sourceLength = Infinity,
+): number {
   if (start >= end) throw new GroupCompressCorrupt('empty delta', where);
   const [targetLength, used] = decodeBase128(delta.subarray(0, end), start, where);
   let pos = start + used;
@@ -127,14 +139,17 @@ function walkDelta(delta: Uint8Array, start: number, end: number, where: GroupCo
       if (size === 0) size = 0x10000;
       produced += size;
       if (produced > targetLength) throw new GroupCompressCorrupt('delta makes more bytes than it declares', where);
-      onCopy(offset, size);
+      if (offset + size > sourceLength) {
+        throw new GroupCompressCorrupt(`copy of ${size} bytes at ${offset} is outside the ${sourceLength}-byte source`, where);
+      }
+      onCopy?.(offset, size);
     } else if (cmd === 0) {
       throw new GroupCompressCorrupt('delta opcode 0 is reserved', where);
     } else {
       if (pos + cmd > end) throw new GroupCompressCorrupt('insert runs past the end of the delta', where);
       produced += cmd;
       if (produced > targetLength) throw new GroupCompressCorrupt('delta makes more bytes than it declares', where);
-      onInsert(pos, cmd);
+      onInsert?.(pos, cmd);
       pos += cmd;
     }
   }
@@ -157,35 +172,35 @@ export function applyDelta(
   where: GroupCompressWhere = {},
   sourceLength = source.length,
 ): Uint8Array {
-  // First pass: check every instruction, allocating nothing; then build.
-  const targetLength = walkDelta(
-    delta,
-    start,
-    end,
-    where,
-    (offset, length) => {
-      if (offset + length > sourceLength) {
-        throw new GroupCompressCorrupt(`copy of ${length} bytes at ${offset} is outside the ${sourceLength}-byte source`, where);
-      }
-    },
-    () => undefined,
-  );
+  // First pass: check every instruction, allocating nothing; then build
+  // with a plain loop (no callbacks: this is the hot path of every read),
+  // which can trust what the first pass checked.
+  const targetLength = walkDelta(delta, start, end, where, null, null, sourceLength);
   const out = new Uint8Array(targetLength);
+  let pos = start;
+  while ((delta[pos++] as number) & 0x80);
   let at = 0;
-  walkDelta(
-    delta,
-    start,
-    end,
-    where,
-    (offset, length) => {
-      copyBytes(source, offset, out, at, length);
-      at += length;
-    },
-    (from, length) => {
-      copyBytes(delta, from, out, at, length);
-      at += length;
-    },
-  );
+  while (pos < end) {
+    const cmd = delta[pos++] as number;
+    if (cmd & 0x80) {
+      let offset = 0;
+      let size = 0;
+      if (cmd & 0x01) offset = delta[pos++] as number;
+      if (cmd & 0x02) offset |= (delta[pos++] as number) << 8;
+      if (cmd & 0x04) offset |= (delta[pos++] as number) << 16;
+      if (cmd & 0x08) offset += (delta[pos++] as number) * 0x1000000;
+      if (cmd & 0x10) size = delta[pos++] as number;
+      if (cmd & 0x20) size |= (delta[pos++] as number) << 8;
+      if (cmd & 0x40) size |= (delta[pos++] as number) << 16;
+      if (size === 0) size = 0x10000;
+      copyBytes(source, offset, out, at, size);
+      at += size;
+    } else {
+      copyBytes(delta, pos, out, at, cmd);
+      pos += cmd;
+      at += cmd;
+    }
+  }
   return out;
 }
 

@@ -1,6 +1,10 @@
 // Where blocks live: each block is the body of one unnamed record of a pack
 // container, and an index value names it by that record's span (offset and
-// length of header plus body), as Breezy's `_DirectPackAccess` does.
+// length of header plus body), as Breezy's `_DirectPackAccess` does. As
+// Breezy's write stream, `PackFileAccess` buffers container bytes (up to
+// `BUFFER_BYTES`) until a read or `finish()` needs them on disk: a pack is
+// only whole once finished, and one append per small block (a compat-mode
+// `addLines`) costs more than compressing it.
 //
 // Entry points: `BlockMemo`, `GroupAccess` (the interface the store uses),
 // `PackFileAccess` (one container file on a transport, written as blocks
@@ -12,6 +16,8 @@ import type { PackCollection } from '@versionedfiles/pack';
 import { ReadOnlyError, concatBytes } from '@versionedfiles/core';
 import type { Transport } from '@versionedfiles/core';
 import { GroupCompressCorrupt } from '../format/errors.js';
+
+const BUFFER_BYTES = 1 << 20;
 
 /** A block's place: the pack (file or pack name) and its container record's span. */
 export interface BlockMemo {
@@ -29,6 +35,8 @@ export interface GroupAccess {
   getRawRecords(memos: readonly BlockMemo[]): Promise<Uint8Array[]>;
   /** Ends the container (no block can be added afterwards). */
   finish(): Promise<void>;
+  /** Puts the blocks added so far on disk, when the access buffers them. */
+  flush?(): Promise<void>;
 }
 
 /** Reads runs of consecutive memos of one pack with one call each, keeping the order. */
@@ -52,6 +60,8 @@ async function readByPack(
 export class PackFileAccess implements GroupAccess {
   readonly #writer: ContainerWriter;
   #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #writing: Promise<void> = Promise.resolve();
   #started: Promise<void> | null = null;
   #finished = false;
 
@@ -61,7 +71,10 @@ export class PackFileAccess implements GroupAccess {
     readonly path: string,
     options: { readonly existing?: boolean } = {},
   ) {
-    this.#writer = new ContainerWriter((chunk) => this.#pending.push(chunk));
+    this.#writer = new ContainerWriter((chunk) => {
+      this.#pending.push(chunk);
+      this.#pendingBytes += chunk.length;
+    });
     this.#finished = options.existing ?? false;
   }
 
@@ -72,7 +85,19 @@ export class PackFileAccess implements GroupAccess {
   #take(): Uint8Array {
     const data = concatBytes(this.#pending);
     this.#pending = [];
+    this.#pendingBytes = 0;
     return data;
+  }
+
+  /** Appends what the container writer produced so far, after every earlier write (none before the file exists). */
+  flush(): Promise<void> {
+    const started = this.#started;
+    if (started === null) return Promise.resolve();
+    this.#writing = this.#writing.then(async () => {
+      await started;
+      if (this.#pendingBytes > 0) await this.transport.append(this.path, this.#take());
+    });
+    return this.#writing;
   }
 
   /** Creates the file with the container's format line (once). */
@@ -88,11 +113,12 @@ export class PackFileAccess implements GroupAccess {
     if (this.#finished) throw new ReadOnlyError(`finished pack ${this.path}`);
     await this.#begin();
     const span = this.#writer.addBytesRecord(chunks);
-    await this.transport.append(this.path, this.#take());
+    if (this.#pendingBytes >= BUFFER_BYTES) await this.flush();
     return { pack: this.path, offset: span.offset, length: span.length };
   }
 
-  getRawRecords(memos: readonly BlockMemo[]): Promise<Uint8Array[]> {
+  async getRawRecords(memos: readonly BlockMemo[]): Promise<Uint8Array[]> {
+    await this.flush();
     return readByPack(memos, async (pack, run) => {
       if (pack !== this.path) throw new GroupCompressCorrupt(`block in unknown pack ${pack}`, { source: this.path });
       const bodies: Uint8Array[] = [];
@@ -108,7 +134,7 @@ export class PackFileAccess implements GroupAccess {
     this.#finished = true;
     await this.#begin();
     this.#writer.end();
-    await this.transport.append(this.path, this.#take());
+    await this.flush();
   }
 }
 

@@ -201,9 +201,12 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     await this.#bufferedWriter().add(text.key, text.parents, [text.text], text.text.length, text.sha1);
   }
 
-  /** Writes the group being filled by buffered adds. */
+  /** Writes the group being filled by buffered adds, and puts every written block on disk. */
   flush(): Promise<void> {
-    return this.exclusive(() => this.#shared.writer?.flush() ?? Promise.resolve());
+    return this.exclusive(async () => {
+      await this.#shared.writer?.flush();
+      await this.#shared.access.flush?.();
+    });
   }
 
   /** Flushes, then ends the pack container; the store is read only afterwards. */
