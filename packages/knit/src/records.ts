@@ -26,7 +26,7 @@ import {
   registerAdapter,
   registerNetworkKind,
   splitLines,
-  sha1OfChunks,
+  sha1Hex,
 } from '@versionedfiles/core';
 import type { AdapterContext, ContentFactory, Key, Parents, StorageKind } from '@versionedfiles/core';
 import { asLines } from '@versionedfiles/core';
@@ -69,7 +69,7 @@ abstract class KnitFactoryBase implements ContentFactory {
   getBytesAs(kind: StorageKind): Uint8Array | readonly Uint8Array[];
   getBytesAs(kind: StorageKind): Uint8Array | readonly Uint8Array[] {
     if (kind === this.storageKind) return this.wire();
-    if (kind === 'fulltext') return concatBytes([...this.lines()]);
+    if (kind === 'fulltext') return this.fulltext();
     if (kind === 'chunked' || kind === 'lines') return this.lines();
     throw new UnavailableRepresentation(this.key, kind, this.storageKind);
   }
@@ -81,6 +81,10 @@ abstract class KnitFactoryBase implements ContentFactory {
 
   protected abstract wire(): Uint8Array;
   protected abstract lines(): readonly Uint8Array[];
+
+  protected fulltext(): Uint8Array {
+    return concatBytes([...this.lines()]);
+  }
 }
 
 export interface KnitRaw {
@@ -125,7 +129,7 @@ export class KnitContentFactory extends KnitFactoryBase {
 }
 
 function checkSha1(key: Key, lines: readonly Uint8Array[], expected: string): void {
-  const actual = sha1OfChunks(lines);
+  const actual = sha1Hex(concatBytes([...lines]));
   if (actual !== expected) throw new KnitCorrupt(`sha1 mismatch: text is ${actual}, record says ${expected}`, { key });
 }
 
@@ -178,6 +182,10 @@ export class LazyKnitContentFactory extends KnitFactoryBase {
 
   protected lines(): readonly Uint8Array[] {
     return this.batch.builder.text(this.key);
+  }
+
+  protected override fulltext(): Uint8Array {
+    return this.batch.builder.fulltext(this.key);
   }
 }
 

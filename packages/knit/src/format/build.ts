@@ -4,9 +4,9 @@
 // against the sha1 in its record header.
 //
 // Entry points: `RawComponent` (one stored record and how to read it),
-// `TextBuilder` (`content(key)`, `text(key)`, `sha1(key)`).
+// `TextBuilder` (`content(key)`, `text(key)`, `fulltext(key)`, `sha1(key)`).
 
-import { KeyMap, sha1OfChunks } from '@versionedfiles/core';
+import { KeyMap, concatBytes, sha1Hex } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
 import { applyDelta, contentText, parseFulltext, parseLineDelta, type KnitContent } from './content.js';
 import { KnitCorrupt } from './errors.js';
@@ -98,15 +98,25 @@ export class TextBuilder {
   /** The text of `key` as lines, checked against its record's sha1. */
   text(key: Key): readonly Uint8Array[] {
     const lines = contentText(this.content(key));
-    if (!this.#verified.has(key)) {
-      const expected = this.#record(key).sha1;
-      const actual = sha1OfChunks(lines);
-      if (actual !== expected) {
-        throw new KnitCorrupt(`sha1 mismatch: text is ${actual}, record says ${expected}`, { key, file: this.file });
-      }
-      this.#verified.set(key, actual);
-    }
+    if (!this.#verified.has(key)) this.#verify(key, concatBytes(lines));
     return lines;
+  }
+
+  /** The text of `key` in one piece, checked against its record's sha1. */
+  fulltext(key: Key): Uint8Array {
+    const text = concatBytes(contentText(this.content(key)));
+    if (!this.#verified.has(key)) this.#verify(key, text);
+    return text;
+  }
+
+  #verify(key: Key, text: Uint8Array): void {
+    const expected = this.#record(key).sha1;
+    // One digest over the joined text: far cheaper than one update per line.
+    const actual = sha1Hex(text);
+    if (actual !== expected) {
+      throw new KnitCorrupt(`sha1 mismatch: text is ${actual}, record says ${expected}`, { key, file: this.file });
+    }
+    this.#verified.set(key, actual);
   }
 
   /** The sha1 the record of `key` claims for its text. */

@@ -26,7 +26,6 @@ import {
   fromUtf8,
   gunzip,
   gzipChunks,
-  latin1,
   utf8,
 } from '@versionedfiles/core';
 import type { ZlibCodec } from '@versionedfiles/core';
@@ -61,6 +60,7 @@ const NL = 0x0a;
 const checksum: (data: Uint8Array) => number =
   (nodeZlib as unknown as { crc32?: (data: Uint8Array) => number }).crc32 ?? ((data) => crc32(data));
 const END_PREFIX = utf8('end ');
+const VERSION = utf8('version');
 const LF = Uint8Array.of(NL);
 
 /** The uncompressed record, as chunks. */
@@ -129,7 +129,7 @@ export function parseRecordText(text: Uint8Array, where: KnitWhere = {}, expecte
   const headerEnd = text.indexOf(NL);
   if (headerEnd < 0) throw new KnitCorrupt('record has no header line', where);
   const fields = splitFields(text.subarray(0, headerEnd));
-  if (fields.length !== 4 || latin1(fields[0] as Uint8Array) !== 'version') {
+  if (fields.length !== 4 || !bytesEqual(fields[0] as Uint8Array, VERSION)) {
     throw new KnitCorrupt('unexpected number of elements in record header', where);
   }
   const versionId = fromUtf8(fields[1] as Uint8Array);
@@ -138,7 +138,7 @@ export function parseRecordText(text: Uint8Array, where: KnitWhere = {}, expecte
   }
   const count = parseDecimal(fields[2] as Uint8Array);
   if (count === null) throw new KnitCorrupt('bad line count in record header', where);
-  const sha1 = latin1(fields[3] as Uint8Array);
+  const sha1 = fromUtf8(fields[3] as Uint8Array);
   // The body is every line up to the last; the last is `end <version>\n`.
   const body: Uint8Array[] = [];
   let start = headerEnd + 1;
