@@ -553,11 +553,9 @@ export function checkLines(lines: readonly Uint8Array[]): Uint8Array {
     if (line[line.length - 1] === 0x0a) terminated++;
   }
   const text = concatBytes(lines);
-  // Well-formed lines hold exactly one newline each when terminated; count
-  // them with the native search and look for the culprit only on a mismatch.
-  let newlines = 0;
-  for (let at = text.indexOf(0x0a); at >= 0; at = text.indexOf(0x0a, at + 1)) newlines++;
-  if (newlines !== terminated) {
+  // Well-formed lines hold exactly one newline each when terminated: count
+  // the text's and look for the culprit only on a mismatch.
+  if (countNewlines(text) !== terminated) {
     const bad = lines.findIndex((line) => {
       const nl = line.indexOf(0x0a);
       return nl >= 0 && nl !== line.length - 1;
@@ -565,6 +563,23 @@ export function checkLines(lines: readonly Uint8Array[]): Uint8Array {
     throw new BadParameterContainsNewline('lines', bad);
   }
   return text;
+}
+
+// One char per byte, so a newline char is a newline byte (the other bytes' mapping does not matter).
+const singleByteChars = new TextDecoder('latin1');
+// Strings this long are still far below the engine's limit.
+const COUNT_AS_STRING_MAX = 1 << 26;
+
+function countNewlines(text: Uint8Array): number {
+  let count = 0;
+  // A string search is inlined by the engine; a byte-array search is a call per newline.
+  if (text.length <= COUNT_AS_STRING_MAX) {
+    const chars = singleByteChars.decode(text);
+    for (let at = chars.indexOf('\n'); at >= 0; at = chars.indexOf('\n', at + 1)) count++;
+  } else {
+    for (let at = text.indexOf(0x0a); at >= 0; at = text.indexOf(0x0a, at + 1)) count++;
+  }
+  return count;
 }
 
 /** `{ v`, the lines, `}`: one insertion block. */

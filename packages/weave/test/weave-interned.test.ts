@@ -3,7 +3,8 @@
 // the ids survive every way a weave is made: loaded from bytes, copied, staged.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Weave, patienceMatcher } from '@versionedfiles/weave';
+import { BadParameterContainsNewline } from '@versionedfiles/core';
+import { Weave, checkLines, patienceMatcher } from '@versionedfiles/weave';
 import { lines } from './fixtures.js';
 
 const someLines = ['a\n', 'b\n', 'c\n', 'd\n', 'e\n', 'a', 'ü\n'];
@@ -85,6 +86,34 @@ describe('weave inserts by interned line ids', () => {
         target.check();
       }),
       { numRuns: 80 },
+    );
+  });
+});
+
+describe('checkLines', () => {
+  // Bytes around the newline and the ones a single-byte decoding maps specially.
+  const byte = fc.constantFrom(0x0a, 0x0d, 0x00, 0x61, 0x80, 0x85, 0x9f, 0xff);
+  const rawLine = fc.array(byte, { maxLength: 6 }).map((bs) => new Uint8Array(bs));
+
+  it('refuses a newline anywhere but at a line end, and returns the text otherwise', () => {
+    fc.assert(
+      fc.property(fc.array(rawLine, { maxLength: 8 }), (ls) => {
+        const bad = ls.findIndex((l) => {
+          const nl = l.indexOf(0x0a);
+          return nl >= 0 && nl !== l.length - 1;
+        });
+        if (bad < 0) {
+          expect(checkLines(ls)).toEqual(new Uint8Array(ls.flatMap((l) => [...l])));
+        } else {
+          expect(() => checkLines(ls)).toThrow(BadParameterContainsNewline);
+          try {
+            checkLines(ls);
+          } catch (err) {
+            expect((err as BadParameterContainsNewline).data).toMatchObject({ index: bad });
+          }
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });
