@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import {
+  LineInterner,
   MultiParent,
   MultiParentCorrupt,
   MultiParentTexts,
@@ -72,6 +73,19 @@ describe('MultiParent against Breezy', () => {
       const a = MultiParent.fromTexts(bytesOf(c.text), c.parents.map(bytesOf));
       expect(latin1(a.toPatchBytes())).toBe(c.patch);
     }
+  });
+
+  it('fromInterned makes the same patch bytes, all cases through one interner', () => {
+    const interner = new LineInterner();
+    const intern = (lines: Uint8Array[], base?: { lines: Uint8Array[]; ids: Int32Array }) => ({ lines, ids: interner.internAll(lines, base) });
+    const wrong: string[] = [];
+    for (const c of cases.filter((k) => k.leftBlocks === undefined)) {
+      const parents = c.parents.map((p) => intern(linesOf(p)));
+      const diff = MultiParent.fromInterned(intern(linesOf(c.text), parents[0]), parents);
+      if (latin1(diff.toPatchBytes()) !== c.patch) wrong.push(c.name);
+    }
+    expect(wrong).toEqual([]);
+    expect(cases.filter((k) => k.leftBlocks === undefined).length).toBeGreaterThan(100);
   });
 
   it('rebuilds every text from Breezy\'s patch and the parents', () => {
@@ -181,6 +195,23 @@ describe('MultiParent', () => {
         expect(parsed.numLines()).toBe(child.length);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('fromInterned equals fromLines, whatever the interner saw before', () => {
+    const line = fc.constantFrom('\n', 'a\n', 'b\n', 'c\n', 'd\n', 'e');
+    const body = fc.array(line, { maxLength: 20 }).map((ls) => enc(...ls));
+    fc.assert(
+      fc.property(fc.array(body, { maxLength: 3 }), body, fc.array(fc.tuple(body, fc.array(body, { maxLength: 3 })), { maxLength: 3 }), (seen, child, more) => {
+        const interner = new LineInterner();
+        for (const s of seen) interner.internAll(s);
+        for (const [c, ps] of [[child, seen] as const, ...more]) {
+          const parents = ps.map((p) => ({ lines: p, ids: interner.internAll(p) }));
+          const text = { lines: c, ids: interner.internAll(c, parents[0]) };
+          expect(MultiParent.fromInterned(text, parents).equals(MultiParent.fromLines(c, ps))).toBe(true);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });

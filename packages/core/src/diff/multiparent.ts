@@ -5,7 +5,9 @@
 // Entry points:
 //   - `MultiParent.fromLines(lines, parents, leftBlocks?)` / `fromTexts`: make a
 //     diff choosing parent matches exactly as Breezy does (same hunks, so the
-//     same patch bytes).
+//     same patch bytes). `MultiParent.fromInterned(text, parents)`: the same
+//     diff from texts already interned by one `LineInterner` (a store diffing
+//     many related texts interns each once, and matching compares ids).
 //   - `toPatch()` / `MultiParent.fromPatch(bytes)`: Breezy's patch text form,
 //     `i N` followed by N lines (and a lone `\n` after a last line that has its
 //     newline), and `c parent parentPos childPos numLines`.
@@ -19,7 +21,7 @@
 import { concatBytes, latin1, splitLines, utf8 } from '../bytes.js';
 import { CorruptData, RevisionNotPresent, formatKey } from '../errors.js';
 import { idToKey, keyToId, type Key } from '../keys.js';
-import { PatienceSequenceMatcher, type MatchingBlock } from './patience.js';
+import { PatienceSequenceMatcher, matchingBlocksIds, type InternedText, type MatchingBlock } from './patience.js';
 
 /** A multi-parent diff that does not parse or does not fit its parents. */
 export class MultiParentCorrupt extends CorruptData {
@@ -56,6 +58,11 @@ export class ParentText {
 
 export type Hunk = NewText | ParentText;
 
+/** A text of byte lines with its ids from a `LineInterner`. */
+export interface InternedBytes extends InternedText {
+  readonly lines: readonly Uint8Array[];
+}
+
 export class MultiParent {
   constructor(readonly hunks: readonly Hunk[] = []) {}
 
@@ -73,6 +80,20 @@ export class MultiParent {
     const comparisons = parents.map((parent, p) =>
       p === 0 && leftBlocks !== undefined ? leftBlocks : new PatienceSequenceMatcher(parent, text).getMatchingBlocks(),
     );
+    return MultiParent.#fromComparisons(text, comparisons);
+  }
+
+  /**
+   * `fromLines` for a text and parents interned by one `LineInterner`: the
+   * same diff, matched by line ids.
+   */
+  static fromInterned(text: InternedBytes, parents: readonly InternedBytes[] = []): MultiParent {
+    const comparisons = parents.map((parent) => matchingBlocksIds(parent.ids, text.ids));
+    return MultiParent.#fromComparisons(text.lines, comparisons);
+  }
+
+  /** Hunks from each parent's matching blocks against the text. */
+  static #fromComparisons(text: readonly Uint8Array[], comparisons: readonly (readonly MatchingBlock[])[]): MultiParent {
     // per parent, the index of its current block (length: no blocks left)
     const cursor = comparisons.map(() => 0);
     const hunks: Hunk[] = [];

@@ -23,7 +23,8 @@
 import { Annotator } from '../annotate/annotator.js';
 import { AbsentContentFactory, asLines, isAbsent, type ContentFactory, type Parents } from '../content/factory.js';
 import { defaultAdapters, type AdapterRegistry } from '../content/adapters.js';
-import { MultiParent } from '../diff/multiparent.js';
+import { MultiParent, type InternedBytes } from '../diff/multiparent.js';
+import { LineInterner } from '../diff/line-interner.js';
 import {
   BadParameterContainsNewline,
   BadParameterNotBytes,
@@ -535,7 +536,9 @@ export abstract class VersionedFilesBase implements VersionedFiles {
     for (const g of ghosts) needed.delete(g);
 
     const diffs = new KeyMap<MultiParent>();
-    const cache = new KeyMap<readonly Uint8Array[]>();
+    // Each text is interned once (against its first parent) and matched by line ids.
+    const interner = new LineInterner({ copyLines: true });
+    const cache = new KeyMap<InternedBytes>();
     const todo = new KeyMap<Parents>(parentMap);
     for await (const record of this.getRecordStream(needed, 'topological', true)) {
       if (isAbsent(record)) throw new RevisionNotPresent(record.key, this.storeName);
@@ -543,19 +546,22 @@ export abstract class VersionedFilesBase implements VersionedFiles {
       const parents = todo.get(record.key);
       if (parents !== undefined) {
         todo.delete(record.key);
-        const parentLines: (readonly Uint8Array[])[] = [];
+        const parentTexts: InternedBytes[] = [];
         for (const p of parents ?? []) {
           if (ghosts.has(p)) continue;
           const count = refcounts.get(p) as number;
-          parentLines.push(cache.get(p) as readonly Uint8Array[]);
+          parentTexts.push(cache.get(p) as InternedBytes);
           if (count === 1) {
             refcounts.delete(p);
             cache.delete(p);
           } else refcounts.set(p, count - 1);
         }
-        diffs.set(record.key, MultiParent.fromLines(lines, parentLines));
+        const text = { lines, ids: interner.internAll(lines, parentTexts[0]) };
+        diffs.set(record.key, MultiParent.fromInterned(text, parentTexts));
+        if (refcounts.has(record.key)) cache.set(record.key, text);
+      } else if (refcounts.has(record.key)) {
+        cache.set(record.key, { lines, ids: interner.internAll(lines) });
       }
-      if (refcounts.has(record.key)) cache.set(record.key, lines);
     }
     return keys.map((k) => diffs.get(k) as MultiParent);
   }
