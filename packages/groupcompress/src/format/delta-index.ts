@@ -65,6 +65,11 @@ export function rabinHash(bytes: Uint8Array, at = 0): number {
  * Which source a slot came from (`src`) is read only on a hash hit.
  * `filter` has a bit set for every hash ever put (shared by the tables an
  * index grows through), so most windows without a match skip their bucket.
+ *
+ * A group rebuilds its table for most new fulltexts; a new table takes over
+ * the arrays of the one before last (`spare`, dead by then) when they are big
+ * enough, and fresh arrays get room to grow, so a group does not churn
+ * through megabytes of tables.
  */
 class PackedIndex {
   readonly hashMask: number;
@@ -73,15 +78,30 @@ class PackedIndex {
   readonly slots: Int32Array;
   readonly src: Int32Array;
   readonly filter: Int32Array;
+  /** Slots in use (the arrays may be longer). */
+  readonly slotCount: number;
+  /** The table this one replaced: its arrays are free for the next table. */
+  spare: PackedIndex | null = null;
 
-  constructor(hsize: number, numEntries: number, filter: Int32Array) {
+  constructor(hsize: number, numEntries: number, filter: Int32Array, reuse: PackedIndex | null = null) {
     this.filter = filter;
     this.hashMask = hsize - 1;
     this.numEntries = numEntries;
-    this.hash = new Int32Array(hsize + 1);
     const count = numEntries + hsize * EXTRA_NULLS;
-    this.slots = new Int32Array(2 * count);
-    this.src = new Int32Array(count);
+    this.slotCount = count;
+    if (reuse !== null && reuse.src.length >= count && reuse.hash.length >= hsize + 1) {
+      this.hash = reuse.hash;
+      this.slots = reuse.slots;
+      this.slots.fill(0, 0, 2 * count);
+      this.src = reuse.src;
+    } else {
+      // Twice the room: a table usually more than doubles by the time its
+      // arrays come back as a spare.
+      const room = 2 * count;
+      this.hash = new Int32Array(2 * (hsize + 1));
+      this.slots = new Int32Array(2 * room);
+      this.src = new Int32Array(room);
+    }
   }
 
   isFree(slot: number): boolean {
@@ -134,6 +154,13 @@ export class DeltaIndex {
    * reads one array.
    */
   #content = new Uint8Array(0);
+  /**
+   * Bucket heads and counts for the entries of one new source, kept between
+   * sources (all -1 and 0 at rest: only the buckets a source used are reset),
+   * so a small source costs its entries, not the size of the table.
+   */
+  #head = new Int32Array(0);
+  #count = new Uint32Array(0);
   #index: PackedIndex | null = null;
   #sourceOffset = 0;
   readonly maxBytesToIndex: number;
@@ -227,10 +254,17 @@ export class DeltaIndex {
 
     // Walking down from the end and pushing on the bucket heads leaves each
     // bucket's chain in ascending position.
-    const head = new Int32Array(hsize).fill(-1);
+    if (this.#head.length < hsize) {
+      this.#head = new Int32Array(hsize).fill(-1);
+      this.#count = new Uint32Array(hsize);
+    }
+    const head = this.#head;
+    const count = this.#count;
     const next = new Int32Array(Math.max(numEntries, 0));
-    const count = new Uint32Array(hsize);
     const entries: NewEntries = { src: srcId, ptr: new Int32Array(next.length), val: new Uint32Array(next.length) };
+    const used = new Int32Array(next.length);
+    let usedCount = 0;
+    const crowded: number[] = [];
     let n = 0;
     let prevVal = 0xffffffff;
     for (let d = numEntries * stride - RABIN_WINDOW; d >= 0; d -= stride) {
@@ -244,14 +278,24 @@ export class DeltaIndex {
         const b = val & (hsize - 1);
         entries.ptr[n] = start + d + RABIN_WINDOW;
         entries.val[n] = val;
+        if (head[b] === -1) used[usedCount++] = b;
         next[n] = head[b] as number;
         head[b] = n;
         count[b] = (count[b] as number) + 1;
+        if (count[b] === HASH_LIMIT + 1) crowded.push(b);
         n++;
       }
     }
-    total = limitHashBuckets(head, next, count, total);
-    return packIndex(entries, { head, next }, hsize, total, old);
+    const usedBuckets = used.subarray(0, usedCount);
+    try {
+      total = limitHashBuckets(crowded, head, next, count, total);
+      return packIndex(entries, { head, next }, usedBuckets, hsize, total, old);
+    } finally {
+      for (const b of usedBuckets) {
+        head[b] = -1;
+        count[b] = 0;
+      }
+    }
   }
 
   /** create_delta_index_from_delta: the insert instructions of a delta, into free slots or a rebuilt index. */
@@ -307,13 +351,12 @@ export class DeltaIndex {
 }
 
 /**
- * Culls buckets holding more than 64 new entries down to 64, spread evenly
- * over the bucket (limit_hash_buckets). Returns the new total.
+ * Culls the `crowded` buckets (more than 64 new entries) down to 64, spread
+ * evenly over the bucket (limit_hash_buckets). Returns the new total.
  */
-function limitHashBuckets(head: Int32Array, next: Int32Array, count: Uint32Array, total: number): number {
-  for (let b = 0; b < head.length; b++) {
+function limitHashBuckets(crowded: readonly number[], head: Int32Array, next: Int32Array, count: Uint32Array, total: number): number {
+  for (const b of crowded) {
     const n = count[b] as number;
-    if (n <= HASH_LIMIT) continue;
     total -= n - HASH_LIMIT;
     let entry = head[b] as number;
     let acc = 0;
@@ -337,13 +380,16 @@ function limitHashBuckets(head: Int32Array, next: Int32Array, count: Uint32Array
  * pack_delta_index: first tries to drop the new entries into the free slots
  * of `old` (same bucket count only); if any does not fit, lays out a new
  * index, old entries of each bucket first, then the new ones, then 4 free slots.
+ * Either way each bucket ends as its old entries then its new ones in order,
+ * so only the `used` buckets are visited, in any order.
  */
-function packIndex(entries: NewEntries, buckets: Buckets, hsize: number, total: number, old: PackedIndex | null): PackedIndex {
+function packIndex(entries: NewEntries, buckets: Buckets, used: Int32Array, hsize: number, total: number, old: PackedIndex | null): PackedIndex {
   const hmask = hsize - 1;
   const { head, next } = buckets;
   if (old && old.hashMask === hmask) {
     let fits = true;
-    for (let b = 0; b < hsize && fits; b++) {
+    for (let i = 0; i < used.length && fits; i++) {
+      const b = used[i] as number;
       let slot = -1;
       while (head[b] !== -1) {
         if (slot === -1) {
@@ -385,7 +431,11 @@ function rebuildWithEntries(old: PackedIndex, entries: NewEntries, from: number,
 /** A new table: per bucket, the entries of `old` that hash to it, then the new ones, then 4 free slots. */
 function layOut(hsize: number, total: number, old: PackedIndex | null, entries: NewEntries, buckets: Buckets): PackedIndex {
   const hmask = hsize - 1;
-  const index = new PackedIndex(hsize, total, old ? old.filter : newFilter());
+  const index = new PackedIndex(hsize, total, old ? old.filter : newFilter(), old ? old.spare : null);
+  if (old) {
+    old.spare = null;
+    index.spare = old;
+  }
   let pos = 0;
   for (let b = 0; b < hsize; b++) {
     index.hash[b] = pos;
@@ -399,7 +449,7 @@ function layOut(hsize: number, total: number, old: PackedIndex | null, entries: 
     pos += EXTRA_NULLS;
   }
   index.hash[hsize] = pos;
-  if (pos !== index.src.length) throw new Error(`delta index layout: expected ${index.src.length} slots, made ${pos}`);
+  if (pos !== index.slotCount) throw new Error(`delta index layout: expected ${index.slotCount} slots, made ${pos}`);
   return index;
 }
 
