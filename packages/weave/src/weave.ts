@@ -47,7 +47,7 @@ import {
   type WeaveContents,
   type WeaveItem,
 } from './format/weave-file.js';
-import type { MatchingBlock, Opcode } from '@versionedfiles/core';
+import type { InternedBytes, MatchingBlock, Opcode } from '@versionedfiles/core';
 
 /** Breezy's merge-plan states; see `Weave.planMerge`. */
 export type PlanState =
@@ -251,7 +251,6 @@ export class Weave {
   /** Weaves version `v` into the body, in place (nothing after the match can fail). */
   #weaveIn(v: number, parents: readonly number[], lines: readonly Uint8Array[], sha1: string): void {
     const body = this.#body;
-    const bodyIds = this.#bodyIds();
     if (parents.length === 0) {
       // Nothing to match against: append the whole text (an empty one adds nothing).
       if (lines.length > 0) this.#insert(body.length, insertion(v, lines), insertionIds(this.#interner.internAll(lines)));
@@ -260,8 +259,7 @@ export class Weave {
     if (parents.length === 1 && this.#sha1s[parents[0] as number] === sha1) return;
 
     const basis = this.#extract(this.#inclusions(parents), { positions: true });
-    const basisIds = new Int32Array(basis.positions.length);
-    for (let i = 0; i < basisIds.length; i++) basisIds[i] = bodyIds[basis.positions[i] as number] as number;
+    const basisIds = this.#idsAt(basis.positions);
     const ids = this.#interner.internAll(lines, { lines: basis.lines, ids: basisIds });
     if (sameIds(basisIds, ids)) return;
     const blocks = this.#matcher === null ? matchingBlocksIds(basisIds, ids) : this.#matcher(basis.lines, lines);
@@ -345,21 +343,20 @@ export class Weave {
 
   /** The text of a version, checked against its recorded sha1 (`InvalidChecksum`). */
   getLines(name: string): Uint8Array[] {
-    return this.#checkedText(name).lines;
+    return this.#checkedText(this.lookup(name)).lines;
   }
 
   getText(name: string): Uint8Array {
-    return this.#checkedText(name).text;
+    return this.#checkedText(this.lookup(name)).text;
   }
 
-  #checkedText(name: string): { lines: Uint8Array[]; text: Uint8Array } {
-    const v = this.lookup(name);
-    const { lines } = this.#extract(this.#inclusions([v]));
+  #checkedText(v: number, withPositions = false): { lines: Uint8Array[]; text: Uint8Array; positions: number[] } {
+    const { lines, positions } = this.#extract(this.#inclusions([v]), { positions: withPositions });
     const text = concatBytes(lines);
     const actual = sha1Hex(text);
     const expected = this.#sha1s[v] as string;
-    if (actual !== expected) throw new InvalidChecksum([name], expected, actual);
-    return { lines, text };
+    if (actual !== expected) throw new InvalidChecksum([this.nameOf(v)], expected, actual);
+    return { lines, text, positions };
   }
 
   getSha1s(names: Iterable<string>): Map<string, string> {
@@ -375,10 +372,43 @@ export class Weave {
 
   /** One multi-parent diff per version, against its parents' texts (Breezy's `make_mpdiffs`). */
   makeMpdiffs(names: readonly string[]): MultiParent[] {
+    const texts = new Map<number, InternedBytes>();
+    const textOf = (v: number): InternedBytes => {
+      let text = texts.get(v);
+      if (text === undefined) {
+        text = this.#internedText(v);
+        texts.set(v, text);
+      }
+      return text;
+    };
     return names.map((name) => {
-      const parents = this.getParents(name).map((p) => splitLines(this.getText(p)));
-      return MultiParent.fromLines(splitLines(this.getText(name)), parents);
+      const v = this.lookup(name);
+      return MultiParent.fromInterned(textOf(v), (this.#parents[v] as number[]).map(textOf));
     });
+  }
+
+  /**
+   * A version's text split into lines (as Breezy diffs it), sha1 checked, with
+   * line ids: the body's own where its lines already are that split.
+   */
+  #internedText(v: number): InternedBytes {
+    const { lines, text, positions } = this.#checkedText(v, true);
+    const last = lines.length - 1;
+    // Lines without a newline before the end (or an empty last one) split differently.
+    const split = lines.every((l, i) => l[l.length - 1] === 0x0a || (i === last && l.length > 0));
+    if (!split) {
+      const resplit = splitLines(text);
+      return { lines: resplit, ids: this.#interner.internAll(resplit) };
+    }
+    return { lines, ids: this.#idsAt(positions) };
+  }
+
+  /** The ids of the body lines at these positions. */
+  #idsAt(positions: readonly number[]): Int32Array {
+    const bodyIds = this.#bodyIds();
+    const ids = new Int32Array(positions.length);
+    for (let i = 0; i < ids.length; i++) ids[i] = bodyIds[positions[i] as number] as number;
+    return ids;
   }
 
   /**

@@ -3,7 +3,7 @@
 // the ids survive every way a weave is made: loaded from bytes, copied, staged.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BadParameterContainsNewline } from '@versionedfiles/core';
+import { BadParameterContainsNewline, MultiParent, splitLines } from '@versionedfiles/core';
 import { Weave, checkLines, patienceMatcher } from '@versionedfiles/weave';
 import { lines } from './fixtures.js';
 
@@ -86,6 +86,24 @@ describe('weave inserts by interned line ids', () => {
         target.check();
       }),
       { numRuns: 80 },
+    );
+  });
+});
+
+describe('Weave.makeMpdiffs by the body\'s line ids', () => {
+  // Lines as given, newline or not: a text's lines then need not be its split.
+  const rawHistory = historyOf(fc.array(fc.constantFrom(...someLines, ''), { maxLength: 8 }));
+
+  it('equals the diff of the split texts', () => {
+    fc.assert(
+      fc.property(rawHistory, (h) => {
+        const w = build(versionsOf(h));
+        const names = w.versions();
+        const split = (name: string) => splitLines(w.getText(name));
+        const expected = names.map((name) => MultiParent.fromLines(split(name), w.getParents(name).map(split)));
+        w.makeMpdiffs(names).forEach((diff, i) => expect(diff.equals(expected[i] as MultiParent)).toBe(true));
+      }),
+      { numRuns: 150 },
     );
   });
 });
