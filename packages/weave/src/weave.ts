@@ -577,12 +577,21 @@ export class Weave {
  */
 export function checkLines(lines: readonly Uint8Array[]): Uint8Array {
   let terminated = 0;
+  let total = 0;
+  // Lines split from one text are adjacent views of its buffer: the text is then one view, no copy.
+  let adjacent = true;
   for (let i = 0; i < lines.length; i++) {
     const line: unknown = lines[i];
     if (!(line instanceof Uint8Array)) throw new BadParameterNotBytes('lines', i);
     if (line[line.length - 1] === 0x0a) terminated++;
+    if (adjacent && i > 0) {
+      const first = lines[0] as Uint8Array;
+      adjacent = line.buffer === first.buffer && line.byteOffset === first.byteOffset + total;
+    }
+    total += line.length;
   }
-  const text = concatBytes(lines);
+  const first = lines[0];
+  const text = adjacent && first !== undefined ? new Uint8Array(first.buffer, first.byteOffset, total) : concatBytes(lines);
   // Well-formed lines hold exactly one newline each when terminated: count
   // the text's and look for the culprit only on a mismatch.
   if (countNewlines(text) !== terminated) {

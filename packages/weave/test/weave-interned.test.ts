@@ -3,7 +3,7 @@
 // the ids survive every way a weave is made: loaded from bytes, copied, staged.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BadParameterContainsNewline, MultiParent, splitLines } from '@versionedfiles/core';
+import { BadParameterContainsNewline, MultiParent, splitLines, utf8 } from '@versionedfiles/core';
 import { Weave, checkLines, patienceMatcher } from '@versionedfiles/weave';
 import { lines } from './fixtures.js';
 
@@ -132,6 +132,24 @@ describe('checkLines', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('joins views of one buffer, adjacent or not', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a\n', 'bc\n', '\n', 'd'), { maxLength: 8 }), fc.boolean(), (ls, shuffle) => {
+        const whole = utf8(ls.join(''));
+        const views: Uint8Array[] = [];
+        let at = 0;
+        for (const l of ls) {
+          views.push(whole.subarray(at, at + l.length));
+          at += l.length;
+        }
+        if (shuffle) views.reverse();
+        const expected = new Uint8Array(views.flatMap((v) => [...v]));
+        expect(checkLines(views)).toEqual(expected);
+      }),
+      { numRuns: 200 },
     );
   });
 });
