@@ -12,7 +12,7 @@
 //                              its sha1, every visible text is one that was offered, whole
 //
 // The children run the built packages (dist/); `ensureBuilt()` builds them
-// when missing. Trial counts: HARDENING_CRASH_TRIALS overrides the CI count;
+// when missing (CI builds first; after changing sources, rebuild). Trial counts: HARDENING_CRASH_TRIALS overrides the CI count;
 // HARDENING_CRASH_SEED makes the kill points repeatable.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -188,14 +188,15 @@ export interface CrashReport {
   readonly visible: number;
 }
 
+/** Trials per store before a fresh one is started. */
+const SEGMENT = 25;
+
 /**
  * `trials` writers, one after another, each SIGKILLed at a random point; the
  * store is verified after every kill. A store serves SEGMENT trials (it grows
  * across them, so later kills land in bigger files and in recovery paths), then
  * a fresh one is started in `dir`.
  */
-const SEGMENT = 25;
-
 export async function crashTrials(backend: Backend, dir: string, trials: number, seed = crashSeed()): Promise<CrashReport> {
   const random = prng(seed);
   let log = newLog();
