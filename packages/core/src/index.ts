@@ -39,3 +39,4 @@ export * from './network/errors.js';
 export * from './network/bencode.js';
 export * from './network/wire.js';
 export * from './network/record-stream.js';
+export * from './limits.js';

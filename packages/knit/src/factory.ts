@@ -19,6 +19,8 @@ export interface KnitFactoryOptions {
   readonly keyLength?: number;
   /** `compatZlib` (default, Breezy's bytes) or `fastZlib`. */
   readonly zlib?: ZlibCodec;
+  /** Largest text accepted (default and maximum: core's `MAX_TEXT_BYTES`). */
+  readonly maxTextBytes?: number;
 }
 
 export type KnitFactory = (transport: Transport) => KnitVersionedFiles;
@@ -31,6 +33,7 @@ export function makeFileFactory(annotated: boolean, mapper: KeyMapper, options: 
       keyLength,
       annotated,
       ...(options.zlib ? { zlib: options.zlib } : {}),
+      ...(options.maxTextBytes !== undefined ? { maxTextBytes: options.maxTextBytes } : {}),
       name: `knit files at ${transport.base}`,
     });
 }
@@ -73,6 +76,7 @@ export function makePackFactory(graph: boolean, delta: boolean, keyLength: numbe
       annotated: false,
       maxDeltaChain: delta ? 200 : 0,
       ...(options.zlib ? { zlib: options.zlib } : {}),
+      ...(options.maxTextBytes !== undefined ? { maxTextBytes: options.maxTextBytes } : {}),
       name: `knit pack at ${transport.base}`,
     });
   };

@@ -15,9 +15,9 @@
 // `parseRecordText` for the uncompressed form.
 
 import {
-  DEFAULT_MAX_INFLATE,
   GzipCorrupt,
   LimitExceeded,
+  MAX_ENCODED_BYTES,
   bytesEqual,
   compatZlib,
   concatBytes,
@@ -46,12 +46,14 @@ export interface EncodeRecordOptions {
    */
   readonly dense?: readonly Uint8Array[];
   readonly zlib?: ZlibCodec;
+  /** Refuse (`LimitExceeded`, before compressing) a record whose uncompressed form is longer (default: what readers take). */
+  readonly maxSize?: number;
 }
 
 export interface DecodeRecordOptions {
   /** The record must be for this version id (the key's last element). */
   readonly versionId?: string;
-  /** Refuse records that inflate to more than this (default 1 GiB). */
+  /** Refuse records that inflate to more than this (default core's `MAX_ENCODED_BYTES`). */
   readonly maxSize?: number;
 }
 
@@ -84,13 +86,18 @@ export function encodeRecord(
   body: readonly Uint8Array[],
   options: EncodeRecordOptions = {},
 ): Uint8Array {
-  return gzipChunks(recordTextChunks(versionId, sha1, body, options.dense), options.zlib ?? compatZlib);
+  const chunks = recordTextChunks(versionId, sha1, body, options.dense);
+  const maxSize = options.maxSize ?? MAX_ENCODED_BYTES;
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  if (size > maxSize) throw new LimitExceeded('knit record', maxSize, size);
+  return gzipChunks(chunks, options.zlib ?? compatZlib);
 }
 
 /** Decompresses and checks one record. */
 export function decodeRecord(raw: Uint8Array, where: KnitWhere = {}, options: DecodeRecordOptions = {}): KnitRecord {
   let text: Uint8Array;
-  const maxOutput = options.maxSize ?? DEFAULT_MAX_INFLATE;
+  const maxOutput = options.maxSize ?? MAX_ENCODED_BYTES;
   try {
     text = inflateBreezyMember(raw, maxOutput) ?? gunzipWhole(raw, maxOutput);
   } catch (err) {

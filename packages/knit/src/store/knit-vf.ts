@@ -23,9 +23,12 @@ import {
   RevisionNotPresent,
   VersionedFilesBase,
   adaptRecord,
+  checkMaxTextOption,
+  checkTextSize,
   compatZlib,
   isAbsent,
   keysEqual,
+  readerLimitFor,
   throwIfAborted,
   DependencyBuffer,
 } from '@versionedfiles/core';
@@ -77,6 +80,8 @@ export interface KnitStoreOptions {
   readonly maxDeltaChain?: number;
   /** Compression for new records: `compatZlib` (Breezy's bytes, default) or `fastZlib`. */
   readonly zlib?: ZlibCodec;
+  /** Largest text accepted (default and maximum: core's `MAX_TEXT_BYTES`); larger ones get `LimitExceeded` before anything is written. */
+  readonly maxTextBytes?: number;
   readonly name?: string;
 }
 
@@ -98,6 +103,9 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   readonly annotated: boolean;
   readonly maxDeltaChain: number;
   readonly zlib: ZlibCodec;
+  readonly maxTextBytes: number;
+  /** Largest uncompressed record written: what a reader takes for texts of `maxTextBytes`. */
+  readonly #maxRecordBytes: number;
   /** Contents just written or built, so chains of adds do not re-extract their parents. */
   readonly #recent = new KeyMap<KnitContent>();
   readonly #chains = new KeyMap<Chain>();
@@ -111,6 +119,8 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     this.annotated = options.annotated;
     this.maxDeltaChain = options.maxDeltaChain ?? 200;
     this.zlib = options.zlib ?? compatZlib;
+    this.maxTextBytes = checkMaxTextOption(options.maxTextBytes);
+    this.#maxRecordBytes = readerLimitFor(this.maxTextBytes);
   }
 
   withoutFallbacks(): VersionedFiles {
@@ -126,6 +136,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
 
   protected async storeText(text: ValidatedText, options: AddOptions): Promise<void> {
     const { key, lines, sha1 } = text;
+    checkTextSize(text.text.length, this.maxTextBytes);
     const parents = text.parents ?? [];
     const versionId = key[key.length - 1] as string;
     const present = await this.index.getParentMap(parents);
@@ -146,18 +157,19 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     if (this.annotated && presentParents.length > 0) [content, leftBlocks] = await this.#mergeAnnotations(content, presentParents, hint);
     const recordOptions = noeol ? ['no-eol'] : [];
     let raw: Uint8Array;
+    const encoding = { zlib: this.zlib, maxSize: this.#maxRecordBytes };
     if (delta) {
       recordOptions.push('line-delta');
       const hunks = await this.#delta(left as Key, content, leftBlocks);
-      raw = encodeRecord(versionId, sha1, lowerLineDelta(hunks, this.annotated), { zlib: this.zlib });
+      raw = encodeRecord(versionId, sha1, lowerLineDelta(hunks, this.annotated), encoding);
       // Lines a delta leaves alone keep the basis' origins when read back,
       // whatever the merge said: remember the content as it will read.
       if (this.annotated) content = applyDelta(await this.#content(left as Key), hunks, noeol, versionId);
     } else {
       recordOptions.push('fulltext');
       raw = this.annotated
-        ? encodeRecord(versionId, sha1, lowerFulltext(content, true), { zlib: this.zlib })
-        : encodeRecord(versionId, sha1, internal, { zlib: this.zlib, dense: noeol ? [text.text, NL] : [text.text] });
+        ? encodeRecord(versionId, sha1, lowerFulltext(content, true), encoding)
+        : encodeRecord(versionId, sha1, internal, { ...encoding, dense: noeol ? [text.text, NL] : [text.text] });
     }
     const [memo] = await this.access.addRawRecords([{ key, bytes: raw }]);
     await this.index.addRecords([{ key, options: recordOptions, memo: memo as IndexMemo, parents: text.parents }], {
@@ -437,8 +449,8 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     if ((await this.index.getParentMap([key])).has(key)) return;
     const raw = knitRawOf(record);
     if (raw !== null && (native.has(kind) || convertible.has(kind))) {
-      // Check the record names this key before storing it as it is.
-      decodeRecord(raw.raw, { key }, { versionId: key[key.length - 1] as string });
+      // Check the record names this key, and that a reader can take it, before storing it as it is.
+      decodeRecord(raw.raw, { key }, { versionId: key[key.length - 1] as string, maxSize: this.#maxRecordBytes });
       const basis = raw.method === 'line-delta' ? (record.parents?.[0] ?? null) : null;
       if (raw.method === 'line-delta' && basis === null) throw new KnitCorrupt('line-delta record without parents', { key });
       const basisHere = basis === null || (await this.index.getParentMap([basis])).has(basis);
