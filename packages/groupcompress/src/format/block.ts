@@ -15,7 +15,7 @@
 // partial inflation: `content(upTo)`, `extract(key, start, end)`),
 // `extractRecord` (one record from content), `blockRecords` (walk a content).
 
-import { UnsupportedFormat, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
+import { MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
 import { applyDelta, decodeBase128, encodeBase128 } from './delta.js';
 import { GroupCompressCorrupt } from './errors.js';
@@ -29,7 +29,7 @@ const MAX_DEFLATE_RATIO = 1032;
 const PARTIAL_STEP = 32 * 1024;
 
 export interface BlockOptions {
-  /** Refuse blocks whose content is longer than this (default 1 GiB). */
+  /** Refuse blocks whose content is longer than this (default core's `MAX_ENCODED_BYTES`). */
   readonly maxContent?: number;
   /** Name used in errors. */
   readonly source?: string;
@@ -69,7 +69,7 @@ export function parseBlock(bytes: Uint8Array, options: BlockOptions = {}): Group
   if (bytes.length !== p2 + zLength) {
     throw new GroupCompressCorrupt(`block is ${bytes.length} bytes but its header says ${p2 + zLength}`, where);
   }
-  const limit = options.maxContent ?? 1 << 30;
+  const limit = options.maxContent ?? MAX_ENCODED_BYTES;
   if (length > limit) throw new GroupCompressCorrupt(`block content of ${length} bytes exceeds the limit of ${limit}`, where);
   if (length > (zLength + 64) * MAX_DEFLATE_RATIO) {
     throw new GroupCompressCorrupt(`block claims ${length} bytes from ${zLength} compressed bytes`, where);

@@ -15,7 +15,7 @@
 // `networkBlockToRecords`, `CompressorSettings`. Loading this module teaches
 // core's network registry the `groupcompress-block` wire kind.
 
-import { UnavailableRepresentation, chunksToLines, compatZlib, concatBytes, registerNetworkKind } from '@versionedfiles/core';
+import { MAX_TEXT_BYTES, UnavailableRepresentation, chunksToLines, compatZlib, concatBytes, registerNetworkKind } from '@versionedfiles/core';
 import type { ContentFactory, Key, Parents, StorageKind, ZlibCodec } from '@versionedfiles/core';
 import { GroupCompressBlock } from '../format/block.js';
 import { decodeWireBlock, encodeWireBlock } from '../format/wire.js';
@@ -24,9 +24,11 @@ import { DEFAULT_MAX_BYTES_TO_INDEX, GroupCompressor } from '../compressor.js';
 export interface CompressorSettings {
   readonly zlib: ZlibCodec;
   readonly maxBytesToIndex: number;
+  /** Largest text a writer accepts; its groups stay within `readerLimitFor` of it. */
+  readonly maxTextBytes: number;
 }
 
-export const DEFAULT_SETTINGS: CompressorSettings = { zlib: compatZlib, maxBytesToIndex: DEFAULT_MAX_BYTES_TO_INDEX };
+export const DEFAULT_SETTINGS: CompressorSettings = { zlib: compatZlib, maxBytesToIndex: DEFAULT_MAX_BYTES_TO_INDEX, maxTextBytes: MAX_TEXT_BYTES };
 
 /** Breezy's thresholds for a block worth keeping as it is. */
 const MAX_CUT_FRACTION = 0.75;

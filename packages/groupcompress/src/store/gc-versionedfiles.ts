@@ -30,6 +30,7 @@ import {
   ReadOnlyError,
   RevisionNotPresent,
   VersionedFilesBase,
+  checkMaxTextOption,
   compatZlib,
   fastZlib,
   isAbsent,
@@ -76,6 +77,8 @@ export interface GroupCompressStoreOptions {
   readonly zlib?: ZlibCodec;
   /** Delta index density per source (default 1 MiB, as Breezy's stores). */
   readonly maxBytesToIndex?: number;
+  /** Largest text accepted (default and maximum: core's `MAX_TEXT_BYTES`); larger ones get `LimitExceeded` before anything is written. */
+  readonly maxTextBytes?: number;
   /** Bytes of blocks kept in the cache (default 50 MiB, as Breezy). */
   readonly cacheBytes?: number;
   readonly name?: string;
@@ -146,7 +149,11 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       index: options.index,
       access: options.access,
       cache: new BlockCache(options.cacheBytes ?? 50 * 1024 * 1024),
-      settings: { zlib: options.zlib ?? (options.mode === 'compat' ? compatZlib : fastZlib), maxBytesToIndex: options.maxBytesToIndex ?? DEFAULT_MAX_BYTES_TO_INDEX },
+      settings: {
+        zlib: options.zlib ?? (options.mode === 'compat' ? compatZlib : fastZlib),
+        maxBytesToIndex: options.maxBytesToIndex ?? DEFAULT_MAX_BYTES_TO_INDEX,
+        maxTextBytes: checkMaxTextOption(options.maxTextBytes),
+      },
       mode: options.mode ?? 'default',
       writer: null,
     };
@@ -432,6 +439,8 @@ export interface PackFactoryOptions {
   readonly mode?: GroupCompressMode;
   readonly zlib?: ZlibCodec;
   readonly maxBytesToIndex?: number;
+  /** Largest text accepted (default and maximum: core's `MAX_TEXT_BYTES`). */
+  readonly maxTextBytes?: number;
   /** The pack file written (default `newpack`, as Breezy's). */
   readonly packName?: string;
 }
@@ -457,6 +466,7 @@ export function makePackFactory(
       ...(options.mode ? { mode: options.mode } : {}),
       ...(options.zlib ? { zlib: options.zlib } : {}),
       ...(options.maxBytesToIndex !== undefined ? { maxBytesToIndex: options.maxBytesToIndex } : {}),
+      ...(options.maxTextBytes !== undefined ? { maxTextBytes: options.maxTextBytes } : {}),
     });
 }
 

@@ -7,10 +7,13 @@
 // that text's size; else start a new group past 4 MiB, or past 2 MiB when the
 // prefix (the key's first element, for keys of 2+ elements) just changed.
 // The text that crossed the line is taken back out and starts the new group.
+// On top of Breezy's rule, so that every block written stays readable: a text
+// over `settings.maxTextBytes` is refused (`LimitExceeded`) before it touches
+// the group, and a group never grows past `readerLimitFor(maxTextBytes)`.
 //
 // Entry points: `GroupWriter` (`add`, `pending`, `extract`, `flush`).
 
-import { KeyMap } from '@versionedfiles/core';
+import { KeyMap, checkTextSize, readerLimitFor } from '@versionedfiles/core';
 import type { Key, Parents } from '@versionedfiles/core';
 import { GroupCompressor } from '../compressor.js';
 import type { CompressResult } from '../compressor.js';
@@ -64,6 +67,7 @@ export class GroupWriter {
 
   /** Adds one text; may first flush the group it no longer fits in. */
   async add(key: Key, parents: Parents, chunks: readonly Uint8Array[], length: number, sha1: string | null): Promise<CompressResult> {
+    checkTextSize(length, this.settings.maxTextBytes);
     const prefix = key.length > 1 ? (key[0] as string) : null;
     if (this.#maxFulltextLength < length) {
       this.#maxFulltextLength = length;
@@ -71,7 +75,8 @@ export class GroupWriter {
     }
     let result = this.#compressor.compress(key, chunks, length, sha1);
     let startNew: boolean;
-    if (prefix === this.#maxFulltextPrefix && result.end < 2 * this.#maxFulltextLength) startNew = false;
+    if (result.end > readerLimitFor(this.settings.maxTextBytes) && result.start > 0) startNew = true;
+    else if (prefix === this.#maxFulltextPrefix && result.end < 2 * this.#maxFulltextLength) startNew = false;
     else if (result.end > FULL_BLOCK_SIZE) startNew = true;
     else startNew = prefix !== null && prefix !== this.#lastPrefix && result.end > FULL_MIXED_BLOCK_SIZE;
     this.#lastPrefix = prefix;
