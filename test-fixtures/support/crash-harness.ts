@@ -30,8 +30,12 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WRITER = fileURLToPath(new URL('./crash-writer.mjs', import.meta.url));
 
 export type RawBackend = 'knit-files' | 'knit-annotated' | 'weave-files';
-export type LayoutBackend = 'vf-knit' | 'vf-weave' | 'vf-knit-pack';
-export type Backend = RawBackend | LayoutBackend;
+export type LayoutBackend = 'vf-knit' | 'vf-weave' | 'vf-knit-pack' | 'vf-groupcompress';
+/** Knit files written under knit's opt-in lock (`lockKnitFiles`), no vf layout. */
+export type LockedBackend = 'knit-locked';
+export type Backend = RawBackend | LayoutBackend | LockedBackend;
+/** Backends whose writers lock, so two can run at once. */
+export type ConcurrentBackend = LayoutBackend | LockedBackend;
 
 export function isLayout(backend: Backend): backend is LayoutBackend {
   return backend.startsWith('vf-');
@@ -140,6 +144,7 @@ export async function openForCheck(backend: Backend, dir: string): Promise<{ vf:
   const t = new LocalTransport(dir);
   switch (backend) {
     case 'knit-files':
+    case 'knit-locked':
       return { vf: makeFileFactory(false, new ConstantMapper('texts'), { keyLength: 1 })(t), close: async () => {} };
     case 'knit-annotated':
       return { vf: makeFileFactory(true, new HashEscapedPrefixMapper(), { keyLength: 2 })(t), close: async () => {} };
@@ -264,7 +269,7 @@ export function sleep(ms: number): Promise<void> {
 }
 
 export interface ConcurrentReport {
-  readonly backend: LayoutBackend;
+  readonly backend: ConcurrentBackend;
   readonly rounds: number;
   readonly writers: number;
   readonly textsPerWriter: number;
@@ -280,7 +285,7 @@ export interface ConcurrentReport {
  * its lock; each retries on `LockContention`) while this process reads the
  * whole store again and again. Afterwards every text of both is there.
  */
-export async function concurrentRounds(backend: LayoutBackend, dir: string, rounds: number, textsPerWriter: number): Promise<ConcurrentReport> {
+export async function concurrentRounds(backend: ConcurrentBackend, dir: string, rounds: number, textsPerWriter: number): Promise<ConcurrentReport> {
   const log = newLog();
   await initBackend(backend, dir);
   let reads = 0;

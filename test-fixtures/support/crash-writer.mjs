@@ -11,7 +11,10 @@
 //   knit-files      plain knit files, one `.knit`/`.kndx` pair (ConstantMapper), no lock
 //   knit-annotated  annotated knit files, a pair per prefix (HashEscapedPrefixMapper), key length 2, no lock
 //   weave-files     weave files (ConstantMapper), no lock
-//   vf-knit, vf-weave, vf-knit-pack
+//   knit-locked     plain knit files (ConstantMapper) written in sessions under knit's opt-in
+//                   LockDir (`lockKnitFiles`, lock `lock/` beside the files): each session takes
+//                   the lock (waiting a little), adds a batch, releases; LockContention is retried
+//   vf-knit, vf-weave, vf-knit-pack, vf-groupcompress
 //                   the `vf` store layout (marker, LockDir `lock/`, data/): each session
 //                   takes the lock, adds a batch, closes; LockContention is retried
 //
@@ -31,7 +34,7 @@ import {
   isHolderKnownDead,
   sha1OfChunks,
 } from '@versionedfiles/core';
-import { makeFileFactory } from '@versionedfiles/knit';
+import { lockKnitFiles, makeFileFactory } from '@versionedfiles/knit';
 import { WeaveVersionedFiles } from '@versionedfiles/weave';
 import { LOCK_NAME, initStore, openStore } from '@versionedfiles/cli';
 
@@ -128,31 +131,48 @@ async function openForWrite() {
   }
 }
 
-async function runLayout() {
+/** Sessions of BATCH texts: `open()` takes the lock and gives `{ vf, close }`; texts are acked once `close()` returned. */
+async function runSessions(open) {
   let written = 0;
   let announced = false;
   while (written < count) {
-    const handle = await openForWrite();
-    const { present, next } = await firstFree(handle.vf);
+    const session = await open();
+    const { present, next } = await firstFree(session.vf);
     if (!announced) {
       say('ready');
       announced = true;
     }
     const batch = [];
-    for (let i = next; i < next + BATCH && written < count; i++, written++) batch.push(await offer(handle.vf, i, present));
-    await handle.close();
+    for (let i = next; i < next + BATCH && written < count; i++, written++) batch.push(await offer(session.vf, i, present));
+    await session.close();
     for (const key of batch) say(`ack ${JSON.stringify(key)}`);
   }
 }
 
-const LAYOUTS = { 'vf-knit': 'knit', 'vf-weave': 'weave', 'vf-knit-pack': 'knit-pack' };
+/** Knit files under knit's own lock: the lock is waited for briefly (`waitMs`), then retried. */
+async function openLockedKnit() {
+  const t = new LocalTransport(dir);
+  const factory = makeFileFactory(false, new ConstantMapper('texts'), { keyLength: 1 });
+  for (;;) {
+    try {
+      const session = await lockKnitFiles(factory, t, { waitMs: 20, breakStale: true });
+      return { vf: session.vf, close: () => session.release() };
+    } catch (err) {
+      if (!(err instanceof LockContention)) throw err;
+      say('contention');
+    }
+  }
+}
+
+const LAYOUTS = { 'vf-knit': 'knit', 'vf-weave': 'weave', 'vf-knit-pack': 'knit-pack', 'vf-groupcompress': 'groupcompress' };
 
 if (process.argv[6] === '--init') {
   await (await initStore(dir, { format: LAYOUTS[backend], keyLength: 1 })).close();
 } else {
   const raw = rawStore();
   if (raw) await runRaw(raw);
-  else if (backend in LAYOUTS) await runLayout();
+  else if (backend === 'knit-locked') await runSessions(openLockedKnit);
+  else if (backend in LAYOUTS) await runSessions(openForWrite);
   else throw new Error(`unknown backend ${backend}`);
 }
 say('done');

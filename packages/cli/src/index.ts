@@ -3,6 +3,7 @@
 // snapshot library.
 export * from './main.js';
 export * from './store.js';
+export * from './reloading.js';
 export * from './errors.js';
 export * from './snapshot/repo.js';
 export * from './snapshot/manifest.js';

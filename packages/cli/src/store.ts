@@ -18,7 +18,8 @@
 //               index `pack-N.tix` (the default format)
 // A finished pack cannot grow, so a writable pack store copies the current
 // pack into `pack-N+1` (reusing its records as they are) and, on `close()`,
-// switches `pack-name` to it (see `openPackBackend`).
+// switches `pack-name` to it (see `openPackBackend`). A reader takes no lock;
+// it follows `pack-name` when the pack it read is deleted (`ReloadingVersionedFiles`).
 
 import { mkdir } from 'node:fs/promises';
 import {
@@ -42,6 +43,7 @@ import {
 import { KnitPackAccess, KnitPackIndex, KnitPackVersionedFiles, makeFileFactory, openKnitPack } from '@versionedfiles/knit';
 import { WeaveVersionedFiles } from '@versionedfiles/weave';
 import { GroupCompressVersionedFiles, MemoryGroupIndex, PackFileAccess, openPackFile } from '@versionedfiles/groupcompress';
+import { MAX_RELOADS, ReloadingVersionedFiles } from './reloading.js';
 
 export const MARKER_FILE = 'vf-store.json';
 export const LOCK_NAME = 'lock';
@@ -210,10 +212,13 @@ interface PackKind<V extends VersionedFiles> {
  * the old pack in place and the new one is dropped on the next open.
  */
 async function openPackBackend<V extends VersionedFiles>(transport: Transport, kind: PackKind<V>, write: boolean): Promise<Backend> {
-  const current = (await transport.exists(PACK_NAME_FILE)) ? fromUtf8(await transport.get(PACK_NAME_FILE)).trim() : null;
-  if (current !== null && !/^pack-[0-9]+$/.test(current)) throw new UnsupportedFormat('pack store', `${transport.base}/${PACK_NAME_FILE} names no pack`);
+  if (!write) {
+    // No lock: a writer may switch `pack-name` and delete the pack under us at any time.
+    const reopen = () => openCurrentPack(transport, kind);
+    return { vf: new ReloadingVersionedFiles(await reopen(), reopen), finish: async () => {} };
+  }
+  const current = await readPackName(transport);
   const old = current === null ? null : await kind.openFinished(transport, current);
-  if (!write) return { vf: old ?? kind.empty(transport), finish: async () => {} };
   const name = `pack-${current === null ? 1 : Number(current.slice(5)) + 1}`;
   for (const leftover of [name, `${name}.tix`]) if (await transport.exists(leftover)) await transport.delete(leftover);
   const fresh = await kind.create(transport, name);
@@ -229,6 +234,32 @@ async function openPackBackend<V extends VersionedFiles>(transport: Transport, k
       if (current !== null) for (const file of [current, `${current}.tix`]) await transport.delete(file);
     },
   };
+}
+
+async function readPackName(transport: Transport): Promise<string | null> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await transport.get(PACK_NAME_FILE);
+  } catch (err) {
+    if (err instanceof NoSuchFile) return null;
+    throw err;
+  }
+  const name = fromUtf8(bytes).trim();
+  if (!/^pack-[0-9]+$/.test(name)) throw new UnsupportedFormat('pack store', `${transport.base}/${PACK_NAME_FILE} names no pack`);
+  return name;
+}
+
+/** The pack `pack-name` names now, opened; if a writer deletes it while we open it, the next one (bounded). */
+async function openCurrentPack<V extends VersionedFiles>(transport: Transport, kind: PackKind<V>): Promise<{ vf: V; name: string | null }> {
+  for (let attempt = 0; ; attempt++) {
+    const name = await readPackName(transport);
+    if (name === null) return { vf: kind.empty(transport), name };
+    try {
+      return { vf: await kind.openFinished(transport, name), name };
+    } catch (err) {
+      if (!(err instanceof NoSuchFile) || attempt >= MAX_RELOADS || (await readPackName(transport)) === name) throw err;
+    }
+  }
 }
 
 function knitPackKind(info: StoreInfo): PackKind<KnitPackVersionedFiles> {

@@ -11,4 +11,5 @@ export { KndxIndex } from './store/kndx-index.js';
 export { KnitFileAccess } from './store/file-access.js';
 export { KnitPackIndex } from './store/pack-index.js';
 export { KnitPackAccess } from './store/pack-access.js';
+export * from './store/locked.js';
 export * from './factory.js';

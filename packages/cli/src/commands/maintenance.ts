@@ -7,6 +7,7 @@ import { withStore, type Command } from '../command.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { DATA_DIR, FORMATS, initStore, isStoreFormat, openStore, readStoreInfo } from '../store.js';
+import { ReloadingVersionedFiles } from '../reloading.js';
 
 const DELTA_KINDS: ReadonlySet<StorageKind> = new Set<StorageKind>(['knit-delta-gz', 'knit-annotated-delta-gz']);
 
@@ -46,9 +47,10 @@ export async function storeStats(dir: string, progress?: Context['progress']): P
     const parents = await vf.getParentMap(keys);
     const longestDeltaChain = longestChain(deltas, parents);
     let blocks: number | null = null;
-    if (vf instanceof GroupCompressVersionedFiles) {
+    const inner = vf instanceof ReloadingVersionedFiles ? vf.current : vf;
+    if (inner instanceof GroupCompressVersionedFiles) {
       const memos = new Set<string>();
-      for (const [, e] of await vf.index.getEntries(keys)) memos.add(`${e.block.pack}\0${e.block.offset}`);
+      for (const [, e] of await inner.index.getEntries(keys)) memos.add(`${e.block.pack}\0${e.block.offset}`);
       blocks = memos.size;
     }
     let storedBytes = 0;
