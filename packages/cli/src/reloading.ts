@@ -78,13 +78,12 @@ export class ReloadingVersionedFiles implements VersionedFiles {
     }
   }
 
-  /** Yields what `read` yields; after a reload, `read` runs again on the new store with what was yielded so far. */
-  async *#retryStream<T>(read: (vf: VersionedFiles, yielded: readonly T[]) => AsyncIterable<T>): AsyncIterable<T> {
-    const yielded: T[] = [];
+  /** Yields what `read` yields (telling `seen`); after a reload, `read` runs again on the new store. */
+  async *#retryStream<T>(read: (vf: VersionedFiles) => AsyncIterable<T>, seen: (item: T) => void = () => {}): AsyncIterable<T> {
     for (let reloads = 0; ; reloads++) {
       try {
-        for await (const item of read(this.#current, yielded)) {
-          yielded.push(item);
+        for await (const item of read(this.#current)) {
+          seen(item);
           yield item;
         }
         return;
@@ -96,15 +95,12 @@ export class ReloadingVersionedFiles implements VersionedFiles {
 
   getRecordStream(keys: Iterable<Key>, ordering: Ordering, includeDeltaClosure: boolean, options?: StreamOptions): AsyncIterable<ContentFactory> {
     const wanted = [...keys];
-    return this.#retryStream<ContentFactory>((vf, yielded) => {
-      const done = new KeySet(yielded.map((record) => record.key));
-      return vf.getRecordStream(
-        wanted.filter((key) => !done.has(key)),
-        ordering,
-        includeDeltaClosure,
-        options,
-      );
-    });
+    // Only keys are remembered, not records: a stream is never collected.
+    const done = new KeySet();
+    return this.#retryStream(
+      (vf) => vf.getRecordStream(done.size === 0 ? wanted : wanted.filter((key) => !done.has(key)), ordering, includeDeltaClosure, options),
+      (record) => done.add(record.key),
+    );
   }
 
   iterLinesAddedOrPresentInKeys(keys: Iterable<Key>, options?: WorkOptions): AsyncIterable<readonly [Uint8Array, Key]> {
