@@ -27,8 +27,9 @@ import {
   registerNetworkKind,
   splitLines,
   sha1Hex,
+  TextFactoryBase,
 } from '@versionedfiles/core';
-import type { AdapterContext, ContentFactory, Key, Parents, StorageKind } from '@versionedfiles/core';
+import type { AdapterContext, ContentFactory, Key, Parents } from '@versionedfiles/core';
 import { asLines } from '@versionedfiles/core';
 import {
   KnitCorrupt,
@@ -56,34 +57,21 @@ import {
   type RawComponent,
 } from './format/index.js';
 
-/** Overload plumbing shared by the two factories: each implements `bytesAs`. */
-abstract class KnitFactoryBase implements ContentFactory {
-  abstract readonly key: Key;
-  abstract readonly parents: Parents;
-  abstract readonly sha1: string | null;
-  abstract readonly size: number | null;
-  abstract readonly storageKind: StorageKind;
-
-  getBytesAs(kind: 'fulltext'): Uint8Array;
-  getBytesAs(kind: 'chunked' | 'lines'): readonly Uint8Array[];
-  getBytesAs(kind: StorageKind): Uint8Array | readonly Uint8Array[];
-  getBytesAs(kind: StorageKind): Uint8Array | readonly Uint8Array[] {
-    if (kind === this.storageKind) return this.wire();
-    if (kind === 'fulltext') return this.fulltext();
-    if (kind === 'chunked' || kind === 'lines') return this.lines();
-    throw new UnavailableRepresentation(this.key, kind, this.storageKind);
-  }
-
-  iterBytesAs(kind: 'chunked' | 'lines'): Iterable<Uint8Array> {
-    if (kind === 'chunked' || kind === 'lines') return this.lines();
-    throw new UnavailableRepresentation(this.key, kind, this.storageKind);
-  }
-
+/** The two knit factories: text forms from their lines, their wire form as native bytes. */
+abstract class KnitFactoryBase extends TextFactoryBase {
   protected abstract wire(): Uint8Array;
-  protected abstract lines(): readonly Uint8Array[];
+  protected abstract override lines(): readonly Uint8Array[];
+
+  protected override nativeBytes(): Uint8Array {
+    return this.wire();
+  }
 
   protected fulltext(): Uint8Array {
     return concatBytes([...this.lines()]);
+  }
+
+  protected chunks(): readonly Uint8Array[] {
+    return this.lines();
   }
 }
 

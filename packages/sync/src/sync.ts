@@ -20,7 +20,7 @@
 import { KeyMap, KeySet, RevisionNotPresent, throwIfAborted, topoSort } from '@versionedfiles/core';
 import type { Key, Parents, VersionedFiles, WorkOptions } from '@versionedfiles/core';
 
-/** What a sync reads from: any store, or a remote one. */
+/** What a sync reads from: a local store of whichever backend, or a remote one. */
 export type SyncSource = Pick<VersionedFiles, 'getParentMap' | 'getRecordStream' | 'keys'> & {
   readonly fallbacks?: readonly VersionedFiles[];
 };

@@ -56,8 +56,12 @@ export function isAbsent(record: ContentFactory): boolean {
   return record.storageKind === 'absent';
 }
 
-/** Shared overload plumbing: subclasses implement `bytesAs` once. */
-abstract class TextFactoryBase implements ContentFactory {
+/**
+ * Shared overload plumbing for content factories: a subclass gives its text as
+ * `fulltext()`/`chunks()` (and `lines()` when it has them already), and a
+ * backend whose native kind is a wire form gives those bytes as `nativeBytes()`.
+ */
+export abstract class TextFactoryBase implements ContentFactory {
   abstract readonly key: Key;
   abstract readonly parents: Parents;
   abstract readonly sha1: string | null;
@@ -76,6 +80,7 @@ abstract class TextFactoryBase implements ContentFactory {
       case 'lines':
         return this.lines();
       default:
+        if (kind === this.storageKind) return this.nativeBytes();
         throw new UnavailableRepresentation(this.key, kind, this.storageKind);
     }
   }
@@ -90,6 +95,10 @@ abstract class TextFactoryBase implements ContentFactory {
   protected abstract chunks(): readonly Uint8Array[];
   protected lines(): readonly Uint8Array[] {
     return splitLines(this.fulltext());
+  }
+  /** The record's own bytes when its kind is not a text kind; text factories have none. */
+  protected nativeBytes(): Uint8Array {
+    throw new UnavailableRepresentation(this.key, this.storageKind, this.storageKind);
   }
 }
 

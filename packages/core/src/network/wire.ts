@@ -49,7 +49,7 @@ function encodeKey(key: Key): BValue {
   return key.map((e) => utf8(e));
 }
 
-/** Breezy's `record_to_fulltext_bytes`: any record that can give its text, as a `fulltext` wire record. */
+/** Breezy's `record_to_fulltext_bytes`: a `fulltext` wire record for every record that can give its text. */
 export function recordToFulltextBytes(record: ContentFactory, text: Uint8Array = record.getBytesAs('fulltext')): Uint8Array {
   const parents: BValue = record.parents === null ? NIL : record.parents.map(encodeKey);
   const meta = bencode([encodeKey(record.key), parents]);

@@ -85,7 +85,7 @@ export interface ValidatedText {
 
 /** What `localRecordStream` is asked for. */
 export interface LocalStreamRequest {
-  /** True: yield the records in exactly the order of `keys`. False: any order. */
+  /** True: yield the records in exactly the order of `keys`. False: whatever order suits the store. */
   readonly ordered: boolean;
   readonly includeDeltaClosure: boolean;
   readonly signal?: AbortSignal;
