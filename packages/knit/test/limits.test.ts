@@ -12,32 +12,14 @@ import {
   readerLimitFor,
   utf8,
 } from '@versionedfiles/core';
-import type { Key, Transport, VersionedFiles } from '@versionedfiles/core';
+import type { Transport, VersionedFiles } from '@versionedfiles/core';
 import { decodeRecord, encodeRecord, makeFileFactory, makePackFactory } from '../src/index.js';
+import { snapshot, textOf, textOfKey } from '../../../test-fixtures/support/limits.js';
 
 const LIMIT = 4096;
 
-/** A text of exactly `size` bytes: repeated 64-byte lines, the last one cut short (no final newline). */
-function textOf(size: number): Uint8Array {
-  const line = utf8(`${'x'.repeat(63)}\n`);
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i += line.length) out.set(line.subarray(0, Math.min(line.length, size - i)), i);
-  return out;
-}
-
-async function snapshot(transport: Transport): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const path of await transport.listRecursive()) out.set(path, Buffer.from(await transport.get(path)).toString('hex'));
-  return out;
-}
-
 async function keyIds(vf: VersionedFiles): Promise<string[]> {
   return [...(await vf.keys())].map((k) => k.join('/')).sort();
-}
-
-async function textOfKey(vf: VersionedFiles, key: Key): Promise<Uint8Array> {
-  for await (const r of vf.getRecordStream([key], 'unordered', true)) return r.getBytesAs('fulltext');
-  throw new Error('no record');
 }
 
 const stores: Array<[string, (t: Transport) => Promise<VersionedFiles>]> = [
