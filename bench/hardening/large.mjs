@@ -8,6 +8,14 @@
 //       then reads back the last version, every 97th one and the first (sha1-verified)
 //   node bench/hardening/large.mjs all text 1024      (every backend, one child each)
 //   node bench/hardening/large.mjs all history 10000 10
+//   ... --progress <file> [--every N]
+//       appends a JSON line every N versions (default: a hundredth of the history):
+//       versions added, seconds, current and peak RSS, store size, seconds per
+//       version over the last stretch; a run stopped early still gives its
+//       per-version cost. The 10,000 x 10 MiB runs: bench/hardening/history-10mb.sh.
+//
+// The memory backend keeps every text whole, so a history it cannot hold in this
+// machine's RAM is refused up front (`not run`), not left to run out of memory.
 //
 // Backends: memory, knit-files, knit-pack, weave, groupcompress. Prints one JSON
 // line per backend: ok or the typed error (code) it stopped with, seconds,
@@ -15,7 +23,7 @@
 // With --json <file>, appends the lines there too (bench/hardening/results/).
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,11 +31,16 @@ const BACKENDS = ['memory', 'knit-files', 'knit-pack', 'weave', 'groupcompress']
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');
 const jsonOut = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : null;
+const progressAt = args.indexOf('--progress');
+const progressOut = progressAt >= 0 ? args.splice(progressAt, 2)[1] : null;
+const everyAt = args.indexOf('--every');
+const everyArg = everyAt >= 0 ? Number(args.splice(everyAt, 2)[1]) : 0;
 const [backend, mode, a, b] = args;
 
 if (backend === 'all') {
   for (const name of BACKENDS) {
-    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), name, mode, a, ...(b ? [b] : []), ...(jsonOut ? ['--json', jsonOut] : [])], {
+    const passOn = [...(jsonOut ? ['--json', jsonOut] : []), ...(progressOut ? ['--progress', progressOut] : []), ...(everyArg ? ['--every', String(everyArg)] : [])];
+    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), name, mode, a, ...(b ? [b] : []), ...passOn], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     if (r.status !== 0) {
@@ -105,12 +118,41 @@ async function readBack(vf, key, sha1) {
   if (sha1OfChunks(chunks) !== sha1) throw new Error(`wrong text for ${key}`);
 }
 
+/** One progress line: how far, how long, how big; seconds per version since the last line. */
+function reportProgress(added, last, phase = 'adding') {
+  const seconds = (performance.now() - started) / 1000;
+  const perVersion = added > last.at ? (seconds - last.seconds) / (added - last.at) : 0;
+  const line = {
+    backend,
+    phase,
+    added,
+    of: Number(a),
+    mibPerVersion: Number(b),
+    seconds: Math.round(seconds),
+    secondsPerVersion: Math.round(perVersion * 1000) / 1000,
+    rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    diskMiB: Math.round((diskSize(dir) / 2 ** 20) * 10) / 10,
+  };
+  appendFileSync(progressOut, `${JSON.stringify(line)}\n`);
+  return { at: added, seconds };
+}
+
 function diskSize(dir) {
   let total = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (entry.isFile()) total += statSync(join(entry.parentPath ?? entry.path, entry.name)).size;
   }
   return total;
+}
+
+/** What a memory store would hold for the whole history (it keeps every text whole), against the machine's RAM. */
+if (backend === 'memory' && mode === 'history' && Number(a) * Number(b) * 1024 * 1024 > totalmem() * 0.6) {
+  const gib = Math.round((Number(a) * Number(b)) / 1024);
+  const line = JSON.stringify({ backend, mode, versions: Number(a), mibPerVersion: Number(b), result: `not run: a memory store keeps every text whole (${gib} GiB), over this machine's RAM (${Math.round(totalmem() / 2 ** 30)} GiB)` });
+  console.log(line);
+  if (jsonOut) appendFileSync(jsonOut, `${line}\n`);
+  process.exit(0);
 }
 
 const dir = mkdtempSync(join(tmpdir(), `vf-large-${backend}-`));
@@ -133,15 +175,20 @@ try {
     Object.assign(result, { versions, mibPerVersion: mib });
     let lines = linesFor(Math.floor((mib * 1024 * 1024) / LINE_BYTES), 0);
     const checks = [];
+    const every = everyArg > 0 ? everyArg : Math.max(1, Math.floor(versions / 100));
+    let stretch = { at: 0, seconds: 0 };
     for (let v = 0; v < versions; v++) {
       if (v > 0) lines = nextVersion(lines, v);
       const key = [`v${v}`];
       const { sha1 } = await vf.addLines(key, v === 0 ? [] : [[`v${v - 1}`]], lines);
       if (v === 0 || v === versions - 1 || v % 97 === 0) checks.push([key, sha1]);
+      if (progressOut && (v + 1) % every === 0) stretch = reportProgress(v + 1, stretch);
     }
     await done();
+    if (progressOut) reportProgress(versions, stretch, 'added');
     for (const [key, sha1] of checks) await readBack(vf, key, sha1);
     result.checked = checks.length;
+    if (progressOut) reportProgress(versions, { at: versions, seconds: 0 }, `read back ${checks.length}`);
   }
   result.result = 'ok';
 } catch (err) {
