@@ -17,7 +17,11 @@ import { KnitPackIndex } from './store/pack-index.js';
 export interface KnitFactoryOptions {
   /** Elements per key. Default: 1 for a `ConstantMapper`, else 2. */
   readonly keyLength?: number;
-  /** `compatZlib` (default, Breezy's bytes) or `fastZlib`. */
+  /**
+   * Compression for new records: `fastZlib` (default; node's zlib) or
+   * `compatZlib` (Breezy's exact bytes). Breezy reads both; they differ only
+   * in the compressed bytes.
+   */
   readonly zlib?: ZlibCodec;
   /** Largest text accepted (default and maximum: core's `MAX_TEXT_BYTES`). */
   readonly maxTextBytes?: number;

@@ -29,7 +29,7 @@ import {
   sha1Hex,
   TextFactoryBase,
 } from '@versionedfiles/core';
-import type { AdapterContext, ContentFactory, Key, Parents } from '@versionedfiles/core';
+import type { AdapterContext, ContentFactory, Key, Parents, ZlibCodec } from '@versionedfiles/core';
 import { asLines } from '@versionedfiles/core';
 import {
   KnitCorrupt,
@@ -198,8 +198,8 @@ export function knitRawOf(record: ContentFactory): KnitRaw | null {
   return { kind: w.kind, raw: w.raw, method: kindMethod(w.kind), noeol: w.noeol };
 }
 
-/** An annotated record re-encoded as a plain one (Breezy's FT/DeltaAnnotatedToUnannotated). */
-export function stripAnnotations(key: Key, raw: KnitRaw): Uint8Array {
+/** An annotated record re-encoded as a plain one (Breezy's FT/DeltaAnnotatedToUnannotated), compressed by `zlib`. */
+export function stripAnnotations(key: Key, raw: KnitRaw, zlib: ZlibCodec = compatZlib): Uint8Array {
   const versionId = key[key.length - 1] as string;
   const record = decodeRecord(raw.raw, { key }, { versionId });
   let body: readonly Uint8Array[];
@@ -211,7 +211,7 @@ export function stripAnnotations(key: Key, raw: KnitRaw): Uint8Array {
       false,
     );
   }
-  return encodeRecord(record.versionId, record.sha1, body, { zlib: compatZlib });
+  return encodeRecord(record.versionId, record.sha1, body, { zlib });
 }
 
 /** The text of a knit record; a delta's basis comes from `context.basis`. */

@@ -25,7 +25,7 @@ import {
   adaptRecord,
   checkMaxTextOption,
   checkTextSize,
-  compatZlib,
+  fastZlib,
   isAbsent,
   keysEqual,
   readerLimitFor,
@@ -78,7 +78,7 @@ export interface KnitStoreOptions {
   readonly annotated: boolean;
   /** Longest delta chain allowed; 0 stores fulltexts only. Breezy: 200. */
   readonly maxDeltaChain?: number;
-  /** Compression for new records: `compatZlib` (Breezy's bytes, default) or `fastZlib`. */
+  /** Compression for new records: `fastZlib` (default: node's zlib) or `compatZlib` (Breezy's exact bytes). */
   readonly zlib?: ZlibCodec;
   /** Largest text accepted (default and maximum: core's `MAX_TEXT_BYTES`); larger ones get `LimitExceeded` before anything is written. */
   readonly maxTextBytes?: number;
@@ -118,7 +118,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     super({ keyLength: options.keyLength, graph: index.hasGraph, name: options.name ?? 'KnitVersionedFiles' });
     this.annotated = options.annotated;
     this.maxDeltaChain = options.maxDeltaChain ?? 200;
-    this.zlib = options.zlib ?? compatZlib;
+    this.zlib = options.zlib ?? fastZlib;
     this.maxTextBytes = checkMaxTextOption(options.maxTextBytes);
     this.#maxRecordBytes = readerLimitFor(this.maxTextBytes);
   }
@@ -457,7 +457,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
       // A delta whose basis only a fallback holds is expanded: deltas never span stores.
       const onlyInFallback = !basisHere && this.fallbacks.length > 0 && (await this.getParentMap([basis as Key])).has(basis as Key);
       if (!onlyInFallback) {
-        const bytes = native.has(kind) ? raw.raw : stripAnnotations(key, raw);
+        const bytes = native.has(kind) ? raw.raw : stripAnnotations(key, raw, this.zlib);
         const recordOptions = raw.noeol ? [raw.method, 'no-eol'] : [raw.method];
         const [memo] = await this.access.addRawRecords([{ key, bytes }]);
         const entry: IndexRecord = { key, options: recordOptions, memo: memo as IndexMemo, parents: this.hasGraph ? record.parents ?? [] : null };
