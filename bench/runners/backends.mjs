@@ -4,12 +4,14 @@
 // (`lines`: addLines one by one; `stream`: one insertRecordStream of
 // fulltexts, as a fetch does) and how to finish writing. A backend whose
 // package or export has not landed yet is reported absent, so the harness
-// picks it up by itself when it does.
-import { HashEscapedPrefixMapper, LocalTransport, MemoryVersionedFiles } from '@versionedfiles/core';
+// picks it up by itself when it does. The `-compat` variants write Breezy's
+// exact bytes (compat mode); Breezy's side of them is its ordinary store
+// (`breezyAs`), so the default mode and compat mode are both measured against it.
+import { HashEscapedPrefixMapper, LocalTransport, MemoryVersionedFiles, compatZlib } from '@versionedfiles/core';
 
 const noFinish = async () => {};
 
-/** name -> { pkg, needs, breezy (Breezy's script has the same store), open(module, dir) } */
+/** name -> { pkg, needs, breezy (Breezy's script has the same store), breezyAs?, open(module, dir) } */
 export const BACKENDS = {
   memory: {
     pkg: '@versionedfiles/core',
@@ -23,6 +25,16 @@ export const BACKENDS = {
     breezy: true,
     async open(knit, dir) {
       const vf = await knit.makePackFactory(true, true, 2)(new LocalTransport(dir));
+      return { vf, insert: 'lines', finish: () => vf.finish() };
+    },
+  },
+  'knit-pack-compat': {
+    pkg: '@versionedfiles/knit',
+    needs: 'makePackFactory',
+    breezy: true,
+    breezyAs: 'knit-pack',
+    async open(knit, dir) {
+      const vf = await knit.makePackFactory(true, true, 2, { zlib: compatZlib })(new LocalTransport(dir));
       return { vf, insert: 'lines', finish: () => vf.finish() };
     },
   },
@@ -45,6 +57,16 @@ export const BACKENDS = {
     async open(gc, dir) {
       const vf = await gc.makePackFactory(true, true, 2)(new LocalTransport(dir));
       // The pack's B+Tree index stays in memory on both sides (stored bytes: the pack alone).
+      return { vf, insert: 'stream', finish: () => vf.close() };
+    },
+  },
+  'groupcompress-compat': {
+    pkg: '@versionedfiles/groupcompress',
+    needs: 'makePackFactory',
+    breezy: true,
+    breezyAs: 'groupcompress',
+    async open(gc, dir) {
+      const vf = await gc.makePackFactory(true, true, 2, { mode: 'compat' })(new LocalTransport(dir));
       return { vf, insert: 'stream', finish: () => vf.close() };
     },
   },
