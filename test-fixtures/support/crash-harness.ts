@@ -10,6 +10,8 @@
 //   concurrentRounds(...)     two writers on one vf store at once, and a reader racing them
 //   verifyStore(...)           opens, check() passes, every acknowledged text is there with
 //                              its sha1, every visible text is one that was offered, whole
+//   packWriterRounds(...)      two writers of one raw knit pack under `lockKnitPack` at once:
+//                              one writes it, the other waits and is refused; a reader races them
 //
 // The children run the built packages (dist/); `ensureBuilt()` builds them
 // when missing (CI builds first; after changing sources, rebuild). Trial counts: HARDENING_CRASH_TRIALS overrides the CI count;
@@ -20,8 +22,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { ConstantMapper, HashEscapedPrefixMapper, KeyMap, LocalTransport, VersionedFilesError, type Key, type VersionedFiles } from '@versionedfiles/core';
-import { makeFileFactory } from '@versionedfiles/knit';
+import { ConstantMapper, HashEscapedPrefixMapper, KeyMap, LocalTransport, NoSuchFile, VersionedFilesError, type Key, type VersionedFiles } from '@versionedfiles/core';
+import { makeFileFactory, openKnitPack } from '@versionedfiles/knit';
 import { WeaveVersionedFiles } from '@versionedfiles/weave';
 import { openStore } from '@versionedfiles/cli';
 import { readWholeStore } from './fuzz.js';
@@ -31,9 +33,11 @@ const WRITER = fileURLToPath(new URL('./crash-writer.mjs', import.meta.url));
 
 export type RawBackend = 'knit-files' | 'knit-annotated' | 'weave-files';
 export type LayoutBackend = 'vf-knit' | 'vf-weave' | 'vf-knit-pack' | 'vf-groupcompress';
-/** Knit files written under knit's opt-in lock (`lockKnitFiles`), no vf layout. */
-export type LockedBackend = 'knit-locked';
-export type Backend = RawBackend | LayoutBackend | LockedBackend;
+/** Knit or weave files written under their package's opt-in lock (`lockKnitFiles`, `lockWeaveFiles`), no vf layout. */
+export type LockedBackend = 'knit-locked' | 'weave-locked';
+/** A raw knit pack (written once) under knit's opt-in lock, `lockKnitPack`. */
+export type PackLockedBackend = 'knit-pack-locked';
+export type Backend = RawBackend | LayoutBackend | LockedBackend | PackLockedBackend;
 /** Backends whose writers lock, so two can run at once. */
 export type ConcurrentBackend = LayoutBackend | LockedBackend;
 
@@ -75,6 +79,8 @@ export interface WriterLog {
   /** Keys whose add (or batch close) returned. */
   readonly acks: Key[];
   contentions: number;
+  /** (knit-pack-locked) the writer found an earlier writer's pack and wrote nothing. */
+  refused: boolean;
   ready: boolean;
   done: boolean;
   stderr: string;
@@ -90,7 +96,7 @@ export interface Writer {
 }
 
 export function newLog(): WriterLog {
-  return { intents: new KeyMap(), acks: [], contentions: 0, ready: false, done: false, stderr: '' };
+  return { intents: new KeyMap(), acks: [], contentions: 0, refused: false, ready: false, done: false, stderr: '' };
 }
 
 export function startWriter(backend: Backend, dir: string, id: string, count: number, log: WriterLog = newLog(), extra: readonly string[] = []): Writer {
@@ -115,6 +121,7 @@ export function startWriter(backend: Backend, dir: string, id: string, count: nu
       } else if (word === 'intent') log.intents.set(JSON.parse(keyText as string) as Key, sha1 as string);
       else if (word === 'ack') log.acks.push(JSON.parse(keyText as string) as Key);
       else if (word === 'contention') log.contentions++;
+      else if (word === 'exists') log.refused = true;
       else if (word === 'done') log.done = true;
     }
   });
@@ -149,7 +156,10 @@ export async function openForCheck(backend: Backend, dir: string): Promise<{ vf:
     case 'knit-annotated':
       return { vf: makeFileFactory(true, new HashEscapedPrefixMapper(), { keyLength: 2 })(t), close: async () => {} };
     case 'weave-files':
+    case 'weave-locked':
       return { vf: new WeaveVersionedFiles(t, new ConstantMapper('texts'), { keyLength: 1 }), close: async () => {} };
+    case 'knit-pack-locked':
+      return { vf: await openKnitPack(t), close: async () => {} };
     default: {
       const handle = await openStore(dir);
       return { vf: handle.vf, close: () => handle.close() };
@@ -310,6 +320,67 @@ export async function concurrentRounds(backend: ConcurrentBackend, dir: string, 
     await verifyStore(backend, dir, log);
   }
   const report: ConcurrentReport = { backend, rounds, writers: 2, textsPerWriter, contentions: log.contentions, reads, failedReads };
+  const reportDir = process.env['HARDENING_REPORT_DIR'];
+  if (reportDir) appendFileSync(join(reportDir, 'concurrent.jsonl'), `${JSON.stringify(report)}\n`);
+  return report;
+}
+
+export interface PackRaceReport {
+  readonly backend: PackLockedBackend;
+  readonly rounds: number;
+  readonly textsPerWriter: number;
+  /** Rounds where the other writer was refused (`FileExists`, after waiting if the lock was held). */
+  readonly refused: number;
+  /** Racing reads that found no finished pack yet (`NoSuchFile` on its index), and reads of a whole pack. */
+  readonly readsBeforePack: number;
+  readonly readsOfPack: number;
+  readonly failedReads: readonly string[];
+}
+
+/**
+ * `rounds` times, in a fresh directory: two writers start on one raw knit pack
+ * at once under `lockKnitPack`; one takes the lock and writes its pack, the
+ * other waits for the lock, then finds the pack and writes nothing. Meanwhile
+ * this process opens and reads the pack again and again: it is absent (its
+ * index not yet written) or whole. Afterwards the pack holds every text of the
+ * writer that wrote it and `check()` passes.
+ */
+export async function packWriterRounds(dir: string, rounds: number, textsPerWriter: number): Promise<PackRaceReport> {
+  const backend: PackLockedBackend = 'knit-pack-locked';
+  let refused = 0;
+  let readsBeforePack = 0;
+  let readsOfPack = 0;
+  const failedReads: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const store = join(dir, `round-${round}`);
+    mkdirSync(store, { recursive: true });
+    const writers = ['a', 'b'].map((id) => startWriter(backend, store, id, textsPerWriter));
+    let running = true;
+    const all = Promise.all(writers.map((w) => w.exited)).finally(() => {
+      running = false;
+    });
+    while (running) {
+      try {
+        await verifyStore(backend, store, newLog(), { acked: false });
+        readsOfPack++;
+      } catch (err) {
+        if (err instanceof NoSuchFile) readsBeforePack++;
+        else if (err instanceof VersionedFilesError) failedReads.push(err.code);
+        else throw err;
+      }
+      await sleep(2);
+    }
+    const codes = await all;
+    if (codes.some((c) => c !== 0)) throw new Error(`a writer failed: ${writers.map((w) => w.log.stderr).join('\n')}`);
+    const written = writers.filter((w) => !w.log.refused);
+    if (written.length !== 1) throw new Error(`round ${round}: ${written.length} writers wrote the pack, not 1`);
+    const [winner] = written as [Writer];
+    if (winner.log.acks.length !== textsPerWriter) throw new Error(`round ${round}: ${winner.log.acks.length} of ${textsPerWriter} texts acknowledged`);
+    // The refused writer offered nothing, so every visible text must be the winner's.
+    await verifyStore(backend, store, winner.log);
+    refused++;
+  }
+  const report: PackRaceReport = { backend, rounds, textsPerWriter, refused, readsBeforePack, readsOfPack, failedReads };
   const reportDir = process.env['HARDENING_REPORT_DIR'];
   if (reportDir) appendFileSync(join(reportDir, 'concurrent.jsonl'), `${JSON.stringify(report)}\n`);
   return report;

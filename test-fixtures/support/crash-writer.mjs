@@ -14,6 +14,12 @@
 //   knit-locked     plain knit files (ConstantMapper) written in sessions under knit's opt-in
 //                   LockDir (`lockKnitFiles`, lock `lock/` beside the files): each session takes
 //                   the lock (waiting a little), adds a batch, releases; LockContention is retried
+//   weave-locked    weave files (ConstantMapper) written in sessions under weave's opt-in LockDir
+//                   (`lockWeaveFiles`), as knit-locked
+//   knit-pack-locked
+//                   a raw knit pack (`makePackFactory`, written once) under knit's opt-in LockDir
+//                   (`lockKnitPack`, waiting up to 10 s): adds <count> texts, acks them once
+//                   `finish()` returned; if an earlier writer's pack is there, says `exists`
 //   vf-knit, vf-weave, vf-knit-pack, vf-groupcompress
 //                   the `vf` store layout (marker, LockDir `lock/`, data/): each session
 //                   takes the lock, adds a batch, closes; LockContention is retried
@@ -24,18 +30,20 @@
 //   intent <key JSON> <sha1>   before a text is offered to the store
 //   ack <key JSON>             after the store acknowledged it (the add, or the batch's close, returned)
 //   contention                 the lock was held by another writer (retried)
+//   exists                     (knit-pack-locked) another writer's pack is there: nothing written
 //   done
 import { writeSync } from 'node:fs';
 import {
   ConstantMapper,
   HashEscapedPrefixMapper,
   LocalTransport,
+  FileExists,
   LockContention,
   isHolderKnownDead,
   sha1OfChunks,
 } from '@versionedfiles/core';
-import { lockKnitFiles, makeFileFactory } from '@versionedfiles/knit';
-import { WeaveVersionedFiles } from '@versionedfiles/weave';
+import { lockKnitFiles, lockKnitPack, makeFileFactory, makePackFactory } from '@versionedfiles/knit';
+import { WeaveVersionedFiles, lockWeaveFiles } from '@versionedfiles/weave';
 import { LOCK_NAME, initStore, openStore } from '@versionedfiles/cli';
 
 const [backend, dir, writerId, countText] = process.argv.slice(2);
@@ -149,19 +157,43 @@ async function runSessions(open) {
   }
 }
 
-/** Knit files under knit's own lock: the lock is waited for briefly (`waitMs`), then retried. */
-async function openLockedKnit() {
-  const t = new LocalTransport(dir);
-  const factory = makeFileFactory(false, new ConstantMapper('texts'), { keyLength: 1 });
-  for (;;) {
-    try {
-      const session = await lockKnitFiles(factory, t, { waitMs: 20, breakStale: true });
-      return { vf: session.vf, close: () => session.release() };
-    } catch (err) {
-      if (!(err instanceof LockContention)) throw err;
-      say('contention');
+/** A session under a package's opt-in lock (`lockKnitFiles`, `lockWeaveFiles`): waited for briefly (`waitMs`), then retried. */
+function openLocked(lock, factory) {
+  return async () => {
+    const t = new LocalTransport(dir);
+    for (;;) {
+      try {
+        const session = await lock(factory, t, { waitMs: 20, breakStale: true });
+        return { vf: session.vf, close: () => session.release() };
+      } catch (err) {
+        if (!(err instanceof LockContention)) throw err;
+        say('contention');
+      }
     }
+  };
+}
+
+const LOCKED = {
+  'knit-locked': openLocked(lockKnitFiles, makeFileFactory(false, new ConstantMapper('texts'), { keyLength: 1 })),
+  'weave-locked': openLocked(lockWeaveFiles, (t) => new WeaveVersionedFiles(t, new ConstantMapper('texts'), { keyLength: 1 })),
+};
+
+/** One raw knit pack under knit's lock: all texts, then `finish()`; `exists` if an earlier writer's pack is there. */
+async function writeLockedPack() {
+  let session;
+  try {
+    session = await lockKnitPack(makePackFactory(true, true, 1), new LocalTransport(dir), { waitMs: 10_000, breakStale: true });
+  } catch (err) {
+    if (!(err instanceof FileExists)) throw err;
+    say('exists');
+    return;
   }
+  say('ready');
+  const present = new Set();
+  const keys = [];
+  for (let i = 0; i < count; i++) keys.push(await offer(session.vf, i, present));
+  await session.finish();
+  for (const key of keys) say(`ack ${JSON.stringify(key)}`);
 }
 
 const LAYOUTS = { 'vf-knit': 'knit', 'vf-weave': 'weave', 'vf-knit-pack': 'knit-pack', 'vf-groupcompress': 'groupcompress' };
@@ -171,7 +203,8 @@ if (process.argv[6] === '--init') {
 } else {
   const raw = rawStore();
   if (raw) await runRaw(raw);
-  else if (backend === 'knit-locked') await runSessions(openLockedKnit);
+  else if (backend in LOCKED) await runSessions(LOCKED[backend]);
+  else if (backend === 'knit-pack-locked') await writeLockedPack();
   else if (backend in LAYOUTS) await runSessions(openForWrite);
   else throw new Error(`unknown backend ${backend}`);
 }

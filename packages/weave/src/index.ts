@@ -14,3 +14,4 @@ export * from './merge/text-merge.js';
 export * from './merge/plan-merge.js';
 export * from './store/weave-file.js';
 export * from './store/weave-versioned-files.js';
+export * from './store/locked.js';
