@@ -12,7 +12,9 @@
 // resolve) is refused with `PathOutsideRoot`, as `..` is; `followSymlinksOutside`
 // restores Breezy's behaviour of following them. The check resolves paths just
 // before the operation, so it guards against a hostile store's contents, not
-// against a concurrent attacker swapping directories mid-call.
+// against a concurrent attacker swapping directories mid-call; for the same
+// reason a path found inside stays trusted until this transport (or a clone)
+// renames or deletes something.
 //
 // Entry points: `LocalTransport` (`new LocalTransport(directory, options)`).
 
@@ -104,11 +106,24 @@ export interface LocalTransportOptions {
   readonly followSymlinksOutside?: boolean;
 }
 
-/** Refuses paths whose real location is outside a root directory. */
+/**
+ * Refuses paths whose real location is outside a root directory. A verdict
+ * of "inside" for a path that exists is remembered (per path and per
+ * `followsLast`), so a store reading and appending to the same files pays
+ * for the realpath calls once; any rename or delete through a transport
+ * sharing this fence forgets every verdict, since it may move a link into a
+ * checked name.
+ */
 class SymlinkFence {
   #rootReal: string | undefined;
+  readonly #inside = [new Set<string>(), new Set<string>()];
 
   constructor(readonly root: string) {}
+
+  /** Drops every remembered verdict. */
+  forget(): void {
+    for (const set of this.#inside) set.clear();
+  }
 
   async #real(): Promise<string | null> {
     if (this.#rootReal === undefined) {
@@ -126,6 +141,8 @@ class SymlinkFence {
    * link in the last segment (open, stat, list); otherwise only its directory counts.
    */
   async check(absolute: string, followsLast: boolean, path: string): Promise<void> {
+    const known = this.#inside[followsLast ? 1 : 0] as Set<string>;
+    if (known.has(absolute)) return;
     const rootReal = await this.#real();
     if (rootReal === null) return;
     let real: string | null = null;
@@ -136,6 +153,8 @@ class SymlinkFence {
         throw new PathOutsideRoot(path);
       }
     }
+    // Only a path that exists is remembered: a missing one may yet become a link.
+    const exists = real !== null || !followsLast;
     if (real === null) {
       const parent = await fs.realpath(nodePath.dirname(absolute)).catch(() => null);
       if (parent === null) return; // A missing directory: the operation fails with NoSuchFile.
@@ -144,6 +163,7 @@ class SymlinkFence {
     if (real !== rootReal && !real.startsWith(rootReal.endsWith(nodePath.sep) ? rootReal : rootReal + nodePath.sep)) {
       throw new PathOutsideRoot(path);
     }
+    if (exists) known.add(absolute);
   }
 }
 
@@ -262,6 +282,7 @@ export class LocalTransport extends BaseTransport {
   protected async renamePath(from: string, to: string): Promise<void> {
     const source = await this.#inside(from, false);
     const target = await this.#inside(to, false);
+    this.#fence?.forget();
     try {
       await fs.rename(source, target);
     } catch (err) {
@@ -276,6 +297,7 @@ export class LocalTransport extends BaseTransport {
 
   protected async deleteFile(path: string): Promise<void> {
     const target = await this.#inside(path, false);
+    this.#fence?.forget();
     try {
       await fs.unlink(target);
     } catch (err) {
@@ -289,6 +311,7 @@ export class LocalTransport extends BaseTransport {
   }
 
   protected async removeDir(path: string): Promise<void> {
+    this.#fence?.forget();
     try {
       await fs.rmdir(await this.#inside(path, false));
     } catch (err) {
