@@ -17,3 +17,4 @@ export * from './format/pack-names.js';
 export * from './collection/pack-collection.js';
 export * from './index/memory-index.js';
 export * from './index/ancestry.js';
+export * from './io/pack-file-writer.js';

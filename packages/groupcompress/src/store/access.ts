@@ -1,23 +1,22 @@
 // Where blocks live: each block is the body of one unnamed record of a pack
 // container, and an index value names it by that record's span (offset and
-// length of header plus body), as Breezy's `_DirectPackAccess` does. As
-// Breezy's write stream, `PackFileAccess` buffers container bytes (up to
-// `BUFFER_BYTES`) until a read or `finish()` needs them on disk: a pack is
-// only whole once finished, and one append per small block (a compat-mode
-// `addLines`) costs more than compressing it.
+// length of header plus body), as Breezy's `_DirectPackAccess` does.
+// `PackFileAccess` writes through `@versionedfiles/pack`'s `PackFileWriter`,
+// which buffers container bytes until a read or `finish()` needs them on
+// disk: a pack is only whole once finished, and one append per small block
+// (a compat-mode `addLines`) costs more than compressing it.
 //
 // Entry points: `BlockMemo`, `GroupAccess` (the interface the store uses),
 // `PackFileAccess` (one container file on a transport, written as blocks
 // arrive, as Breezy's `make_pack_factory` writes `newpack`) and
 // `CollectionAccess` (the packs of a repository's `PackCollection`, read only).
 
-import { ContainerWriter, parseBytesRecord } from '@versionedfiles/pack';
+import { PackFileWriter, readContainerRecords } from '@versionedfiles/pack';
 import type { PackCollection } from '@versionedfiles/pack';
-import { ReadOnlyError, concatBytes } from '@versionedfiles/core';
+import { ReadOnlyError } from '@versionedfiles/core';
 import type { Transport } from '@versionedfiles/core';
 import { GroupCompressCorrupt } from '../format/errors.js';
 
-const BUFFER_BYTES = 1 << 20;
 
 /** A block's place: the pack (file or pack name) and its container record's span. */
 export interface BlockMemo {
@@ -56,14 +55,11 @@ async function readByPack(
   return out;
 }
 
-/** One pack container file written through a transport. */
+/** One pack container file written through a transport (created with the first block, or by `finish()`). */
 export class PackFileAccess implements GroupAccess {
-  readonly #writer: ContainerWriter;
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
-  #writing: Promise<void> = Promise.resolve();
-  #started: Promise<void> | null = null;
-  #finished = false;
+  /** The file being written, from the first block on; null before, and for an existing pack. */
+  #file: PackFileWriter | null = null;
+  readonly #existing: boolean;
 
   /** `existing`: a complete pack already on the transport, read only. */
   constructor(
@@ -71,49 +67,26 @@ export class PackFileAccess implements GroupAccess {
     readonly path: string,
     options: { readonly existing?: boolean } = {},
   ) {
-    this.#writer = new ContainerWriter((chunk) => {
-      this.#pending.push(chunk);
-      this.#pendingBytes += chunk.length;
-    });
-    this.#finished = options.existing ?? false;
+    this.#existing = options.existing ?? false;
   }
 
   get writable(): boolean {
-    return !this.#finished;
+    return !this.#existing && (this.#file === null || this.#file.state === 'open');
   }
 
-  #take(): Uint8Array {
-    const data = concatBytes(this.#pending);
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    return data;
+  #writer(): PackFileWriter {
+    this.#file ??= new PackFileWriter(this.transport, this.path);
+    return this.#file;
   }
 
-  /** Appends what the container writer produced so far, after every earlier write (none before the file exists). */
-  flush(): Promise<void> {
-    const started = this.#started;
-    if (started === null) return Promise.resolve();
-    this.#writing = this.#writing.then(async () => {
-      await started;
-      if (this.#pendingBytes > 0) await this.transport.append(this.path, this.#take());
-    });
-    return this.#writing;
-  }
-
-  /** Creates the file with the container's format line (once). */
-  #begin(): Promise<void> {
-    this.#started ??= (async () => {
-      this.#writer.begin();
-      await this.transport.put(this.path, this.#take(), { createParentDir: true });
-    })();
-    return this.#started;
+  /** Appends the blocks added so far to the file. */
+  async flush(): Promise<void> {
+    await this.#file?.flush();
   }
 
   async addRawRecord(chunks: readonly Uint8Array[]): Promise<BlockMemo> {
-    if (this.#finished) throw new ReadOnlyError(`finished pack ${this.path}`);
-    await this.#begin();
-    const span = this.#writer.addBytesRecord(chunks);
-    if (this.#pendingBytes >= BUFFER_BYTES) await this.flush();
+    if (!this.writable) throw new ReadOnlyError(`finished pack ${this.path}`);
+    const span = this.#writer().addRecord(chunks);
     return { pack: this.path, offset: span.offset, length: span.length };
   }
 
@@ -121,20 +94,13 @@ export class PackFileAccess implements GroupAccess {
     await this.flush();
     return readByPack(memos, async (pack, run) => {
       if (pack !== this.path) throw new GroupCompressCorrupt(`block in unknown pack ${pack}`, { source: this.path });
-      const bodies: Uint8Array[] = [];
-      for await (const chunk of this.transport.readv(pack, run.map((m) => [m.offset, m.length] as const))) {
-        bodies.push(parseBytesRecord(chunk.data, pack).body);
-      }
-      return bodies;
+      return (await readContainerRecords(this.transport, pack, run)).map((r) => r.body);
     });
   }
 
   async finish(): Promise<void> {
-    if (this.#finished) return;
-    this.#finished = true;
-    await this.#begin();
-    this.#writer.end();
-    await this.flush();
+    if (this.#existing) return;
+    await this.#writer().finish();
   }
 }
 

@@ -8,7 +8,7 @@
 //   map back to their pack with `packFor(entry.index)`), `reload()`;
 // - `Pack`: one listed pack — its indices and `readRecords(spans)`;
 // - `NewPack` (from `collection.newPack()`): records go to `upload/` through a
-//   `ContainerWriter`, nodes into one index builder per kind; `finish()`
+//   `PackFileWriter`, nodes into one index builder per kind; `finish()`
 //   names the pack by the md5 of its bytes, writes the indices into
 //   `indices/`, then renames the pack into `packs/`;
 // - `collection.addPacks(newPacks, { obsolete })`: under the repository lock,
@@ -22,11 +22,10 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { NoSuchFile, concatBytes } from '@versionedfiles/core';
+import { NoSuchFile } from '@versionedfiles/core';
 import type { Transport, WriteLock } from '@versionedfiles/core';
 import { BadIndexData } from '../errors.js';
 import { BTreeBuilder } from '../format/btree.js';
-import { ContainerWriter, parseBytesRecord } from '../format/container.js';
 import type { ContainerRecord, RecordName, RecordSpan } from '../format/container.js';
 import { GraphIndexBuilder } from '../format/graph-index.js';
 import type { GraphIndexReader } from '../format/index-common.js';
@@ -37,19 +36,9 @@ import { CombinedGraphIndex } from '../index/combined.js';
 import { GraphIndex } from '../index/graph-index-reader.js';
 import { MemoryGraphIndex } from '../index/memory-index.js';
 import { BytesRangeReader, transportRangeReader } from '../io/range-reader.js';
+import { PackFileWriter, readContainerRecords } from '../io/pack-file-writer.js';
 
 const PACK_NAMES = 'pack-names';
-
-/** Reads the records at the given spans of a container file on a transport. */
-async function readRecordsAt(transport: Transport, path: string, spans: readonly RecordSpan[]): Promise<ContainerRecord[]> {
-  const out: ContainerRecord[] = [];
-  let i = 0;
-  for await (const chunk of transport.readv(path, spans.map((s) => [s.offset, s.length] as const))) {
-    out.push(parseBytesRecord(chunk.data, `${path} at byte ${(spans[i] as RecordSpan).offset}`));
-    i += 1;
-  }
-  return out;
-}
 
 /** One pack listed in pack-names. */
 export class Pack {
@@ -82,7 +71,7 @@ export class Pack {
 
   /** Reads records by the spans the indices record for them. */
   readRecords(spans: readonly RecordSpan[]): Promise<ContainerRecord[]> {
-    return readRecordsAt(this.#transport, this.packPath, spans);
+    return readContainerRecords(this.#transport, this.packPath, spans);
   }
 }
 
@@ -195,8 +184,8 @@ export class PackCollection {
   }
 
   /** Starts a pack in `upload/`. */
-  newPack(): NewPack {
-    return new NewPack(this.transport, this.layout, { fsync: this.#fsync });
+  newPack(options: Omit<NewPackOptions, 'fsync'> = {}): NewPack {
+    return new NewPack(this.transport, this.layout, { ...options, fsync: this.#fsync });
   }
 
   /**
@@ -237,30 +226,29 @@ export class PackCollection {
 type IndexBuilder = GraphIndexBuilder | BTreeBuilder;
 
 const RANDOM_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
-/** Buffered pack bytes are appended to the upload file past this size. */
-const FLUSH_AT = 1 << 20;
 
-/** A pack being written. */
+export interface NewPackOptions {
+  readonly fsync?: boolean;
+  /**
+   * Index builders to use instead of fresh ones, by kind (e.g. one a store
+   * already feeds); each must have the shape the layout gives that kind.
+   */
+  readonly builders?: Readonly<Partial<Record<IndexKind, IndexBuilder>>>;
+}
+
+/** A pack being written: a `PackFileWriter` on `upload/RANDOM.pack` plus one index builder per kind. */
 export class NewPack {
   readonly uploadName: string;
   readonly #transport: Transport;
   readonly #layout: PackLayout;
-  readonly #writer: ContainerWriter;
+  readonly #file: PackFileWriter;
   readonly #builders = new Map<IndexKind, IndexBuilder>();
   readonly #views = new Map<IndexKind, MemoryGraphIndex>();
   readonly #hash: Hash = createHash('md5');
-  #buffer: Uint8Array[] = [];
-  #buffered = 0;
-  #flushed = 0;
-  #state: 'open' | 'finished' | 'aborted' = 'open';
   #entry: PackNameEntry | null = null;
-  /** Writes in flight, in order; a failure is kept and thrown by the next flush. */
-  #writes: Promise<void> = Promise.resolve();
-  #writeError: unknown = null;
-
   readonly #fsync: boolean;
 
-  constructor(transport: Transport, layout: PackLayout, options: { fsync?: boolean } = {}) {
+  constructor(transport: Transport, layout: PackLayout, options: NewPackOptions = {}) {
     this.#transport = transport;
     this.#layout = layout;
     this.#fsync = options.fsync ?? true;
@@ -269,14 +257,13 @@ export class NewPack {
     for (const kind of layoutKinds(layout)) {
       const spec = layout.indices[kind] as IndexSpec;
       const shape = { referenceLists: spec.referenceLists, keyElements: spec.keyElements };
-      this.#builders.set(kind, layout.indexFormat === 'btree' ? new BTreeBuilder(shape) : new GraphIndexBuilder(shape));
+      const given = options.builders?.[kind];
+      if (given !== undefined && (given.referenceLists !== shape.referenceLists || given.keyElements !== shape.keyElements)) {
+        throw new BadIndexData(layout.name, `the ${kind} index builder given has the wrong shape`);
+      }
+      this.#builders.set(kind, given ?? (layout.indexFormat === 'btree' ? new BTreeBuilder(shape) : new GraphIndexBuilder(shape)));
     }
-    this.#writer = new ContainerWriter((chunk) => {
-      this.#buffer.push(chunk);
-      this.#buffered += chunk.length;
-      this.#hash.update(chunk);
-    });
-    this.#writer.begin();
+    this.#file = new PackFileWriter(transport, this.uploadName, { fsync: this.#fsync, onBytes: (chunk) => this.#hash.update(chunk) });
   }
 
   /** The index builder of `kind`: add nodes to it as records are written. */
@@ -302,56 +289,33 @@ export class NewPack {
    * background (in order; `flush()` waits for them).
    */
   addRecord(body: Uint8Array | readonly Uint8Array[], names: readonly RecordName[] = []): RecordSpan {
-    if (this.#state !== 'open') throw new Error(`pack is ${this.#state}`);
-    const span = this.#writer.addBytesRecord(body, names);
-    if (this.#buffered > FLUSH_AT) this.#queueWrite();
-    return span;
+    return this.#file.addRecord(body, names);
   }
 
   /** Bytes written to the pack so far. */
   get size(): number {
-    return this.#writer.currentOffset;
+    return this.#file.size;
+  }
+
+  /** Records added so far. */
+  get recordCount(): number {
+    return this.#file.recordsWritten;
   }
 
   /** Appends everything buffered to the upload file. */
-  async flush(): Promise<void> {
-    this.#queueWrite();
-    await this.#writes;
-    if (this.#writeError !== null) throw this.#writeError;
+  flush(): Promise<void> {
+    return this.#file.flush();
   }
 
-  #queueWrite(fsync = false): void {
-    if (this.#buffered === 0) return;
-    const data = concatBytes(this.#buffer);
-    this.#buffer = [];
-    this.#buffered = 0;
-    this.#writes = this.#writes.then(async () => {
-      if (this.#writeError !== null) return;
-      try {
-        if (this.#flushed === 0 && !(await this.#transport.exists('upload'))) {
-          await this.#transport.mkdir('upload', { recursive: true });
-        }
-        await this.#transport.append(this.uploadName, data, { fsync });
-        this.#flushed += data.length;
-      } catch (err) {
-        this.#writeError = err;
-      }
-    });
-  }
-
-  /** Reads back records of this pack before it is finished. */
-  async readRecords(spans: readonly RecordSpan[]): Promise<ContainerRecord[]> {
-    await this.flush();
-    return readRecordsAt(this.#transport, this.#entry === null ? this.uploadName : `packs/${this.#entry.name}.pack`, spans);
+  /** Reads back records of this pack before (or after) it is finished. */
+  readRecords(spans: readonly RecordSpan[]): Promise<ContainerRecord[]> {
+    return this.#file.readRecords(spans);
   }
 
   /** Ends the container, writes the indices, moves the pack into packs/; returns its pack-names entry. */
   async finish(): Promise<PackNameEntry> {
     if (this.#entry !== null) return this.#entry;
-    if (this.#state !== 'open') throw new Error(`pack is ${this.#state}`);
-    this.#writer.end();
-    this.#queueWrite(this.#fsync);
-    await this.flush();
+    await this.#file.finish();
     const name = this.#hash.digest('hex');
     const sizes: number[] = [];
     for (const [kind, builder] of this.#builders) {
@@ -360,20 +324,13 @@ export class NewPack {
       await this.#transport.put(`indices/${name}${spec.suffix}`, bytes, { createParentDir: true, fsync: this.#fsync });
       sizes[spec.position] = bytes.length;
     }
-    if (!(await this.#transport.exists('packs'))) await this.#transport.mkdir('packs', { recursive: true });
-    await this.#transport.rename(this.uploadName, `packs/${name}.pack`);
-    this.#state = 'finished';
+    await this.#file.rename(`packs/${name}.pack`);
     this.#entry = { name, sizes };
     return this.#entry;
   }
 
   /** Drops the pack: deletes the upload file. */
-  async abort(): Promise<void> {
-    if (this.#state !== 'open') return;
-    this.#state = 'aborted';
-    this.#buffer = [];
-    this.#buffered = 0;
-    await this.#writes;
-    if (this.#flushed > 0) await this.#transport.delete(this.uploadName);
+  abort(): Promise<void> {
+    return this.#file.abort();
   }
 }
