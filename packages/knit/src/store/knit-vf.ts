@@ -18,7 +18,8 @@ import {
   AbsentContentFactory,
   KeyMap,
   KeySet,
-  PatienceSequenceMatcher,
+  LineInterner,
+  matchingBlocksIds,
   RevisionAlreadyPresent,
   RevisionNotPresent,
   VersionedFilesBase,
@@ -97,6 +98,8 @@ const CLOSURE_BATCH_BYTES = 5 * 1024 * 1024;
 /** Raw records read per batch when streaming stored records. */
 const READ_BATCH = 512;
 const RECENT_CONTENTS = 64;
+/** Distinct lines the store's interner holds before it starts afresh (bounds its memory). */
+const INTERNER_LINES = 1 << 18;
 const NL = Uint8Array.of(0x0a);
 
 export class KnitVersionedFiles extends VersionedFilesBase {
@@ -109,6 +112,13 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   /** Contents just written or built, so chains of adds do not re-extract their parents. */
   readonly #recent = new KeyMap<KnitContent>();
   readonly #chains = new KeyMap<Chain>();
+  /**
+   * Line ids of texts in `#recent`, from `#interner`: a new text is interned
+   * once, mostly by comparing it in order with its first parent's lines, and
+   * diffed against each parent's ids without hashing the parent again.
+   */
+  #interner = new LineInterner({ copyLines: true });
+  readonly #ids = new KeyMap<Int32Array>();
 
   constructor(
     readonly index: KnitIndex,
@@ -130,6 +140,8 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   override clearCache(): void {
     this.#recent.clear();
     this.#chains.clear();
+    this.#ids.clear();
+    this.#interner = new LineInterner({ copyLines: true });
   }
 
   // -- writing -------------------------------------------------------------------
@@ -152,15 +164,20 @@ export class KnitVersionedFiles extends VersionedFilesBase {
       origins: this.annotated ? new Array<string>(internal.length).fill(versionId) : null,
       noeol,
     };
+    if (this.#interner.size > INTERNER_LINES) {
+      this.#interner = new LineInterner({ copyLines: true });
+      this.#ids.clear();
+    }
+    const diff = new NewTextDiff(this.#interner, contentText(content), (k, c) => this.#idsOf(k, c));
     const hint = validBlocks(options.leftMatchingBlocks, internal.length);
     let leftBlocks = hint;
-    if (this.annotated && presentParents.length > 0) [content, leftBlocks] = await this.#mergeAnnotations(content, presentParents, hint);
+    if (this.annotated && presentParents.length > 0) [content, leftBlocks] = await this.#mergeAnnotations(content, presentParents, hint, diff);
     const recordOptions = noeol ? ['no-eol'] : [];
     let raw: Uint8Array;
     const encoding = { zlib: this.zlib, maxSize: this.#maxRecordBytes };
     if (delta) {
       recordOptions.push('line-delta');
-      const hunks = await this.#delta(left as Key, content, leftBlocks);
+      const hunks = await this.#delta(left as Key, content, leftBlocks, diff);
       raw = encodeRecord(versionId, sha1, lowerLineDelta(hunks, this.annotated), encoding);
       // Lines a delta leaves alone keep the basis' origins when read back,
       // whatever the merge said: remember the content as it will read.
@@ -175,7 +192,17 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     await this.index.addRecords([{ key, options: recordOptions, memo: memo as IndexMemo, parents: text.parents }], {
       randomId: options.randomId ?? false,
     });
-    this.#remember(key, content);
+    this.#remember(key, content, diff.ids);
+  }
+
+  /** The line ids of a remembered text (interned now if it has none yet). */
+  #idsOf(key: Key, content: KnitContent): Int32Array {
+    let ids = this.#ids.get(key);
+    if (ids === undefined) {
+      ids = this.#interner.internAll(contentText(content));
+      if (this.#recent.has(key)) this.#ids.set(key, ids);
+    }
+    return ids;
   }
 
   /**
@@ -227,13 +254,14 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     content: KnitContent,
     parents: readonly Key[],
     hint: readonly MatchingBlock[] | null,
+    diff: NewTextDiff,
   ): Promise<[KnitContent, readonly MatchingBlock[] | null]> {
     const origins = (content.origins as readonly string[]).slice();
-    const newText = contentText(content);
     let first: readonly MatchingBlock[] | null = null;
     for (let p = 0; p < parents.length; p++) {
-      const parent = await this.#content(parents[p] as Key);
-      const blocks = p === 0 && hint !== null ? hint : new PatienceSequenceMatcher(contentText(parent), newText).getMatchingBlocks();
+      const parentKey = parents[p] as Key;
+      const parent = await this.#content(parentKey);
+      const blocks = p === 0 && hint !== null ? hint : diff.blocksAgainst(parentKey, parent);
       if (p === 0) first = blocks;
       const parentOrigins = parent.origins as readonly string[];
       for (const [i, j, n] of blocks) {
@@ -243,18 +271,24 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     return [{ ...content, origins }, first];
   }
 
-  async #delta(basisKey: Key, content: KnitContent, hint: readonly MatchingBlock[] | null): Promise<DeltaHunk[]> {
+  async #delta(basisKey: Key, content: KnitContent, hint: readonly MatchingBlock[] | null, diff: NewTextDiff): Promise<DeltaHunk[]> {
     const sentinel = hint?.[hint.length - 1];
     if (hint !== null && sentinel !== undefined && sentinel[2] === 0) return deltaFromBlocks(hint, sentinel[0], content);
     const basis = await this.#content(basisKey);
-    const blocks = hint ?? new PatienceSequenceMatcher(contentText(basis), contentText(content)).getMatchingBlocks();
+    const blocks = hint ?? diff.blocksAgainst(basisKey, basis);
     return deltaFromBlocks(blocks, basis.lines.length, content);
   }
 
-  #remember(key: Key, content: KnitContent): void {
+  #remember(key: Key, content: KnitContent, ids: Int32Array | null = null): void {
     this.#recent.delete(key);
     this.#recent.set(key, content);
-    if (this.#recent.size > RECENT_CONTENTS) this.#recent.delete(this.#recent.keys().next().value as Key);
+    this.#ids.delete(key);
+    if (ids !== null) this.#ids.set(key, ids);
+    if (this.#recent.size > RECENT_CONTENTS) {
+      const oldest = this.#recent.keys().next().value as Key;
+      this.#recent.delete(oldest);
+      this.#ids.delete(oldest);
+    }
   }
 
   /** The stored content of a local key (annotated in annotated knits). */
@@ -514,6 +548,33 @@ export class KnitVersionedFiles extends VersionedFilesBase {
       }
     }
     await super.check(options);
+  }
+}
+
+/**
+ * Diffs of one new text against its parents through the store's interner:
+ * the text is interned once, against the first parent it is diffed with
+ * (most lines then cost one comparison), and each parent's ids come from the
+ * store.
+ */
+class NewTextDiff {
+  #ids: Int32Array | null = null;
+
+  constructor(
+    private readonly interner: LineInterner,
+    private readonly text: readonly Uint8Array[],
+    private readonly idsOf: (key: Key, content: KnitContent) => Int32Array,
+  ) {}
+
+  /** The new text's ids, once it has been diffed. */
+  get ids(): Int32Array | null {
+    return this.#ids;
+  }
+
+  blocksAgainst(parentKey: Key, parent: KnitContent): readonly MatchingBlock[] {
+    const parentIds = this.idsOf(parentKey, parent);
+    this.#ids ??= this.interner.internAll(this.text, { lines: contentText(parent), ids: parentIds });
+    return matchingBlocksIds(parentIds, this.#ids);
   }
 }
 
