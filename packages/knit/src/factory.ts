@@ -25,6 +25,17 @@ export interface KnitFactoryOptions {
   readonly zlib?: ZlibCodec;
   /** Largest text accepted (default and maximum: core's `MAX_TEXT_BYTES`). */
   readonly maxTextBytes?: number;
+  /** Check each text read against its record's sha1 (default true); false for trusted bulk reads. */
+  readonly verifySha1?: boolean;
+}
+
+/** The store options a factory's options carry over. */
+function storeOptions(options: KnitFactoryOptions): { zlib?: ZlibCodec; maxTextBytes?: number; verifySha1?: boolean } {
+  return {
+    ...(options.zlib ? { zlib: options.zlib } : {}),
+    ...(options.maxTextBytes !== undefined ? { maxTextBytes: options.maxTextBytes } : {}),
+    ...(options.verifySha1 !== undefined ? { verifySha1: options.verifySha1 } : {}),
+  };
 }
 
 export type KnitFactory = (transport: Transport) => KnitVersionedFiles;
@@ -36,8 +47,7 @@ export function makeFileFactory(annotated: boolean, mapper: KeyMapper, options: 
     new KnitVersionedFiles(new KndxIndex(transport, mapper), new KnitFileAccess(transport, mapper), {
       keyLength,
       annotated,
-      ...(options.zlib ? { zlib: options.zlib } : {}),
-      ...(options.maxTextBytes !== undefined ? { maxTextBytes: options.maxTextBytes } : {}),
+      ...storeOptions(options),
       name: `knit files at ${transport.base}`,
     });
 }
@@ -79,8 +89,7 @@ export function makePackFactory(graph: boolean, delta: boolean, keyLength: numbe
       keyLength,
       annotated: false,
       maxDeltaChain: delta ? 200 : 0,
-      ...(options.zlib ? { zlib: options.zlib } : {}),
-      ...(options.maxTextBytes !== undefined ? { maxTextBytes: options.maxTextBytes } : {}),
+      ...storeOptions(options),
       name: `knit pack at ${transport.base}`,
     });
   };
@@ -94,7 +103,7 @@ export async function openKnitPack(transport: Transport, packName = 'newpack', o
     keyLength: index.keyLength,
     annotated: false,
     maxDeltaChain: index.shape.deltas ? 200 : 0,
-    ...(options.zlib ? { zlib: options.zlib } : {}),
+    ...storeOptions(options),
     name: `knit pack ${packName} at ${transport.base}`,
   });
 }

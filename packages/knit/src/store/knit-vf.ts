@@ -83,6 +83,12 @@ export interface KnitStoreOptions {
   readonly zlib?: ZlibCodec;
   /** Largest text accepted (default and maximum: core's `MAX_TEXT_BYTES`); larger ones get `LimitExceeded` before anything is written. */
   readonly maxTextBytes?: number;
+  /**
+   * Check every text read against the sha1 in its record (default true).
+   * False is for trusted bulk reads: a damaged record then yields a wrong
+   * text instead of `KnitCorrupt`. `check()` verifies whatever this says.
+   */
+  readonly verifySha1?: boolean;
   readonly name?: string;
 }
 
@@ -107,6 +113,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   readonly maxDeltaChain: number;
   readonly zlib: ZlibCodec;
   readonly maxTextBytes: number;
+  readonly verifySha1: boolean;
   /** Largest uncompressed record written: what a reader takes for texts of `maxTextBytes`. */
   readonly #maxRecordBytes: number;
   /** Contents just written or built, so chains of adds do not re-extract their parents. */
@@ -130,6 +137,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     this.maxDeltaChain = options.maxDeltaChain ?? 200;
     this.zlib = options.zlib ?? fastZlib;
     this.maxTextBytes = checkMaxTextOption(options.maxTextBytes);
+    this.verifySha1 = options.verifySha1 ?? true;
     this.#maxRecordBytes = readerLimitFor(this.maxTextBytes);
   }
 
@@ -337,7 +345,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   }
 
   async #builderFor(keys: readonly Key[], allowMissing: boolean): Promise<TextBuilder> {
-    return new TextBuilder(this.annotated, await this.#readRaw(await this.#components(keys, allowMissing)), this.storeName);
+    return new TextBuilder(this.annotated, await this.#readRaw(await this.#components(keys, allowMissing)), this.storeName, this.verifySha1);
   }
 
   protected async localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
@@ -386,7 +394,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
       for (let j = 0; j < batch.length; j++) {
         const key = batch[j] as Key;
         const d = details.get(key) as BuildDetails;
-        yield new KnitContentFactory(key, this.hasGraph ? d.parents : null, d.method, d.noeol, bytes[j] as Uint8Array, this.annotated);
+        yield new KnitContentFactory(key, this.hasGraph ? d.parents : null, d.method, d.noeol, bytes[j] as Uint8Array, this.annotated, null, this.verifySha1);
       }
     }
   }
@@ -410,7 +418,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
       }
       const parents = new KeyMap<Parents>(batch.map((k) => [k, this.hasGraph ? (details.get(k) as BuildDetails).parents : null] as const));
       const closure = { annotated: this.annotated, keys: batch, parents, components: await this.#readRaw(needed) };
-      yield* new ClosureBatch(closure).records();
+      yield* new ClosureBatch(closure, null, this.verifySha1).records();
     };
     for (const key of keys) {
       batch.push(key);
