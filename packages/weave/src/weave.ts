@@ -47,6 +47,7 @@ import {
   type WeaveContents,
   type WeaveItem,
 } from './format/weave-file.js';
+import { weaveInternals, type CheckedText } from './internal.js';
 import type { InternedBytes, MatchingBlock, Opcode } from '@versionedfiles/core';
 
 /** Breezy's merge-plan states; see `Weave.planMerge`. */
@@ -226,8 +227,18 @@ export class Weave {
   ): WeaveAddResult {
     const parentIndexes = parents.map((p) => this.lookup(p));
     const text = checkLines(lines);
-    const sha1 = sha1Hex(text);
-    const size = text.length;
+    return this.#add(name, parentIndexes, { lines, text, sha1: sha1Hex(text) }, options);
+  }
+
+  static {
+    // The package's stores hand over texts their own checks already passed.
+    weaveInternals.addCheckedText = (weave, name, parents, checked, options) =>
+      weave.#add(name, parents.map((p) => weave.lookup(p)), checked, options);
+  }
+
+  #add(name: string | null, parentIndexes: number[], checked: CheckedText, options: WeaveAddOptions): WeaveAddResult {
+    const { lines, sha1 } = checked;
+    const size = checked.text.length;
     if (options.nostoreSha !== undefined && sha1 === options.nostoreSha) {
       throw new ExistingContent(name === null ? null : [name], sha1);
     }

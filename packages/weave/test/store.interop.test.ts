@@ -1,7 +1,7 @@
 // Live interop of whole weave stores: Breezy opens the directories we write
 // (make_versioned_files_factory(WeaveFile, mapper)) and we open the ones it
 // writes, key length 1 (ConstantMapper) and 2 (PrefixMapper).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -99,5 +99,37 @@ describe.each(scenarios)('%s store', (_name, keyLength, mapper) => {
     const after = breezyStore(dir, keyLength);
     expect(after.texts[next.join('/')]).toBe('appended by us\n');
     expect(after.parents[next.join('/')]).toEqual([last]);
+  });
+});
+
+/** A long history (three-digit version numbers in the body), merges and a non-ASCII name. */
+function longHistory(): [string[], string[][], string[]][] {
+  const out: [string[], string[][], string[]][] = [];
+  const textOf: string[][] = [];
+  const name = (v: number): string => (v === 7 ? 'révision-7' : `rev-${v}`);
+  for (let v = 0; v < 120; v++) {
+    const parents = v === 0 ? [] : v % 9 === 0 && v > 3 ? [v - 1, v - 3] : [v - 1];
+    const text = v === 0 ? Array.from({ length: 30 }, (_, i) => `line ${i}\n`) : [...(textOf[parents[0] as number] as string[])];
+    if (parents.length > 1) text.splice(v % text.length, 0, ...(textOf[parents[1] as number] as string[]).slice(0, 2));
+    text.splice((v * 7) % (text.length + 1), v % 3, `edit ${v}\n`);
+    if (v % 11 === 5) text.push(`no newline ${v}`);
+    else if (text[text.length - 1]?.endsWith('\n') === false) text.pop();
+    textOf.push(text);
+    out.push([['long', name(v)], parents.map((p) => ['long', name(p)]), text]);
+  }
+  return out;
+}
+
+describe('the same adds through Breezy\'s store and ours', () => {
+  it('give byte-identical weave files', async () => {
+    const history = longHistory();
+    const theirs = mkdtempSync(join(tmpdir(), 'vf-weave-store-'));
+    breezyStore(theirs, 2, history);
+    const ours = mkdtempSync(join(tmpdir(), 'vf-weave-store-'));
+    const vf = new WeaveVersionedFiles(new LocalTransport(ours), new PrefixMapper());
+    for (const [k, parents, ls] of history) await vf.addLines(k, parents, lines(ls));
+    const bytes = new Uint8Array(readFileSync(join(ours, 'long.weave')));
+    expect(Buffer.from(bytes).includes('{ 119\n')).toBe(true);
+    expect(bytes).toEqual(new Uint8Array(readFileSync(join(theirs, 'long.weave'))));
   });
 });

@@ -125,6 +125,40 @@ describe('WeaveVersionedFiles', () => {
     expect((await one.getSha1s([['f', 'b']])).size).toBe(1);
   });
 
+  it('a write picks up what another store object wrote since its last one', async () => {
+    const t = new MemoryTransport();
+    const one = new WeaveVersionedFiles(t, new PrefixMapper());
+    const two = new WeaveVersionedFiles(t, new PrefixMapper());
+    await one.addLines(['f', 'a'], [], lines(['x\n']));
+    await two.addLines(['f', 'b'], [['f', 'a']], lines(['x\n', 'y\n']));
+    await one.addLines(['f', 'c'], [['f', 'b']], lines(['y\n']));
+    const fresh = new WeaveVersionedFiles(t, new PrefixMapper());
+    expect([...(await fresh.keys())].map((k) => k[1]).sort()).toEqual(['a', 'b', 'c']);
+    await fresh.check();
+  });
+
+  it('a failed write leaves no file (not even an empty weave) and changes nothing', async () => {
+    let failPuts = 1;
+    class FlakyTransport extends MemoryTransport {
+      override async put(...args: Parameters<MemoryTransport['put']>): Promise<void> {
+        if (failPuts-- > 0) throw new Error('disk full');
+        return super.put(...args);
+      }
+    }
+    const t = new FlakyTransport();
+    const vf = new WeaveVersionedFiles(t, new PrefixMapper());
+    await expect(vf.addLines(['f', 'a'], [], lines(['x\n']))).rejects.toThrow('disk full');
+    expect(await t.exists('f.weave')).toBe(false);
+    expect((await vf.keys()).size).toBe(0);
+    await vf.addLines(['f', 'a'], [], lines(['x\n']));
+    failPuts = 1;
+    await expect(vf.addLines(['f', 'b'], [['f', 'a']], lines(['y\n']))).rejects.toThrow('disk full');
+    expect([...(await vf.keys())]).toEqual([['f', 'a']]);
+    await vf.addLines(['f', 'b'], [['f', 'a']], lines(['y\n']));
+    expect((await vf.keys()).size).toBe(2);
+    await vf.check();
+  });
+
   it('reports corrupt files with typed errors', async () => {
     const t = new MemoryTransport();
     const vf = new WeaveVersionedFiles(t, new PrefixMapper());

@@ -61,43 +61,81 @@ const SPACE = 0x20;
 
 /** Breezy's exact bytes for a weave. */
 export function serializeWeave(weave: WeaveContents): Uint8Array {
-  const out = new ByteWriter(estimateSize(weave));
-  out.ascii(HEADER);
-  for (let v = 0; v < weave.parents.length; v++) {
-    const parents = weave.parents[v] as readonly number[];
-    out.ascii(parents.length > 0 ? `i ${parents.join(' ')}\n` : 'i\n');
-    out.ascii(`1 ${weave.sha1s[v] as string}\n`);
-    out.text(`n ${weave.names[v] as string}\n\n`);
-  }
-  out.ascii('w\n');
-  for (const item of weave.body) {
-    if (isTextLine(item)) {
-      if (item.length > 0 && item[item.length - 1] === NL) {
-        out.ascii('. ');
-        out.bytes(item);
-      } else {
-        out.ascii(', ');
-        out.bytes(item);
-        out.ascii('\n');
-      }
-    } else if (item.op === '}') {
-      out.ascii('}\n');
-    } else {
-      out.ascii(`${item.op} ${item.version}\n`);
-    }
-  }
-  out.ascii('W\n');
-  return out.finish();
+  // The headers are few and short: build them as text. The body is most of
+  // the file: size it exactly, then fill one buffer with no bounds checks.
+  const headText = headersText(weave);
+  // Names are nearly always ASCII: then the text is its own bytes, no encoder needed.
+  const head = NON_ASCII.test(headText) ? utf8(headText) : null;
+  const body = weave.body;
+  let pos = head?.length ?? headText.length;
+  let size = pos + 2;
+  for (let i = 0; i < body.length; i++) size += itemSize(body[i] as WeaveItem);
+  const out = new Uint8Array(size);
+  if (head) out.set(head);
+  else for (let i = 0; i < pos; i++) out[i] = headText.charCodeAt(i);
+  for (let i = 0; i < body.length; i++) pos = writeItem(out, pos, body[i] as WeaveItem);
+  out[pos] = 0x57; // W
+  out[pos + 1] = NL;
+  return out;
 }
 
-/** Enough bytes for the whole file in most cases (the writer grows if not). */
-function estimateSize(weave: WeaveContents): number {
-  let size = HEADER.length + 4;
+/** The file up to and including the `w` line. */
+function headersText(weave: WeaveContents): string {
+  let text = HEADER;
   for (let v = 0; v < weave.parents.length; v++) {
-    size += 56 + 3 * (weave.names[v] as string).length + 12 * (weave.parents[v] as readonly number[]).length;
+    const parents = weave.parents[v] as readonly number[];
+    text += parents.length > 0 ? `i ${parents.join(' ')}\n` : 'i\n';
+    text += `1 ${weave.sha1s[v] as string}\nn ${weave.names[v] as string}\n\n`;
   }
-  for (const item of weave.body) size += isTextLine(item) ? item.length + 3 : 12;
-  return size;
+  return text + 'w\n';
+}
+
+/** Bytes of one body item in the file. */
+function itemSize(item: WeaveItem): number {
+  if (isTextLine(item)) return item.length + (item.length > 0 && item[item.length - 1] === NL ? 2 : 3);
+  return item.op === '}' ? 2 : 3 + decimalDigits(item.version);
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+// Shorter lines are copied byte by byte: cheaper than a call into `set`.
+const SHORT_COPY = 24;
+
+/** Writes one body item at `pos`; returns the position after it. */
+function writeItem(out: Uint8Array, pos: number, item: WeaveItem): number {
+  if (isTextLine(item)) {
+    const n = item.length;
+    const terminated = n > 0 && item[n - 1] === NL;
+    out[pos++] = terminated ? 0x2e : 0x2c; // '.' or ','
+    out[pos++] = SPACE;
+    if (n < SHORT_COPY) for (let i = 0; i < n; i++) out[pos++] = item[i] as number;
+    else {
+      out.set(item, pos);
+      pos += n;
+    }
+    if (!terminated) out[pos++] = NL;
+    return pos;
+  }
+  if (item.op === '}') {
+    out[pos] = 0x7d;
+    out[pos + 1] = NL;
+    return pos + 2;
+  }
+  out[pos] = item.op.charCodeAt(0);
+  out[pos + 1] = SPACE;
+  const end = pos + 2 + decimalDigits(item.version);
+  for (let n = item.version, at = end - 1; at >= pos + 2; at--, n = Math.floor(n / 10)) out[at] = 0x30 + (n % 10);
+  out[end] = NL;
+  return end + 1;
+}
+
+function decimalDigits(n: number): number {
+  let digits = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    digits++;
+  }
+  return digits;
 }
 
 /**
@@ -260,54 +298,5 @@ class LineReader {
 
   error(how: string): WeaveFormatError {
     return new WeaveFormatError(how, `at line ${this.#lineNo}`);
-  }
-}
-
-/** A growing byte buffer; `ascii` takes only ASCII text (format syntax and numbers). */
-class ByteWriter {
-  #buf: Uint8Array;
-  #len = 0;
-
-  constructor(sizeHint: number) {
-    this.#buf = new Uint8Array(Math.max(64, sizeHint));
-  }
-
-  ascii(text: string): void {
-    this.#reserve(text.length);
-    for (let i = 0; i < text.length; i++) this.#buf[this.#len++] = text.charCodeAt(i);
-  }
-
-  /** Any text, as UTF-8. */
-  text(text: string): void {
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) >= 0x80) {
-        this.bytes(utf8(text));
-        return;
-      }
-    }
-    this.ascii(text);
-  }
-
-  bytes(data: Uint8Array): void {
-    this.#reserve(data.length);
-    if (data.length < 16) {
-      for (let i = 0; i < data.length; i++) this.#buf[this.#len++] = data[i] as number;
-      return;
-    }
-    this.#buf.set(data, this.#len);
-    this.#len += data.length;
-  }
-
-  finish(): Uint8Array {
-    return this.#len === this.#buf.length ? this.#buf : this.#buf.slice(0, this.#len);
-  }
-
-  #reserve(n: number): void {
-    if (this.#len + n <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < this.#len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, this.#len));
-    this.#buf = next;
   }
 }

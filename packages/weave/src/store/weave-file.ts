@@ -36,7 +36,7 @@ export interface OpenWeaveOptions {
 
 export class WeaveFile {
   #weave: Weave;
-  /** Length of the file as last read or written: a cheap staleness check. */
+  /** Length of the file as last read or written (-1: not written yet): a cheap staleness check. */
   #size: number;
 
   private constructor(
@@ -59,9 +59,17 @@ export class WeaveFile {
     } catch (err) {
       if (!(err instanceof NoSuchFile) || !options.create) throw err;
     }
-    const file = new WeaveFile(transport, name, new Weave(name), 0);
+    const file = WeaveFile.unsaved(transport, name);
     await file.#save(file.#weave);
     return file;
+  }
+
+  /**
+   * An empty weave not yet on the transport: its first change writes the file
+   * (creating its directory), so a store never leaves an empty weave behind.
+   */
+  static unsaved(transport: Transport, name: string): WeaveFile {
+    return new WeaveFile(transport, name, new Weave(name), -1);
   }
 
   static suffixes(): string[] {
@@ -73,12 +81,13 @@ export class WeaveFile {
     return this.#weave;
   }
 
-  /** True while the file on the transport is (by size) the one this object holds. */
+  /** True while the file on the transport is (by size) the one this object holds, or both are absent. */
   async isCurrent(): Promise<boolean> {
     try {
       return (await this.transport.size(this.name + WEAVE_SUFFIX)) === this.#size;
     } catch (err) {
-      if (err instanceof NoSuchFile) return false;
+      // Not on the transport: current only if this object never wrote it either.
+      if (err instanceof NoSuchFile) return this.#size < 0;
       throw err;
     }
   }
@@ -94,12 +103,12 @@ export class WeaveFile {
     options: WeaveAddOptions = {},
   ): Promise<WeaveAddResult> {
     if (version.endsWith(':')) throw new ReservedId([version]);
-    return this.#change((w) => w.addLines(version, parents, lines, options));
+    return this.update((w) => w.addLines(version, parents, lines, options));
   }
 
   /** Adds versions given as multi-parent diffs, all or none. */
   async addMpdiffs(records: readonly WeaveMpdiff[]): Promise<void> {
-    await this.#change((w) => w.addMpdiffs(records));
+    await this.update((w) => w.addMpdiffs(records));
   }
 
   /**
@@ -133,8 +142,11 @@ export class WeaveFile {
     await transport.put(name + WEAVE_SUFFIX, this.#weave.toBytes(), { createParentDir: true });
   }
 
-  /** Applies `change` to a copy, writes the copy, and only then makes it current. */
-  async #change<T>(change: (weave: Weave) => T): Promise<T> {
+  /**
+   * Applies `change` to a copy of the weave, writes the copy, and only then
+   * makes it current: when `change` or the write fails, nothing has changed.
+   */
+  async update<T>(change: (weave: Weave) => T): Promise<T> {
     const staged = this.#weave.copy();
     const result = change(staged);
     await this.#save(staged);
@@ -144,7 +156,15 @@ export class WeaveFile {
 
   async #save(weave: Weave): Promise<void> {
     const bytes = weave.toBytes();
-    await this.transport.put(this.name + WEAVE_SUFFIX, bytes, { createParentDir: true });
+    const path = this.name + WEAVE_SUFFIX;
+    // A file we read or wrote has its directory already; a missing one (say,
+    // removed behind our back) is made on a second try.
+    try {
+      await this.transport.put(path, bytes, { createParentDir: this.#size < 0 });
+    } catch (err) {
+      if (!(err instanceof NoSuchFile) || this.#size < 0) throw err;
+      await this.transport.put(path, bytes, { createParentDir: true });
+    }
     this.#size = bytes.length;
   }
 }

@@ -11,7 +11,10 @@
 // (`RevisionNotPresent` otherwise). Annotation is the weave's own (the version
 // whose insertion holds each line), as Breezy's weave stores annotate.
 // Parsed weaves are cached per file and re-read when the file's size changed
-// behind our back (every add grows a weave); `clearCache()` drops them.
+// behind our back (every add grows a weave); `clearCache()` drops them. A
+// write checks each file it touches once (one `size` call per add), not once
+// per step: reads outside a write check every time. A new file is written
+// first with its first text, never empty.
 
 import {
   ConstantMapper,
@@ -37,6 +40,7 @@ import {
   type WorkOptions,
   throwIfAborted,
 } from '@versionedfiles/core';
+import { weaveInternals } from '../internal.js';
 import type { Weave } from '../weave.js';
 import { WEAVE_SUFFIX, WeaveFile, versionRecord } from './weave-file.js';
 
@@ -46,13 +50,21 @@ export interface WeaveVersionedFilesOptions {
   readonly name?: string;
 }
 
+/** A parsed weave file, with the write operation that last found it current. */
+interface CachedFile {
+  readonly file: WeaveFile;
+  checkedIn: object | null;
+}
+
 /** The parsed weave files of one store, shared by its `withoutFallbacks` views. */
 class WeaveCache {
-  readonly files = new Map<string, WeaveFile>();
+  readonly files = new Map<string, CachedFile>();
 }
 
 export class WeaveVersionedFiles extends VersionedFilesBase {
   readonly #cache: WeaveCache;
+  /** The write operation under way (a fresh token per `exclusive` run), or null. */
+  #operation: object | null = null;
 
   constructor(
     readonly transport: Transport,
@@ -76,25 +88,48 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
     this.#cache.files.clear();
   }
 
+  protected override exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return super.exclusive(async () => {
+      this.#operation = {};
+      try {
+        return await work();
+      } finally {
+        this.#operation = null;
+      }
+    });
+  }
+
   // -- files ---------------------------------------------------------------
 
   #path(key: Key): string {
     return this.mapper.map(key);
   }
 
-  /** The weave file at `path`, re-read when it changed; null when it does not exist. */
+  /**
+   * The weave file at `path`, re-read when it changed; null when it does not
+   * exist, unless `create` (then an empty one, written by its first add).
+   */
   async #file(path: string, create = false): Promise<WeaveFile | null> {
+    const operation = this.#operation;
     const cached = this.#cache.files.get(path);
-    if (cached && (await cached.isCurrent())) return cached;
-    this.#cache.files.delete(path);
-    try {
-      const file = await WeaveFile.open(this.transport, path, { create });
-      this.#cache.files.set(path, file);
-      return file;
-    } catch (err) {
-      if (err instanceof NoSuchFile) return null;
-      throw err;
+    if (cached) {
+      if (operation !== null && cached.checkedIn === operation) return cached.file;
+      if (await cached.file.isCurrent()) {
+        cached.checkedIn = operation;
+        return cached.file;
+      }
+      this.#cache.files.delete(path);
     }
+    let file: WeaveFile;
+    try {
+      file = await WeaveFile.open(this.transport, path);
+    } catch (err) {
+      if (!(err instanceof NoSuchFile)) throw err;
+      if (!create) return null;
+      file = WeaveFile.unsaved(this.transport, path);
+    }
+    this.#cache.files.set(path, { file, checkedIn: operation });
+    return file;
   }
 
   /** Keys grouped by the weave that holds them, with that weave (null: no such file). */
@@ -139,10 +174,9 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
     });
     const path = this.#path(text.key);
     const file = (await this.#file(path, true)) as WeaveFile;
+    const addOptions = options.nostoreSha !== undefined ? { nostoreSha: options.nostoreSha } : {};
     try {
-      await file.addLines(this.#version(text.key), parents, text.lines, {
-        ...(options.nostoreSha !== undefined ? { nostoreSha: options.nostoreSha } : {}),
-      });
+      await file.update((weave) => weaveInternals.addCheckedText(weave, this.#version(text.key), parents, text, addOptions));
     } catch (err) {
       // The file may have changed under us; read it afresh next time.
       this.#cache.files.delete(path);
