@@ -94,10 +94,17 @@ export function encodeRecord(
   return gzipChunks(chunks, options.zlib ?? compatZlib);
 }
 
+/**
+ * Deflate codes at most 258 bytes in 2 bits, so a deflate stream of `n` bytes
+ * inflates to at most about 1032 * n: no honest record is larger, whatever
+ * its header claims.
+ */
+const MAX_DEFLATE_RATIO = 1032;
+
 /** Decompresses and checks one record. */
 export function decodeRecord(raw: Uint8Array, where: KnitWhere = {}, options: DecodeRecordOptions = {}): KnitRecord {
   let text: Uint8Array;
-  const maxOutput = options.maxSize ?? MAX_ENCODED_BYTES;
+  const maxOutput = Math.min(options.maxSize ?? MAX_ENCODED_BYTES, raw.length * MAX_DEFLATE_RATIO + 1024);
   try {
     text = inflateBreezyMember(raw, maxOutput) ?? gunzipWhole(raw, maxOutput);
   } catch (err) {
@@ -119,13 +126,34 @@ function gunzipWhole(raw: Uint8Array, maxOutput: number): Uint8Array {
  * optional fields): the deflate stream is everything but the header and the
  * 8-byte trailer, inflated natively in one call, then checked against the
  * trailer's crc32 and size. Other members return null and go through `gunzip`.
+ *
+ * When `maxOutput` is below 2^32 (core's limit is 2 GiB + 64 KiB) the
+ * trailer's size, the length mod 2^32, is the exact length: a larger one is
+ * refused before inflating, and inflation stops as soon as it passes it, so a
+ * hostile record costs no more memory than its trailer says it needs, and
+ * its trailer cannot claim more than its compressed length can hold.
  */
 function inflateBreezyMember(raw: Uint8Array, maxOutput: number): Uint8Array | null {
   if (raw.length < 18 || raw[0] !== 0x1f || raw[1] !== 0x8b || raw[2] !== 0x08 || raw[3] !== 0) return null;
-  const data = fastZlib.inflate(raw.subarray(10, raw.length - 8), { raw: true, maxOutput, what: 'knit record' });
   const t = raw.length - 8;
   const crc = ((raw[t] as number) | ((raw[t + 1] as number) << 8) | ((raw[t + 2] as number) << 16) | ((raw[t + 3] as number) << 24)) >>> 0;
   const size = ((raw[t + 4] as number) | ((raw[t + 5] as number) << 8) | ((raw[t + 6] as number) << 16) | ((raw[t + 7] as number) << 24)) >>> 0;
+  let limit = maxOutput;
+  if (maxOutput < 0x1_0000_0000) {
+    if (size > maxOutput) {
+      if (size > raw.length * MAX_DEFLATE_RATIO + 1024) throw new GzipCorrupt(`trailer claims ${size} bytes, more than ${raw.length} compressed bytes can hold`);
+      throw new LimitExceeded('knit record', maxOutput, size);
+    }
+    // One byte of slack so that content longer than the trailer says is told apart.
+    limit = size + 1;
+  }
+  let data: Uint8Array;
+  try {
+    data = fastZlib.inflate(raw.subarray(10, t), { raw: true, maxOutput: limit, what: 'knit record' });
+  } catch (err) {
+    if (err instanceof LimitExceeded && limit !== maxOutput) throw new GzipCorrupt('content is longer than the trailer says');
+    throw err;
+  }
   if (data.length % 0x1_0000_0000 !== size) throw new GzipCorrupt('size does not match the content');
   if (checksum(data) !== crc) throw new GzipCorrupt('crc32 does not match the content');
   return data;
