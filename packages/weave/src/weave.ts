@@ -81,6 +81,15 @@ export interface WeaveOptions {
   readonly matcher?: WeaveMatcher;
 }
 
+export interface ExtractOptions {
+  /**
+   * Check each text against its recorded sha1 (`InvalidChecksum` on a
+   * mismatch). Default true; false trusts the weave, for bulk reads of
+   * files already checked (a corrupted text then goes unnoticed).
+   */
+  readonly verifySha1?: boolean;
+}
+
 export interface WeaveAddOptions {
   /** Refuse (throw `ExistingContent`) when the text's sha1 equals this. */
   readonly nostoreSha?: string;
@@ -352,13 +361,17 @@ export class Weave {
     return { lines, origins, positions };
   }
 
-  /** The text of a version, checked against its recorded sha1 (`InvalidChecksum`). */
-  getLines(name: string): Uint8Array[] {
-    return this.#checkedText(this.lookup(name)).lines;
+  /** The text of a version, checked against its recorded sha1 (`InvalidChecksum`) unless told not to. */
+  getLines(name: string, options: ExtractOptions = {}): Uint8Array[] {
+    const v = this.lookup(name);
+    if (options.verifySha1 === false) return this.#extract(this.#inclusions([v])).lines;
+    return this.#checkedText(v).lines;
   }
 
-  getText(name: string): Uint8Array {
-    return this.#checkedText(this.lookup(name)).text;
+  getText(name: string, options: ExtractOptions = {}): Uint8Array {
+    const v = this.lookup(name);
+    if (options.verifySha1 === false) return concatBytes(this.#extract(this.#inclusions([v])).lines);
+    return this.#checkedText(v).text;
   }
 
   #checkedText(v: number, withPositions = false): { lines: Uint8Array[]; text: Uint8Array; positions: number[] } {

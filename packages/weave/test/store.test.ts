@@ -198,3 +198,41 @@ describe('WeaveVersionedFiles with keys no file can hold', () => {
     await expect(walk()).rejects.toBeInstanceOf(RevisionNotPresent);
   });
 });
+
+describe('verifySha1: trusted bulk reads', () => {
+  /** A store whose weave holds one text changed behind its sha1's back (the file still parses). */
+  async function corrupted(): Promise<MemoryTransport> {
+    const t = new MemoryTransport();
+    const vf = new WeaveVersionedFiles(t, new PrefixMapper());
+    await vf.addLines(['f', 'a'], [], lines(['hello\n', 'world\n']));
+    const bytes = await t.get('f.weave');
+    const at = Buffer.from(bytes).indexOf('hello');
+    const bad = bytes.slice();
+    bad[at] = 'j'.charCodeAt(0);
+    await t.put('f.weave', bad);
+    return t;
+  }
+
+  it('a corrupted text is InvalidChecksum by default', async () => {
+    const t = await corrupted();
+    const vf = new WeaveVersionedFiles(t, new PrefixMapper());
+    await expect(collect(vf.getRecordStream([['f', 'a']], 'unordered', true))).rejects.toBeInstanceOf(InvalidChecksum);
+    const file = await WeaveFile.open(t, 'f');
+    await expect(collect(file.getRecordStream(['a'], 'unordered'))).rejects.toBeInstanceOf(InvalidChecksum);
+    expect(() => file.weave.getLines('a')).toThrow(InvalidChecksum);
+  });
+
+  it('streams out unchecked with verifySha1: false (check() still finds it)', async () => {
+    const t = await corrupted();
+    const vf = new WeaveVersionedFiles(t, new PrefixMapper(), { verifySha1: false });
+    const [record] = await collect(vf.getRecordStream([['f', 'a']], 'unordered', true));
+    expect(texts([record?.getBytesAs('fulltext') as Uint8Array])).toEqual(['jello\nworld\n']);
+    const [viaView] = await collect(vf.withoutFallbacks().getRecordStream([['f', 'a']], 'topological', true));
+    expect(texts([viaView?.getBytesAs('fulltext') as Uint8Array])).toEqual(['jello\nworld\n']);
+    const file = await WeaveFile.open(t, 'f', { verifySha1: false });
+    const [fromFile] = await collect(file.getRecordStream(['a'], 'unordered'));
+    expect(texts([fromFile?.getBytesAs('fulltext') as Uint8Array])).toEqual(['jello\nworld\n']);
+    expect(texts(file.weave.getLines('a', { verifySha1: false }))).toEqual(['jello\n', 'world\n']);
+    await expect(vf.check()).rejects.toBeInstanceOf(InvalidChecksum);
+  });
+});

@@ -25,11 +25,11 @@ import {
   type Parents,
   type Transport,
 } from '@versionedfiles/core';
-import { Weave, type WeaveAddOptions, type WeaveAddResult, type WeaveMpdiff } from '../weave.js';
+import { Weave, type ExtractOptions, type WeaveAddOptions, type WeaveAddResult, type WeaveMpdiff } from '../weave.js';
 
 export const WEAVE_SUFFIX = '.weave';
 
-export interface OpenWeaveOptions {
+export interface OpenWeaveOptions extends ExtractOptions {
   /** Start an empty weave (and write it) when the file does not exist. */
   readonly create?: boolean;
 }
@@ -45,6 +45,8 @@ export class WeaveFile {
     readonly name: string,
     weave: Weave,
     size: number,
+    /** Whether `getRecordStream` checks each text's sha1. */
+    readonly verifySha1: boolean,
   ) {
     this.#weave = weave;
     this.#size = size;
@@ -55,11 +57,11 @@ export class WeaveFile {
     const path = name + WEAVE_SUFFIX;
     try {
       const bytes = await transport.get(path);
-      return new WeaveFile(transport, name, Weave.fromBytes(bytes, name), bytes.length);
+      return new WeaveFile(transport, name, Weave.fromBytes(bytes, name), bytes.length, options.verifySha1 ?? true);
     } catch (err) {
       if (!(err instanceof NoSuchFile) || !options.create) throw err;
     }
-    const file = WeaveFile.unsaved(transport, name);
+    const file = WeaveFile.unsaved(transport, name, options);
     await file.#save(file.#weave);
     return file;
   }
@@ -68,8 +70,8 @@ export class WeaveFile {
    * An empty weave not yet on the transport: its first change writes the file
    * (creating its directory), so a store never leaves an empty weave behind.
    */
-  static unsaved(transport: Transport, name: string): WeaveFile {
-    return new WeaveFile(transport, name, new Weave(name), -1);
+  static unsaved(transport: Transport, name: string, options: ExtractOptions = {}): WeaveFile {
+    return new WeaveFile(transport, name, new Weave(name), -1, options.verifySha1 ?? true);
   }
 
   static suffixes(): string[] {
@@ -133,7 +135,8 @@ export class WeaveFile {
       if (weave.hasVersion(version)) present.set([version], weave.getParents(version).map((p) => [p]));
       else missing.push([version]);
     }
-    for (const key of orderKeys(ordering, present)) yield versionRecord(weave, key[0] as string);
+    const verify = { verifySha1: this.verifySha1 };
+    for (const key of orderKeys(ordering, present)) yield versionRecord(weave, key[0] as string, key, undefined, verify);
     for (const key of missing) yield new AbsentContentFactory(key);
   }
 
@@ -169,8 +172,15 @@ export class WeaveFile {
   }
 }
 
-/** One version as a `fulltext` record (its text checked against its sha1). */
-export function versionRecord(weave: Weave, version: string, key: Key = [version], parents?: Parents): ContentFactory {
+/** One version as a `fulltext` record (its text checked against its sha1 unless `verifySha1` is false). */
+export function versionRecord(
+  weave: Weave,
+  version: string,
+  key: Key = [version],
+  parents?: Parents,
+  options: ExtractOptions = {},
+): ContentFactory {
   const sha1 = weave.getSha1s([version]).get(version) as string;
-  return new FulltextContentFactory(key, parents ?? weave.getParents(version).map((p) => [p]), sha1, weave.getText(version));
+  const text = weave.getText(version, options);
+  return new FulltextContentFactory(key, parents ?? weave.getParents(version).map((p) => [p]), sha1, text);
 }

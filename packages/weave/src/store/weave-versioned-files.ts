@@ -48,6 +48,12 @@ export interface WeaveVersionedFilesOptions {
   /** Elements per key: default 1 with a `ConstantMapper`, else 2. */
   readonly keyLength?: number;
   readonly name?: string;
+  /**
+   * Check every extracted text against its recorded sha1 (`InvalidChecksum`).
+   * Default true. False is for trusted bulk reads: a corrupted text then
+   * streams out unnoticed (`check()` still finds it).
+   */
+  readonly verifySha1?: boolean;
 }
 
 /** A parsed weave file, with the write operation that last found it current. */
@@ -63,6 +69,7 @@ class WeaveCache {
 
 export class WeaveVersionedFiles extends VersionedFilesBase {
   readonly #cache: WeaveCache;
+  readonly #verifySha1: boolean;
   /** The write operation under way (a fresh token per `exclusive` run), or null. */
   #operation: object | null = null;
 
@@ -78,10 +85,12 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
       name: options.name ?? `WeaveVersionedFiles(${transport.base})`,
     });
     this.#cache = cache;
+    this.#verifySha1 = options.verifySha1 ?? true;
   }
 
   withoutFallbacks(): VersionedFiles {
-    return new WeaveVersionedFiles(this.transport, this.mapper, { keyLength: this.keyLength, name: this.storeName }, this.#cache);
+    const options = { keyLength: this.keyLength, name: this.storeName, verifySha1: this.#verifySha1 };
+    return new WeaveVersionedFiles(this.transport, this.mapper, options, this.#cache);
   }
 
   override clearCache(): void {
@@ -224,7 +233,7 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
         yield new AbsentContentFactory(key);
         continue;
       }
-      yield versionRecord(weave, version, key, this.#parentKeys(weave, key));
+      yield versionRecord(weave, version, key, this.#parentKeys(weave, key), { verifySha1: this.#verifySha1 });
     }
   }
 
