@@ -14,6 +14,8 @@ import type { AddRecordsOptions, BuildDetails, IndexRecord, KnitIndex } from './
 interface Node {
   readonly value: Uint8Array;
   readonly references: readonly (readonly Key[])[];
+  /** The value decoded, once asked for (a node never changes once added). */
+  details?: BuildDetails;
 }
 
 export class KnitPackIndex implements KnitIndex {
@@ -47,18 +49,21 @@ export class KnitPackIndex implements KnitIndex {
     const out = new KeyMap<BuildDetails>();
     for (const key of keys) {
       const node = this.#nodes.get(key);
-      if (node === undefined) continue;
-      const value = decodePackValue(node.value, key);
-      const basis = this.shape.deltas ? (node.references[1]?.[0] ?? null) : null;
-      out.set(key, {
-        memo: { file: this.packName, pos: value.pos, size: value.size },
-        compressionParent: basis,
-        parents: this.shape.graph ? (node.references[0] ?? []) : null,
-        method: basis === null ? 'fulltext' : 'line-delta',
-        noeol: value.noeol,
-      });
+      if (node !== undefined) out.set(key, (node.details ??= this.#details(key, node)));
     }
     return out;
+  }
+
+  #details(key: Key, node: Node): BuildDetails {
+    const value = decodePackValue(node.value, key);
+    const basis = this.shape.deltas ? (node.references[1]?.[0] ?? null) : null;
+    return {
+      memo: { file: this.packName, pos: value.pos, size: value.size },
+      compressionParent: basis,
+      parents: this.shape.graph ? (node.references[0] ?? []) : null,
+      method: basis === null ? 'fulltext' : 'line-delta',
+      noeol: value.noeol,
+    };
   }
 
   async getParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
