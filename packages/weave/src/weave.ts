@@ -2,7 +2,7 @@
 // insertion/deletion instructions, versions named by strings (revision ids).
 //
 // Entry points: `Weave` (in memory: `addLines`, `getLines`/`getText`,
-// `getParentMap`, `getAncestry`, `annotate`, `iterLinesAddedOrPresentInVersions`,
+// `getParentMap`, `getAncestry`, `annotate`/`annotateAs`, `iterLinesAddedOrPresentInVersions`,
 // `planMerge`, `check`, `toBytes`/`Weave.fromBytes`), `PlanState`/`PlanLine`
 // (the merge-plan vocabulary shared with `merge/`), `WeaveMatcher` (the line
 // matcher a weave uses to place a new version).
@@ -497,8 +497,27 @@ export class Weave {
 
   /** Each line of the version with the version whose insertion block holds it. */
   annotate(name: string): [string, Uint8Array][] {
+    return this.annotateAs(name, (origin) => origin);
+  }
+
+  /**
+   * `annotate` with each origin turned into a label (a store's key, say) once
+   * per origin version: its lines share that one label.
+   */
+  annotateAs<T>(name: string, label: (origin: string) => T): [T, Uint8Array][] {
     const { lines, origins } = this.#extract(this.#inclusions([this.lookup(name)]), { origins: true });
-    return lines.map((line, i) => [this.nameOf(origins[i] as number), line]);
+    const labels = new Map<number, T>();
+    const out = new Array<[T, Uint8Array]>(lines.length);
+    for (let i = 0; i < lines.length; i++) {
+      const origin = origins[i] as number;
+      let l = labels.get(origin);
+      if (l === undefined && !labels.has(origin)) {
+        l = label(this.nameOf(origin));
+        labels.set(origin, l);
+      }
+      out[i] = [l as T, lines[i] as Uint8Array];
+    }
+    return out;
   }
 
   /**

@@ -153,3 +153,24 @@ describe('checkLines', () => {
     );
   });
 });
+
+describe('annotateAs', () => {
+  it('labels each origin once and otherwise answers as annotate', () => {
+    fc.assert(
+      fc.property(history, (h) => {
+        const w = build(versionsOf(h));
+        for (const name of w.versions()) {
+          const calls: string[] = [];
+          const labelled = w.annotateAs(name, (origin) => {
+            calls.push(origin);
+            return [origin];
+          });
+          expect(labelled.map(([label, line]) => [label[0], line])).toEqual(w.annotate(name));
+          expect(new Set(calls).size).toBe(calls.length);
+          for (const [label] of labelled) expect(label).toBe(labelled.find(([l]) => l[0] === label[0])?.[0]);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -281,7 +281,7 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
     const version = this.#version(key);
     if (!weave || !weave.hasVersion(version)) return super.annotate(key);
     const prefix = key.slice(0, -1);
-    return weave.annotate(version).map(([origin, line]) => [this.#keyOf(prefix, origin), line] as const);
+    return weave.annotateAs(version, (origin) => this.#keyOf(prefix, origin));
   }
 
   /**
