@@ -17,7 +17,7 @@
 
 import { MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
-import { applyDelta, decodeBase128, encodeBase128 } from './delta.js';
+import { applyDelta, applyDeltaWithin, checkDelta, decodeBase128, encodeBase128 } from './delta.js';
 import { GroupCompressCorrupt } from './errors.js';
 import type { GroupCompressWhere } from './errors.js';
 
@@ -103,12 +103,18 @@ function recordAt(content: Uint8Array, start: number, end: number | null, where:
   return { kind: c === 0x66 ? 'fulltext' : 'delta', start, dataStart, end: recordEnd };
 }
 
-/** The text of the record at `[start, end)` of `content`: checked, never a wrong text. */
-export function extractRecord(content: Uint8Array, start: number, end: number, where: GroupCompressWhere = {}): Uint8Array {
-  if (start === 0 && end === 0) return new Uint8Array(0);
+/** An index's record range: `[0, 0)` (an empty text) or a non-empty range of whole numbers. */
+function checkRange(start: number, end: number, where: GroupCompressWhere): void {
+  if (start === 0 && end === 0) return;
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end <= start) {
     throw new GroupCompressCorrupt(`bad record range [${start}, ${end})`, where);
   }
+}
+
+/** The text of the record at `[start, end)` of `content` (a fulltext's is a view of it): checked, never a wrong text. */
+export function extractRecord(content: Uint8Array, start: number, end: number, where: GroupCompressWhere = {}): Uint8Array {
+  checkRange(start, end, where);
+  if (end === 0) return new Uint8Array(0);
   const r = recordAt(content, start, end, where);
   if (r.kind === 'fulltext') return content.subarray(r.dataStart, r.end);
   return applyDelta(content, content, r.dataStart, r.end, where, r.dataStart);
@@ -137,7 +143,12 @@ export function recordHeader(kind: 'fulltext' | 'delta', length: number): Uint8A
 
 /**
  * A parsed block. The content is inflated on demand: a small front part
- * incrementally, anything past 1/8 of it at once with native zlib.
+ * incrementally, anything past 1/8 of it at once with native zlib. Buffers
+ * grow with the bytes actually inflated, never ahead of them to what the
+ * header declares, so a header that lies costs nothing. The inflated content
+ * sits at the front of one buffer whose tail is scratch room where deltas
+ * are applied (`applyDeltaWithin`), so reading a text makes no garbage but
+ * the text.
  */
 export class GroupCompressBlock {
   /** The compressed content (without the header). */
@@ -146,7 +157,8 @@ export class GroupCompressBlock {
   readonly contentLength: number;
   readonly source: string;
   readonly #zlib: ZlibCodec;
-  #content: Uint8Array | null = null;
+  /** Content in `[0, #filled)`; past that, scratch for delta output. */
+  #buffer: Uint8Array = new Uint8Array(0);
   #filled = 0;
   #consumed = 0;
   #inflater: ReturnType<ZlibCodec['createInflater']> | null = null;
@@ -162,7 +174,7 @@ export class GroupCompressBlock {
   static fromContent(content: Uint8Array, zlib: ZlibCodec = compatZlib): GroupCompressBlock {
     const z = zlib.deflate(content);
     const block = new GroupCompressBlock(z, content.length, zlib);
-    block.#content = content;
+    block.#buffer = content;
     block.#filled = content.length;
     return block;
   }
@@ -177,62 +189,97 @@ export class GroupCompressBlock {
     return this.#filled;
   }
 
+  /** Bytes this block keeps in memory (compressed, inflated and scratch), for caches. */
+  get heldBytes(): number {
+    return this.zContent.length + this.#buffer.length;
+  }
+
   /** The content up to at least `upTo` bytes (all of it by default); errors name `key`, the text wanted. */
   content(upTo = this.contentLength, key: Key | null = null): Uint8Array {
     const where = { key, source: this.source };
     if (upTo > this.contentLength) {
       throw new GroupCompressCorrupt(`wanted ${upTo} bytes of a ${this.contentLength}-byte content`, where);
     }
-    if (this.contentLength === 0) return new Uint8Array(0);
-    if (this.#filled >= upTo && this.#content) return this.#content.subarray(0, this.#filled);
-    // Native zlib inflates several times faster than the incremental (pako)
-    // inflater, so past 1/8 of the content it pays to inflate it all at once
-    // (Breezy, all in C, draws that line at 3/4), even over a partial start.
-    const all = upTo * 8 > this.contentLength;
-    if (all) {
-      let whole: Uint8Array;
-      try {
-        whole = fastZlib.inflate(this.zContent, { maxOutput: this.contentLength, what: this.source });
-      } catch (err) {
-        throw new GroupCompressCorrupt(`content does not inflate: ${(err as Error).message}`, where, { cause: err });
-      }
-      if (whole.length !== this.contentLength) {
-        throw new GroupCompressCorrupt(`content inflates to ${whole.length} bytes, header says ${this.contentLength}`, where);
-      }
-      this.#content = whole;
-      this.#filled = whole.length;
-      this.#consumed = this.zContent.length;
-      return whole;
+    if (this.#filled < upTo) {
+      // Native zlib inflates several times faster than the incremental (pako)
+      // inflater, so past 1/8 of the content it pays to inflate it all at once
+      // (Breezy, all in C, draws that line at 3/4), even over a partial start.
+      if (upTo * 8 > this.contentLength) this.#inflateAll(where);
+      else this.#inflateFront(upTo, where);
     }
-    if (this.#content === null) this.#content = new Uint8Array(this.contentLength);
-    if (this.#inflater === null) {
-      this.#inflater = this.#zlib.createInflater({ maxOutput: this.contentLength, what: this.source });
+    return this.#buffer.subarray(0, this.#filled);
+  }
+
+  #inflateAll(where: GroupCompressWhere): void {
+    let whole: Uint8Array;
+    try {
+      whole = fastZlib.inflate(this.zContent, { maxOutput: this.contentLength, what: this.source });
+    } catch (err) {
+      throw new GroupCompressCorrupt(`content does not inflate: ${(err as Error).message}`, where, { cause: err });
     }
+    if (whole.length !== this.contentLength) {
+      throw new GroupCompressCorrupt(`content inflates to ${whole.length} bytes, header says ${this.contentLength}`, where);
+    }
+    this.#buffer = whole;
+    this.#filled = whole.length;
+    this.#consumed = this.zContent.length;
+    this.#inflater = null;
+  }
+
+  #inflateFront(upTo: number, where: GroupCompressWhere): void {
+    this.#inflater ??= this.#zlib.createInflater({ maxOutput: this.contentLength, what: this.source });
     try {
       while (this.#filled < upTo && this.#consumed < this.zContent.length) {
         const step = Math.min(this.zContent.length, this.#consumed + PARTIAL_STEP);
         const out = this.#inflater.push(this.zContent.subarray(this.#consumed, step));
         this.#consumed = step;
-        this.#content.set(out, this.#filled);
+        const buffer = this.#room(out.length, Math.min(2 * this.#filled, this.contentLength));
+        buffer.set(out, this.#filled);
         this.#filled += out.length;
       }
     } catch (err) {
       if (err instanceof GroupCompressCorrupt) throw err;
       throw new GroupCompressCorrupt(`content does not inflate: ${(err as Error).message}`, where, { cause: err });
     }
-    if (this.#filled < upTo || (this.#consumed === this.zContent.length && this.#filled !== this.contentLength)) {
+    const all = this.#consumed === this.zContent.length;
+    if (this.#filled < upTo || (all && this.#filled !== this.contentLength)) {
       throw new GroupCompressCorrupt(`content inflates to ${this.#filled} bytes, header says ${this.contentLength}`, where);
     }
-    if (this.#filled === this.contentLength && this.#consumed === this.zContent.length && !this.#inflater.ended) {
-      throw new GroupCompressCorrupt('truncated zlib stream', where);
-    }
-    return this.#content.subarray(0, this.#filled);
+    if (all && !this.#inflater.ended) throw new GroupCompressCorrupt('truncated zlib stream', where);
   }
 
-  /** The text of the record at `[start, end)`; a bad record names `key`. */
+  /**
+   * The buffer, grown if needed so that `length` bytes fit past the content,
+   * to at least `atLeast` bytes in all. Only the content moves; views handed
+   * out before stay valid on the old buffer.
+   */
+  #room(length: number, atLeast: number): Uint8Array {
+    const need = this.#filled + length;
+    if (this.#buffer.length < need) {
+      const grown = new Uint8Array(Math.max(need, atLeast));
+      grown.set(this.#buffer.subarray(0, this.#filled));
+      this.#buffer = grown;
+    }
+    return this.#buffer;
+  }
+
+  /** The text of the record at `[start, end)` (a copy); a bad record names `key`. */
   extract(key: Key | null, start: number, end: number): Uint8Array {
     const where = { key, source: this.source };
     if (end > this.contentLength) throw new GroupCompressCorrupt(`record end ${end} is past the block's ${this.contentLength} bytes`, where);
-    return extractRecord(this.content(end, key), start, end, where);
+    checkRange(start, end, where);
+    if (end === 0) return new Uint8Array(0);
+    const content = this.content(end, key);
+    const r = recordAt(content, start, end, where);
+    if (r.kind === 'fulltext') return content.slice(r.dataStart, r.end);
+    // Checked first, so the scratch grows only for a text the delta truly makes.
+    const length = checkDelta(content, r.dataStart, r.end, r.dataStart, where);
+    // Scratch grows geometrically from 1/8 of the content, so a block's
+    // texts (typically each far smaller) rarely make it move.
+    const at = this.#filled;
+    const scratch = this.#buffer.length - at;
+    const buffer = this.#room(length, at + Math.max(length + (length >> 1), 2 * scratch, this.contentLength >> 3));
+    applyDeltaWithin(buffer, r.dataStart, r.end, r.dataStart, at, where);
+    return buffer.slice(at, at + length);
   }
 }

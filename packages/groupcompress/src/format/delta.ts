@@ -9,7 +9,9 @@
 // Copies address the whole group content before the delta (the "source"), not
 // one text. Entry points: `encodeBase128`, `decodeBase128`, `applyDelta`
 // (checked: every copy in range, every length honest, or `GroupCompressCorrupt`),
-// `parseDelta` (the instructions, for dumps and for checks), `encodeCopy`.
+// `checkDelta` + `applyDeltaWithin` (the same, source, delta and text in one
+// buffer: what a block's reads use), `parseDelta` (the instructions, for
+// dumps and for checks), `encodeCopy`. One decoder, `runDelta`, serves them all.
 
 import { GroupCompressCorrupt } from './errors.js';
 import type { GroupCompressWhere } from './errors.js';
@@ -87,102 +89,49 @@ export function parseDelta(
   where: GroupCompressWhere = {},
 ): { targetLength: number; instructions: DeltaInstruction[] } {
   const instructions: DeltaInstruction[] = [];
-  const targetLength = walkDelta(
-    delta,
-    start,
-    end,
-    where,
-    (offset, length) => instructions.push({ op: 'copy', offset, length }),
-    (at, length) => instructions.push({ op: 'insert', start: at, length }),
-  );
+  const [targetLength, used] = targetLengthOf(delta, start, end, where);
+  runDelta(delta, start + used, end, targetLength, null, Infinity, null, 0, instructions, where);
   return { targetLength, instructions };
 }
 
-type OnCopy = (offset: number, length: number) => void;
-type OnInsert = (start: number, length: number) => void;
-
-/**
- * Decodes and checks each instruction, calling `onCopy`/`onInsert` when
- * given; returns the declared target length. With `sourceLength`, a copy
- * reaching past it is an error.
- */
-function walkDelta(
-  delta: Uint8Array,
-  start: number,
-  end: number,
-  where: GroupCompressWhere,
-  onCopy: OnCopy | null,
-  onInsert: OnInsert | null,
-  sourceLength = Infinity,
-): number {
+/** The declared target length at `start` and the bytes it took. */
+function targetLengthOf(delta: Uint8Array, start: number, end: number, where: GroupCompressWhere): [number, number] {
   if (start >= end) throw new GroupCompressCorrupt('empty delta', where);
-  const [targetLength, used] = decodeBase128(delta.subarray(0, end), start, where);
-  let pos = start + used;
-  let produced = 0;
-  while (pos < end) {
-    const cmd = delta[pos++] as number;
-    if (cmd & 0x80) {
-      let offset = 0;
-      let size = 0;
-      for (let i = 0; i < 4; i++) {
-        if (cmd & (1 << i)) {
-          if (pos >= end) throw new GroupCompressCorrupt('truncated copy instruction', where);
-          offset += (delta[pos++] as number) * 2 ** (8 * i);
-        }
-      }
-      for (let i = 0; i < 3; i++) {
-        if (cmd & (0x10 << i)) {
-          if (pos >= end) throw new GroupCompressCorrupt('truncated copy instruction', where);
-          size |= (delta[pos++] as number) << (8 * i);
-        }
-      }
-      if (size === 0) size = 0x10000;
-      produced += size;
-      if (produced > targetLength) throw new GroupCompressCorrupt('delta makes more bytes than it declares', where);
-      if (offset + size > sourceLength) {
-        throw new GroupCompressCorrupt(`copy of ${size} bytes at ${offset} is outside the ${sourceLength}-byte source`, where);
-      }
-      onCopy?.(offset, size);
-    } else if (cmd === 0) {
-      throw new GroupCompressCorrupt('delta opcode 0 is reserved', where);
-    } else {
-      if (pos + cmd > end) throw new GroupCompressCorrupt('insert runs past the end of the delta', where);
-      produced += cmd;
-      if (produced > targetLength) throw new GroupCompressCorrupt('delta makes more bytes than it declares', where);
-      onInsert?.(pos, cmd);
-      pos += cmd;
-    }
-  }
-  if (produced !== targetLength) {
-    throw new GroupCompressCorrupt(`delta makes ${produced} bytes but declares ${targetLength}`, where);
-  }
-  return targetLength;
+  return decodeBase128(delta.subarray(0, end), start, where);
 }
 
+/** Operand bytes after a copy opcode: one per set bit of its low seven. */
+const COPY_OPERANDS = Uint8Array.from({ length: 128 }, (_, cmd) => {
+  let n = 0;
+  for (let bits = cmd; bits !== 0; bits >>= 1) n += bits & 1;
+  return n;
+});
+
 /**
- * Applies the delta at `delta[start, end)` to `source[0, sourceLength)`.
- * Every copy must lie inside the source; the output is allocated once, at the
- * declared length, only after the instructions were checked to produce it.
+ * The one decoder of a delta's instructions `delta[pos, end)`. It checks each
+ * one (framing, copies inside `source[0, sourceLength)`, never more than
+ * `targetLength` bytes, exactly that many in the end) and, as asked, writes
+ * the text into `out` (which the caller sized after a checking run without
+ * it) at `out[outAt, ...)` and/or lists the instructions. Hot path of every read: plain integer
+ * code, no callbacks, no allocation when only checking or writing.
  */
-export function applyDelta(
-  source: Uint8Array,
+function runDelta(
   delta: Uint8Array,
-  start = 0,
-  end = delta.length,
-  where: GroupCompressWhere = {},
-  sourceLength = source.length,
-): Uint8Array {
-  // First pass: check every instruction, allocating nothing; then build
-  // with a plain loop (no callbacks: this is the hot path of every read),
-  // which can trust what the first pass checked.
-  const targetLength = walkDelta(delta, start, end, where, null, null, sourceLength);
-  const out = new Uint8Array(targetLength);
-  let pos = start;
-  while ((delta[pos++] as number) & 0x80);
+  pos: number,
+  end: number,
+  targetLength: number,
+  source: Uint8Array | null,
+  sourceLength: number,
+  out: Uint8Array | null,
+  outAt: number,
+  list: DeltaInstruction[] | null,
+  where: GroupCompressWhere,
+): void {
   let at = 0;
   while (pos < end) {
     const cmd = delta[pos++] as number;
-    if (cmd & 0x80) {
+    if (cmd >= 0x80) {
+      if (pos + (COPY_OPERANDS[cmd & 0x7f] as number) > end) throw new GroupCompressCorrupt('truncated copy instruction', where);
       let offset = 0;
       let size = 0;
       if (cmd & 0x01) offset = delta[pos++] as number;
@@ -193,21 +142,96 @@ export function applyDelta(
       if (cmd & 0x20) size |= (delta[pos++] as number) << 8;
       if (cmd & 0x40) size |= (delta[pos++] as number) << 16;
       if (size === 0) size = 0x10000;
-      copyBytes(source, offset, out, at, size);
+      if (at + size > targetLength) throw new GroupCompressCorrupt('delta makes more bytes than it declares', where);
+      if (offset + size > sourceLength) {
+        throw new GroupCompressCorrupt(`copy of ${size} bytes at ${offset} is outside the ${sourceLength}-byte source`, where);
+      }
+      if (out !== null) copyBytes(source as Uint8Array, offset, out, outAt + at, size);
+      if (list !== null) list.push({ op: 'copy', offset, length: size });
       at += size;
+    } else if (cmd === 0) {
+      throw new GroupCompressCorrupt('delta opcode 0 is reserved', where);
     } else {
-      copyBytes(delta, pos, out, at, cmd);
+      if (pos + cmd > end) throw new GroupCompressCorrupt('insert runs past the end of the delta', where);
+      if (at + cmd > targetLength) throw new GroupCompressCorrupt('delta makes more bytes than it declares', where);
+      if (out !== null) copyBytes(delta, pos, out, outAt + at, cmd);
+      if (list !== null) list.push({ op: 'insert', start: pos, length: cmd });
       pos += cmd;
       at += cmd;
     }
   }
+  if (at !== targetLength) throw new GroupCompressCorrupt(`delta makes ${at} bytes but declares ${targetLength}`, where);
+}
+
+/**
+ * Applies the delta at `delta[start, end)` to `source[0, sourceLength)`.
+ * Every copy must lie inside the source; the output is allocated once, at the
+ * declared length, only after a first run checked the instructions make it.
+ */
+export function applyDelta(
+  source: Uint8Array,
+  delta: Uint8Array,
+  start = 0,
+  end = delta.length,
+  where: GroupCompressWhere = {},
+  sourceLength = source.length,
+): Uint8Array {
+  const targetLength = checkDelta(delta, start, end, sourceLength, where);
+  const out = new Uint8Array(targetLength);
+  runDelta(delta, start + base128Length(delta, start), end, targetLength, source, sourceLength, out, 0, null, where);
   return out;
 }
 
-/** Short runs byte by byte (cheaper than a subarray), long ones with `set`. */
+/**
+ * Checks every instruction of the delta at `delta[start, end)` against a
+ * source of `sourceLength` bytes, allocating nothing; returns the length of
+ * the text it makes.
+ */
+export function checkDelta(delta: Uint8Array, start: number, end: number, sourceLength: number, where: GroupCompressWhere = {}): number {
+  const [targetLength, used] = targetLengthOf(delta, start, end, where);
+  runDelta(delta, start + used, end, targetLength, null, sourceLength, null, 0, null, where);
+  return targetLength;
+}
+
+/**
+ * `applyDelta` with everything in one buffer, so each instruction is one
+ * `copyWithin` (no view made per instruction): the source is
+ * `buffer[0, sourceLength)`, the delta `buffer[start, end)`, and the text
+ * (of the length `checkDelta` gave) is written at `buffer[at, ...)`, which
+ * must lie past both. Returns the text's length.
+ */
+export function applyDeltaWithin(
+  buffer: Uint8Array,
+  start: number,
+  end: number,
+  sourceLength: number,
+  at: number,
+  where: GroupCompressWhere = {},
+): number {
+  const [targetLength, used] = targetLengthOf(buffer, start, end, where);
+  if (at < end || at < sourceLength || at + targetLength > buffer.length) {
+    throw new RangeError(`no room for a ${targetLength}-byte text at ${at} of a ${buffer.length}-byte buffer`);
+  }
+  runDelta(buffer, start + used, end, targetLength, buffer, sourceLength, buffer, at, null, where);
+  return targetLength;
+}
+
+/** Bytes taken by the base-128 number at `pos` (already checked). */
+function base128Length(bytes: Uint8Array, pos: number): number {
+  let i = pos;
+  while ((bytes[i] as number) & 0x80) i++;
+  return i - pos + 1;
+}
+
+/**
+ * Short runs byte by byte (cheaper than any call); long ones with one
+ * `copyWithin` inside a buffer, else `set` of a view.
+ */
 function copyBytes(from: Uint8Array, start: number, to: Uint8Array, at: number, length: number): void {
-  if (length < 32) {
+  if (length < 16) {
     for (let i = 0; i < length; i++) to[at + i] = from[start + i] as number;
+  } else if (from === to) {
+    to.copyWithin(at, start, start + length);
   } else {
     to.set(from.subarray(start, start + length), at);
   }

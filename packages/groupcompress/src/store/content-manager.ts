@@ -160,6 +160,11 @@ export class GroupCompressRecord implements ContentFactory {
     return this.#text;
   }
 
+  /** Drops the text kept since it was first asked for (asking again extracts it again). */
+  release(): void {
+    this.#text = null;
+  }
+
   getBytesAs(kind: 'fulltext'): Uint8Array;
   getBytesAs(kind: 'chunked' | 'lines'): readonly Uint8Array[];
   getBytesAs(kind: StorageKind): Uint8Array | readonly Uint8Array[];

@@ -87,10 +87,13 @@ export interface GroupCompressStoreOptions {
 /** Read at least this many new block bytes at once (Breezy's BATCH_SIZE). */
 const BATCH_SIZE = 1 << 16;
 
-/** Blocks by memo, least recently used dropped first past a byte budget. */
+/**
+ * Blocks by memo, least recently used dropped first past a byte budget. A
+ * block grows after it is cached (inflated content, scratch for deltas), so
+ * its size is measured again on each `set`.
+ */
 class BlockCache {
   readonly #blocks = new Map<string, GroupCompressBlock>();
-  #bytes = 0;
   constructor(private readonly budget: number) {}
 
   static id(memo: BlockMemo): string {
@@ -109,17 +112,17 @@ class BlockCache {
   set(id: string, block: GroupCompressBlock): void {
     if (this.#blocks.has(id)) return;
     this.#blocks.set(id, block);
-    this.#bytes += block.zContent.length + block.contentLength;
+    let bytes = 0;
+    for (const b of this.#blocks.values()) bytes += b.heldBytes;
     for (const [oldId, old] of this.#blocks) {
-      if (this.#bytes <= this.budget || oldId === id) break;
+      if (bytes <= this.budget || oldId === id) break;
       this.#blocks.delete(oldId);
-      this.#bytes -= old.zContent.length + old.contentLength;
+      bytes -= old.heldBytes;
     }
   }
 
   clear(): void {
     this.#blocks.clear();
-    this.#bytes = 0;
   }
 }
 
@@ -391,7 +394,12 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
         const block = blocks.get(id) ?? (await this.#blocks([step.run.memo], step.run.entries[0]?.key ?? null)).get(id);
         const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings);
         for (const e of step.run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
-        yield* manager.records();
+        // Each text is let go once the consumer moves on (it can still ask
+        // the record again), so a run never holds all its texts at once.
+        for (const record of manager.records()) {
+          yield record;
+          record.release();
+        }
       }
     }
   }

@@ -1,0 +1,159 @@
+// The read path's fast forms: a delta applied inside one buffer agrees with
+// `applyDelta` on good and bad deltas; a block's scratch room and buffers grow
+// with what is inflated, never with what a header claims; a store's records
+// let their texts go once the stream moves on and can still be asked again.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { FulltextContentFactory, MemoryTransport, VersionedFilesError, compatZlib, concatBytes, utf8 } from '@versionedfiles/core';
+import type { ContentFactory } from '@versionedfiles/core';
+import {
+  GroupCompressBlock,
+  GroupCompressCorrupt,
+  applyDelta,
+  applyDeltaWithin,
+  checkDelta,
+  makeDelta,
+  makePackFactory,
+  parseBlock,
+} from '@versionedfiles/groupcompress';
+
+const RUNS = { numRuns: 60 };
+
+/** What `f` gives: its result, or the class and message of what it threw. */
+function outcome<T>(f: () => T): T | string {
+  try {
+    return f();
+  } catch (err) {
+    if (!(err instanceof GroupCompressCorrupt)) throw err;
+    return `${err.code}: ${err.message}`;
+  }
+}
+
+/** Source, delta and room for the text in one buffer, as a block lays them out. */
+function within(source: Uint8Array, delta: Uint8Array): Uint8Array | string {
+  const buffer = new Uint8Array(source.length + delta.length + 70_000);
+  buffer.set(source);
+  buffer.set(delta, source.length);
+  const end = source.length + delta.length;
+  return outcome(() => {
+    const length = checkDelta(buffer, source.length, end, source.length);
+    const written = applyDeltaWithin(buffer, source.length, end, source.length, end);
+    expect(written).toBe(length);
+    return buffer.slice(end, end + length);
+  });
+}
+
+describe('a delta applied inside one buffer', () => {
+  it('makes the same text as applyDelta', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 2000 }), fc.uint8Array({ maxLength: 300 }), fc.nat(), (base, extra, cut) => {
+        const at = cut % (base.length + 1);
+        const target = concatBytes([base.subarray(at), extra, base.subarray(0, at)]);
+        if (target.length === 0) return;
+        const delta = makeDelta(base, target) as Uint8Array;
+        expect(within(base, delta)).toEqual(target);
+        expect(applyDelta(base, delta)).toEqual(target);
+      }),
+      RUNS,
+    );
+  });
+
+  it('fails exactly as applyDelta does on altered or cut deltas', () => {
+    const base = utf8('the quick brown fox jumps over the lazy dog\n'.repeat(8));
+    const target = utf8('the quick red fox jumps over the lazy dog\n'.repeat(9));
+    const delta = makeDelta(base, target) as Uint8Array;
+    fc.assert(
+      fc.property(fc.nat(delta.length - 1), fc.integer({ min: 1, max: 255 }), fc.boolean(), (at, x, cut) => {
+        const bad = cut ? delta.subarray(0, at + 1) : delta.slice();
+        if (!cut) bad[at] = (bad[at] as number) ^ x;
+        expect(within(base, bad)).toEqual(outcome(() => applyDelta(base, bad)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses to write where the text would not fit or would overlap its input', () => {
+    const base = utf8('0123456789abcdef');
+    const delta = makeDelta(base, utf8('0123456789abcdef!')) as Uint8Array;
+    const buffer = concatBytes([base, delta, new Uint8Array(4)]);
+    const end = base.length + delta.length;
+    expect(() => applyDeltaWithin(buffer, base.length, end, base.length, end)).toThrow(RangeError);
+    expect(() => applyDeltaWithin(buffer, base.length, end, base.length, end - 1)).toThrow(RangeError);
+  });
+});
+
+describe('a block whose header lies about its length', () => {
+  /** A block declaring `declared` bytes of content over `z` (a real zlib stream of far fewer). */
+  const lyingBlock = (declared: number, z: Uint8Array): GroupCompressBlock =>
+    parseBlock(concatBytes([utf8(`gcb1z\n${z.length}\n${declared}\n`), z]));
+  /** Incompressible bytes, so the compressed stream is as long as the content. */
+  const noise = (n: number): Uint8Array => {
+    let s = 7;
+    return new Uint8Array(n).map(() => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24));
+  };
+  const content = concatBytes([utf8('f'), Uint8Array.of(100), noise(100), noise(200_000)]);
+
+  it('allocates by what inflates, not by what the header declares', () => {
+    const z = compatZlib.deflate(content);
+    // 64 MiB declared, well within 1032:1 of the bytes present, but the
+    // stream ends after about 200 KB.
+    const block = lyingBlock(64 << 20, z);
+    expect(block.extract(['k'], 0, 102)).toEqual(content.subarray(2, 102));
+    expect(block.heldBytes).toBeLessThan(4 * z.length + (1 << 20));
+    expect(() => block.extract(['k'], 0, 102 + (32 << 20))).toThrow(GroupCompressCorrupt);
+    expect(() => block.content()).toThrow(GroupCompressCorrupt);
+    expect(block.heldBytes).toBeLessThan(4 * z.length + (1 << 20));
+  });
+
+  it('is refused up front past 1032:1 of the bytes present or past the limit', () => {
+    const z = compatZlib.deflate(content);
+    expect(() => lyingBlock((z.length + 64) * 1032 + 1, z)).toThrow(/claims/);
+    expect(() => parseBlock(concatBytes([utf8(`gcb1z\n${z.length}\n${content.length}\n`), z]), { maxContent: 1000 })).toThrow(/limit/);
+  });
+});
+
+describe('records of a store read', () => {
+  const texts = Array.from({ length: 12 }, (_, i) => utf8(`line one\nline ${i}\n`.repeat(50 + i)));
+
+  async function store() {
+    const vf = makePackFactory(true, true, 1, { mode: 'compat' })(new MemoryTransport());
+    await vf.insertRecordStream(
+      (function* () {
+        for (let i = 0; i < texts.length; i++) {
+          const parents = i === 0 ? [] : [[`r${i - 1}`]];
+          yield new FulltextContentFactory([`r${i}`], parents, null, texts[i] as Uint8Array);
+        }
+      })(),
+    );
+    return vf;
+  }
+
+  it('give the right texts, again after the stream moved past them', async () => {
+    const vf = await store();
+    const seen: ContentFactory[] = [];
+    for await (const r of vf.getRecordStream(texts.map((_, i) => [`r${i}`]), 'unordered', true)) {
+      const i = Number(r.key[0]?.slice(1));
+      expect(r.getBytesAs('fulltext')).toEqual(texts[i]);
+      seen.push(r);
+    }
+    expect(seen.length).toBe(texts.length);
+    for (const r of seen) expect(r.getBytesAs('fulltext')).toEqual(texts[Number(r.key[0]?.slice(1))]);
+  });
+
+  it('read the same after the block cache is emptied', async () => {
+    const vf = await store();
+    for (const round of [0, 1]) {
+      if (round === 1) vf.clearCache();
+      const got = new Map<string, Uint8Array>();
+      for await (const r of vf.getRecordStream([['r11'], ['r3']], 'topological', true)) got.set(r.key[0] as string, r.getBytesAs('fulltext'));
+      expect(got).toEqual(new Map([['r3', texts[3]], ['r11', texts[11]]]));
+    }
+  });
+
+  it('fail with a typed error, not a crash, when asked beyond a block', () => {
+    const block = GroupCompressBlock.fromContent(concatBytes([utf8('f'), Uint8Array.of(3), utf8('abc')]));
+    expect(block.extract(['k'], 0, 5)).toEqual(utf8('abc'));
+    expect(() => block.extract(['k'], 0, 6)).toThrow(VersionedFilesError);
+    expect(() => block.extract(['k'], 1, 5)).toThrow(VersionedFilesError);
+  });
+});
