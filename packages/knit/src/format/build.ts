@@ -1,10 +1,13 @@
 // Building texts from knit records: walk each delta chain back to a fulltext,
-// then apply the deltas forward, keeping every content built on the way so a
-// chain shared by many texts is expanded once. Each text asked for is checked
-// against the sha1 in its record header, unless the caller trusts the records.
+// then apply the deltas forward, keeping a built content while deltas still to
+// be built apply to it, so a chain shared by many texts is expanded once and a
+// batch holds about one chain of texts at a time. Each text asked for is
+// checked against the sha1 in its record header, unless the caller trusts the
+// records.
 //
 // Entry points: `RawComponent` (one stored record and how to read it),
-// `TextBuilder` (`content(key)`, `text(key)`, `fulltext(key)`, `sha1(key)`).
+// `TextBuilder` (`content(key)`, `checkedContent(key)`, `text(key)`,
+// `fulltext(key)`, `sha1(key)`).
 
 import { KeyMap, concatBytes, sha1Hex } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
@@ -23,8 +26,11 @@ export interface RawComponent {
 }
 
 export class TextBuilder {
+  /** Built contents that deltas still to be built may start from. */
   readonly #contents = new KeyMap<KnitContent>();
-  readonly #records = new KeyMap<KnitRecord>();
+  /** Per record, how many line-delta records apply to it and have not been built yet (filled on first build). */
+  #waitingChildren: KeyMap<number> | null = null;
+  readonly #sha1s = new KeyMap<string>();
   readonly #verified = new KeyMap<string>();
 
   /** `verifySha1: false` trusts the records: texts are not checked against their sha1s. */
@@ -39,13 +45,11 @@ export class TextBuilder {
     return this.components.has(key);
   }
 
+  /** Decodes the record of `key`, keeping only its sha1 (the body is used once, to build). */
   #record(key: Key): KnitRecord {
-    let record = this.#records.get(key);
-    if (record === undefined) {
-      const component = this.#component(key);
-      record = decodeRecord(component.bytes, { key, file: this.file }, { versionId: key[key.length - 1] as string });
-      this.#records.set(key, record);
-    }
+    const component = this.#component(key);
+    const record = decodeRecord(component.bytes, { key, file: this.file }, { versionId: key[key.length - 1] as string });
+    this.#sha1s.set(key, record.sha1);
     return record;
   }
 
@@ -55,18 +59,38 @@ export class TextBuilder {
     return component;
   }
 
-  /** The content of `key` (every line with its stored newline). */
+  #children(): KeyMap<number> {
+    if (this.#waitingChildren === null) {
+      const counts = new KeyMap<number>();
+      for (const c of this.components.values()) {
+        if (c.method === 'line-delta' && c.next !== null) counts.set(c.next, (counts.get(c.next) ?? 0) + 1);
+      }
+      this.#waitingChildren = counts;
+    }
+    return this.#waitingChildren;
+  }
+
+  /**
+   * The content of `key` (every line with its stored newline). A content is
+   * kept only while deltas not yet built apply to it, so a batch holds about
+   * one chain's worth of texts, not all of them; asking again rebuilds.
+   */
   content(key: Key): KnitContent {
     const cached = this.#contents.get(key);
     if (cached !== undefined) return cached;
+    const children = this.#children();
     // Walk back to a fulltext or a content already built.
     const chain: Key[] = [];
     const seen = new KeyMap<true>();
     let cursor: Key | null = key;
     let base: KnitContent | undefined;
+    let baseKey: Key | null = null;
     while (cursor !== null) {
       base = this.#contents.get(cursor);
-      if (base !== undefined) break;
+      if (base !== undefined) {
+        baseKey = cursor;
+        break;
+      }
       if (seen.has(cursor)) throw new KnitCorrupt('delta chain loops', { key, file: this.file });
       seen.set(cursor, true);
       chain.push(cursor);
@@ -88,20 +112,29 @@ export class TextBuilder {
       if (component.method === 'fulltext') {
         content = parseFulltext(record.body, this.annotated, component.noeol, where);
       } else {
-        if (base === undefined) throw new KnitCorrupt('line-delta without a basis', where);
+        if (base === undefined || baseKey === null) throw new KnitCorrupt('line-delta without a basis', where);
         content = applyDelta(base, parseLineDelta(record.body, this.annotated, where), component.noeol, origin, where);
+        const left = (children.get(baseKey) ?? 1) - 1;
+        children.set(baseKey, left);
+        if (left <= 0) this.#contents.delete(baseKey);
       }
-      this.#contents.set(at, content);
+      if ((children.get(at) ?? 0) > 0) this.#contents.set(at, content);
       base = content;
+      baseKey = at;
     }
     return base as KnitContent;
   }
 
+  /** The content of `key`, its text checked against its record's sha1 (once). */
+  checkedContent(key: Key): KnitContent {
+    const content = this.content(key);
+    if (this.verifySha1 && !this.#verified.has(key)) this.#verify(key, concatBytes(contentText(content)));
+    return content;
+  }
+
   /** The text of `key` as lines, checked against its record's sha1. */
   text(key: Key): readonly Uint8Array[] {
-    const lines = contentText(this.content(key));
-    if (this.verifySha1 && !this.#verified.has(key)) this.#verify(key, concatBytes(lines));
-    return lines;
+    return contentText(this.checkedContent(key));
   }
 
   /** The text of `key` in one piece, checked against its record's sha1. */
@@ -112,7 +145,7 @@ export class TextBuilder {
   }
 
   #verify(key: Key, text: Uint8Array): void {
-    const expected = this.#record(key).sha1;
+    const expected = this.#sha1s.get(key) ?? this.#record(key).sha1;
     // One digest over the joined text: far cheaper than one update per line.
     const actual = sha1Hex(text);
     if (actual !== expected) {
@@ -123,6 +156,6 @@ export class TextBuilder {
 
   /** The sha1 the record of `key` claims for its text. */
   sha1(key: Key): string {
-    return this.#record(key).sha1;
+    return this.#sha1s.get(key) ?? this.#record(key).sha1;
   }
 }

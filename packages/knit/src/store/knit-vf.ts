@@ -304,8 +304,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     const cached = this.#recent.get(key);
     if (cached !== undefined) return cached;
     const builder = await this.#builderFor([key], false);
-    builder.text(key);
-    const content = builder.content(key);
+    const content = builder.checkedContent(key);
     this.#remember(key, content);
     return content;
   }
