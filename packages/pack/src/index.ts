@@ -18,3 +18,4 @@ export * from './collection/pack-collection.js';
 export * from './index/memory-index.js';
 export * from './index/ancestry.js';
 export * from './io/pack-file-writer.js';
+export * from './collection/autopack.js';

@@ -37,6 +37,7 @@ import { GraphIndex } from '../index/graph-index-reader.js';
 import { MemoryGraphIndex } from '../index/memory-index.js';
 import { BytesRangeReader, transportRangeReader } from '../io/range-reader.js';
 import { PackFileWriter, readContainerRecords } from '../io/pack-file-writer.js';
+import type { PackFileState } from '../io/pack-file-writer.js';
 
 const PACK_NAMES = 'pack-names';
 
@@ -209,6 +210,24 @@ export class PackCollection {
     await this.reload();
   }
 
+  /** Deletes the files in obsolete_packs/ (a reader still on one of them reloads pack-names and retries). */
+  async clearObsoletePacks(): Promise<void> {
+    let names: string[];
+    try {
+      names = await this.transport.list('obsolete_packs');
+    } catch (err) {
+      if (err instanceof NoSuchFile) return;
+      throw err;
+    }
+    for (const name of names) {
+      try {
+        await this.transport.delete(`obsolete_packs/${name}`);
+      } catch (err) {
+        if (!(err instanceof NoSuchFile)) throw err;
+      }
+    }
+  }
+
   /** Moves a pack and its indices to obsolete_packs/, as Breezy does after a repack. */
   async #retire(name: string): Promise<void> {
     if (!(await this.transport.exists('obsolete_packs'))) await this.transport.mkdir('obsolete_packs');
@@ -295,6 +314,11 @@ export class NewPack {
   /** Bytes written to the pack so far. */
   get size(): number {
     return this.#file.size;
+  }
+
+  /** `open` until finished (or aborted). */
+  get state(): PackFileState {
+    return this.#entry !== null ? 'finished' : this.#file.state;
   }
 
   /** Records added so far. */
