@@ -15,6 +15,7 @@ import {
   makeDelta,
   makePackFactory,
   parseBlock,
+  parseGroupValue,
 } from '@versionedfiles/groupcompress';
 
 const RUNS = { numRuns: 60 };
@@ -155,5 +156,16 @@ describe('records of a store read', () => {
     expect(block.extract(['k'], 0, 5)).toEqual(utf8('abc'));
     expect(() => block.extract(['k'], 0, 6)).toThrow(VersionedFilesError);
     expect(() => block.extract(['k'], 1, 5)).toThrow(VersionedFilesError);
+  });
+});
+
+describe('index values', () => {
+  it('read as four decimals, anything else a typed error naming the key', () => {
+    expect(parseGroupValue(utf8('0 1234 56 789'), ['k'], 'p')).toEqual({ block: { pack: 'p', offset: 0, length: 1234 }, start: 56, end: 789 });
+    expect(parseGroupValue(utf8('999999999999999 1 0 0'), ['k'], 'p').block.offset).toBe(999999999999999);
+    for (const bad of ['', '1 2 3', '1 2 3 4 5', '1 2 3 4 ', ' 1 2 3 4', '1  2 3 4', '1 2 x 4', '1 2 -3 4', '1234567890123456 1 2 3', '1 2 9 8']) {
+      const err = outcome(() => parseGroupValue(utf8(bad), ['k'], 'p'));
+      expect(typeof err === 'string' && err.startsWith('GroupCompressCorrupt')).toBe(true);
+    }
   });
 });

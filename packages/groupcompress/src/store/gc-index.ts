@@ -42,12 +42,25 @@ export function encodeGroupValue(e: { block: BlockMemo; start: number; end: numb
   return utf8(`${e.block.offset} ${e.block.length} ${e.start} ${e.end}`);
 }
 
+/** Reads the four decimals of an index value (at most 15 digits each, one space between). */
 export function parseGroupValue(value: Uint8Array, key: Key, pack: string): { block: BlockMemo; start: number; end: number } {
-  const parts = latin1(value).split(' ');
-  const nums = parts.map((p) => (/^[0-9]{1,15}$/.test(p) ? Number(p) : NaN));
-  if (nums.length !== 4 || nums.some((n) => Number.isNaN(n))) {
-    throw new GroupCompressCorrupt(`bad index value ${JSON.stringify(latin1(value))}`, { key, source: pack });
+  const nums = [0, 0, 0, 0];
+  let field = 0;
+  let digits = 0;
+  for (let i = 0; i <= value.length; i++) {
+    const c = i < value.length ? (value[i] as number) : 0x20;
+    if (c >= 0x30 && c <= 0x39 && digits < 15 && field < 4) {
+      nums[field] = (nums[field] as number) * 10 + (c - 0x30);
+      digits++;
+    } else if (c === 0x20 && digits > 0 && field < 4) {
+      field++;
+      digits = 0;
+    } else {
+      field = -1;
+      break;
+    }
   }
+  if (field !== 4) throw new GroupCompressCorrupt(`bad index value ${JSON.stringify(latin1(value))}`, { key, source: pack });
   const [offset, length, start, end] = nums as [number, number, number, number];
   if (end < start) throw new GroupCompressCorrupt(`bad record range in index value`, { key, source: pack });
   return { block: { pack, offset, length }, start, end };
