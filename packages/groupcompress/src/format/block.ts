@@ -272,14 +272,19 @@ export class GroupCompressBlock {
     const content = this.content(end, key);
     const r = recordAt(content, start, end, where);
     if (r.kind === 'fulltext') return content.slice(r.dataStart, r.end);
-    // Checked first, so the scratch grows only for a text the delta truly makes.
-    const length = checkDelta(content, r.dataStart, r.end, r.dataStart, where);
-    // Scratch grows geometrically from 1/8 of the content, so a block's
-    // texts (typically each far smaller) rarely make it move.
+    // A text that fits the scratch is written as the delta is checked (a bad
+    // delta only leaves junk in scratch). One that does not is checked first,
+    // so the scratch grows only for a text the delta truly makes: from 1/8 of
+    // the content, geometrically, so a block's texts rarely make it move.
     const at = this.#filled;
     const scratch = this.#buffer.length - at;
-    const buffer = this.#room(length, at + Math.max(length + (length >> 1), 2 * scratch, this.contentLength >> 3));
-    applyDeltaWithin(buffer, r.dataStart, r.end, r.dataStart, at, where);
+    const [declared] = decodeBase128(content, r.dataStart, where);
+    if (declared > scratch) {
+      const checked = checkDelta(content, r.dataStart, r.end, r.dataStart, where);
+      this.#room(checked, at + Math.max(checked + (checked >> 1), 2 * scratch, this.contentLength >> 3));
+    }
+    const buffer = this.#buffer;
+    const length = applyDeltaWithin(buffer, r.dataStart, r.end, r.dataStart, at, where);
     return buffer.slice(at, at + length);
   }
 }
