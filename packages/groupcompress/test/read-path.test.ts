@@ -12,6 +12,8 @@ import {
   applyDelta,
   applyDeltaWithin,
   checkDelta,
+  decodeWireBlock,
+  encodeWireBlock,
   makeDelta,
   makePackFactory,
   parseBlock,
@@ -110,6 +112,20 @@ describe('a block whose header lies about its length', () => {
     const z = compatZlib.deflate(content);
     expect(() => lyingBlock((z.length + 64) * 1032 + 1, z)).toThrow(/claims/);
     expect(() => parseBlock(concatBytes([utf8(`gcb1z\n${z.length}\n${content.length}\n`), z]), { maxContent: 1000 })).toThrow(/limit/);
+  });
+});
+
+describe('a wire record whose header length lies', () => {
+  it('is refused before its header is inflated', () => {
+    const block = GroupCompressBlock.fromContent(concatBytes([utf8('f'), Uint8Array.of(3), utf8('abc')]));
+    const wire = encodeWireBlock(block.toChunks(), [{ key: ['k'], parents: [], start: 0, end: 5 }]);
+    expect(decodeWireBlock(wire).entries.length).toBe(1);
+    const text = new TextDecoder('latin1').decode(wire);
+    const [kind, zLen, len] = text.split('\n') as [string, string, string];
+    const lie = (n: number): Uint8Array =>
+      concatBytes([utf8(`${kind}\n${zLen}\n${n}\n`), wire.subarray(kind.length + zLen.length + len.length + 3)]);
+    expect(decodeWireBlock(lie(Number(len))).entries.length).toBe(1);
+    expect(() => decodeWireBlock(lie((Number(zLen) + 64) * 1032 + 1))).toThrow(/claims/);
   });
 });
 

@@ -58,6 +58,17 @@ function decimalField(bytes: Uint8Array, pos: number, where: GroupCompressWhere)
   return [value, i + 1];
 }
 
+/**
+ * Refuses a declared inflated length over `limit`, or more than zlib could
+ * make of `compressed` bytes (about 1032:1), before anything is inflated.
+ */
+export function checkDeclaredLength(what: string, declared: number, compressed: number, limit: number, where: GroupCompressWhere): void {
+  if (declared > limit) throw new GroupCompressCorrupt(`${what} of ${declared} bytes exceeds the limit of ${limit}`, where);
+  if (declared > (compressed + 64) * MAX_DEFLATE_RATIO) {
+    throw new GroupCompressCorrupt(`${what} claims ${declared} bytes from ${compressed} compressed bytes`, where);
+  }
+}
+
 /** Parses a block's header and checks its lengths; the content stays compressed. */
 export function parseBlock(bytes: Uint8Array, options: BlockOptions = {}): GroupCompressBlock {
   const where = { source: options.source ?? 'groupcompress block' };
@@ -69,11 +80,7 @@ export function parseBlock(bytes: Uint8Array, options: BlockOptions = {}): Group
   if (bytes.length !== p2 + zLength) {
     throw new GroupCompressCorrupt(`block is ${bytes.length} bytes but its header says ${p2 + zLength}`, where);
   }
-  const limit = options.maxContent ?? MAX_ENCODED_BYTES;
-  if (length > limit) throw new GroupCompressCorrupt(`block content of ${length} bytes exceeds the limit of ${limit}`, where);
-  if (length > (zLength + 64) * MAX_DEFLATE_RATIO) {
-    throw new GroupCompressCorrupt(`block claims ${length} bytes from ${zLength} compressed bytes`, where);
-  }
+  checkDeclaredLength('block content', length, zLength, options.maxContent ?? MAX_ENCODED_BYTES, where);
   return new GroupCompressBlock(bytes.subarray(p2), length, options.zlib ?? compatZlib, where.source);
 }
 

@@ -12,9 +12,9 @@
 //
 // Entry points: `encodeWireBlock`, `decodeWireBlock`, `WireEntry`.
 
-import { compatZlib, fromUtf8Strict, utf8, concatBytes } from '@versionedfiles/core';
+import { MAX_ENCODED_BYTES, compatZlib, fromUtf8Strict, utf8, concatBytes } from '@versionedfiles/core';
 import type { Key, Parents, ZlibCodec } from '@versionedfiles/core';
-import { parseBlock } from './block.js';
+import { checkDeclaredLength, parseBlock } from './block.js';
 import type { GroupCompressBlock } from './block.js';
 import { GroupCompressCorrupt } from './errors.js';
 
@@ -83,6 +83,7 @@ export function decodeWireBlock(bytes: Uint8Array, zlib: ZlibCodec = compatZlib)
   const headerLength = decimal(lenText);
   const blockLength = decimal(blockLenText);
   if (bytes.length - pos !== zHeaderLength + blockLength) fail('lengths do not add up to the record size');
+  checkDeclaredLength('header', headerLength, zHeaderLength, MAX_ENCODED_BYTES, { source: SOURCE });
   let header: Uint8Array;
   try {
     header = zlib.inflate(bytes.subarray(pos, pos + zHeaderLength), { maxOutput: headerLength, what: SOURCE });
