@@ -8,13 +8,14 @@
 // bytes are Breezy's.
 //
 // Entry points: `GroupCompressor` (`compress`, `extract`, `popLast`,
-// `flush`, `endpoint`), `CompressResult`, `NULL_SHA1`,
+// `flush`, `endpoint`), `compressGroup` (texts in, one block and their
+// ranges out: what a worker thread runs), `CompressResult`, `NULL_SHA1`,
 // `DEFAULT_MAX_BYTES_TO_INDEX`.
 
 import { ExistingContent, concatBytes, sha1OfChunks } from '@versionedfiles/core';
-import type { Key } from '@versionedfiles/core';
+import type { Key, ZlibCodec } from '@versionedfiles/core';
 import { DeltaIndex } from './format/delta-index.js';
-import { extractRecord, recordHeader } from './format/block.js';
+import { encodeBlock, extractRecord, recordHeader } from './format/block.js';
 
 /** sha1 of the empty text. */
 export const NULL_SHA1 = 'da39a3ee5e6b4b0d3255bfef95601890afd80709';
@@ -75,6 +76,13 @@ export class GroupCompressor {
     const sha1 = expectedSha1 ?? sha1OfChunks(chunks);
     if (nostoreSha1 !== null && sha1 === nostoreSha1) throw new ExistingContent(key, sha1);
     const text = chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(chunks);
+    return { sha1, ...this.compressText(text) };
+  }
+
+  /** Adds one non-empty text whose sha1 nobody needs (`compress` without the checks). */
+  compressText(text: Uint8Array): Omit<CompressResult, 'sha1'> {
+    if (this.#index === null) throw new Error('this compressor was flushed or rolled back');
+    const length = text.length;
     const delta = this.#index.makeDelta(text, Math.floor(length / 2));
     const start = this.#endpoint;
     this.#last = { chunks: this.#chunks.length, endpoint: start };
@@ -91,7 +99,7 @@ export class GroupCompressor {
       this.#push(header, delta);
     }
     this.#inputBytes += length;
-    return { sha1, start, end: this.#endpoint, kind };
+    return { start, end: this.#endpoint, kind };
   }
 
   #push(header: Uint8Array, body: Uint8Array): void {
@@ -128,4 +136,27 @@ export class GroupCompressor {
   ratio(): number {
     return this.#endpoint === 0 ? 0 : this.#inputBytes / this.#endpoint;
   }
+}
+
+/** A whole group compressed at once: the block's chunks, and `[start, end)` of text `i` at `ranges[2i]`, `ranges[2i+1]`. */
+export interface CompressedGroup {
+  readonly block: Uint8Array[];
+  readonly ranges: Int32Array;
+}
+
+/**
+ * Compresses `texts` in order into one group and encodes its block. Pure and
+ * synchronous, so a worker thread and the calling thread run the same code
+ * and write the same bytes.
+ */
+export function compressGroup(texts: readonly Uint8Array[], maxBytesToIndex: number, zlib: ZlibCodec): CompressedGroup {
+  const compressor = new GroupCompressor({ maxBytesToIndex });
+  const ranges = new Int32Array(2 * texts.length);
+  texts.forEach((text, i) => {
+    if (text.length === 0) return;
+    const { start, end } = compressor.compressText(text);
+    ranges[2 * i] = start;
+    ranges[2 * i + 1] = end;
+  });
+  return { block: encodeBlock(compressor.flush().chunks, zlib), ranges };
 }

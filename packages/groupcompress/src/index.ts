@@ -11,5 +11,7 @@ export * from './store/access.js';
 export * from './store/gc-index.js';
 export * from './store/content-manager.js';
 export * from './store/writer.js';
+export * from './store/batch-writer.js';
+export * from './store/parallel-compress.js';
 export * from './store/gc-versionedfiles.js';
 export * from './store/repository.js';

@@ -14,7 +14,7 @@ import {
 } from '@versionedfiles/core';
 import type { Transport, VersionedFiles } from '@versionedfiles/core';
 import { DEFAULT_SETTINGS, GroupWriter, makePackFactory, parseBlock } from '@versionedfiles/groupcompress';
-import type { GroupCompressMode, GroupCompressVersionedFiles, PendingText } from '@versionedfiles/groupcompress';
+import type { GroupCompressMode, GroupCompressVersionedFiles, BlockText } from '@versionedfiles/groupcompress';
 import { snapshot, textOf, textOfKey } from '../../../test-fixtures/support/limits.js';
 
 const LIMIT = 4096;
@@ -90,7 +90,7 @@ describe.each(modes)('groupcompress store (%s mode) with maxTextBytes', (mode) =
 describe('groups and the reader limit', () => {
   it('starts a new group before one grows past readerLimitFor(maxTextBytes)', async () => {
     const maxTextBytes = 96 * 1024;
-    const blocks: Array<{ bytes: Uint8Array; texts: readonly PendingText[] }> = [];
+    const blocks: Array<{ bytes: Uint8Array; texts: readonly BlockText[] }> = [];
     const writer = new GroupWriter({ ...DEFAULT_SETTINGS, maxTextBytes }, async (chunks, texts) => {
       blocks.push({ bytes: concatBytes(chunks), texts });
     });

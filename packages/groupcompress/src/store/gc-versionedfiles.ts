@@ -4,13 +4,14 @@
 //
 // Writes. `mode: 'compat'` does what Breezy does: every `addLines` writes its
 // own group (one block per text), and `insertRecordStream` fills groups across
-// the stream, so the pack bytes are Breezy's. `mode: 'default'` buffers
-// one-at-a-time `addLines` into the current group and writes it when Breezy's
-// size rule says the group is full, on `flush()` and on `close()`, so texts
-// added one by one compress as well as a stream; until then they are read
-// from the group being built. `insertRecordStream` keeps an incoming block as
-// it is when it is well used (`GroupContentManager.isWellUtilized`) and
-// recompresses its texts otherwise.
+// the stream, so the pack bytes are Breezy's. `mode: 'default'` buffers texts
+// (`BatchWriter`: one-at-a-time adds and streams alike), plans groups per
+// file before compressing them, compresses them on worker threads when there
+// are several (`workers`), and writes them in order, when the buffer is full,
+// on `flush()`, at the end of a stream and on `close()`; until then texts are
+// read from the buffer. A failed stream leaves none of its texts buffered.
+// `insertRecordStream` keeps an incoming block as it is when it is well used
+// (`GroupContentManager.isWellUtilized`) and recompresses its texts otherwise.
 //
 // Reads. `getRecordStream` reads the blocks a request needs in batches of
 // about 64 KiB, inflates each once (and only as far as needed) through a
@@ -61,7 +62,9 @@ import type { CompressorSettings } from './content-manager.js';
 import { MemoryGroupIndex, ReaderGroupIndex } from './gc-index.js';
 import type { GroupIndex, GroupIndexEntry } from './gc-index.js';
 import { GroupWriter } from './writer.js';
-import type { PendingText } from './writer.js';
+import type { BlockSink, TextWriter } from './writer.js';
+import { BatchWriter } from './batch-writer.js';
+import { defaultWorkerCount } from './parallel-compress.js';
 
 export type GroupCompressMode = 'default' | 'compat';
 
@@ -81,6 +84,13 @@ export interface GroupCompressStoreOptions {
   readonly maxTextBytes?: number;
   /** Bytes of blocks kept in the cache (default 50 MiB, as Breezy). */
   readonly cacheBytes?: number;
+  /**
+   * Default mode: worker threads that compress the groups of a large write
+   * side by side (default `min(2, availableParallelism())`; 0: all in this
+   * thread). The bytes written are the same either way; small writes stay in
+   * this thread. Compat mode compresses in this thread.
+   */
+  readonly workers?: number;
   readonly name?: string;
 }
 
@@ -133,8 +143,9 @@ interface Shared {
   readonly cache: BlockCache;
   readonly settings: CompressorSettings;
   readonly mode: GroupCompressMode;
-  /** The group being filled by buffered adds (default mode). */
-  writer: GroupWriter | null;
+  readonly workers: number;
+  /** The texts of buffered adds (default mode), or of the stream being inserted (compat). */
+  writer: TextWriter | null;
 }
 
 /** A run of keys read from one block. */
@@ -158,6 +169,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
         maxTextBytes: checkMaxTextOption(options.maxTextBytes),
       },
       mode: options.mode ?? 'default',
+      workers: checkWorkers(options.workers),
       writer: null,
     };
     this.#options = options;
@@ -180,18 +192,24 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
 
   // -- writing ---------------------------------------------------------------
 
+  /** A writer filling groups by Breezy's rule (compat mode). */
   #newWriter(randomId: boolean): GroupWriter {
-    const { access, index, settings } = this.#shared;
-    return new GroupWriter(settings, async (chunks, texts) => {
+    return new GroupWriter(this.#shared.settings, this.#blockSink(randomId));
+  }
+
+  #blockSink(randomId: boolean): BlockSink {
+    const { access, index } = this.#shared;
+    return async (chunks, texts) => {
       const block = await access.addRawRecord(chunks);
       const entries = texts.map((t) => ({ key: t.key, parents: t.parents, block, start: t.start, end: t.end }));
       await index.addEntries(entries, randomId);
-    });
+    };
   }
 
-  /** The group buffered adds go to (default mode), made on first use. */
-  #bufferedWriter(): GroupWriter {
-    this.#shared.writer ??= this.#newWriter(false);
+  /** The writer of buffered adds (default mode), made on first use. */
+  #bufferedWriter(): TextWriter {
+    const { settings, workers } = this.#shared;
+    this.#shared.writer ??= new BatchWriter({ settings, workers, sink: this.#blockSink(false) });
     return this.#shared.writer;
   }
 
@@ -219,11 +237,12 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     });
   }
 
-  /** Flushes, then ends the pack container; the store is read only afterwards. */
+  /** Flushes, ends the worker threads, then ends the pack container; the store is read only afterwards. */
   close(): Promise<void> {
     return this.exclusive(async () => {
-      await this.#shared.writer?.flush();
+      const writer = this.#shared.writer;
       this.#shared.writer = null;
+      await (writer instanceof BatchWriter ? writer.close() : writer?.flush());
       await this.#shared.access.finish();
     });
   }
@@ -241,8 +260,14 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       // Compat mode fills groups for this stream only; they are shared while
       // it runs so a delta's basis earlier in the stream can be read back.
       if (compat) this.#shared.writer = this.#newWriter(false);
+      const writer = this.#bufferedWriter();
+      // A failed stream leaves no text of its own buffered (default mode).
+      const mark = writer instanceof BatchWriter ? writer.mark() : 0;
       try {
-        await this.#insertStream(stream, this.#bufferedWriter(), compat, options);
+        await this.#insertStream(stream, writer, compat, options);
+      } catch (err) {
+        if (writer instanceof BatchWriter) writer.discardFrom(mark);
+        throw err;
       } finally {
         if (compat) this.#shared.writer = null;
       }
@@ -252,7 +277,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
   /** The stream loop of `insertRecordStream`, under the write lock. */
   async #insertStream(
     stream: AsyncIterable<ContentFactory> | Iterable<ContentFactory>,
-    writer: GroupWriter,
+    writer: TextWriter,
     compat: boolean,
     options: WorkOptions,
   ): Promise<void> {
@@ -289,10 +314,10 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     }
     const missing = waiting.waitingFor();
     if (missing.size > 0) throw new RevisionNotPresent([...missing][0] as Key, this.storeName);
-    await writer.flush();
+    await writer.flush(options.signal);
   }
 
-  async #insertText(writer: GroupWriter, record: ContentFactory, compat: boolean): Promise<void> {
+  async #insertText(writer: TextWriter, record: ContentFactory, compat: boolean): Promise<void> {
     if (!compat && (await this.localParentMap([record.key])).has(record.key)) return;
     const parents = await this.checkParents(record.parents);
     const chunks = await this.adapters.adaptRecord(record, 'chunked', { basis: this });
@@ -303,8 +328,8 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
 
   // -- reading ---------------------------------------------------------------
 
-  #pending(): KeyMap<PendingText> {
-    return this.#shared.writer?.pending ?? new KeyMap<PendingText>();
+  #pending(): KeyMap<PendingKey> {
+    return this.#shared.writer?.pending ?? new KeyMap<PendingKey>();
   }
 
   protected async localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
@@ -404,9 +429,9 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     }
   }
 
-  /** A text of the group being built; its sha1 is computed from the text, as Breezy's compressor does. */
-  #pendingRecord(p: PendingText): ContentFactory {
-    const text = (this.#shared.writer as GroupWriter).extract(p);
+  /** A text not yet written; its sha1 is computed from the text, as Breezy's compressor does. */
+  #pendingRecord(p: PendingKey): ContentFactory {
+    const text = (this.#shared.writer as TextWriter).pendingText(p.key);
     return new ChunkedContentFactory(p.key, this.hasGraph ? p.parents : null, sha1OfChunks([text]), [text]);
   }
 
@@ -439,6 +464,15 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
   }
 }
 
+/** A text added but not yet indexed. */
+type PendingKey = { readonly key: Key; readonly parents: Parents };
+
+function checkWorkers(workers: number | undefined): number {
+  if (workers === undefined) return defaultWorkerCount();
+  if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a whole number >= 0, got ${workers}`);
+  return workers;
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -451,6 +485,8 @@ export interface PackFactoryOptions {
   readonly maxTextBytes?: number;
   /** The pack file written (default `newpack`, as Breezy's). */
   readonly packName?: string;
+  /** Worker threads (default mode; see `GroupCompressStoreOptions.workers`). */
+  readonly workers?: number;
 }
 
 /**
@@ -475,6 +511,7 @@ export function makePackFactory(
       ...(options.zlib ? { zlib: options.zlib } : {}),
       ...(options.maxBytesToIndex !== undefined ? { maxBytesToIndex: options.maxBytesToIndex } : {}),
       ...(options.maxTextBytes !== undefined ? { maxTextBytes: options.maxTextBytes } : {}),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
     });
 }
 

@@ -11,7 +11,8 @@
 // over `settings.maxTextBytes` is refused (`LimitExceeded`) before it touches
 // the group, and a group never grows past `readerLimitFor(maxTextBytes)`.
 //
-// Entry points: `GroupWriter` (`add`, `pending`, `extract`, `flush`).
+// Entry points: `GroupWriter` (`add`, `pending`, `extract`, `flush`),
+// `TextWriter` (what the store writes through), `BlockSink`, `BlockText`.
 
 import { KeyMap, checkTextSize, readerLimitFor } from '@versionedfiles/core';
 import type { Key, Parents } from '@versionedfiles/core';
@@ -23,20 +24,34 @@ import type { CompressorSettings } from './content-manager.js';
 const FULL_BLOCK_SIZE = 4 * 1024 * 1024;
 const FULL_MIXED_BLOCK_SIZE = 2 * 1024 * 1024;
 
-export interface PendingText {
+/** A text of a block being written: what its index entry needs. */
+export interface BlockText {
   readonly key: Key;
   readonly parents: Parents;
-  readonly sha1: string;
   readonly start: number;
   readonly end: number;
+}
+
+export interface PendingText extends BlockText {
+  readonly sha1: string;
   /** The group it went into (readable until the block is indexed, even while being written). */
   readonly group: GroupCompressor;
 }
 
 /** Writes one finished group: the block's chunks and the texts in it. */
-export type BlockSink = (blockChunks: Uint8Array[], texts: readonly PendingText[]) => Promise<void>;
+export type BlockSink = (blockChunks: Uint8Array[], texts: readonly BlockText[]) => Promise<void>;
 
-export class GroupWriter {
+/** What a store writes texts through: this Breezy-rule writer, or the default mode's `BatchWriter`. */
+export interface TextWriter {
+  add(key: Key, parents: Parents, chunks: readonly Uint8Array[], length: number, sha1: string | null): Promise<unknown>;
+  /** Texts added but not yet indexed. */
+  readonly pending: KeyMap<{ readonly key: Key; readonly parents: Parents }>;
+  /** The text of a pending key. */
+  pendingText(key: Key): Uint8Array;
+  flush(signal?: AbortSignal): Promise<void>;
+}
+
+export class GroupWriter implements TextWriter {
   #compressor: GroupCompressor;
   #pending = new KeyMap<PendingText>();
   #texts: PendingText[] = [];
@@ -95,6 +110,12 @@ export class GroupWriter {
   /** The text of a pending key. */
   extract(text: PendingText): Uint8Array {
     return text.group.extract(text.start, text.end, text.key);
+  }
+
+  pendingText(key: Key): Uint8Array {
+    const text = this.#pending.get(key);
+    if (text === undefined) throw new RangeError('no such pending text');
+    return this.extract(text);
   }
 
   /**

@@ -1,0 +1,194 @@
+// Compressing independent groups on worker threads.
+//
+// A job is one group: its texts concatenated into one fresh buffer (moved to
+// the worker, not copied) with their lengths, and how to compress them. The
+// worker runs `compressGroup`, the same code the calling thread runs when
+// there is no pool, and moves the block back. The pool hands jobs to idle
+// workers and answers each job's promise, so the writer decides the order in
+// which blocks reach the pack, whatever order the workers finish in.
+//
+// Workers are started on first use, do not keep the process alive while idle
+// (`unref`), and are ended by `close()`. A worker that fails or dies rejects
+// its job with `GroupCompressWorkerError`; the pool is then closed.
+//
+// Entry points: `GroupJob`, `BlockCodecSpec`, `codecFor`, `makeJob`,
+// `runJobInThread`, `GroupCompressPool`, `GroupCompressWorkerError`.
+
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { VersionedFilesError, compatZlib, fastZlib } from '@versionedfiles/core';
+import type { ZlibCodec } from '@versionedfiles/core';
+import { compressGroup } from '../compressor.js';
+import type { CompressedGroup } from '../compressor.js';
+
+/** Which of core's codecs deflates a block, and at which level (a worker cannot be sent a codec object). */
+export interface BlockCodecSpec {
+  readonly name: 'compat' | 'fast';
+  readonly level: number;
+}
+
+/** One group to compress: `texts` holds the texts back to back, `lengths` their sizes. */
+export interface GroupJob {
+  readonly texts: Uint8Array;
+  readonly lengths: Int32Array;
+  readonly maxBytesToIndex: number;
+  readonly codec: BlockCodecSpec;
+}
+
+/** What a worker sends back for job `id`. */
+export type WorkerReply =
+  | { readonly id: number; readonly block: Uint8Array[]; readonly ranges: Int32Array }
+  | { readonly id: number; readonly error: string };
+
+export class GroupCompressWorkerError extends VersionedFilesError {
+  readonly code = 'GroupCompressWorkerError' as const;
+  declare readonly data: { readonly reason: string };
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(`groupcompress worker failed: ${reason}`, { reason }, options);
+  }
+}
+
+/** The codec a spec names. */
+export function codecFor(spec: BlockCodecSpec): ZlibCodec {
+  const base = spec.name === 'compat' ? compatZlib : fastZlib;
+  return { ...base, deflate: (data, options = {}) => base.deflate(data, { ...options, level: spec.level }) };
+}
+
+/** A job for `texts`: copies them into one buffer of its own, which can move to a worker. */
+export function makeJob(texts: readonly Uint8Array[], maxBytesToIndex: number, codec: BlockCodecSpec): GroupJob {
+  let total = 0;
+  for (const t of texts) total += t.length;
+  const all = new Uint8Array(total);
+  const lengths = new Int32Array(texts.length);
+  let at = 0;
+  texts.forEach((t, i) => {
+    all.set(t, at);
+    at += t.length;
+    lengths[i] = t.length;
+  });
+  return { texts: all, lengths, maxBytesToIndex, codec };
+}
+
+/** Runs a job where it is called: what a worker does with it. */
+export function runJobInThread(job: GroupJob): CompressedGroup {
+  const texts: Uint8Array[] = [];
+  let at = 0;
+  for (const length of job.lengths) {
+    texts.push(job.texts.subarray(at, at + length));
+    at += length;
+  }
+  return compressGroup(texts, job.maxBytesToIndex, codecFor(job.codec));
+}
+
+/** Workers used when a store does not say: both cores of a two-core machine, no more. */
+export function defaultWorkerCount(): number {
+  return Math.min(2, availableParallelism());
+}
+
+/**
+ * The worker script. From the built package it sits beside this module's
+ * directory; when this module runs from its TypeScript source (tests), the
+ * built one is used, so the package must be built first.
+ */
+function workerScript(): URL {
+  const here = import.meta.url;
+  const url = here.endsWith('.ts')
+    ? new URL('../../dist/worker/compress-worker.js', here)
+    : new URL('../worker/compress-worker.js', here);
+  if (!existsSync(fileURLToPath(url))) throw new GroupCompressWorkerError(`worker script ${fileURLToPath(url)} is missing (build the package)`);
+  return url;
+}
+
+interface Pending {
+  readonly resolve: (group: CompressedGroup) => void;
+  readonly reject: (err: Error) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  /** The job it runs, or null when idle. */
+  job: number | null;
+}
+
+export class GroupCompressPool {
+  readonly #size: number;
+  readonly #slots: Slot[] = [];
+  readonly #queue: { id: number; job: GroupJob }[] = [];
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+  #closed = false;
+
+  constructor(size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`a worker pool needs at least one worker, got ${size}`);
+    this.#size = size;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Compresses a job on a worker; its buffer moves there (the caller must not use `job.texts` again). */
+  run(job: GroupJob): Promise<CompressedGroup> {
+    if (this.#closed) return Promise.reject(new GroupCompressWorkerError('the worker pool is closed'));
+    const id = this.#nextId++;
+    const done = new Promise<CompressedGroup>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    this.#queue.push({ id, job });
+    this.#dispatch();
+    return done;
+  }
+
+  /** Ends every worker; jobs not finished are rejected. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#failAll(new GroupCompressWorkerError('the worker pool was closed'));
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+    this.#slots.length = 0;
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0) {
+      let slot = this.#slots.find((s) => s.job === null);
+      if (slot === undefined) {
+        if (this.#slots.length >= this.#size) return;
+        slot = this.#spawn();
+      }
+      const { id, job } = this.#queue.shift() as { id: number; job: GroupJob };
+      slot.job = id;
+      slot.worker.ref();
+      slot.worker.postMessage({ id, job }, [job.texts.buffer as ArrayBuffer]);
+    }
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(workerScript());
+    const slot: Slot = { worker, job: null };
+    worker.on('message', (reply: WorkerReply) => {
+      const pending = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      slot.job = null;
+      worker.unref();
+      if ('error' in reply) pending?.reject(new GroupCompressWorkerError(reply.error));
+      else pending?.resolve({ block: reply.block, ranges: reply.ranges });
+      this.#dispatch();
+    });
+    const fail = (err: Error): void => {
+      if (this.#closed) return;
+      this.#failAll(new GroupCompressWorkerError(err.message, { cause: err }));
+      void this.close();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
+    worker.unref();
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  #failAll(err: Error): void {
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+    this.#queue.length = 0;
+  }
+}

@@ -1,0 +1,35 @@
+// The worker thread of `GroupCompressPool`: compresses the groups it is sent,
+// one at a time, and moves each block back. Any error goes back as a message
+// (the pool turns it into `GroupCompressWorkerError`).
+
+import { parentPort } from 'node:worker_threads';
+import { runJobInThread } from '../store/parallel-compress.js';
+import type { GroupJob, WorkerReply } from '../store/parallel-compress.js';
+
+const port = parentPort;
+if (port === null) throw new Error('compress-worker runs as a worker thread');
+
+port.on('message', ({ id, job }: { id: number; job: GroupJob }) => {
+  let reply: WorkerReply;
+  let moved: ArrayBuffer[] = [];
+  try {
+    const group = runJobInThread(job);
+    reply = { id, block: group.block, ranges: group.ranges };
+    moved = movable([group.ranges, ...group.block]);
+  } catch (err) {
+    reply = { id, error: err instanceof Error ? err.message : String(err) };
+  }
+  port.postMessage(reply, moved);
+});
+
+/**
+ * The buffers to move rather than copy: those a view spans whole (a small
+ * chunk may sit in a shared pool, which must stay here), each once.
+ */
+function movable(views: readonly ArrayBufferView[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const v of views) {
+    if (v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) out.add(v.buffer);
+  }
+  return [...out];
+}

@@ -1,0 +1,197 @@
+// Default-mode writes: groups planned before compression, compressed on
+// worker threads or here with the same bytes, written in order; failures are
+// typed and leave the store unchanged. (Worker threads run the built package:
+// `npx tsc -b packages/groupcompress` first, as `npm test` does.)
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Aborted, FulltextContentFactory, MAX_TEXT_BYTES, MemoryTransport, compatZlib, fastZlib, sha1OfChunks, utf8 } from '@versionedfiles/core';
+import type { ContentFactory, Key } from '@versionedfiles/core';
+import {
+  BatchWriter,
+  GroupCompressPool,
+  GroupCompressWorkerError,
+  makeJob,
+  makePackFactory,
+  parseBlock,
+  planGroups,
+  runJobInThread,
+} from '@versionedfiles/groupcompress';
+import type { BlockText } from '@versionedfiles/groupcompress';
+
+/** `count` versions each of `files` files, in history order (a file's versions grow). */
+function history(files: number, count: number, lineCount = 40): { key: Key; text: Uint8Array }[] {
+  const out: { key: Key; text: Uint8Array }[] = [];
+  const lines: string[][] = Array.from({ length: files }, (_, f) => Array.from({ length: lineCount }, (_, i) => `file ${f} line ${i} ${'x'.repeat((f * 7 + i) % 50)}\n`));
+  for (let v = 0; v < count; v++) {
+    for (let f = 0; f < files; f++) {
+      const l = lines[f] as string[];
+      l.splice((v * 13 + f) % (l.length + 1), 0, `version ${v} of file ${f}: ${'y'.repeat((v * 11) % 70)}\n`);
+      out.push({ key: [`f${f}`, `v${v}`], text: utf8(l.join('')) });
+    }
+  }
+  return out;
+}
+
+interface Written {
+  readonly blocks: Uint8Array[][];
+  readonly texts: BlockText[][];
+}
+
+async function writeAll(texts: readonly { key: Key; text: Uint8Array }[], workers: number, zlib = fastZlib): Promise<Written> {
+  const written: Written = { blocks: [], texts: [] };
+  const writer = new BatchWriter({
+    settings: { zlib, maxBytesToIndex: 1024 * 1024, maxTextBytes: MAX_TEXT_BYTES },
+    workers,
+    groupBytes: 16 * 1024,
+    sink: async (block, entries) => {
+      written.blocks.push(block);
+      written.texts.push([...entries]);
+    },
+  });
+  for (const t of texts) await writer.add(t.key, [], [t.text], t.text.length);
+  await writer.close();
+  return written;
+}
+
+describe('planGroups', () => {
+  it('takes every text once, a prefix newest first, groups near the size aimed at', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 3000 })), { maxLength: 60 }), (spec) => {
+        const texts = spec.map(([f, size], i) => ({ key: [`f${f}`, `v${i}`], text: new Uint8Array(size) }));
+        const groups = planGroups(texts, 1 << 30, 8192);
+        const flat = groups.flat();
+        expect([...flat].sort((a, b) => a - b)).toEqual(texts.map((_, i) => i));
+        for (const g of groups) expect(g.length).toBeGreaterThan(0);
+        // Within a prefix, later arrivals come first.
+        const seen = new Map<string, number>();
+        for (const i of flat) {
+          const prefix = texts[i]?.key[0] as string;
+          const last = seen.get(prefix);
+          if (last !== undefined) expect(i).toBeLessThan(last);
+          seen.set(prefix, i);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('never lets a group pass the content limit when it holds more than one text', () => {
+    const texts = Array.from({ length: 10 }, (_, i) => ({ key: ['f', `v${i}`], text: new Uint8Array(1000) }));
+    for (const g of planGroups(texts, 2500, 1 << 20)) expect(g.length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('BatchWriter', () => {
+  const texts = history(6, 40);
+
+  it('writes the same blocks and index entries with 0 and 2 workers (fast and compat zlib)', async () => {
+    for (const zlib of [fastZlib, compatZlib]) {
+      const here = await writeAll(texts, 0, zlib);
+      const parallel = await writeAll(texts, 2, zlib);
+      expect(here.blocks.length).toBeGreaterThan(2);
+      expect(parallel.blocks).toEqual(here.blocks);
+      expect(parallel.texts).toEqual(here.texts);
+    }
+  });
+
+  it('every text reads back from its block', async () => {
+    const { blocks, texts: entries } = await writeAll(texts, 2);
+    const want = new Map(texts.map((t) => [t.key.join('/'), t.text]));
+    let n = 0;
+    blocks.forEach((chunks, b) => {
+      const whole = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+      let at = 0;
+      for (const c of chunks) (whole.set(c, at), (at += c.length));
+      const block = parseBlock(whole, { zlib: fastZlib });
+      for (const e of entries[b] ?? []) {
+        expect(block.extract(e.key, e.start, e.end)).toEqual(want.get(e.key.join('/')));
+        n++;
+      }
+    });
+    expect(n).toBe(texts.length);
+  });
+
+  it('pending texts read back before the write, and discardFrom drops them', async () => {
+    const writer = new BatchWriter({
+      settings: { zlib: fastZlib, maxBytesToIndex: 0, maxTextBytes: MAX_TEXT_BYTES },
+      workers: 0,
+      sink: () => Promise.reject(new Error('nothing may be written')),
+    });
+    await writer.add(['a', '1'], [], [utf8('one\n')], 4);
+    const mark = writer.mark();
+    await writer.add(['a', '2'], [], [utf8('two\n'), utf8('lines\n')], 10);
+    expect(writer.pendingText(['a', '2'])).toEqual(utf8('two\nlines\n'));
+    writer.discardFrom(mark);
+    expect(writer.pending.has(['a', '2'])).toBe(false);
+    expect(writer.pending.has(['a', '1'])).toBe(true);
+    writer.discardFrom(0);
+    await writer.close();
+  });
+});
+
+describe('GroupCompressPool', () => {
+  it('a job runs on a worker as in this thread', async () => {
+    const group = history(2, 10).map((t) => t.text);
+    const spec = { name: 'fast', level: 9 } as const;
+    const here = runJobInThread(makeJob(group, 0, spec));
+    const pool = new GroupCompressPool(1);
+    try {
+      const there = await pool.run(makeJob(group, 0, spec));
+      expect(there.block).toEqual(here.block);
+      expect(there.ranges).toEqual(here.ranges);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a job that fails in the worker rejects with a typed error; a closed pool refuses jobs', async () => {
+    const pool = new GroupCompressPool(1);
+    // A density the delta index refuses: the worker throws while compressing.
+    const bad = makeJob([utf8('some text that is long enough\n'), utf8('some text that is long enough, again\n')], 5, { name: 'fast', level: 6 });
+    await expect(pool.run(bad)).rejects.toBeInstanceOf(GroupCompressWorkerError);
+    await pool.close();
+    await expect(pool.run(makeJob([utf8('x')], 0, { name: 'fast', level: 6 }))).rejects.toBeInstanceOf(GroupCompressWorkerError);
+  });
+});
+
+describe('the store', () => {
+  function records(texts: readonly { key: Key; text: Uint8Array }[]): ContentFactory[] {
+    return texts.map((t) => new FulltextContentFactory(t.key, [], sha1OfChunks([t.text]), t.text));
+  }
+
+  it('an aborted insert stream leaves the store unchanged (default mode, workers)', async () => {
+    const transport = new MemoryTransport();
+    const vf = makePackFactory(true, true, 2, { workers: 2 })(transport);
+    await vf.addLines(['kept', '1'], [], [utf8('a line\n')]);
+    const controller = new AbortController();
+    const texts = history(3, 20);
+    async function* stream(): AsyncIterable<ContentFactory> {
+      for (const [i, r] of records(texts).entries()) {
+        if (i === 30) controller.abort();
+        yield r;
+      }
+    }
+    await expect(vf.insertRecordStream(stream(), { signal: controller.signal })).rejects.toBeInstanceOf(Aborted);
+    expect([...(await vf.keys())].map((k) => k.join('/'))).toEqual(['kept/1']);
+    await vf.close();
+    expect([...(await vf.keys())].map((k) => k.join('/'))).toEqual(['kept/1']);
+  });
+
+  it('workers 0 and 2 write the same pack', async () => {
+    const texts = history(4, 30);
+    const packs: Uint8Array[] = [];
+    for (const workers of [0, 2]) {
+      const transport = new MemoryTransport();
+      const vf = makePackFactory(true, true, 2, { workers })(transport);
+      await vf.insertRecordStream(records(texts));
+      await vf.close();
+      packs.push(await transport.get('newpack'));
+    }
+    expect(packs[1]).toEqual(packs[0]);
+  });
+
+  it('refuses a workers count that is not a whole number', () => {
+    expect(() => makePackFactory(true, true, 1, { workers: -1 })(new MemoryTransport())).toThrow(RangeError);
+    expect(() => makePackFactory(true, true, 1, { workers: 1.5 })(new MemoryTransport())).toThrow(RangeError);
+  });
+});
