@@ -3,7 +3,8 @@
 //
 // Entry points: `initStore(dir, {format, keyLength})`, `openStore(dir, {write})`
 // (both give a `StoreHandle`: the store, its transport, and `close()`), the
-// format list `FORMATS`, `DEFAULT_FORMAT`, and `MARKER_FILE`.
+// format list `FORMATS`, `DEFAULT_FORMAT`, `networkFormatName(format)`, and
+// `MARKER_FILE`.
 //
 // A store directory holds a marker file, `vf-store.json`
 // (`{"vf": 1, "format": "knit", "keyLength": 1}`), the write lock `lock/`, and
@@ -12,14 +13,14 @@
 //               pair per key prefix (key length 2) under a hash directory, as
 //               Breezy's `HashEscapedPrefixMapper` names a repository's texts
 //   weave       weave files: `texts.weave`, or one per key prefix, likewise
-//   knit-pack   one knit pack container `pack-N` with its GraphIndex `pack-N.tix`,
-//               named by the file `pack-name`
-//   groupcompress  likewise, groupcompress blocks in `pack-N` and a B+Tree
-//               index `pack-N.tix` (the default format)
-// A finished pack cannot grow, so a writable pack store copies the current
-// pack into `pack-N+1` (reusing its records as they are) and, on `close()`,
-// switches `pack-name` to it (see `openPackBackend`). A reader takes no lock;
-// it follows `pack-name` when the pack it read is deleted (`ReloadingVersionedFiles`).
+//   knit-pack   a pack collection as Breezy's pack repositories keep one:
+//               `pack-names`, `packs/NAME.pack`, `indices/NAME.tix` (GraphIndex)
+//   groupcompress  likewise, groupcompress blocks and B+Tree indices (the
+//               default format)
+// Each write session adds one pack, listed in `pack-names` on `close()`, and
+// small packs are combined as they accumulate (see `pack-store.ts`). A reader
+// takes no lock; it follows `pack-names` when a pack it read is combined away
+// (`ReloadingVersionedFiles`).
 
 import { mkdir } from 'node:fs/promises';
 import {
@@ -40,10 +41,11 @@ import {
   type WriteLock,
   type ZlibCodec,
 } from '@versionedfiles/core';
-import { KnitPackAccess, KnitPackIndex, KnitPackVersionedFiles, makeFileFactory, openKnitPack } from '@versionedfiles/knit';
+import { makeFileFactory } from '@versionedfiles/knit';
+import { FORMAT_2A, FORMAT_KNIT, FORMAT_KNITPACK, FORMAT_WEAVE } from '@versionedfiles/sync';
 import { WeaveVersionedFiles } from '@versionedfiles/weave';
-import { GroupCompressVersionedFiles, MemoryGroupIndex, PackFileAccess, openPackFile } from '@versionedfiles/groupcompress';
-import { MAX_RELOADS, ReloadingVersionedFiles } from './reloading.js';
+import { createPackStore, groupcompressPacks, knitPacks, openPackSet, openPackWriter, type PackKind } from './pack-store.js';
+import { ReloadingVersionedFiles } from './reloading.js';
 
 export const MARKER_FILE = 'vf-store.json';
 export const LOCK_NAME = 'lock';
@@ -54,6 +56,25 @@ export const FORMATS = ['groupcompress', 'knit', 'knit-pack', 'weave'] as const;
 export type StoreFormat = (typeof FORMATS)[number];
 /** What `vf init` makes with no `--format`: a groupcompress pack, Breezy 2a's storage. */
 export const DEFAULT_FORMAT: StoreFormat = 'groupcompress';
+
+/**
+ * The Breezy repository format each store format matches, by network name:
+ * it heads the store's byte streams (`vf export-stream`, `vf serve`).
+ * groupcompress is 2a's storage, knit-pack pack-0.92's (GraphIndex, plain
+ * knit deltas), weave format 7's. Knit files are Knit1's layout, though
+ * Knit1 annotates its texts and a vf knit store does not (the records are
+ * plain knit kinds, which Breezy inserts into any knit store).
+ */
+const NETWORK_FORMAT_NAMES: Readonly<Record<StoreFormat, string>> = {
+  groupcompress: FORMAT_2A,
+  'knit-pack': FORMAT_KNITPACK,
+  knit: FORMAT_KNIT,
+  weave: FORMAT_WEAVE,
+};
+
+export function networkFormatName(format: StoreFormat): string {
+  return NETWORK_FORMAT_NAMES[format];
+}
 
 export interface StoreInfo {
   readonly format: StoreFormat;
@@ -120,8 +141,6 @@ function mapperFor(keyLength: number): KeyMapper {
   return keyLength === 1 ? new ConstantMapper('texts') : new HashEscapedPrefixMapper();
 }
 
-const PACK_NAME_FILE = 'pack-name';
-
 /** Creates a store in `dir` (made if missing; refused if it already holds one). */
 export async function initStore(dir: string, info: StoreInfo): Promise<StoreHandle> {
   if (info.keyLength < 1 || info.keyLength > 2) throw new RangeError('key length must be 1 or 2');
@@ -130,6 +149,8 @@ export async function initStore(dir: string, info: StoreInfo): Promise<StoreHand
   const marker = JSON.stringify({ vf: 1, format: info.format, keyLength: info.keyLength, ...(info.compression === 'fast' ? { compression: 'fast' } : {}) });
   if (await transport.exists(MARKER_FILE)) throw new FileExists(`${dir}/${MARKER_FILE}`);
   await transport.mkdir(DATA_DIR);
+  // The marker comes last: a store that has one is whole.
+  if (info.format === 'knit-pack' || info.format === 'groupcompress') await createPackStore(transport.clone(DATA_DIR), packKindFor(info));
   await transport.put(MARKER_FILE, utf8(`${marker}\n`));
   return openStore(dir, { write: true });
 }
@@ -188,125 +209,23 @@ async function openBackend(transport: Transport, info: StoreInfo, write: boolean
     case 'weave':
       return { vf: new WeaveVersionedFiles(transport, mapperFor(info.keyLength), { keyLength: info.keyLength }), finish: nothing };
     case 'knit-pack':
-      return openPackBackend(transport, knitPackKind(info), write);
     case 'groupcompress':
-      return openPackBackend(transport, groupcompressKind(info), write);
+      return openPackBackend(transport, packKindFor(info), write);
   }
 }
 
-/** How one pack format opens a finished pack, starts a new one, and ends it (writing its index). */
-interface PackKind<V extends VersionedFiles> {
-  openFinished(transport: Transport, name: string): Promise<V>;
-  /** An empty store with no pack (read only). */
-  empty(transport: Transport): V;
-  create(transport: Transport, name: string): Promise<V>;
-  finish(vf: V, transport: Transport, name: string): Promise<void>;
-  /** The order that copies an old pack into a new one best. */
-  readonly copyOrder: 'topological' | 'groupcompress';
+/** The pack format of a store, as `pack-store.ts` keeps it. */
+function packKindFor(info: StoreInfo): PackKind {
+  return info.format === 'knit-pack' ? knitPacks(info.keyLength, zlibFor(info)) : groupcompressPacks(info.keyLength, zlibFor(info));
 }
 
 /**
- * A store kept as one finished pack named by `pack-name`. Writing copies the
- * current pack into `pack-N+1` and, on `finish`, switches `pack-name` to it (one
- * atomic put) before deleting the old pair; a crash before the switch leaves
- * the old pack in place and the new one is dropped on the next open.
+ * A pack store: a writer gets one write group (a new pack, listed on
+ * `finish`); a reader takes no lock and follows pack-names when a pack it
+ * listed is combined away under it.
  */
-async function openPackBackend<V extends VersionedFiles>(transport: Transport, kind: PackKind<V>, write: boolean): Promise<Backend> {
-  if (!write) {
-    // No lock: a writer may switch `pack-name` and delete the pack under us at any time.
-    const reopen = () => openCurrentPack(transport, kind);
-    return { vf: new ReloadingVersionedFiles(await reopen(), reopen), finish: async () => {} };
-  }
-  const current = await readPackName(transport);
-  const old = current === null ? null : await kind.openFinished(transport, current);
-  const name = `pack-${current === null ? 1 : Number(current.slice(5)) + 1}`;
-  for (const leftover of [name, `${name}.tix`]) if (await transport.exists(leftover)) await transport.delete(leftover);
-  const fresh = await kind.create(transport, name);
-  if (old) {
-    const keys = [...(await old.keys())];
-    await fresh.insertRecordStream(old.getRecordStream(keys, kind.copyOrder, false));
-  }
-  return {
-    vf: fresh,
-    finish: async () => {
-      await kind.finish(fresh, transport, name);
-      await transport.put(PACK_NAME_FILE, utf8(`${name}\n`));
-      if (current !== null) for (const file of [current, `${current}.tix`]) await transport.delete(file);
-    },
-  };
-}
-
-async function readPackName(transport: Transport): Promise<string | null> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await transport.get(PACK_NAME_FILE);
-  } catch (err) {
-    if (err instanceof NoSuchFile) return null;
-    throw err;
-  }
-  const name = fromUtf8(bytes).trim();
-  if (!/^pack-[0-9]+$/.test(name)) throw new UnsupportedFormat('pack store', `${transport.base}/${PACK_NAME_FILE} names no pack`);
-  return name;
-}
-
-/** The pack `pack-name` names now, opened; if a writer deletes it while we open it, the next one (bounded). */
-async function openCurrentPack<V extends VersionedFiles>(transport: Transport, kind: PackKind<V>): Promise<{ vf: V; name: string | null }> {
-  for (let attempt = 0; ; attempt++) {
-    const name = await readPackName(transport);
-    if (name === null) return { vf: kind.empty(transport), name };
-    try {
-      return { vf: await kind.openFinished(transport, name), name };
-    } catch (err) {
-      if (!(err instanceof NoSuchFile) || attempt >= MAX_RELOADS || (await readPackName(transport)) === name) throw err;
-    }
-  }
-}
-
-function knitPackKind(info: StoreInfo): PackKind<KnitPackVersionedFiles> {
-  return {
-    openFinished: (transport, name) => openKnitPack(transport, name, { zlib: zlibFor(info) }),
-    empty: (transport) => emptyKnitPack(transport, info, 'pack-0', true),
-    async create(transport, name) {
-      const vf = emptyKnitPack(transport, info, name, false);
-      await vf.packAccess.begin();
-      return vf;
-    },
-    async finish(vf) {
-      await vf.finish();
-    },
-    copyOrder: 'topological',
-  };
-}
-
-function groupcompressKind(info: StoreInfo): PackKind<GroupCompressVersionedFiles> {
-  const zlib = zlibFor(info);
-  const store = (transport: Transport, name: string, existing: boolean): GroupCompressVersionedFiles =>
-    new GroupCompressVersionedFiles({
-      keyLength: info.keyLength,
-      index: new MemoryGroupIndex(true, info.keyLength),
-      access: new PackFileAccess(transport, name, { existing }),
-      zlib,
-      name: `groupcompress pack at ${transport.base}`,
-    });
-  return {
-    openFinished: (transport, name) => openPackFile(transport, { pack: name, index: `${name}.tix`, zlib }),
-    empty: (transport) => store(transport, 'pack-0', true),
-    create: async (transport, name) => store(transport, name, false),
-    async finish(vf, transport, name) {
-      await vf.close();
-      await transport.put(`${name}.tix`, (vf.index as MemoryGroupIndex).builder.finish());
-    },
-    copyOrder: 'groupcompress',
-  };
-}
-
-function emptyKnitPack(transport: Transport, info: StoreInfo, name: string, finished: boolean): KnitPackVersionedFiles {
-  const keyLength = info.keyLength;
-  return new KnitPackVersionedFiles(new KnitPackIndex({ graph: true, deltas: true }, keyLength, name), new KnitPackAccess(transport, name, finished), transport, {
-    keyLength,
-    annotated: false,
-    maxDeltaChain: 200,
-    zlib: zlibFor(info),
-    name: `knit pack at ${transport.base}`,
-  });
+async function openPackBackend(transport: Transport, kind: PackKind, write: boolean): Promise<Backend> {
+  if (write) return openPackWriter(transport, kind);
+  const reopen = () => openPackSet(transport, kind);
+  return { vf: new ReloadingVersionedFiles(await reopen(), reopen), finish: async () => {} };
 }

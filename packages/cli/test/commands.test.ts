@@ -223,12 +223,15 @@ describe('bad input: one line on stderr and a non-zero exit', () => {
 describe('a failed write leaves the store as it was', () => {
   it('a refused add on a knit-pack store keeps every text', () => {
     const dir = storeWithHistory('knit-pack');
-    const before = readdirSync(nodePath.join(dir, 'data')).sort();
+    const packs = (): string[] => readdirSync(nodePath.join(dir, 'data', 'packs')).sort();
+    const before = packs();
     expect(vf(['add', 'r1', '-s', dir], { input: 'again\n' }).code).toBe(EXIT.conflict);
     expect(vf(['cat', 'r3', '-s', dir]).stdout).toBe('one\nTWO\nthree\nfour');
     expect(vf(['check', '-s', dir]).code).toBe(0);
-    expect(readdirSync(nodePath.join(dir, 'data')).length).toBe(before.length);
-    expect(existsSync(nodePath.join(dir, 'data', 'pack-name'))).toBe(true);
+    // The refused session added no pack and left nothing in upload/.
+    expect(packs()).toEqual(before);
+    expect(readdirSync(nodePath.join(dir, 'data', 'upload'))).toEqual([]);
+    expect(existsSync(nodePath.join(dir, 'data', 'pack-names'))).toBe(true);
   });
 });
 

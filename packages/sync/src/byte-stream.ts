@@ -16,7 +16,8 @@
 // a `NetworkRecordCorrupt`.
 //
 // Entry points: `encodeByteStream`, `ByteStreamReader` (`open`, `records`,
-// `rawRecords`, `substreams`), `SUBSTREAMS`, `FORMAT_2A`, `FORMAT_KNITPACK`,
+// `rawRecords`, `substreams`), `SUBSTREAMS`, the format names `FORMAT_2A`,
+// `FORMAT_KNITPACK`, `FORMAT_KNIT`, `FORMAT_WEAVE`,
 // `coalesce`, `toReadableStream`.
 
 import {
@@ -38,9 +39,13 @@ import { ContainerPushParser, bytesRecordHeader, containerBegin, containerEnd, t
 /** The substream names Breezy's repository streams use. */
 export const SUBSTREAMS = ['texts', 'inventories', 'inventory-deltas', 'revisions', 'signatures', 'chk_bytes'] as const;
 
-/** Network names of two Breezy repository formats (`RepositoryFormat.network_name()`). */
+/** Network names of Breezy repository formats (`RepositoryFormat.network_name()`, some without a newline). */
 export const FORMAT_2A = 'Bazaar repository format 2a (needs bzr 1.16 or later)\n';
 export const FORMAT_KNITPACK = 'Bazaar pack repository format 1 (needs bzr 0.92)\n';
+/** Knit files (`RepositoryFormatKnit1`). */
+export const FORMAT_KNIT = 'Bazaar-NG Knit Repository Format 1';
+/** Weave files in a meta directory (`RepositoryFormat7`). */
+export const FORMAT_WEAVE = 'Bazaar-NG Repository format 7';
 
 type Source<T> = AsyncIterable<T> | Iterable<T>;
 

@@ -3,13 +3,11 @@
 // `@versionedfiles/sync` that `vf sync` and `RemoteVersionedFiles` talk to).
 
 import { once } from 'node:events';
-import { FORMAT_KNITPACK, ByteStreamReader, encodeByteStream, serveVersionedFiles } from '@versionedfiles/sync';
+import { ByteStreamReader, encodeByteStream, serveVersionedFiles } from '@versionedfiles/sync';
 import type { ContentFactory } from '@versionedfiles/core';
 import { withStore, type Command } from '../command.js';
 import { asBytes, parseKey } from '../context.js';
-
-/** Every store vf makes holds knit-era kinds (or fulltexts): the knit pack repository's network name heads its streams. */
-const FORMAT_NAME = FORMAT_KNITPACK;
+import { networkFormatName } from '../store.js';
 
 export const exportStream: Command = {
   name: 'export-stream',
@@ -19,7 +17,7 @@ export const exportStream: Command = {
     await withStore(ctx, { write: false }, async (store) => {
       const keys = ctx.positionals.length ? ctx.positionals.map((k) => parseKey(k, store.keyLength)) : [...(await store.vf.keys())];
       const records = store.vf.getRecordStream(keys, 'topological', false);
-      for await (const chunk of encodeByteStream([['texts', records]], FORMAT_NAME)) await ctx.write(chunk);
+      for await (const chunk of encodeByteStream([['texts', records]], networkFormatName(store.format))) await ctx.write(chunk);
     });
   },
 };
@@ -66,7 +64,7 @@ export const serve: Command = {
     const port = Number(ctx.string('port') ?? '0');
     const readOnly = ctx.flag('read-only');
     await withStore(ctx, { write: !readOnly, dir }, async (store) => {
-      const server = await serveVersionedFiles(store.vf, { port, readOnly, formatName: FORMAT_NAME });
+      const server = await serveVersionedFiles(store.vf, { port, readOnly, formatName: networkFormatName(store.format) });
       if (ctx.json) ctx.emit({ url: server.url, dir, readOnly });
       ctx.say(`serving ${dir} at ${server.url}${readOnly ? ' (read only)' : ''}; Ctrl-C stops`);
       await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);

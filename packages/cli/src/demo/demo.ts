@@ -14,11 +14,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
 import { concatBytes, fromUtf8, splitLines, utf8, type Key } from '@versionedfiles/core';
-import { FORMAT_KNITPACK, RemoteVersionedFiles, serveVersionedFiles, syncVersionedFiles } from '@versionedfiles/sync';
+import { RemoteVersionedFiles, serveVersionedFiles, syncVersionedFiles } from '@versionedfiles/sync';
 import { readChunks, type Command } from '../command.js';
 import { showKey } from '../context.js';
 import { storeStats, type StoreStats } from '../commands/maintenance.js';
-import { DEFAULT_FORMAT, FORMATS, initStore, isStoreFormat, openStore, type StoreFormat } from '../store.js';
+import { DEFAULT_FORMAT, FORMATS, initStore, isStoreFormat, networkFormatName, openStore, type StoreFormat } from '../store.js';
 import { UsageError } from '../errors.js';
 import { gitHistory, sampleHistory, type History } from './history.js';
 
@@ -89,7 +89,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const mirrorDir = nodePath.join(root, 'mirror');
     const mirror = await initStore(mirrorDir, { format: 'knit-pack', keyLength: 2 });
     const source = await openStore(mainDir);
-    const server = await serveVersionedFiles(source.vf, { readOnly: true, formatName: FORMAT_KNITPACK });
+    const server = await serveVersionedFiles(source.vf, { readOnly: true, formatName: networkFormatName(source.format) });
     let synced: DemoResult['synced'];
     try {
       const remote = await RemoteVersionedFiles.connect(server.url);

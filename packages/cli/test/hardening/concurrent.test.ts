@@ -1,8 +1,8 @@
 // Concurrent writers on one `vf` store: two processes serialise through the
 // store's LockDir (each retries on LockContention) while a reader reads the
 // whole store again and again; afterwards every text of both writers is
-// there, and no racing read failed (a pack layout's reader follows `pack-name`
-// when the writer deletes the pack it was reading). A second writer that does
+// there, and no racing read failed (a pack layout's reader follows `pack-names`
+// when the writer's autopack moves away a pack it was reading). A second writer that does
 // not wait gets a clear LockContention.
 // See test-fixtures/support/crash-harness.ts.
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -9,10 +9,11 @@
 // Entry points: `BlockMemo`, `GroupAccess` (the interface the store uses),
 // `PackFileAccess` (one container file on a transport, written as blocks
 // arrive, as Breezy's `make_pack_factory` writes `newpack`) and
-// `CollectionAccess` (the packs of a repository's `PackCollection`, read only).
+// `CollectionAccess` (the packs of a repository's `PackCollection`, and a
+// `NewPack` being written to it).
 
 import { PackFileWriter, readContainerRecords } from '@versionedfiles/pack';
-import type { PackCollection } from '@versionedfiles/pack';
+import type { NewPack, PackCollection } from '@versionedfiles/pack';
 import { ReadOnlyError } from '@versionedfiles/core';
 import type { Transport } from '@versionedfiles/core';
 import { GroupCompressCorrupt } from '../format/errors.js';
@@ -104,22 +105,38 @@ export class PackFileAccess implements GroupAccess {
   }
 }
 
-/** The packs of a repository, read only; memos name packs by their pack-names name. */
+/**
+ * The packs of a repository; memos name packs by their pack-names name. With
+ * a `NewPack`, blocks are added to it (memos name it by its upload name) and
+ * read back from it until it is finished; committing it to the collection is
+ * the caller's (`collection.addPacks`).
+ */
 export class CollectionAccess implements GroupAccess {
-  readonly writable = false;
+  constructor(
+    private readonly collection: PackCollection,
+    private readonly newPack: NewPack | null = null,
+  ) {}
 
-  constructor(private readonly collection: PackCollection) {}
+  get writable(): boolean {
+    return this.newPack !== null && this.newPack.state === 'open';
+  }
 
-  addRawRecord(): Promise<BlockMemo> {
-    return Promise.reject(new ReadOnlyError('pack collection (read only)'));
+  async addRawRecord(chunks: readonly Uint8Array[]): Promise<BlockMemo> {
+    if (this.newPack === null || !this.writable) throw new ReadOnlyError('pack collection (read only)');
+    const span = this.newPack.addRecord(chunks);
+    return { pack: this.newPack.uploadName, offset: span.offset, length: span.length };
   }
 
   getRawRecords(memos: readonly BlockMemo[]): Promise<Uint8Array[]> {
     return readByPack(memos, async (name, run) => {
-      const pack = this.collection.pack(name);
+      const pack = name === this.newPack?.uploadName ? this.newPack : this.collection.pack(name);
       if (pack === undefined) throw new GroupCompressCorrupt(`pack ${name} is not in the collection`);
       return (await pack.readRecords(run)).map((r) => r.body);
     });
+  }
+
+  async flush(): Promise<void> {
+    await this.newPack?.flush();
   }
 
   async finish(): Promise<void> {}
