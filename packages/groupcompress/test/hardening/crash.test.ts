@@ -1,9 +1,10 @@
 // Crash safety of a groupcompress pack store on disk. `makePackFactory` keeps
 // its index in memory (as Breezy's test factory does) and the 2a repository
 // store reads only, so the persistent writable groupcompress store is the `vf
-// groupcompress` layout: each session takes the LockDir, copies the current
-// pack's groups into `pack-N+1` with the new texts, writes its B+Tree index,
-// switches `pack-name` and deletes the old pack. Writers are SIGKILLed at
+// groupcompress` layout: each session takes the LockDir, writes its texts
+// into a new pack in `upload/`, finishes its B+Tree index, renames the pack
+// into `packs/`, rewrites `pack-names` (atomically) to list it, and may
+// combine small packs (autopack). Writers are SIGKILLed at
 // random points of that (and while a killed predecessor's stale lock is
 // broken), then the store is reopened and verified: it opens, `check()`
 // passes, every acknowledged text is there with its sha1, nothing
