@@ -46,8 +46,7 @@ export class TextBuilder {
   }
 
   /** Decodes the record of `key`, keeping only its sha1 (the body is used once, to build). */
-  #record(key: Key): KnitRecord {
-    const component = this.#component(key);
+  #decode(key: Key, component: RawComponent = this.#component(key)): KnitRecord {
     const record = decodeRecord(component.bytes, { key, file: this.file }, { versionId: key[key.length - 1] as string });
     this.#sha1s.set(key, record.sha1);
     return record;
@@ -79,9 +78,9 @@ export class TextBuilder {
     const cached = this.#contents.get(key);
     if (cached !== undefined) return cached;
     const children = this.#children();
-    // Walk back to a fulltext or a content already built.
-    const chain: Key[] = [];
-    const seen = new KeyMap<true>();
+    // Walk back to a fulltext or a content already built. A chain longer than
+    // the records there are must pass one of them twice.
+    const chain: [Key, RawComponent][] = [];
     let cursor: Key | null = key;
     let base: KnitContent | undefined;
     let baseKey: Key | null = null;
@@ -91,10 +90,9 @@ export class TextBuilder {
         baseKey = cursor;
         break;
       }
-      if (seen.has(cursor)) throw new KnitCorrupt('delta chain loops', { key, file: this.file });
-      seen.set(cursor, true);
-      chain.push(cursor);
+      if (chain.length >= this.components.size) throw new KnitCorrupt('delta chain loops', { key, file: this.file });
       const component = this.#component(cursor);
+      chain.push([cursor, component]);
       if (component.method === 'fulltext') break;
       if (component.next === null) throw new KnitCorrupt('line-delta without a basis', { key: cursor, file: this.file });
       if (!this.components.has(component.next)) {
@@ -103,9 +101,8 @@ export class TextBuilder {
       cursor = component.next;
     }
     for (let i = chain.length - 1; i >= 0; i--) {
-      const at = chain[i] as Key;
-      const component = this.#component(at);
-      const record = this.#record(at);
+      const [at, component] = chain[i] as [Key, RawComponent];
+      const record = this.#decode(at, component);
       const where = { key: at, file: this.file };
       const origin = at[at.length - 1] as string;
       let content: KnitContent;
@@ -145,7 +142,7 @@ export class TextBuilder {
   }
 
   #verify(key: Key, text: Uint8Array): void {
-    const expected = this.#sha1s.get(key) ?? this.#record(key).sha1;
+    const expected = this.#sha1s.get(key) ?? this.#decode(key).sha1;
     // One digest over the joined text: far cheaper than one update per line.
     const actual = sha1Hex(text);
     if (actual !== expected) {
@@ -156,6 +153,6 @@ export class TextBuilder {
 
   /** The sha1 the record of `key` claims for its text. */
   sha1(key: Key): string {
-    return this.#sha1s.get(key) ?? this.#record(key).sha1;
+    return this.#sha1s.get(key) ?? this.#decode(key).sha1;
   }
 }
