@@ -86,9 +86,10 @@ export interface GroupCompressStoreOptions {
   readonly cacheBytes?: number;
   /**
    * Default mode: worker threads that compress the groups of a large write
-   * side by side (default `min(2, availableParallelism())`; 0: all in this
-   * thread). The bytes written are the same either way; small writes stay in
-   * this thread. Compat mode compresses in this thread.
+   * side by side with this thread (default `min(2, availableParallelism()) - 1`,
+   * so both cores of a two-core machine; 0: all in this thread). The bytes
+   * written are the same either way; a write of one group stays in this
+   * thread. Compat mode compresses in this thread.
    */
   readonly workers?: number;
   readonly name?: string;
@@ -329,17 +330,21 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
   // -- reading ---------------------------------------------------------------
 
   #pending(): KeyMap<PendingKey> {
-    return this.#shared.writer?.pending ?? new KeyMap<PendingKey>();
+    return this.#shared.writer?.pending ?? NOTHING_PENDING;
   }
 
   protected async localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
     const pending = this.#pending();
     const out = new KeyMap<Parents>();
-    const rest: Key[] = [];
-    for (const k of keys) {
-      const p = pending.get(k);
-      if (p) out.set(k, this.hasGraph ? p.parents : null);
-      else rest.push(k);
+    let rest = keys;
+    if (pending.size > 0) {
+      const unwritten: Key[] = [];
+      for (const k of keys) {
+        const p = pending.get(k);
+        if (p) out.set(k, this.hasGraph ? p.parents : null);
+        else unwritten.push(k);
+      }
+      rest = unwritten;
     }
     if (rest.length > 0) for (const [k, e] of await this.#shared.index.getEntries(rest)) out.set(k, this.hasGraph ? e.parents : null);
     return out;
@@ -366,7 +371,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
 
   protected async *localRecordStream(keys: readonly Key[], request: LocalStreamRequest): AsyncIterable<ContentFactory> {
     const pending = this.#pending();
-    const entries = await this.#shared.index.getEntries(keys.filter((k) => !pending.has(k)));
+    const entries = await this.#shared.index.getEntries(pending.size === 0 ? keys : keys.filter((k) => !pending.has(k)));
     let order: readonly Key[] = keys;
     if (!request.ordered) {
       // Absent first, then the group being built, then blocks in file order.
@@ -388,7 +393,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
         steps.push({ single: p ? this.#pendingRecord(p) : new AbsentContentFactory(key) });
         continue;
       }
-      if (run === null || BlockCache.id(run.memo) !== BlockCache.id(e.block)) {
+      if (run === null || !sameBlock(run.memo, e.block)) {
         run = { memo: e.block, entries: [] };
         steps.push({ run });
       }
@@ -471,6 +476,13 @@ function checkWorkers(workers: number | undefined): number {
   if (workers === undefined) return defaultWorkerCount();
   if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a whole number >= 0, got ${workers}`);
   return workers;
+}
+
+/** Read only: what `#pending()` gives while no writer buffers texts. */
+const NOTHING_PENDING = new KeyMap<PendingKey>();
+
+function sameBlock(a: BlockMemo, b: BlockMemo): boolean {
+  return a.offset === b.offset && a.length === b.length && a.pack === b.pack;
 }
 
 function cmp(a: string, b: string): number {
