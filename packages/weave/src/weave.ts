@@ -44,6 +44,10 @@ import {
   isTextLine,
   parseWeave,
   serializeWeave,
+  serializeWeaveIndexed,
+  spliceSerializedWeave,
+  type BodyInsertion,
+  type SerializedWeave,
   type WeaveContents,
   type WeaveItem,
 } from './format/weave-file.js';
@@ -120,6 +124,11 @@ export class Weave {
   // until the first insert needs them. Only ever appended to, so shared by copies.
   #ids: number[] | null = null;
   #interner = new LineInterner();
+  // The file bytes last made by `toBytes` and the insertions made since,
+  // in order: one add's worth at most (null once a second add comes, or
+  // before the first `toBytes`), so the next `toBytes` splices them in.
+  #saved: SerializedWeave | null = null;
+  #sinceSaved: BodyInsertion[] | null = null;
   readonly #allowReserved: boolean;
   // null: the patience matcher over line ids
   readonly #matcher: WeaveMatcher | null;
@@ -167,7 +176,15 @@ export class Weave {
   }
 
   toBytes(): Uint8Array {
-    return serializeWeave({ parents: this.#parents, sha1s: this.#sha1s, names: this.#names, body: this.#body });
+    const contents = { parents: this.#parents, sha1s: this.#sha1s, names: this.#names, body: this.#body };
+    if (this.#saved !== null && this.#sinceSaved !== null) {
+      // Made back to front, so reversed they ascend, and ties land in body order.
+      this.#saved = spliceSerializedWeave(this.#saved, contents, this.#sinceSaved.reverse());
+    } else {
+      this.#saved = serializeWeaveIndexed(contents);
+    }
+    this.#sinceSaved = [];
+    return this.#saved.bytes;
   }
 
   copy(): Weave {
@@ -177,6 +194,8 @@ export class Weave {
       copy.#ids = [...this.#ids];
       copy.#interner = this.#interner;
     }
+    copy.#saved = this.#saved;
+    copy.#sinceSaved = this.#sinceSaved && [...this.#sinceSaved];
     return copy;
   }
 
@@ -271,6 +290,9 @@ export class Weave {
   /** Weaves version `v` into the body, in place (nothing after the match can fail). */
   #weaveIn(v: number, parents: readonly number[], lines: readonly Uint8Array[], sha1: string): void {
     const body = this.#body;
+    // Positions below are in the body as it is now: a second add since the
+    // last `toBytes` would mix two coordinate systems, so it serializes afresh.
+    if (this.#sinceSaved !== null && this.#sinceSaved.length > 0) this.#sinceSaved = null;
     if (parents.length === 0) {
       // Nothing to match against: append the whole text (an empty one adds nothing).
       if (lines.length > 0) this.#insert(body.length, insertion(v, lines), insertionIds(this.#interner.internAll(lines)));
@@ -311,6 +333,7 @@ export class Weave {
   #insert(at: number, items: WeaveItem[], ids: number[]): void {
     insertAt(this.#body, at, items);
     insertAt(this.#bodyIds(), at, ids);
+    this.#sinceSaved?.push({ at, items });
   }
 
   /** Every version in the ancestry of `versions` (themselves included), as flags by index. */
@@ -463,6 +486,8 @@ export class Weave {
     this.#index = other.#index;
     this.#ids = other.#ids;
     this.#interner = other.#interner;
+    this.#saved = other.#saved;
+    this.#sinceSaved = other.#sinceSaved;
   }
 
   /** Parents of the names present; absent names are left out, `null:` has none. */

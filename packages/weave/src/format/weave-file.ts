@@ -14,7 +14,9 @@
 // Entry points: `parseWeave(bytes)` (strict: anything Breezy would not have
 // written is a `WeaveFormatError`), `serializeWeave(contents)` (Breezy's exact
 // bytes), the `WeaveContents` / `WeaveItem` / `WeaveInstruction` model, and
-// `isTextLine` to tell body lines from instructions.
+// `isTextLine` to tell body lines from instructions. `serializeWeaveIndexed`
+// also says where each body item went, so `spliceSerializedWeave` can write
+// the next version of a file by copying the old body around what was inserted.
 
 import { CorruptData, fromUtf8Strict, utf8 } from '@versionedfiles/core';
 
@@ -61,22 +63,118 @@ const SPACE = 0x20;
 
 /** Breezy's exact bytes for a weave. */
 export function serializeWeave(weave: WeaveContents): Uint8Array {
+  return serializeWeaveIndexed(weave).bytes;
+}
+
+/**
+ * A weave's file bytes with where its body starts and where each body item
+ * starts (relative to the body; one entry more, where `W` starts), so it can
+ * be re-serialized by splicing (`spliceSerializedWeave`) instead of from scratch.
+ */
+export interface SerializedWeave {
+  readonly bytes: Uint8Array;
+  readonly bodyStart: number;
+  readonly itemOffsets: Uint32Array;
+}
+
+/** Items inserted before body position `at` of a serialized weave. */
+export interface BodyInsertion {
+  readonly at: number;
+  readonly items: readonly WeaveItem[];
+}
+
+/** `serializeWeave`, keeping where the body items are. */
+export function serializeWeaveIndexed(weave: WeaveContents): SerializedWeave {
   // The headers are few and short: build them as text. The body is most of
   // the file: size it exactly, then fill one buffer with no bounds checks.
-  const headText = headersText(weave);
-  // Names are nearly always ASCII: then the text is its own bytes, no encoder needed.
-  const head = NON_ASCII.test(headText) ? utf8(headText) : null;
+  const head = headerBytes(weave);
   const body = weave.body;
-  let pos = head?.length ?? headText.length;
-  let size = pos + 2;
+  let size = head.length + 2;
   for (let i = 0; i < body.length; i++) size += itemSize(body[i] as WeaveItem);
   const out = new Uint8Array(size);
-  if (head) out.set(head);
-  else for (let i = 0; i < pos; i++) out[i] = headText.charCodeAt(i);
-  for (let i = 0; i < body.length; i++) pos = writeItem(out, pos, body[i] as WeaveItem);
+  const offsets = new Uint32Array(body.length + 1);
+  head.write(out);
+  let pos = head.length;
+  for (let i = 0; i < body.length; i++) {
+    offsets[i] = pos - head.length;
+    pos = writeItem(out, pos, body[i] as WeaveItem);
+  }
+  offsets[body.length] = pos - head.length;
   out[pos] = 0x57; // W
   out[pos + 1] = NL;
-  return out;
+  return { bytes: out, bodyStart: head.length, itemOffsets: offsets };
+}
+
+/**
+ * The bytes of `previous` with new version headers (all of `headers`, whose
+ * body is not read) and `insertions` spliced into its body: positions are
+ * those of `previous`'s body, ascending; insertions at one position land in
+ * the order given. The result equals `serializeWeaveIndexed` of the new
+ * weave, at the cost of copying the old body in a few large pieces.
+ */
+export function spliceSerializedWeave(
+  previous: SerializedWeave,
+  headers: WeaveContents,
+  insertions: readonly BodyInsertion[],
+): SerializedWeave {
+  const head = headerBytes(headers);
+  const oldOffsets = previous.itemOffsets;
+  const oldItems = oldOffsets.length - 1;
+  const oldBody = previous.bytes.subarray(previous.bodyStart, previous.bodyStart + (oldOffsets[oldItems] as number));
+  let size = head.length + oldBody.length + 2;
+  let added = 0;
+  for (const { items } of insertions) {
+    added += items.length;
+    for (const item of items) size += itemSize(item);
+  }
+  const out = new Uint8Array(size);
+  const offsets = new Uint32Array(oldItems + added + 1);
+  head.write(out);
+  const base = head.length;
+  let pos = base; // where the next byte goes
+  let item = 0; // the next old item to copy
+  let next = 0; // its index in the new body
+  const copyOldUpTo = (end: number): void => {
+    // Old items keep their bytes, moved by what was inserted before them.
+    const shift = pos - base - (oldOffsets[item] as number);
+    for (; item < end; item++, next++) offsets[next] = (oldOffsets[item] as number) + shift;
+  };
+  for (const { at, items } of insertions) {
+    if (at < item || at > oldItems) throw new RangeError(`body insertion at ${at}: positions must ascend within 0..${oldItems}`);
+    const from = oldOffsets[item] as number;
+    copyOldUpTo(at);
+    const to = oldOffsets[at] as number;
+    out.set(oldBody.subarray(from, to), pos);
+    pos += to - from;
+    for (const it of items) {
+      offsets[next++] = pos - base;
+      pos = writeItem(out, pos, it);
+    }
+  }
+  const from = oldOffsets[item] as number;
+  copyOldUpTo(oldItems);
+  out.set(oldBody.subarray(from), pos);
+  pos += oldBody.length - from;
+  offsets[next] = pos - base;
+  out[pos] = 0x57; // W
+  out[pos + 1] = NL;
+  return { bytes: out, bodyStart: base, itemOffsets: offsets };
+}
+
+/** The version headers (through the `w` line) as bytes, written without an encoder when ASCII. */
+function headerBytes(weave: WeaveContents): { readonly length: number; write(out: Uint8Array): void } {
+  const text = headersText(weave);
+  // Names are nearly always ASCII: then the text is its own bytes.
+  if (NON_ASCII.test(text)) {
+    const bytes = utf8(text);
+    return { length: bytes.length, write: (out) => out.set(bytes) };
+  }
+  return {
+    length: text.length,
+    write: (out) => {
+      for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+    },
+  };
 }
 
 /** The file up to and including the `w` line. */
