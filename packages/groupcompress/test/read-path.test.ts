@@ -13,6 +13,7 @@ import {
   applyDeltaWithin,
   checkDelta,
   decodeWireBlock,
+  encodeBase128,
   encodeWireBlock,
   makeDelta,
   makePackFactory,
@@ -73,6 +74,15 @@ describe('a delta applied inside one buffer', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('refuses a text over the largest any store holds, however honest its copies', () => {
+    const source = new Uint8Array(0x10000);
+    // 17,000 one-byte copies of the whole 64 KiB source: a 17 KB delta that truly makes 1.06 GiB.
+    const copies = 17_000;
+    const delta = concatBytes([encodeBase128(copies * 0x10000), new Uint8Array(copies).fill(0x80)]);
+    expect(() => applyDelta(source, delta)).toThrow(/over the limit/);
+    expect(within(source, delta)).toMatch(/over the limit/);
   });
 
   it('refuses to write where the text would not fit or would overlap its input', () => {

@@ -13,6 +13,7 @@
 // buffer: what a block's reads use), `parseDelta` (the instructions, for
 // dumps and for checks), `encodeCopy`. One decoder, `runDelta`, serves them all.
 
+import { MAX_TEXT_BYTES } from '@versionedfiles/core';
 import { GroupCompressCorrupt } from './errors.js';
 import type { GroupCompressWhere } from './errors.js';
 
@@ -94,10 +95,18 @@ export function parseDelta(
   return { targetLength, instructions };
 }
 
-/** The declared target length at `start` and the bytes it took. */
+/**
+ * The declared target length at `start` and the bytes it took. No store
+ * holds a text over core's `MAX_TEXT_BYTES`, and copies may repeat their
+ * source, so a short delta could otherwise declare (and truly make) gigabytes.
+ */
 function targetLengthOf(delta: Uint8Array, start: number, end: number, where: GroupCompressWhere): [number, number] {
   if (start >= end) throw new GroupCompressCorrupt('empty delta', where);
-  return decodeBase128(delta.subarray(0, end), start, where);
+  const decoded = decodeBase128(delta.subarray(0, end), start, where);
+  if (decoded[0] > MAX_TEXT_BYTES) {
+    throw new GroupCompressCorrupt(`delta declares a ${decoded[0]}-byte text, over the limit of ${MAX_TEXT_BYTES}`, where);
+  }
+  return decoded;
 }
 
 /** Operand bytes after a copy opcode: one per set bit of its low seven. */
