@@ -116,7 +116,8 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
 
   /**
    * The weave file at `path`, re-read when it changed; null when it does not
-   * exist, unless `create` (then an empty one, written by its first add).
+   * exist, unless `create` or inside a write (then an empty one, written by
+   * its first add).
    */
   async #file(path: string, create = false): Promise<WeaveFile | null> {
     const operation = this.#operation;
@@ -134,7 +135,9 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
       file = await WeaveFile.open(this.transport, path);
     } catch (err) {
       if (!(err instanceof NoSuchFile)) throw err;
-      if (!create) return null;
+      // A write remembers the file is missing (it may well create it next);
+      // a read does not, so looking up absent keys leaves nothing behind.
+      if (!create && operation === null) return null;
       file = WeaveFile.unsaved(this.transport, path);
     }
     this.#cache.files.set(path, { file, checkedIn: operation });
