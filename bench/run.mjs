@@ -16,7 +16,8 @@
 //               to 100k), index lookups (1k..100k, --big: 1M) and peak memory
 //               as one text grows (1..64 MB, --big: 256 MB and 1 GB)
 // The report goes to the terminal and to bench/results/<preset>.{md,json}
-// (and scaling-<preset>.svg). Corpora are built on demand in bench/.cache/.
+// (and scaling-<preset>.svg); with --big, to <preset>-big.* instead.
+// Corpora are built on demand in bench/.cache/.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -171,6 +172,7 @@ async function main() {
   log(`corpus ${corpus.name}: ${stats.texts} texts, ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB`);
   const report = {
     preset: opts.preset,
+    big: opts.big,
     date: new Date().toISOString(),
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Breezy via ${PYTHON}`,
     rounds,
@@ -197,16 +199,18 @@ async function main() {
     }
   }
   mkdirSync(opts.out, { recursive: true });
+  // A --big run reports under its own name, beside the preset's ordinary one.
+  const name = opts.big ? `${opts.preset}-big` : opts.preset;
   if (wants('scaling')) {
     report.scaling = await scaling(backends);
-    const svg = join(opts.out, `scaling-${opts.preset}.svg`);
+    const svg = join(opts.out, `scaling-${name}.svg`);
     writeFileSync(svg, renderPanels(scalingPanels(report.scaling)));
     report.scalingSvg = relative(opts.out, svg);
   }
-  writeFileSync(join(opts.out, `${opts.preset}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(opts.out, `${opts.preset}.md`), renderMarkdown(report));
+  writeFileSync(join(opts.out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(opts.out, `${name}.md`), renderMarkdown(report));
   console.log(renderText(report));
-  log(`wrote ${relative(process.cwd(), join(opts.out, `${opts.preset}.md`))} and .json`);
+  log(`wrote ${relative(process.cwd(), join(opts.out, `${name}.md`))} and .json`);
 }
 
 await main();

@@ -123,7 +123,7 @@ function sections(report) {
 }
 
 export function renderMarkdown(report) {
-  const parts = [`# Benchmark: preset ${report.preset}`, '', `${report.machine}; ${report.date}.`, ''];
+  const parts = [`# Benchmark: preset ${report.preset}${report.big ? ' (--big sizes)' : ''}`, '', `${report.machine}; ${report.date}.`, ''];
   for (const [title, body] of sections(report)) parts.push(`## ${title}`, '', typeof body === 'string' ? body : markdownTable(body), '');
   if (report.scalingSvg) parts.push('## Scaling', '', `![scaling](${report.scalingSvg})`, '');
   return parts.join('\n');
