@@ -372,25 +372,27 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
   protected async *localRecordStream(keys: readonly Key[], request: LocalStreamRequest): AsyncIterable<ContentFactory> {
     const pending = this.#pending();
     const entries = await this.#shared.index.getEntries(pending.size === 0 ? keys : keys.filter((k) => !pending.has(k)));
-    let order: readonly Key[] = keys;
-    if (!request.ordered) {
+    // What to stream, in order: index entries, or keys pending or absent.
+    let order: readonly (GroupIndexEntry | Key)[];
+    if (request.ordered) {
+      order = keys.map((k) => entries.get(k) ?? k);
+    } else {
       // Absent first, then the group being built, then blocks in file order.
-      const absent = keys.filter((k) => !pending.has(k) && !entries.has(k));
+      const unstored = entries.size === keys.length ? [] : keys.filter((k) => !entries.has(k));
       const stored = [...entries.values()].sort(
         (a, b) => cmp(a.block.pack, b.block.pack) || a.block.offset - b.block.offset || a.start - b.start,
       );
-      order = [...absent, ...keys.filter((k) => pending.has(k)), ...stored.map((e) => e.key)];
+      order = [...unstored.filter((k) => !pending.has(k)), ...unstored.filter((k) => pending.has(k)), ...stored];
     }
     // Runs of keys per block, in order; pending and absent keys break runs.
     type Step = { readonly run: BlockRun } | { readonly single: ContentFactory };
     const steps: Step[] = [];
     let run: BlockRun | null = null;
-    for (const key of order) {
-      const e = entries.get(key);
-      if (e === undefined) {
+    for (const e of order) {
+      if (isKey(e)) {
         run = null;
-        const p = pending.get(key);
-        steps.push({ single: p ? this.#pendingRecord(p) : new AbsentContentFactory(key) });
+        const p = pending.get(e);
+        steps.push({ single: p ? this.#pendingRecord(p) : new AbsentContentFactory(e) });
         continue;
       }
       if (run === null || !sameBlock(run.memo, e.block)) {
@@ -480,6 +482,10 @@ function checkWorkers(workers: number | undefined): number {
 
 /** Read only: what `#pending()` gives while no writer buffers texts. */
 const NOTHING_PENDING = new KeyMap<PendingKey>();
+
+function isKey(item: GroupIndexEntry | Key): item is Key {
+  return Array.isArray(item);
+}
 
 function sameBlock(a: BlockMemo, b: BlockMemo): boolean {
   return a.offset === b.offset && a.length === b.length && a.pack === b.pack;
