@@ -82,10 +82,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Joins origins and lines back into `origin SP text` lines. */
+/**
+ * Joins origins and lines back into `origin SP text` lines: views into one
+ * buffer, as one allocation is far cheaper than one per line.
+ */
 function annotateLines(origins: readonly string[], lines: readonly Uint8Array[]): Uint8Array[] {
   const encoded = new Map<string, Uint8Array>();
-  const out: Uint8Array[] = [];
+  const prefixes: Uint8Array[] = [];
+  let total = 0;
   for (let i = 0; i < lines.length; i++) {
     const origin = origins[i] as string;
     let prefix = encoded.get(origin);
@@ -93,11 +97,20 @@ function annotateLines(origins: readonly string[], lines: readonly Uint8Array[])
       prefix = concatBytes([utf8(origin), Uint8Array.of(SP)]);
       encoded.set(origin, prefix);
     }
+    prefixes.push(prefix);
+    total += prefix.length + (lines[i] as Uint8Array).length;
+  }
+  const joined = new Uint8Array(total);
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const prefix = prefixes[i] as Uint8Array;
     const line = lines[i] as Uint8Array;
-    const joined = new Uint8Array(prefix.length + line.length);
-    joined.set(prefix, 0);
-    joined.set(line, prefix.length);
-    out.push(joined);
+    joined.set(prefix, at);
+    joined.set(line, at + prefix.length);
+    const end = at + prefix.length + line.length;
+    out.push(joined.subarray(at, end));
+    at = end;
   }
   return out;
 }
