@@ -10,12 +10,16 @@
 // stored whole and its history is deltas against it. A group is closed at a
 // prefix boundary once it holds `GROUP_BYTES` of text, inside a prefix at
 // twice that, and always before its content could pass what a reader accepts.
-// Blocks are deflated at level 9. On the npm corpus of bench/ this stores
-// 0.86x of what Breezy's stream insert stores.
+// Blocks are deflated at zlib's default level (level 9 saves 1% more on the
+// npm corpus of bench/, for twice the deflate time). On that corpus this
+// stores 0.86x of what Breezy's stream insert stores.
 //
 // The buffer is written when it holds 4 groups' worth, on `flush()` and on
 // `close()`; until then its texts are read from it. `discardFrom(mark)`
-// drops texts not yet written (an insert stream that failed).
+// drops texts not yet written (an insert stream that failed). A batch of 3
+// or more groups is compressed by the workers (all groups but the last) and
+// this thread (the last) together; smaller ones here, since starting a
+// worker costs about as much as compressing a group.
 //
 // Entry points: `BatchWriter`, `planGroups`, `GROUP_BYTES`.
 
@@ -30,8 +34,16 @@ import type { BlockSink, TextWriter } from './writer.js';
 
 /** Close a group at a prefix boundary past this many bytes of text. */
 export const GROUP_BYTES = 4 * 1024 * 1024;
-/** Level of the deflate of default-mode blocks. */
-const BLOCK_LEVEL = 9;
+/** Write the buffer once it holds this many groups' worth of text. */
+const BATCH_GROUPS = 4;
+/**
+ * Use workers for a batch of at least this many groups. A worker costs about
+ * 150 ms of CPU to start and warm up, about what compressing 4 MiB of text
+ * costs, so a batch of one or two groups is done sooner in this thread.
+ */
+const PARALLEL_GROUPS = 3;
+/** Level of the deflate of default-mode blocks (zlib's default). */
+const BLOCK_LEVEL = 6;
 /** A record header is at most this long (kind byte, base-128 length). */
 const RECORD_HEADER_MAX = 6;
 
@@ -43,10 +55,10 @@ interface Buffered {
 
 export interface BatchWriterOptions {
   readonly settings: CompressorSettings;
-  /** Worker threads for batches of several groups (0: compress in this thread). */
+  /** Worker threads besides this one for batches of several groups (0: all in this thread). */
   readonly workers: number;
   readonly sink: BlockSink;
-  /** Group size aimed at (default `GROUP_BYTES`); the buffer is written at 4 groups' worth. */
+  /** Group size aimed at (default `GROUP_BYTES`); the buffer is written at `BATCH_GROUPS` groups' worth. */
   readonly groupBytes?: number;
 }
 
@@ -120,7 +132,10 @@ export class BatchWriter implements TextWriter {
     this.#texts.push(text);
     this.#pending.set(key, text);
     this.#bytes += length;
-    if (this.#bytes >= 4 * this.#groupBytes) await this.flush();
+    // Enough for a parallel batch: start the workers now, so their start-up
+    // overlaps with the texts still coming.
+    if (this.#bytes >= PARALLEL_GROUPS * this.#groupBytes) this.#startPool()?.start();
+    if (this.#bytes >= BATCH_GROUPS * this.#groupBytes) await this.flush();
   }
 
   pendingText(key: Key): Uint8Array {
@@ -170,6 +185,13 @@ export class BatchWriter implements TextWriter {
     }
   }
 
+  /** The worker pool, made on first use; null when this writer uses none. */
+  #startPool(): GroupCompressPool | null {
+    if (this.options.workers === 0 || this.#spec === null) return null;
+    this.#pool ??= new GroupCompressPool(this.options.workers);
+    return this.#pool;
+  }
+
   /** Flushes, then ends the worker threads. */
   async close(): Promise<void> {
     try {
@@ -180,16 +202,19 @@ export class BatchWriter implements TextWriter {
     }
   }
 
-  /** Each group compressed: on workers when there are several groups and workers to use, else here. */
+  /**
+   * Each group compressed. With workers and several groups, every group is
+   * queued for the workers and this thread takes groups from the back of the
+   * queue meanwhile (it would only wait otherwise), letting replies in
+   * between; else all here.
+   */
   async #compress(groups: Uint8Array[][]): Promise<CompressedGroup[]> {
-    const { workers, settings } = this.options;
-    if (workers === 0 || groups.length < 2 || this.#spec === null) {
-      return groups.map((texts) => compressGroup(texts, settings.maxBytesToIndex, this.#codec));
-    }
+    const { settings } = this.options;
+    const pool = groups.length < PARALLEL_GROUPS ? null : this.#startPool();
+    if (pool === null || this.#spec === null) return groups.map((texts) => compressGroup(texts, settings.maxBytesToIndex, this.#codec));
     const spec = this.#spec;
-    this.#pool ??= new GroupCompressPool(workers);
-    const pool = this.#pool;
     const runs = groups.map((texts) => pool.run(makeJob(texts, settings.maxBytesToIndex, spec)));
+    while (pool.runQueuedHere()) await new Promise((resolve) => setImmediate(resolve));
     const settled = await Promise.allSettled(runs);
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) {

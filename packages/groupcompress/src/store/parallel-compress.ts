@@ -12,7 +12,8 @@
 // its job with `GroupCompressWorkerError`; the pool is then closed.
 //
 // Entry points: `GroupJob`, `BlockCodecSpec`, `codecFor`, `makeJob`,
-// `runJobInThread`, `GroupCompressPool`, `GroupCompressWorkerError`.
+// `runJobInThread`, `GroupCompressPool` (`run`, `runQueuedHere`, `start`,
+// `close`), `GroupCompressWorkerError`, `defaultWorkerCount`.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -82,9 +83,13 @@ export function runJobInThread(job: GroupJob): CompressedGroup {
   return compressGroup(texts, job.maxBytesToIndex, codecFor(job.codec));
 }
 
-/** Workers used when a store does not say: both cores of a two-core machine, no more. */
+/**
+ * Workers used when a store does not say: with the calling thread, both
+ * cores of a two-core machine, no more (each worker costs about 150 ms of CPU
+ * to start and warm up, so more threads than that rarely pay on a batch).
+ */
 export function defaultWorkerCount(): number {
-  return Math.min(2, availableParallelism());
+  return Math.min(2, availableParallelism()) - 1;
 }
 
 /**
@@ -137,6 +142,29 @@ export class GroupCompressPool {
     this.#queue.push({ id, job });
     this.#dispatch();
     return done;
+  }
+
+  /**
+   * Runs here the last job no worker has taken yet, and settles its promise;
+   * false when there is none. The calling thread helps with the queue this
+   * way instead of waiting (workers take from the front, it from the back).
+   */
+  runQueuedHere(): boolean {
+    const queued = this.#queue.pop();
+    if (queued === undefined) return false;
+    const pending = this.#pending.get(queued.id);
+    this.#pending.delete(queued.id);
+    try {
+      pending?.resolve(runJobInThread(queued.job));
+    } catch (err) {
+      pending?.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return true;
+  }
+
+  /** Starts every worker now (they start on demand otherwise), so a coming job does not wait for one to boot. */
+  start(): void {
+    while (!this.#closed && this.#slots.length < this.#size) this.#spawn();
   }
 
   /** Ends every worker; jobs not finished are rejected. */
