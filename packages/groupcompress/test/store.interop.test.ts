@@ -5,13 +5,14 @@
 //   (Streams in 'groupcompress' order are not compared byte for byte: where
 //   the graph allows several orders, Breezy's follows Python's set order.)
 // - Breezy opens the packs we write (compat, and default mode with either
-//   zlib codec) and its check() passes, every text with the sha1 and parents
-//   we gave.
+//   zlib codec, and a default-mode pack of several groups compressed on
+//   worker threads) and its check() passes, every text with the sha1 and
+//   parents we gave.
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { LocalTransport, bytesEqual, compatZlib, fastZlib, sha1OfChunks, splitLines, utf8 } from '@versionedfiles/core';
+import { FulltextContentFactory, LocalTransport, bytesEqual, compatZlib, fastZlib, sha1OfChunks, splitLines, utf8 } from '@versionedfiles/core';
 import type { ContentFactory, Key, ZlibCodec } from '@versionedfiles/core';
 import { MemoryGroupIndex, makePackFactory } from '@versionedfiles/groupcompress';
 import type { GroupCompressMode, GroupCompressVersionedFiles } from '@versionedfiles/groupcompress';
@@ -178,6 +179,28 @@ describe.each([
         expect(parents).toEqual(graph ? add.parents : null);
       }
     }
+  });
+});
+
+describe('default mode with workers', () => {
+  it('Breezy reads and checks a pack of several groups compressed on worker threads', async () => {
+    // 8 files of 40 versions of about 40 KiB: 13 MB, so batches of 3+ groups go to the workers.
+    const adds: Add[] = [];
+    for (let f = 0; f < 8; f++) {
+      const lines = Array.from({ length: 1000 }, (_, i) => `file ${f} line ${i} ${String((i * 7919 + f) % 10007).padStart(6, '0')}\n`);
+      for (let v = 0; v < 40; v++) {
+        lines.splice((v * 37) % lines.length, 1, `file ${f} version ${v}\n`);
+        adds.push({ key: [`file${f}`, `v${v}`], parents: v ? [[`file${f}`, `v${v - 1}`]] : [], text: utf8(lines.join('')) });
+      }
+    }
+    const dir = tempDir();
+    const vf = makePackFactory(true, true, 2, { workers: 1 })(new LocalTransport(dir));
+    await vf.insertRecordStream(adds.map((a) => new FulltextContentFactory(a.key, a.parents, sha1OfChunks([a.text]), a.text)));
+    await vf.close();
+    writeFileSync(join(dir, 'index'), (vf.index as MemoryGroupIndex).builder.finish());
+    const seen = breezy({ action: 'read', dir, graph: true });
+    expect(Object.keys(seen).length).toBe(adds.length);
+    for (const add of adds) expect(seen[JSON.stringify(add.key)]).toEqual([sha1OfChunks([add.text]), add.parents]);
   });
 });
 
