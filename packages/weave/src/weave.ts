@@ -354,9 +354,10 @@ export class Weave {
   /** The lines alive in the included set, with (when asked) their origin and position in the body. */
   #extract(
     included: Uint8Array,
-    want: { readonly origins?: boolean; readonly positions?: boolean } = {},
+    want: { readonly positions?: boolean } = {},
   ): { lines: Uint8Array[]; origins: number[]; positions: number[] } {
-    const withOrigins = want.origins ?? false;
+    // Origins are always kept: a push per line costs less than the engine
+    // recompiling this loop the first time someone annotates.
     const withPositions = want.positions ?? false;
     const lines: Uint8Array[] = [];
     const origins: number[] = [];
@@ -370,7 +371,7 @@ export class Weave {
         const top = insertions[insertions.length - 1];
         if (deleting === 0 && top !== undefined && included[top]) {
           lines.push(item);
-          if (withOrigins) origins.push(top);
+          origins.push(top);
           if (withPositions) positions.push(pos);
         }
       } else if (item.op === '{') {
@@ -530,17 +531,17 @@ export class Weave {
    * per origin version: its lines share that one label.
    */
   annotateAs<T>(name: string, label: (origin: string) => T): [T, Uint8Array][] {
-    const { lines, origins } = this.#extract(this.#inclusions([this.lookup(name)]), { origins: true });
-    const labels = new Map<number, T>();
+    const { lines, origins } = this.#extract(this.#inclusions([this.lookup(name)]));
+    const labels: T[] = [];
+    const labelled = new Uint8Array(this.#names.length);
     const out = new Array<[T, Uint8Array]>(lines.length);
     for (let i = 0; i < lines.length; i++) {
       const origin = origins[i] as number;
-      let l = labels.get(origin);
-      if (l === undefined && !labels.has(origin)) {
-        l = label(this.nameOf(origin));
-        labels.set(origin, l);
+      if (labelled[origin] === 0) {
+        labels[origin] = label(this.#names[origin] as string);
+        labelled[origin] = 1;
       }
-      out[i] = [l as T, lines[i] as Uint8Array];
+      out[i] = [labels[origin] as T, lines[i] as Uint8Array];
     }
     return out;
   }
