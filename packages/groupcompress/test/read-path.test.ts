@@ -9,11 +9,14 @@ import type { ContentFactory } from '@versionedfiles/core';
 import {
   GroupCompressBlock,
   GroupCompressCorrupt,
+  GroupCompressor,
+  GroupContentManager,
   applyDelta,
   applyDeltaWithin,
   checkDelta,
   decodeWireBlock,
   encodeBase128,
+  encodeBlock,
   encodeWireBlock,
   makeDelta,
   makePackFactory,
@@ -193,5 +196,30 @@ describe('index values', () => {
       const err = outcome(() => parseGroupValue(utf8(bad), ['k'], 'p'));
       expect(typeof err === 'string' && err.startsWith('GroupCompressCorrupt')).toBe(true);
     }
+  });
+});
+
+describe('a run of records read from a block', () => {
+  let seed = 99;
+  const noise = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 0xff;
+  const texts = Array.from({ length: 40 }, () => new Uint8Array(4000).map(noise));
+  const compressor = new GroupCompressor();
+  const ranges = texts.map((t, i) => compressor.compress([`k${i}`], [t], t.length));
+  const bytes = concatBytes(encodeBlock(compressor.flush().chunks));
+
+  it('inflates only as far as its own records when read alone', () => {
+    const manager = new GroupContentManager(parseBlock(bytes));
+    const first = ranges[0] as { start: number; end: number };
+    const record = manager.addRecord(['k0'], [], first.start, first.end);
+    expect(record.getBytesAs('fulltext')).toEqual(texts[0]);
+    expect(manager.block.inflated).toBeLessThan(manager.block.contentLength / 2);
+  });
+
+  it('inflates at once as far as the whole read goes when told (readAhead)', () => {
+    const block = parseBlock(bytes);
+    const manager = new GroupContentManager(block, undefined, block.contentLength);
+    const first = ranges[0] as { start: number; end: number };
+    expect(manager.addRecord(['k0'], [], first.start, first.end).getBytesAs('fulltext')).toEqual(texts[0]);
+    expect(block.inflated).toBe(block.contentLength);
   });
 });

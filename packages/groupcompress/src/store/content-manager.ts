@@ -40,11 +40,16 @@ export class GroupContentManager {
   readonly #records: GroupCompressRecord[] = [];
   #lastByte = 0;
 
+  /** How far into the block the whole read this run is part of goes (a store's request may hold several runs of one block). */
+  readonly #readAhead: number;
+
   constructor(
     block: GroupCompressBlock,
     readonly settings: CompressorSettings = DEFAULT_SETTINGS,
+    readAhead = 0,
   ) {
     this.#block = block;
+    this.#readAhead = readAhead;
   }
 
   get block(): GroupCompressBlock {
@@ -63,9 +68,13 @@ export class GroupContentManager {
     return this.#records;
   }
 
-  /** The text of one of this manager's records; the block is inflated as far as the whole run needs. */
+  /**
+   * The text of one of this manager's records; the block is inflated at once
+   * as far as the whole run (or the whole read, `readAhead`) needs, not bit
+   * by bit as later records ask.
+   */
   extract(record: GroupCompressRecord): Uint8Array {
-    this.#block.content(Math.min(this.#lastByte, this.#block.contentLength), record.key);
+    this.#block.content(Math.min(Math.max(this.#lastByte, this.#readAhead), this.#block.contentLength), record.key);
     return this.#block.extract(record.key, record.start, record.end);
   }
 

@@ -401,6 +401,16 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       }
       run.entries.push(e);
     }
+    // How far this request reads into each block, over all its runs, so a
+    // block is inflated once that far rather than run by run.
+    const lastByteOf = new Map<string, number>();
+    for (const step of steps) {
+      if (!('run' in step)) continue;
+      const id = BlockCache.id(step.run.memo);
+      let last = lastByteOf.get(id) ?? 0;
+      for (const e of step.run.entries) if (e.end > last) last = e.end;
+      lastByteOf.set(id, last);
+    }
     for (let i = 0; i < steps.length; ) {
       // Fetch the blocks of the next steps together, about BATCH_SIZE bytes.
       const batch: BlockMemo[] = [];
@@ -424,7 +434,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
         }
         const id = BlockCache.id(step.run.memo);
         const block = blocks.get(id) ?? (await this.#blocks([step.run.memo], step.run.entries[0]?.key ?? null)).get(id);
-        const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings);
+        const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings, lastByteOf.get(id));
         for (const e of step.run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
         // Each text is let go once the consumer moves on (it can still ask
         // the record again), so a run never holds all its texts at once.
