@@ -6,9 +6,11 @@
 // One generated history (default 300 versions of a file of ~400 lines, mostly
 // linear with a merge every tenth version) is woven by both implementations in
 // memory: insert every version, extract every version, annotate every version,
-// and write + read the weave file. Each phase is timed best-of-3 on both sides
-// (best-of-20 for the quick file phase), in CPU time of the process (the
-// machines we run on are shared: wall time measures the neighbours too);
+// and write + read the weave file. Each phase runs once untimed on both sides
+// (so JIT compilation on ours, and caches on both, are not what is measured),
+// then is timed best-of-3 (best-of-20 for the quick file phase), in CPU time
+// of the process (the machines we run on are shared: wall time measures the
+// neighbours too);
 // the ratio is Breezy's time over ours (above 1: we are faster). Both sides
 // must produce the same file bytes, or the run fails.
 import { execFileSync } from 'node:child_process';
@@ -59,7 +61,7 @@ function makeHistory(versions, lines) {
 
 function best(fn, rounds = ROUNDS) {
   let min = Infinity;
-  let result;
+  let result = fn(); // the warm-up round
   for (let r = 0; r < rounds; r++) {
     const t0 = process.cpuUsage();
     result = fn();
@@ -99,7 +101,7 @@ for i in inserts:
     i['name'] = i['name'].encode(); i['parents'] = [p.encode() for p in i['parents']]
     i['lines'] = [l.encode() for l in i['lines']]
 def best(fn, rounds=${ROUNDS}):
-    m = None; r = None
+    m = None; r = fn()  # the warm-up round
     for _ in range(rounds):
         t0 = time.process_time(); r = fn(); d = (time.process_time() - t0) * 1000
         m = d if m is None or d < m else m
@@ -132,7 +134,7 @@ function breezy(inserts) {
 }
 
 const inserts = makeHistory(VERSIONS, LINES);
-console.log(`weave bench: ${VERSIONS} versions, ~${LINES} lines each, best of ${ROUNDS}, CPU time`);
+console.log(`weave bench: ${VERSIONS} versions, ~${LINES} lines each, one warm-up round then best of ${ROUNDS}, CPU time`);
 const a = ours(inserts);
 const b = breezy(inserts);
 if (Buffer.compare(Buffer.from(a.bytes), Buffer.from(b.bytes)) !== 0) {
