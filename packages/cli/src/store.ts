@@ -225,6 +225,10 @@ function packKindFor(info: StoreInfo): PackKind {
  * listed is combined away under it.
  */
 async function openPackBackend(transport: Transport, kind: PackKind, write: boolean): Promise<Backend> {
+  // Stores of the first vf kept one pack named by `pack-name`; this layout would not see their texts.
+  if (await transport.exists('pack-name')) {
+    throw new UnsupportedFormat('vf pack store', `${transport.base} has the old one-pack layout (data/pack-name): copy it with the vf that made it (vf convert) into a new store`);
+  }
   if (write) return openPackWriter(transport, kind);
   const reopen = () => openPackSet(transport, kind);
   return { vf: new ReloadingVersionedFiles(await reopen(), reopen), finish: async () => {} };

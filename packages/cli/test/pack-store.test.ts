@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RevisionAlreadyPresent, fromUtf8, utf8 } from '@versionedfiles/core';
+import { RevisionAlreadyPresent, UnsupportedFormat, fromUtf8, utf8 } from '@versionedfiles/core';
 import { maxPackCount } from '@versionedfiles/pack';
 import { initStore, openStore, type StoreFormat } from '@versionedfiles/cli';
 
@@ -101,5 +101,13 @@ describe.each(PACK_FORMATS)('a vf %s store as a pack collection', (format) => {
       expect(packsOf(dir)).not.toContain('feedfacefeedfacefeedfacefeedface.pack');
       expect(readdirSync(join(dir, 'data', 'indices'))).not.toContain('feedfacefeedfacefeedfacefeedface.tix');
       expect(packsOf(dir)).toEqual(expect.arrayContaining(listed));
+    }));
+
+  it('refuses a store of the old one-pack layout (data/pack-name) instead of showing it empty', () =>
+    withDir(async (dir) => {
+      await (await initStore(dir, { format, keyLength: 1 })).close();
+      writeFileSync(join(dir, 'data', 'pack-name'), 'pack-1\n');
+      await expect(openStore(dir)).rejects.toBeInstanceOf(UnsupportedFormat);
+      await expect(openStore(dir, { write: true })).rejects.toBeInstanceOf(UnsupportedFormat);
     }));
 });

@@ -57,6 +57,8 @@ export async function storeStats(dir: string, progress?: Context['progress']): P
     let files = 0;
     const data = store.transport.clone(DATA_DIR);
     for (const file of await data.listRecursive()) {
+      // Packs an autopack combined away (deleted by the next one) hold no live text.
+      if (file.startsWith('obsolete_packs/') || file.startsWith('upload/')) continue;
       storedBytes += await data.size(file);
       files++;
     }
