@@ -127,6 +127,26 @@ describe('BatchWriter', () => {
     writer.discardFrom(0);
     await writer.close();
   });
+
+  it('discardFrom keeps what a batch wrote since the mark and drops the rest', async () => {
+    const written: string[] = [];
+    const writer = new BatchWriter({
+      settings: { zlib: fastZlib, maxBytesToIndex: 0, maxTextBytes: MAX_TEXT_BYTES },
+      workers: 0,
+      groupBytes: 1024,
+      sink: async (_block, entries) => void written.push(...entries.map((e) => e.key.join('/'))),
+    });
+    await writer.add(['a', '0'], [], [utf8('before the mark\n')], 16);
+    const mark = writer.mark();
+    // 4 groups' worth (4 KiB) writes the batch, then more texts are buffered.
+    for (let i = 1; i <= 7; i++) await writer.add(['a', `${i}`], [], [new Uint8Array(1000).fill(0x61 + i)], 1000);
+    expect(written.sort()).toEqual(['a/0', 'a/1', 'a/2', 'a/3', 'a/4', 'a/5']);
+    expect(writer.pending.size).toBe(2);
+    writer.discardFrom(mark);
+    expect(writer.pending.size).toBe(0);
+    await writer.close();
+    expect(written.length).toBe(6);
+  });
 });
 
 describe('GroupCompressPool', () => {

@@ -110,6 +110,8 @@ export class BatchWriter implements TextWriter {
   #texts: Buffered[] = [];
   #pending = new KeyMap<Buffered>();
   #bytes = 0;
+  /** Texts handed to the sink so far (they are no longer buffered). */
+  #written = 0;
   #pool: GroupCompressPool | null = null;
   readonly #spec: BlockCodecSpec | null;
   readonly #codec: ZlibCodec;
@@ -144,15 +146,16 @@ export class BatchWriter implements TextWriter {
     return text.text;
   }
 
-  /** How many texts are buffered: a mark for `discardFrom`. */
+  /** How many texts were ever added: a mark for `discardFrom`. */
   mark(): number {
-    return this.#texts.length;
+    return this.#written + this.#texts.length;
   }
 
-  /** Drops the texts buffered since `mark` (those still buffered). */
+  /** Drops the texts added since `mark` that are still buffered (not those a batch wrote meanwhile). */
   discardFrom(mark: number): void {
-    if (mark >= this.#texts.length) return;
-    for (const t of this.#texts.splice(mark)) {
+    const keep = Math.max(0, mark - this.#written);
+    if (keep >= this.#texts.length) return;
+    for (const t of this.#texts.splice(keep)) {
       this.#pending.delete(t.key);
       this.#bytes -= t.text.length;
     }
@@ -169,6 +172,7 @@ export class BatchWriter implements TextWriter {
     const groups = planGroups(texts, maxContent, this.#groupBytes);
     const compressed = await this.#compress(groups.map((g) => g.map((i) => (texts[i] as Buffered).text)));
     throwIfAborted(signal);
+    this.#written += texts.length;
     this.#texts = [];
     this.#bytes = 0;
     try {
