@@ -40,8 +40,8 @@ import {
 } from '../errors.js';
 import { KnownGraph } from '../graph/known-graph.js';
 import { KeyMap, KeySet, isPendingKey, resolvePendingKey, validateKey, type Key, type PendingKey } from '../keys.js';
-import { concatBytes, linesAreLines, splitLines, utf8 } from '../bytes.js';
-import { sha1OfChunks } from '../codecs/sha1.js';
+import { concatBytes, splitLines, utf8 } from '../bytes.js';
+import { sha1Hex, sha1OfChunks } from '../codecs/sha1.js';
 import { DelegatingVersionedFiles } from '../decorators/delegating.js';
 import { DependencyBuffer } from '../stream/dependency-buffer.js';
 import { topoSort } from '../graph/tsort.js';
@@ -92,7 +92,6 @@ export interface LocalStreamRequest {
 }
 
 const WHITESPACE = /[ \t\n\r\v\f]/;
-const NO_LINES: readonly Uint8Array[] = [];
 
 export abstract class VersionedFilesBase implements VersionedFiles {
   readonly keyLength: number;
@@ -179,9 +178,9 @@ export abstract class VersionedFilesBase implements VersionedFiles {
     const pending = this.checkNewKey(key);
     const contentAddressed = isPendingKey(pending);
     const checkedParents = await this.checkParents(parents);
-    const checkedLines = checkLines(lines, options.checkContent ?? true);
-    const sha1 = sha1OfChunks(checkedLines);
-    const text = concatBytes(checkedLines);
+    const alreadyLines = checkLines(lines, options.checkContent ?? true);
+    const text = concatBytes(lines);
+    const sha1 = sha1Hex(text);
     const finalKey = contentAddressed ? resolvePendingKey(pending, sha1) : (pending as Key);
     if (options.expectedSha1 != null && options.expectedSha1 !== sha1) {
       throw new InvalidChecksum(finalKey, options.expectedSha1, sha1);
@@ -199,7 +198,7 @@ export abstract class VersionedFilesBase implements VersionedFiles {
         throw new RevisionAlreadyPresent(finalKey, this.storeName);
       }
     }
-    const properLines = linesAreLines(checkedLines) ? checkedLines : splitLines(text);
+    const properLines = alreadyLines ? lines : splitLines(text);
     await this.storeText({ key: finalKey, parents: checkedParents, lines: properLines, text, sha1 }, options);
     return result;
   }
@@ -634,19 +633,29 @@ function withWrapped(store: VersionedFiles): VersionedFiles[] {
   return out;
 }
 
-/** Lines must be bytes (always checked) and, when `checkContent`, hold no newline but at their end. */
-function checkLines(lines: readonly Uint8Array[], checkContent: boolean): readonly Uint8Array[] {
+/**
+ * Lines must be bytes (always checked) and, when `checkContent`, hold no
+ * newline but at their end. Returns whether they already are lines as stores
+ * keep them (none empty, only the last without its newline), found in the
+ * same pass so each line is scanned once.
+ */
+function checkLines(lines: readonly Uint8Array[], checkContent: boolean): boolean {
   if (!Array.isArray(lines)) throw new BadParameterNotBytes('lines', -1);
-  if (lines.length === 0) return NO_LINES;
-  for (let i = 0; i < lines.length; i++) {
+  const last = lines.length - 1;
+  let proper = true;
+  for (let i = 0; i <= last; i++) {
     const line: unknown = lines[i];
     if (!(line instanceof Uint8Array)) throw new BadParameterNotBytes('lines', i);
-    if (checkContent) {
-      const nl = line.indexOf(0x0a);
-      if (nl >= 0 && nl !== line.length - 1) throw new BadParameterContainsNewline('lines', i);
+    if (!checkContent && !proper) continue;
+    const nl = line.indexOf(0x0a);
+    if (nl >= 0 && nl !== line.length - 1) {
+      if (checkContent) throw new BadParameterContainsNewline('lines', i);
+      proper = false;
+    } else if (line.length === 0 || (nl < 0 && i !== last)) {
+      proper = false;
     }
   }
-  return lines;
+  return proper;
 }
 
 function sameParents(a: Parents, b: Parents): boolean {

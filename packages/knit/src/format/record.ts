@@ -29,7 +29,6 @@ import {
   utf8,
 } from '@versionedfiles/core';
 import type { ZlibCodec } from '@versionedfiles/core';
-import * as nodeZlib from 'node:zlib';
 import { KnitCorrupt, type KnitWhere } from './errors.js';
 import { parseDecimal, splitFields } from './fields.js';
 
@@ -58,9 +57,6 @@ export interface DecodeRecordOptions {
 }
 
 const NL = 0x0a;
-// Node's native crc32 where it has one (20.15+, 22.2+), else core's.
-const checksum: (data: Uint8Array) => number =
-  (nodeZlib as unknown as { crc32?: (data: Uint8Array) => number }).crc32 ?? ((data) => crc32(data));
 const END_PREFIX = utf8('end ');
 const VERSION = utf8('version');
 const LF = Uint8Array.of(NL);
@@ -155,7 +151,7 @@ function inflateBreezyMember(raw: Uint8Array, maxOutput: number): Uint8Array | n
     throw err;
   }
   if (data.length % 0x1_0000_0000 !== size) throw new GzipCorrupt('size does not match the content');
-  if (checksum(data) !== crc) throw new GzipCorrupt('crc32 does not match the content');
+  if (crc32(data) !== crc) throw new GzipCorrupt('crc32 does not match the content');
   return data;
 }
 
