@@ -1,10 +1,10 @@
 // A write session on weave files under a LockDir, so two processes writing one
 // store serialise. Every add rewrites its whole weave (read, insert, put), so
 // two unlocked writers of one weave lose updates: the later put drops the text
-// the earlier one acknowledged. Breezy takes the repository's (or, for weave
-// stores, the branch's) lock around its writes; weave files on their own have
-// none, so this is opt-in: readers need no lock (a weave is replaced whole by
-// a rename), and Breezy's own stores keep their lock elsewhere.
+// the earlier one acknowledged. Breezy takes the repository's lock around its
+// writes; weave files on their own have none, so this is opt-in: readers need
+// no lock (a weave is replaced whole by a rename), and Breezy's own stores
+// keep their lock elsewhere.
 //
 // Entry point: `lockWeaveFiles(factory, transport, options)` takes the lock
 // (waiting `waitMs`, else `LockContention`), then opens the store, so no weave
