@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { GraphCycle, InvalidMainline, RevisionNotPresent, keyToId, mergeSort, topoSort } from '@versionedfiles/core';
+import { GraphCycle, InvalidMainline, KnownGraph, RevisionNotPresent, keyToId, mergeSort, topoSort } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
 import { ancestorsOf, checkTsort, dagArbitrary, loadGraphCases } from '../../../test-fixtures/core/graph/support.js';
 
@@ -21,6 +21,15 @@ describe('topoSort', () => {
         [['a'], []],
       ]),
     ).toEqual([['b'], ['a']]);
+  });
+
+  it('gives the order KnownGraph.topoSort gives, for any DAG with ghosts in any input order', () => {
+    fc.assert(
+      fc.property(dagArbitrary(), ({ entries }) => {
+        expect(topoSort(entries)).toEqual(new KnownGraph(entries).topoSort());
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('throws GraphCycle on a cycle', () => {

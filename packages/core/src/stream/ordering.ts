@@ -10,20 +10,26 @@
 
 import { topoSort } from '../graph/tsort.js';
 import { sortGroupcompress } from '../graph/sort-groupcompress.js';
-import { KeyMap, type Key } from '../keys.js';
+import type { Key, KeyMap } from '../keys.js';
 import type { Parents } from '../content/factory.js';
 import type { Ordering } from '../versionedfiles.js';
 
+const NO_PARENTS: readonly Key[] = [];
+
 export function orderKeys(ordering: Ordering, parentMap: KeyMap<Parents>): Key[] {
   if (ordering === 'unordered') return [...parentMap.keys()];
-  const graph = new KeyMap<readonly Key[]>();
   let hasGraph = false;
-  for (const [key, parents] of parentMap) {
-    if (parents !== null) hasGraph = true;
-    graph.set(key, parents ?? []);
+  for (const parents of parentMap.values()) {
+    if (parents !== null) {
+      hasGraph = true;
+      break;
+    }
   }
   if (!hasGraph) return [...parentMap.keys()];
-  return ordering === 'topological' ? topoSort(graph) : sortGroupcompress(graph);
+  if (ordering === 'groupcompress') return sortGroupcompress(parentMap);
+  const graph: [Key, readonly Key[]][] = [];
+  for (const [key, parents] of parentMap) graph.push([key, parents ?? NO_PARENTS]);
+  return topoSort(graph);
 }
 
 /**
