@@ -163,6 +163,7 @@ async function scaling(backends) {
 }
 
 async function main() {
+  const failures = [];
   const available = await availableBackends();
   const backends = pickedBackends.length ? pickedBackends.filter((b) => available.includes(b)) : available;
   const absent = Object.keys(BACKENDS).filter((b) => !available.includes(b));
@@ -195,7 +196,14 @@ async function main() {
     for (const c of findComponentBenches(BENCH)) {
       const args = opts.big ? [] : (COMPONENT_ARGS[c.name] ?? []);
       log(`component bench ${c.name} ${args.join(' ')}`);
-      report.components.push({ name: c.name, args, phases: runComponentBench(c.path, args) });
+      // A component's failed check fails the run, but only after the report
+      // (with everything else measured) is written.
+      try {
+        report.components.push({ name: c.name, args, phases: runComponentBench(c.path, args) });
+      } catch (err) {
+        report.components.push({ name: c.name, args, phases: [], error: String(err.message ?? err).split('\n')[0] });
+        failures.push(`component bench ${c.name}`);
+      }
     }
   }
   mkdirSync(opts.out, { recursive: true });
@@ -211,6 +219,10 @@ async function main() {
   writeFileSync(join(opts.out, `${name}.md`), renderMarkdown(report));
   console.log(renderText(report));
   log(`wrote ${relative(process.cwd(), join(opts.out, `${name}.md`))} and .json`);
+  if (failures.length) {
+    log(`FAILED: ${failures.join(', ')}`);
+    process.exitCode = 1;
+  }
 }
 
 await main();

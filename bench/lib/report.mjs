@@ -93,7 +93,8 @@ export function componentRows(components) {
   const rows = [['component bench', 'phase', 'ours', 'Breezy', 'ratio Breezy/ours']];
   for (const c of components) {
     const name = [`bench/${c.name}`, ...(c.args ?? [])].join(' ');
-    if (c.phases.length === 0) rows.push([name, '(ran; printed no "label ours breezy ratio×" rows)', '', '', '']);
+    if (c.error) rows.push([name, `FAILED: ${c.error}`, '', '', '']);
+    else if (c.phases.length === 0) rows.push([name, '(ran; printed no "label ours breezy ratio×" rows)', '', '', '']);
     for (const p of c.phases) rows.push([name, p.label, String(p.ours), String(p.breezy), fmtRatio(p.ratio)]);
   }
   return rows;

@@ -22,7 +22,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalTransport, MemoryTransport, MemoryVersionedFiles, PrefixMapper, collect, concatBytes, splitLines } from '@versionedfiles/core';
+import { LocalTransport, MemoryTransport, MemoryVersionedFiles, PrefixMapper, collect, compatZlib, concatBytes, splitLines } from '@versionedfiles/core';
 import { makeFileFactory } from '@versionedfiles/knit';
 import { ByteStreamReader, FORMAT_KNITPACK, RemoteVersionedFiles, createSyncHandler, encodeByteStream, syncVersionedFiles } from '@versionedfiles/sync';
 import { syntheticHistory } from '../lib/synthetic.mjs';
@@ -30,7 +30,8 @@ import { syntheticHistory } from '../lib/synthetic.mjs';
 const PYTHON = process.env.VF_BREEZY_PYTHON ?? '/usr/bin/python3';
 const ROUNDS = 3;
 
-const knitStore = (transport = new MemoryTransport()) => makeFileFactory(false, new PrefixMapper(), { keyLength: 2 })(transport);
+// Compat zlib, so the knit records (and so the byte stream) are Breezy's bytes.
+const knitStore = (transport = new MemoryTransport()) => makeFileFactory(false, new PrefixMapper(), { keyLength: 2, zlib: compatZlib })(transport);
 
 async function fill(vf, history) {
   for (const e of history) await vf.addLines(e.key, e.parents, splitLines(e.text));
