@@ -4,7 +4,6 @@ Usage: breezy_gc.py CORPUS_DIR WORK_DIR ROUNDS
 Prints one JSON line: {"phases": {phase: [[wall ms, cpu ms] per round]}, "bytes": {store: pack bytes}, "peakRssKb": n}.
 The runner calls it once per round, between its own rounds (interleaved).
 """
-import hashlib
 import json
 import os
 import resource
@@ -17,14 +16,11 @@ from breezy.bzr import groupcompress
 from breezy.bzr.versionedfile import FulltextContentFactory
 from breezy.osutils import split_lines
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import bench_corpus  # noqa: E402
+
 corpus_dir, work, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-index = json.load(open(os.path.join(corpus_dir, 'index.json')))
-texts = open(os.path.join(corpus_dir, 'texts.bin'), 'rb').read()
-k = lambda key: tuple(e.encode('utf-8') for e in key)
-entries = [(k(e['key']), tuple(k(p) for p in e['parents']), texts[e['offset']:e['offset'] + e['length']], e['sha1'])
-           for e in index['entries']]
-sha1s = {key: sha for key, _, _, sha in entries}
-keys = [key for key, _, _, _ in entries]
+entries, sha1s, keys = bench_corpus.load(corpus_dir)
 
 
 def timed(fn):
@@ -34,12 +30,7 @@ def timed(fn):
 
 
 def extract(vf, ordering):
-    n = 0
-    for r in vf.get_record_stream(keys, ordering, True):
-        if hashlib.sha1(r.get_bytes_as('fulltext')).hexdigest() != sha1s[r.key]:
-            raise AssertionError('wrong text for %r' % (r.key,))
-        n += 1
-    assert n == len(keys)
+    bench_corpus.extract(vf, keys, sha1s, ordering)
 
 
 rounds_of = {}

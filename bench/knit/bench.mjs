@@ -17,34 +17,21 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { createHash } from 'node:crypto';
 import { HashEscapedPrefixMapper, LocalTransport, compatZlib, fastZlib, splitLines } from '@versionedfiles/core';
 import { makeFileFactory, makePackFactory } from '@versionedfiles/knit';
-import { buildGitCorpus } from '../lib/git-source.mjs';
-import { corpusStats, mostRevisedTips, writeCorpus } from '../lib/corpus.mjs';
+import { mostRevisedTips } from '../lib/corpus.mjs';
+import { extractChecked, gitBenchCorpus, gitBenchOptions } from '../lib/git-bench.mjs';
 import { PYTHON, runChild } from '../lib/child.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const { values: opts } = parseArgs({
-  options: {
-    git: { type: 'string', default: join(HERE, '..', '..') },
-    'max-bytes': { type: 'string', default: '3000000' },
-    rounds: { type: 'string', default: '3' },
-  },
-});
-const ROUNDS = Number(opts.rounds);
-const sha1 = (bytes) => createHash('sha1').update(bytes).digest('hex');
+const opts = gitBenchOptions(HERE);
+const ROUNDS = opts.rounds;
 
 const work = mkdtempSync(join(tmpdir(), 'knit-bench-'));
 try {
-  const corpus = writeCorpus(join(work, 'corpus'), 'git', opts.git, buildGitCorpus(opts.git, Number(opts['max-bytes'])));
-  const entries = corpus.entries.map((e) => ({ key: e.key, parents: e.parents, text: corpus.textOf(e), sha1: e.sha1 }));
-  const keys = entries.map((e) => e.key);
-  const expected = new Map(entries.map((e) => [JSON.stringify(e.key), e.sha1]));
+  const { corpus, entries, keys, expected, stats } = gitBenchCorpus(work, opts);
   const tips = mostRevisedTips(corpus.entries, 10);
   writeFileSync(join(work, 'tips.json'), JSON.stringify(tips));
-  const stats = corpusStats(corpus.entries);
   console.log(`corpus: ${stats.texts} texts of ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB, ${stats.merges} merges (git history of ${opts.git})`);
 
   const STORES = {
@@ -61,14 +48,7 @@ try {
     return Number(process.hrtime.bigint() - t0) / 1e6;
   }
 
-  async function extract(vf, ordering) {
-    let n = 0;
-    for await (const r of vf.getRecordStream(keys, ordering, true)) {
-      if (sha1(r.getBytesAs('fulltext')) !== expected.get(JSON.stringify(r.key))) throw new Error(`wrong text for ${r.key}`);
-      n++;
-    }
-    if (n !== keys.length) throw new Error(`extracted ${n} of ${keys.length} texts`);
-  }
+  const extract = (vf, ordering) => extractChecked(vf, keys, expected, ordering);
 
   const ours = {};
   for (const [name, open] of Object.entries(STORES)) {

@@ -3,7 +3,6 @@
 Usage: breezy_knit.py CORPUS_DIR WORK_DIR ROUNDS TIPS_JSON
 Prints one JSON line: {store: {phase: best milliseconds}}.
 """
-import hashlib
 import json
 import os
 import shutil
@@ -15,15 +14,12 @@ from breezy.bzr import knit
 from breezy.bzr.versionedfile import HashEscapedPrefixMapper
 from breezy.osutils import split_lines
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import bench_corpus  # noqa: E402
+
 corpus_dir, work, rounds, tips_json = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-index = json.load(open(os.path.join(corpus_dir, 'index.json')))
-texts = open(os.path.join(corpus_dir, 'texts.bin'), 'rb').read()
-k = lambda key: tuple(e.encode('utf-8') for e in key)
-entries = [(k(e['key']), [k(p) for p in e['parents']], texts[e['offset']:e['offset'] + e['length']], e['sha1'])
-           for e in index['entries']]
-sha1s = {key: sha for key, _, _, sha in entries}
-keys = [key for key, _, _, _ in entries]
-tips = [k(t) for t in json.load(open(tips_json))]
+entries, sha1s, keys = bench_corpus.load(corpus_dir)
+tips = [bench_corpus.as_key(t) for t in json.load(open(tips_json))]
 
 
 def open_store(name, path):
@@ -41,12 +37,7 @@ def timed(fn):
 
 
 def extract(vf, ordering):
-    n = 0
-    for r in vf.get_record_stream(keys, ordering, True):
-        if hashlib.sha1(r.get_bytes_as('fulltext')).hexdigest() != sha1s[r.key]:
-            raise AssertionError('wrong text for %r' % (r.key,))
-        n += 1
-    assert n == len(keys)
+    bench_corpus.extract(vf, keys, sha1s, ordering)
 
 
 out = {}
