@@ -14,11 +14,13 @@
 //   components  the backend engineers' bench/<name>/bench.mjs, as they are
 //   scaling     cost per text as a synthetic history grows (1k..10k, --big:
 //               to 100k), index lookups (1k..100k, --big: 1M) and peak memory
-//               as one text grows (1..64 MB, --big: 256 MB and 1 GB)
+//               as one text grows (1..64 MB, --big: 256 MB and 1 GB); its
+//               parts alone: scaling-history, scaling-index, scaling-memory
+//               (the others are carried over from the report already there)
 // The report goes to the terminal and to bench/results/<preset>.{md,json}
 // (and scaling-<preset>.svg); with --big, to <preset>-big.* instead.
 // Corpora are built on demand in bench/.cache/.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +46,8 @@ export const PRESETS = {
   small: { packages: ['commander', 'semver'], maxBytes: 10e6 },
   large: { packages: ['moment', 'express', 'yargs', 'lodash', 'commander', 'semver', 'react', 'chalk'], maxBytes: 200e6 },
 };
-const SECTIONS = ['backends', 'references', 'components', 'scaling'];
+const SECTIONS = ['backends', 'references', 'components', 'scaling', 'scaling-history', 'scaling-index', 'scaling-memory'];
+const SCALING_PARTS = ['history', 'index', 'memory'];
 /** Smaller sizes for component benches whose defaults take many minutes (--big: their defaults). */
 const COMPONENT_ARGS = { pack: [100000, 10000] };
 
@@ -68,6 +71,8 @@ if (unknown.length) throw new Error(`--only: unknown ${unknown.join(', ')} (sect
 const pickedSections = only.filter((t) => SECTIONS.includes(t));
 const pickedBackends = only.filter((t) => t in BACKENDS);
 const wants = (section) => pickedSections.length === 0 || pickedSections.includes(section);
+/** A part of the scaling section: `scaling` picks them all, `scaling-<part>` one. */
+const wantsScaling = (part) => wants('scaling') || pickedSections.includes(`scaling-${part}`);
 const log = (...args) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
 
 /** A corpus from the cache, built first if missing. */
@@ -127,7 +132,7 @@ async function scaling(backends) {
   // Weave inserts are quadratic by design; compat variants cost the same as their default-mode stores' curves.
   const scaled = backends.filter((b) => b !== 'weave' && !BACKENDS[b].breezyAs);
   const history = [];
-  for (const texts of sizes) {
+  for (const texts of wantsScaling('history') ? sizes : []) {
     const corpus = cachedCorpus(`synthetic-history-${texts}`, () => ({ source: `synthetic, seed 1`, entries: syntheticHistory({ texts, seed: 1 }) }));
     const runs = runInterleaved(scaled, corpus, ['insert', 'extract-unordered', 'lookup-batch'], {}, 1);
     for (const [backend, { ours, breezy }] of Object.entries(runs)) {
@@ -140,7 +145,7 @@ async function scaling(backends) {
   }
   const index = [];
   const pack = findComponentBenches(BENCH).find((c) => c.name === 'pack');
-  if (pack) {
+  if (pack && wantsScaling('index')) {
     for (const keys of indexSizes) {
       log(`index lookups: ${keys} keys (bench/pack)`);
       const lookups = Math.min(keys, 10000);
@@ -149,7 +154,7 @@ async function scaling(backends) {
     }
   }
   const memory = [];
-  for (const bytes of textSizes) {
+  for (const bytes of wantsScaling('memory') ? textSizes : []) {
     const corpus = cachedCorpus(`synthetic-text-${bytes}`, () => {
       const text = syntheticText(bytes, 1);
       return { source: 'synthetic, seed 1', entries: [{ key: ['big-file', 'rev-1'], parents: [], text, sha1: sha1Of(text) }] };
@@ -160,6 +165,20 @@ async function scaling(backends) {
     memory.push({ backend: b, bytes, oursRssKb: runs.ours[0].maxRssKb, breezyRssKb: runs.breezy?.[0].maxRssKb ?? null });
   }
   return { history, index, memory };
+}
+
+/**
+ * Parts of the scaling section this run did not measure are taken from the
+ * report already at `previousPath` (same preset and size), and say so.
+ */
+function carryOverScaling(scalingReport, previousPath) {
+  const skipped = SCALING_PARTS.filter((part) => !wantsScaling(part));
+  if (skipped.length === 0 || !existsSync(previousPath)) return;
+  const previous = JSON.parse(readFileSync(previousPath, 'utf8'));
+  if (!previous.scaling) return;
+  for (const part of skipped) scalingReport[part] = previous.scaling[part] ?? [];
+  scalingReport.carriedOver = skipped;
+  scalingReport.carriedFrom = previous.date;
 }
 
 async function main() {
@@ -209,8 +228,9 @@ async function main() {
   mkdirSync(opts.out, { recursive: true });
   // A --big run reports under its own name, beside the preset's ordinary one.
   const name = opts.big ? `${opts.preset}-big` : opts.preset;
-  if (wants('scaling')) {
+  if (SCALING_PARTS.some(wantsScaling)) {
     report.scaling = await scaling(backends);
+    carryOverScaling(report.scaling, join(opts.out, `${name}.json`));
     const svg = join(opts.out, `scaling-${name}.svg`);
     writeFileSync(svg, renderPanels(scalingPanels(report.scaling)));
     report.scalingSvg = relative(opts.out, svg);

@@ -29,6 +29,7 @@ import { FulltextContentFactory, LocalTransport, splitLines } from '@versionedfi
 import { makePackFactory } from '@versionedfiles/groupcompress';
 import { extractChecked, gitBenchCorpus, gitBenchOptions } from '../lib/git-bench.mjs';
 import { PYTHON, runChild } from '../lib/child.mjs';
+import { peakRssKb } from '../lib/peak-rss.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const opts = gitBenchOptions(HERE);
@@ -94,7 +95,7 @@ try {
     for (const [phase, times] of Object.entries(breezy.phases)) (theirsRounds[phase] ??= []).push(...times);
     breezyPeakKb = Math.max(breezyPeakKb, breezy.peakRssKb);
   }
-  const oursPeakKb = process.resourceUsage().maxRSS;
+  const oursPeakKb = peakRssKb();
   const theirs = (phase) => theirsRounds[phase.replace(/ \((compat|default)\)$/, '')];
 
   const col = (text, width = 10) => String(text).padStart(width);

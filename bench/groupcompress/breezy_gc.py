@@ -6,7 +6,6 @@ The runner calls it once per round, between its own rounds (interleaved).
 """
 import json
 import os
-import resource
 import shutil
 import sys
 import time
@@ -59,4 +58,4 @@ for r in range(rounds):
     for p, times in phases.items():
         rounds_of.setdefault(p, []).append(times)
 print(json.dumps({'phases': rounds_of, 'bytes': sizes,
-                  'peakRssKb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  'peakRssKb': bench_corpus.peak_rss_kb()}))

@@ -1,12 +1,14 @@
-"""What the Breezy sides of the component benches share: the corpus and a checked extraction.
+"""What the Breezy sides of the benches share: the corpus, a checked extraction, peak memory.
 
 `load(corpus_dir)` gives (entries, sha1s, keys): entries as (key, parents, text, sha1)
 with keys as tuples of bytes; `extract(vf, keys, sha1s, ordering)` streams every
-text and checks its sha1 (a wrong one raises).
+text and checks its sha1 (a wrong one raises); `peak_rss_kb()` is this process's
+own peak resident memory.
 """
 import hashlib
 import json
 import os
+import resource
 
 
 def as_key(key):
@@ -31,3 +33,16 @@ def extract(vf, keys, sha1s, ordering):
             raise AssertionError('wrong text for %r' % (r.key,))
         n += 1
     assert n == len(keys)
+
+
+def peak_rss_kb():
+    # VmHWM is this process's own peak; getrusage's maxrss also carries the
+    # peak of the parent we were forked from (a bench parent holding a corpus).
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -120,6 +120,34 @@ function sections(report) {
   if (report.backendsAbsent?.length) out.push(['Backends not landed yet', report.backendsAbsent.join(', ')]);
   if (Object.keys(report.references).length) out.push(['Reference points', referenceRows(report.references)]);
   if (report.components?.length) out.push(['Component benches (bench/<name>/bench.mjs with these arguments, as their authors wrote them: best of 3 each side; ms, or bytes on size rows, as each prints them)', componentRows(report.components)]);
+  if (report.scaling) out.push(...scalingTables(report.scaling));
+  return out;
+}
+
+const fmtUs = (us) => (us == null ? '—' : us.toFixed(us < 10 ? 2 : 0));
+
+/** The numbers behind the scaling curves, one table per panel. */
+function scalingTables(s) {
+  const out = [];
+  if (s.history?.length) {
+    const rows = [['backend', 'side', 'texts', 'insert µs/text', 'extract µs/text', 'batch lookup µs/key']];
+    for (const r of s.history) rows.push([r.backend, r.side, r.texts.toLocaleString('en-US'), fmtUs(r.insertUsPerText), fmtUs(r.extractUsPerText), fmtUs(r.lookupUsPerKey)]);
+    out.push(['Scaling: a synthetic history', rows]);
+  }
+  if (s.index?.length) {
+    const rows = [['keys in the index', 'ours µs/lookup', 'Breezy µs/lookup', 'ratio Breezy/ours']];
+    for (const r of s.index) rows.push([r.keys.toLocaleString('en-US'), fmtUs(r.oursUs), fmtUs(r.breezyUs), fmtRatio(r.breezyUs / r.oursUs)]);
+    out.push(['Scaling: single lookups in a B+Tree index (bench/pack)', rows]);
+  }
+  if (s.memory?.length) {
+    const rows = [['backend', 'text size', 'ours peak RSS', 'Breezy peak RSS', 'ratio Breezy/ours']];
+    for (const r of s.memory) {
+      const breezy = r.breezyRssKb == null ? '—' : `${Math.round(r.breezyRssKb / 1024)} MB`;
+      rows.push([r.backend, `${Math.round(r.bytes / 2 ** 20)} MiB`, `${Math.round(r.oursRssKb / 1024)} MB`, breezy, r.breezyRssKb == null ? '—' : fmtRatio(r.breezyRssKb / r.oursRssKb)]);
+    }
+    out.push(['Scaling: peak memory as one text grows (insert + extract)', rows]);
+  }
+  if (s.carriedOver?.length) out.push(['Scaling: carried over', `${s.carriedOver.join(', ')}: from the earlier run of ${s.carriedFrom} (this run measured the rest).`]);
   return out;
 }
 

@@ -9,13 +9,15 @@ non-zero.
 """
 import hashlib
 import json
-import resource
+import os
 import sys
 import time
 
-from breezy import osutils, transport
-from breezy.bzr import groupcompress, knit, versionedfile, weave
-from breezy.bzr.versionedfile import FulltextContentFactory, HashEscapedPrefixMapper
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import bench_corpus  # noqa: E402
+from breezy import osutils, transport  # noqa: E402
+from breezy.bzr import groupcompress, knit, versionedfile, weave  # noqa: E402
+from breezy.bzr.versionedfile import FulltextContentFactory, HashEscapedPrefixMapper  # noqa: E402
 
 
 def main():
@@ -133,7 +135,7 @@ def main():
     stored += index_bytes()
     print(json.dumps({
         'side': 'breezy', 'backend': name, 'ops': ops, 'storedBytes': stored,
-        'maxRssKb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 'annotations': annotations,
+        'maxRssKb': bench_corpus.peak_rss_kb(), 'annotations': annotations,
     }))
 
 

@@ -5,6 +5,7 @@
 // a work directory, the tips to annotate and the keys to look up. Every
 // extracted text's sha1 is checked against the corpus; a wrong one throws.
 import { performance } from 'node:perf_hooks';
+import { peakRssKb } from '../lib/peak-rss.mjs';
 import { FulltextContentFactory, splitLines } from '@versionedfiles/core';
 import { readCorpus, sha1 } from '../lib/corpus.mjs';
 import { diskUsage } from '../lib/du.mjs';
@@ -81,5 +82,5 @@ export async function runOurs(config) {
     ops[name] = { ms: performance.now() - t0, items };
   }
   const storedBytes = store.storedBytes === null ? null : diskUsage(config.workDir);
-  return { side: 'ours', backend: config.backend, ops, storedBytes, maxRssKb: process.resourceUsage().maxRSS, annotations };
+  return { side: 'ours', backend: config.backend, ops, storedBytes, maxRssKb: peakRssKb(), annotations };
 }

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { interleave, median, pairedRatios, summarize } from '../lib/stats.mjs';
-import { backendRows, scalingPanels, summarizeBackends, throughput } from '../lib/report.mjs';
+import { backendRows, renderMarkdown, scalingPanels, summarizeBackends, throughput } from '../lib/report.mjs';
 import { parseComponentTable } from '../lib/components.mjs';
 import { formatTick, renderPanels } from '../lib/svg.mjs';
 
@@ -161,5 +161,30 @@ describe('report', () => {
       { name: 'ours', points: [[2 ** 20, 2]] },
       { name: 'Breezy', points: [] },
     ]);
+  });
+
+  it('prints the numbers behind the curves, and says which parts came from an earlier run', () => {
+    const md = renderMarkdown({
+      preset: 'small',
+      big: true,
+      date: 'now',
+      machine: 'm',
+      rounds: 1,
+      corpus: { name: 'c', source: 's', texts: 1, files: 1, bytes: 1, merges: 0 },
+      backends: {},
+      references: {},
+      components: [],
+      scaling: {
+        history: [{ backend: 'knit-pack', side: 'ours', texts: 100000, insertUsPerText: 904.2, extractUsPerText: 3.256, lookupUsPerKey: 7.26 }],
+        index: [{ keys: 1000000, oursUs: 588, breezyUs: 691 }],
+        memory: [{ backend: 'knit-pack', bytes: 2 ** 30, oursRssKb: 9 * 2 ** 20, breezyRssKb: 6 * 2 ** 20 }],
+        carriedOver: ['history', 'index'],
+        carriedFrom: 'then',
+      },
+    });
+    expect(md).toContain('| knit-pack | ours | 100,000 | 904 | 3.26 | 7.26 |');
+    expect(md).toContain('| 1,000,000 | 588 | 691 | 1.18× |');
+    expect(md).toContain('| knit-pack | 1024 MiB | 9216 MB | 6144 MB | 0.67× |');
+    expect(md).toContain('history, index: from the earlier run of then');
   });
 });
