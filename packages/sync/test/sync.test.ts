@@ -177,13 +177,16 @@ describe('syncVersionedFiles', () => {
               },
             });
             if (stopAt < history.entries.length) await expect(first).rejects.toBeInstanceOf(Aborted);
-            else await first;
+            // Aborted with the last record copied: a store that still has work
+            // to do at the end of the stream (groupcompress flushing its
+            // buffered groups) may stop there too; either way nothing is half-done.
+            else await first.catch((err: unknown) => expect(err).toBeInstanceOf(Aborted));
             await expectClosed(target, history);
             await target.check();
             await syncVersionedFiles(source, target);
             expect(await contents(target)).toEqual(await contents(source));
           }),
-          { numRuns: 3 },
+          { numRuns: 3, examples: [[1596276419, 1]] },
         );
       });
     }
