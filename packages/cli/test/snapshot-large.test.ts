@@ -45,15 +45,18 @@ async function sha1OfFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Runs vf in a child that reports its peak RSS (bytes) when it exits. */
+/** Runs vf in a child that reports its own peak RSS (bytes) when it exits. */
 function vfMeasured(args: readonly string[]): { code: number; stderr: string; maxRss: number } {
   const wrapper = nodePath.join(root, 'measure.mjs');
   const out = nodePath.join(root, 'rss');
   writeFileSync(
     wrapper,
     [
-      "import { writeFileSync } from 'node:fs';",
-      "process.on('exit', () => writeFileSync(process.env.VF_RSS_OUT, String(process.resourceUsage().maxRSS * 1024)));",
+      "import { readFileSync, writeFileSync } from 'node:fs';",
+      // VmHWM is this process's own peak; getrusage's maxrss also carries the
+      // peak of the test worker it was forked from.
+      'const peakKb = () => Number(/^VmHWM:\\s+(\\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? process.resourceUsage().maxRSS);',
+      "process.on('exit', () => writeFileSync(process.env.VF_RSS_OUT, String(peakKb() * 1024)));",
       'process.argv.splice(1, 1);',
       'await import(process.argv[1]);',
     ].join('\n'),
