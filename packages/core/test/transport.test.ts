@@ -405,6 +405,36 @@ describe('LocalTransport and symbolic links', () => {
     expect(fromUtf8(await t.get('outfile'))).toBe('secret');
     expect(await t.list('outdir')).toEqual(['secret']);
   });
+
+  // LocalTransport remembers which paths it found inside its root; a rename or
+  // delete through it (or a clone) makes it look again.
+  describe('path verdicts', () => {
+    it('a link renamed over a path already read is refused on the next read', async () => {
+      const t = new LocalTransport(layout().root);
+      expect(fromUtf8(await t.get('real/f'))).toBe('inside');
+      await t.append('real/f', utf8('!'));
+      await t.rename('outfile', 'real/f');
+      await expect(t.get('real/f')).rejects.toThrow(PathOutsideRoot);
+      await expect(t.append('real/f', utf8('x'))).rejects.toThrow(PathOutsideRoot);
+    });
+
+    it('a clone shares the verdicts and forgets them for its parent too', async () => {
+      const t = new LocalTransport(layout().root);
+      const real = t.clone('real');
+      expect(fromUtf8(await real.get('f'))).toBe('inside');
+      await t.delete('real/f');
+      await t.rename('outfile', 'real/f');
+      await expect(real.get('f')).rejects.toThrow(PathOutsideRoot);
+    });
+
+    it('a path missing when first checked is checked again once it exists', async () => {
+      const { root, elsewhere } = layout();
+      const t = new LocalTransport(root);
+      await expect(t.get('later')).rejects.toMatchObject({ code: 'NoSuchFile' });
+      symlinkSync(join(elsewhere, 'secret'), join(root, 'later'));
+      await expect(t.get('later')).rejects.toThrow(PathOutsideRoot);
+    });
+  });
 });
 
 describe('readv planning', () => {
