@@ -2,8 +2,15 @@
 // line model. Texts are `Uint8Array`; a line keeps its trailing `\n`; only the
 // last line of a text may lack one (Breezy's "noeol").
 //
-// Entry points: `utf8`, `fromUtf8`, `concatBytes`, `bytesEqual`, `splitLines`,
-// `chunksToLines`, `linesAreLines`, `toHex`.
+// Entry points: `utf8`, `fromUtf8`, `concatBytes`, `bytesEqual`,
+// `commonPrefixLength`/`commonSuffixLength`, `splitLines`, `joinLines`,
+// `splitSourceOf`, `countNewlines`, `chunksToLines`, `linesAreLines`, `toHex`.
+//
+// Lines are many small arrays, and on V8 each small-array call (`subarray`,
+// `set`, `indexOf`, even reading `.buffer`) costs 50-150 ns, more than
+// touching a short line's bytes: the line helpers here scan a whole text as
+// a one-byte string and remember the texts they split, so that joining those
+// lines back is one copy instead of one per line.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -60,6 +67,48 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+// Node's memcmp over ranges of any two byte arrays (its receiver need not be a Buffer).
+const rangeCompare = Buffer.prototype.compare as (
+  this: Uint8Array,
+  target: Uint8Array,
+  targetStart: number,
+  targetEnd: number,
+  sourceStart: number,
+  sourceEnd: number,
+) => number;
+
+/**
+ * How many leading bytes `a` and `b` share. A binary search of native range
+ * compares: a JS byte loop costs about a nanosecond a byte, which is what a
+ * whole-text comparison of two versions must not cost.
+ */
+export function commonPrefixLength(a: Uint8Array, b: Uint8Array): number {
+  let lo = 0;
+  let hi = Math.min(a.length, b.length);
+  // a[0, lo) equals b[0, lo); the answer is at most hi.
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (rangeCompare.call(a, b, lo, mid, lo, mid) === 0) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** How many trailing bytes `a` and `b` share, at most `limit`. */
+export function commonSuffixLength(a: Uint8Array, b: Uint8Array, limit = Infinity): number {
+  let lo = 0;
+  let hi = Math.min(a.length, b.length, limit);
+  const an = a.length;
+  const bn = b.length;
+  // The last lo bytes are equal; the answer is at most hi.
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (rangeCompare.call(a, b, bn - mid, bn - lo, an - mid, an - lo) === 0) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** memcmp order. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -70,18 +119,85 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
+// One char per byte, so a newline char is a newline byte (how the other
+// bytes map does not matter).
+const singleByteChars = new TextDecoder('latin1');
+// Longer texts are searched as bytes: far below the engine's string limit.
+const SCAN_AS_STRING_MAX = 1 << 26;
+
+// On each array `splitLines` returns (hidden: not enumerable), the text and
+// the lines as split, so `joinLines` can tell, by identity, lines that are
+// still exactly that split (the caller may have changed the array since). A
+// property of the array rather than a WeakMap entry: ephemerons made the
+// collector's work per split cost more than the copies it saves.
+const SPLIT_FROM = Symbol('splitFrom');
+interface SplitSource {
+  readonly text: Uint8Array;
+  readonly lines: readonly Uint8Array[];
+}
+
 /** Splits a text into lines, each keeping its `\n`; views into `text`, no copies. */
 export function splitLines(text: Uint8Array): Uint8Array[] {
   const lines: Uint8Array[] = [];
+  const n = text.length;
+  const buffer = text.buffer;
+  const base = text.byteOffset;
   let start = 0;
-  for (;;) {
-    const nl = text.indexOf(NL, start);
-    if (nl < 0) break;
-    lines.push(text.subarray(start, nl + 1));
-    start = nl + 1;
+  if (n <= SCAN_AS_STRING_MAX) {
+    // A string search is inlined by the engine; a byte-array search is a call per line.
+    const chars = singleByteChars.decode(text);
+    for (let nl = chars.indexOf('\n'); nl >= 0; nl = chars.indexOf('\n', start)) {
+      lines.push(new Uint8Array(buffer, base + start, nl + 1 - start));
+      start = nl + 1;
+    }
+  } else {
+    for (let nl = text.indexOf(NL); nl >= 0; nl = text.indexOf(NL, start)) {
+      lines.push(new Uint8Array(buffer, base + start, nl + 1 - start));
+      start = nl + 1;
+    }
   }
-  if (start < text.length) lines.push(text.subarray(start));
+  if (start < n) lines.push(new Uint8Array(buffer, base + start, n - start));
+  if (lines.length > 1) {
+    const source: SplitSource = { text, lines: lines.slice() };
+    Object.defineProperty(lines, SPLIT_FROM, { value: source });
+  }
   return lines;
+}
+
+/**
+ * The text the lines make, as a new array (`concatBytes` of them): one copy
+ * of the source when they are still exactly what `splitLines` gave.
+ */
+export function joinLines(lines: readonly Uint8Array[]): Uint8Array {
+  return splitSourceOf(lines)?.slice() ?? concatBytes(lines);
+}
+
+/**
+ * The text `splitLines` split into exactly these lines (the same arrays, in
+ * the same order; shared, not copied), or undefined. Such lines are known to
+ * be lines: none holds a newline but at its end, none is empty.
+ */
+export function splitSourceOf(lines: readonly Uint8Array[]): Uint8Array | undefined {
+  const source = (lines as { readonly [SPLIT_FROM]?: SplitSource })[SPLIT_FROM];
+  return source !== undefined && sameElements(source.lines, lines) ? source.text : undefined;
+}
+
+function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** How many `\n` bytes the text holds. */
+export function countNewlines(text: Uint8Array): number {
+  let count = 0;
+  if (text.length <= SCAN_AS_STRING_MAX) {
+    const chars = singleByteChars.decode(text);
+    for (let at = chars.indexOf('\n'); at >= 0; at = chars.indexOf('\n', at + 1)) count++;
+  } else {
+    for (let at = text.indexOf(NL); at >= 0; at = text.indexOf(NL, at + 1)) count++;
+  }
+  return count;
 }
 
 /** True when every chunk is one line: non-empty, a single `\n` at its end, only the last may lack it. */

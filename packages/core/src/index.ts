@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './keys.js';
 export * from './bytes.js';
+export * from './line-checks.js';
 export * from './codecs/sha1.js';
 export * from './codecs/zlib.js';
 export * from './content/factory.js';

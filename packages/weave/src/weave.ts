@@ -16,11 +16,11 @@
 // Each weave keeps a `LineInterner` and, beside the body, the id of every body
 // line (built on the first insert after a load): a basis is then matched by
 // its ids, and only the new text's lines are hashed, most of them not even
-// that (they are compared in order with the basis first).
+// that (they are compared in order with the basis first). The text last
+// added is kept with its ids: a child of it (most adds) is matched against it
+// by whole-text byte compares, so only the lines around its edits are looked at.
 
 import {
-  BadParameterContainsNewline,
-  BadParameterNotBytes,
   ExistingContent,
   InvalidChecksum,
   LineInterner,
@@ -30,6 +30,9 @@ import {
   RevisionNotPresent,
   ReservedId,
   bytesEqual,
+  checkAddedLines,
+  commonPrefixLength,
+  commonSuffixLength,
   concatBytes,
   matchingBlocksIds,
   opcodesFromBlocks,
@@ -124,6 +127,8 @@ export class Weave {
   // until the first insert needs them. Only ever appended to, so shared by copies.
   #ids: number[] | null = null;
   #interner = new LineInterner();
+  // The version added last, when its lines are its text split at newlines.
+  #recent: RecentText | null = null;
   // The file bytes last made by `toBytes` and the insertions made since,
   // in order: one add's worth at most (null once a second add comes, or
   // before the first `toBytes`), so the next `toBytes` splices them in.
@@ -193,6 +198,7 @@ export class Weave {
     if (this.#ids !== null) {
       copy.#ids = [...this.#ids];
       copy.#interner = this.#interner;
+      copy.#recent = this.#recent;
     }
     copy.#saved = this.#saved;
     copy.#sinceSaved = this.#sinceSaved && [...this.#sinceSaved];
@@ -279,7 +285,12 @@ export class Weave {
       return { name: versionName, sha1, size, index: existing };
     }
     const index = this.#parents.length;
-    this.#weaveIn(index, parentIndexes, lines, sha1);
+    const ends = lineEnds(lines);
+    const placed = this.#weaveIn(index, parentIndexes, checked, ends);
+    this.#recent =
+      ends !== null && placed !== null
+        ? { lines: placed.lines, ids: placed.ids, positions: placed.positions, version: index, text: checked.text, ends }
+        : null;
     this.#parents.push(parentIndexes);
     this.#sha1s.push(sha1);
     this.#names.push(versionName);
@@ -287,37 +298,95 @@ export class Weave {
     return { name: versionName, sha1, size, index };
   }
 
-  /** Weaves version `v` into the body, in place (nothing after the match can fail). */
-  #weaveIn(v: number, parents: readonly number[], lines: readonly Uint8Array[], sha1: string): void {
+  /**
+   * Weaves version `v` into the body, in place (nothing after the match can
+   * fail). Returns where its lines now are in the body and their ids, or null
+   * where that was not worked out (an unchanged text of a version not kept).
+   */
+  #weaveIn(v: number, parents: readonly number[], checked: CheckedText, ends: Int32Array | null): Placed | null {
+    const { lines, sha1 } = checked;
     const body = this.#body;
     // Positions below are in the body as it is now: a second add since the
     // last `toBytes` would mix two coordinate systems, so it serializes afresh.
     if (this.#sinceSaved !== null && this.#sinceSaved.length > 0) this.#sinceSaved = null;
     if (parents.length === 0) {
       // Nothing to match against: append the whole text (an empty one adds nothing).
-      if (lines.length > 0) this.#insert(body.length, insertion(v, lines), insertionIds(this.#interner.internAll(lines)));
-      return;
+      const ids = this.#interner.internAll(lines);
+      const positions = new Int32Array(lines.length);
+      for (let j = 0; j < lines.length; j++) positions[j] = body.length + 1 + j;
+      if (lines.length > 0) this.#insertAll([{ at: body.length, items: insertion(v, lines), ids: insertionIds(ids), firstLine: 0 }]);
+      return { lines, ids, positions };
     }
-    if (parents.length === 1 && this.#sha1s[parents[0] as number] === sha1) return;
+    const recent = parents.length === 1 && this.#recent?.version === parents[0] ? this.#recent : null;
+    if (parents.length === 1 && this.#sha1s[parents[0] as number] === sha1) return recent;
 
-    const basis = this.#extract(this.#inclusions(parents), { positions: true });
-    const basisIds = this.#idsAt(basis.positions);
-    const ids = this.#interner.internAll(lines, { lines: basis.lines, ids: basisIds });
-    if (sameIds(basisIds, ids)) return;
-    const blocks = this.#matcher === null ? matchingBlocksIds(basisIds, ids) : this.#matcher(basis.lines, lines);
-    // A sentinel position so a run added at the very end lands after the last item.
-    basis.positions.push(body.length);
+    // The parent added last is known already: no walk of the body for it.
+    let basis: Placed;
+    let ids: Int32Array;
+    if (recent !== null && ends !== null) {
+      basis = recent;
+      ids = this.#internAgainst(recent, checked.text, lines, ends);
+    } else {
+      const extracted = this.#extract(this.#inclusions(parents), { positions: true });
+      const basisIds = this.#idsAt(extracted.positions);
+      basis = { lines: extracted.lines, ids: basisIds, positions: Int32Array.from(extracted.positions) };
+      ids = this.#interner.internAll(lines, { lines: basis.lines, ids: basisIds });
+    }
+    if (sameIds(basis.ids, ids)) return { lines, ids, positions: basis.positions };
+    const blocks = this.#matcher === null ? matchingBlocksIds(basis.ids, ids) : this.#matcher(basis.lines, lines);
+    // Past the last basis line: where a run added at the very end lands.
+    const positionOf = (i: number): number => (i < basis.positions.length ? (basis.positions[i] as number) : body.length);
     const changes = opcodesFromBlocks(blocks).filter(([tag]) => tag !== 'equal');
-    // From the last change back, so the positions of earlier ones stay valid.
+    const edits: BodyEdit[] = [];
+    // From the last change back, as if inserted one by one: positions of earlier ones stay valid.
     for (let c = changes.length - 1; c >= 0; c--) {
       const [, i1, i2, j1, j2] = changes[c] as Opcode;
-      const end = basis.positions[i2] as number;
-      if (j1 < j2) this.#insert(end, insertion(v, lines.slice(j1, j2)), insertionIds(ids.subarray(j1, j2)));
+      const end = positionOf(i2);
+      if (j1 < j2) edits.push({ at: end, items: insertion(v, lines.slice(j1, j2)), ids: insertionIds(ids.subarray(j1, j2)), firstLine: j1 });
       if (i1 < i2) {
-        this.#insert(end, [instruction(']', v)], [-1]);
-        this.#insert(basis.positions[i1] as number, [instruction('[', v)], [-1]);
+        edits.push({ at: end, items: [instruction(']', v)], ids: [-1] });
+        edits.push({ at: positionOf(i1), items: [instruction('[', v)], ids: [-1] });
       }
     }
+    this.#insertAll(edits);
+    return { lines, ids, positions: placeAfterEdits(basis.positions, blocks, edits, lines.length) };
+  }
+
+
+  /**
+   * The ids of `lines`, a child of the `recent` version: the lines inside the bytes both texts begin and end with
+   * take the parent's ids; only those between are interned. Both texts are
+   * split at their newlines, so equal bytes mean equal lines wherever a line
+   * starts and ends at the same offsets on both sides.
+   */
+  #internAgainst(
+    recent: RecentText,
+    text: Uint8Array,
+    lines: readonly Uint8Array[],
+    ends: Int32Array,
+  ): Int32Array {
+    const n = ends.length;
+    const m = recent.ends.length;
+    const prefix = commonPrefixLength(recent.text, text);
+    let head = 0;
+    while (head < n && head < m && (ends[head] as number) <= prefix && ends[head] === recent.ends[head]) head++;
+    const headBytes = head > 0 ? (ends[head - 1] as number) : 0;
+    const suffix = commonSuffixLength(recent.text, text, Math.min(text.length, recent.text.length) - headBytes);
+    // Offsets from the end of each text at which line n-1-tail (m-1-tail) starts.
+    let tail = 0;
+    while (head + tail < n && head + tail < m) {
+      const fromEnd = text.length - startOf(ends, n - 1 - tail);
+      if (fromEnd > suffix || fromEnd !== recent.text.length - startOf(recent.ends, m - 1 - tail)) break;
+      tail++;
+    }
+    const ids = new Int32Array(n);
+    ids.set(recent.ids.subarray(0, head), 0);
+    ids.set(recent.ids.subarray(m - tail), n - tail);
+    if (head + tail < n) {
+      const base = { lines: recent.lines.slice(head, m - tail), ids: recent.ids.subarray(head, m - tail) };
+      ids.set(this.#interner.internAll(lines.slice(head, n - tail), base), head);
+    }
+    return ids;
   }
 
   /** The ids of the body's lines, interning the body on first use. */
@@ -329,11 +398,30 @@ export class Weave {
     return this.#ids;
   }
 
-  /** Inserts items and their ids (both the same length) before body index `at`. */
-  #insert(at: number, items: WeaveItem[], ids: number[]): void {
-    insertAt(this.#body, at, items);
-    insertAt(this.#bodyIds(), at, ids);
-    this.#sinceSaved?.push({ at, items });
+  /**
+   * Makes the edits (items and their ids, both the same length, each put
+   * before body index `at`) as if one by one in the order given, back to
+   * front: positions never increase, and the later of two at one position
+   * lands first. The body is rebuilt once from slices rather than spliced
+   * per edit, each splice moving everything after it.
+   */
+  #insertAll(edits: readonly BodyEdit[]): void {
+    const body = this.#body;
+    const ids = this.#bodyIds();
+    const bodyParts: WeaveItem[][] = [];
+    const idParts: number[][] = [];
+    let from = 0;
+    for (let e = edits.length - 1; e >= 0; e--) {
+      const edit = edits[e] as BodyEdit;
+      bodyParts.push(body.slice(from, edit.at), edit.items);
+      idParts.push(ids.slice(from, edit.at), edit.ids);
+      from = edit.at;
+    }
+    bodyParts.push(body.slice(from));
+    idParts.push(ids.slice(from));
+    this.#body = joinArrays(bodyParts);
+    this.#ids = joinArrays(idParts);
+    if (this.#sinceSaved !== null) for (const { at, items } of edits) this.#sinceSaved.push({ at, items });
   }
 
   /** Every version in the ancestry of `versions` (themselves included), as flags by index. */
@@ -487,6 +575,7 @@ export class Weave {
     this.#index = other.#index;
     this.#ids = other.#ids;
     this.#interner = other.#interner;
+    this.#recent = other.#recent;
     this.#saved = other.#saved;
     this.#sinceSaved = other.#sinceSaved;
   }
@@ -645,49 +734,86 @@ export class Weave {
  * Returns the whole text, which the caller needs anyway.
  */
 export function checkLines(lines: readonly Uint8Array[]): Uint8Array {
-  let terminated = 0;
-  let total = 0;
-  // Lines split from one text are adjacent views of its buffer: the text is then one view, no copy.
-  let adjacent = true;
-  for (let i = 0; i < lines.length; i++) {
-    const line: unknown = lines[i];
-    if (!(line instanceof Uint8Array)) throw new BadParameterNotBytes('lines', i);
-    if (line[line.length - 1] === 0x0a) terminated++;
-    if (adjacent && i > 0) {
-      const first = lines[0] as Uint8Array;
-      adjacent = line.buffer === first.buffer && line.byteOffset === first.byteOffset + total;
-    }
-    total += line.length;
-  }
-  const first = lines[0];
-  const text = adjacent && first !== undefined ? new Uint8Array(first.buffer, first.byteOffset, total) : concatBytes(lines);
-  // Well-formed lines hold exactly one newline each when terminated: count
-  // the text's and look for the culprit only on a mismatch.
-  if (countNewlines(text) !== terminated) {
-    const bad = lines.findIndex((line) => {
-      const nl = line.indexOf(0x0a);
-      return nl >= 0 && nl !== line.length - 1;
-    });
-    throw new BadParameterContainsNewline('lines', bad);
-  }
-  return text;
+  return checkAddedLines(lines).text;
 }
 
-// One char per byte, so a newline char is a newline byte (the other bytes' mapping does not matter).
-const singleByteChars = new TextDecoder('latin1');
-// Strings this long are still far below the engine's limit.
-const COUNT_AS_STRING_MAX = 1 << 26;
+/**
+ * Items to put before body index `at`, with their line ids (-1 for
+ * instructions); for an insertion block, the index of its first line in the
+ * new version.
+ */
+interface BodyEdit {
+  readonly at: number;
+  readonly items: WeaveItem[];
+  readonly ids: number[];
+  readonly firstLine?: number;
+}
 
-function countNewlines(text: Uint8Array): number {
-  let count = 0;
-  // A string search is inlined by the engine; a byte-array search is a call per newline.
-  if (text.length <= COUNT_AS_STRING_MAX) {
-    const chars = singleByteChars.decode(text);
-    for (let at = chars.indexOf('\n'); at >= 0; at = chars.indexOf('\n', at + 1)) count++;
-  } else {
-    for (let at = text.indexOf(0x0a); at >= 0; at = text.indexOf(0x0a, at + 1)) count++;
+/** A version's lines, their ids, and where each sits in the body. */
+interface Placed {
+  readonly lines: readonly Uint8Array[];
+  readonly ids: Int32Array;
+  readonly positions: Int32Array;
+}
+
+/** The version added last, with its text and line ends, for matching its child by bytes. */
+interface RecentText extends Placed {
+  readonly version: number;
+  readonly text: Uint8Array;
+  readonly ends: Int32Array;
+}
+
+/**
+ * Where the new version's lines are once `edits` (back to front, as
+ * `#insertAll` takes them) are made: a matched line moves down by the items
+ * inserted at or before its basis position; an added line sits in its block.
+ */
+function placeAfterEdits(
+  basisPositions: Int32Array,
+  blocks: readonly MatchingBlock[],
+  edits: readonly BodyEdit[],
+  lineCount: number,
+): Int32Array {
+  const positions = new Int32Array(lineCount);
+  let before = 0;
+  for (let e = edits.length - 1; e >= 0; e--) {
+    const { at, items, firstLine } = edits[e] as BodyEdit;
+    if (firstLine !== undefined) for (let k = 0; k < items.length - 2; k++) positions[firstLine + k] = at + before + 1 + k;
+    before += items.length;
   }
-  return count;
+  let e = edits.length - 1;
+  let shift = 0;
+  for (const [ai, bj, size] of blocks) {
+    for (let k = 0; k < size; k++) {
+      const at = basisPositions[ai + k] as number;
+      for (; e >= 0 && (edits[e] as BodyEdit).at <= at; e--) shift += (edits[e] as BodyEdit).items.length;
+      positions[bj + k] = at + shift;
+    }
+  }
+  return positions;
+}
+
+/**
+ * Where each line ends in the text, or null when the lines are not the text
+ * split at its newlines (a line other than the last without one, or an empty
+ * last line): then equal bytes would not mean equal lines.
+ */
+function lineEnds(lines: readonly Uint8Array[]): Int32Array | null {
+  const ends = new Int32Array(lines.length);
+  const last = lines.length - 1;
+  let end = 0;
+  for (let i = 0; i <= last; i++) {
+    const line = lines[i] as Uint8Array;
+    const length = line.length;
+    if (i < last ? line[length - 1] !== 0x0a : length === 0) return null;
+    end += length;
+    ends[i] = end;
+  }
+  return ends;
+}
+
+function startOf(ends: Int32Array, line: number): number {
+  return line > 0 ? (ends[line - 1] as number) : 0;
 }
 
 /** `{ v`, the lines, `}`: one insertion block. */
@@ -705,10 +831,12 @@ function insertionIds(ids: Int32Array): number[] {
 }
 
 /** Inserts `items` into `list` before index `at`, in place. */
-function insertAt<T>(list: T[], at: number, items: readonly T[]): void {
-  // splice takes its items as arguments; feed huge runs in slices the stack can hold.
-  const SLICE = 8192;
-  for (let k = 0; k < items.length; k += SLICE) list.splice(at + k, 0, ...items.slice(k, k + SLICE));
+/** The arrays end to end (concat takes its arrays as arguments: a stack's worth at a time). */
+function joinArrays<T>(parts: readonly T[][]): T[] {
+  const CHUNK = 8192;
+  let out: T[] = [];
+  for (let k = 0; k < parts.length; k += CHUNK) out = out.concat(...parts.slice(k, k + CHUNK));
+  return out;
 }
 
 function sameIds(a: Int32Array, b: Int32Array): boolean {

@@ -3,7 +3,7 @@
 // the ids survive every way a weave is made: loaded from bytes, copied, staged.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BadParameterContainsNewline, MultiParent, splitLines, utf8 } from '@versionedfiles/core';
+import { BadParameterContainsNewline, MultiParent, concatBytes, splitLines, utf8 } from '@versionedfiles/core';
 import { Weave, checkLines, patienceMatcher } from '@versionedfiles/weave';
 import { lines } from './fixtures.js';
 
@@ -86,6 +86,63 @@ describe('weave inserts by interned line ids', () => {
         target.check();
       }),
       { numRuns: 80 },
+    );
+  });
+});
+
+describe('a child of the version added last', () => {
+  // Mostly linear histories of longer texts from a few repeated lines, each
+  // version an edit of its first parent: the weave matches such a child
+  // against the text it kept by bytes, and places its lines without a walk
+  // of the body. A weave reloaded before each add has nothing kept and walks.
+  const pool = ['a\n', 'b\n', 'c\n', 'dd\n', 'a', '\n', '', 'e'];
+  const edit = fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.array(fc.constantFrom(...pool), { maxLength: 4 }));
+  const step = fc.tuple(fc.array(edit, { maxLength: 3 }), fc.constantFrom('child', 'child', 'child', 'merge', 'root'), fc.nat());
+  const linearHistory = fc.tuple(fc.array(fc.constantFrom(...pool), { maxLength: 30 }), fc.array(step, { minLength: 1, maxLength: 12 }));
+
+  function versionsFrom([first, steps]: [string[], [[number, number, string[]][], string, number][]]): Version[] {
+    const texts: string[][] = [first];
+    const versions: Version[] = [{ name: 'v0', parents: [], lines: lines(first) }];
+    for (const [edits, kind, pick] of steps) {
+      const i = texts.length;
+      const text = kind === 'root' ? [] : [...(texts[i - 1] as string[])];
+      for (const [at, drop, add] of edits) text.splice(at % (text.length + 1), drop, ...add);
+      const parents = kind === 'root' ? [] : kind === 'merge' && i > 1 ? [`v${i - 1}`, `v${pick % (i - 1)}`] : [`v${i - 1}`];
+      texts.push(text);
+      versions.push({ name: `v${i}`, parents, lines: lines(text) });
+    }
+    return versions;
+  }
+
+  it('is woven as by walking the body', () => {
+    fc.assert(
+      fc.property(linearHistory, (h) => {
+        const versions = versionsFrom(h);
+        const kept = build(versions);
+        let walked = new Weave();
+        for (const v of versions) {
+          walked = Weave.fromBytes(walked.toBytes());
+          walked.addLines(v.name, v.parents, v.lines);
+        }
+        expect(kept.toBytes()).toEqual(walked.toBytes());
+        // Texts, not lines: an empty line adds nothing a weave can give back.
+        for (const v of versions) expect(kept.getText(v.name)).toEqual(concatBytes(v.lines));
+        kept.check();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('is woven as by walking the body when its lines are split from one text', () => {
+    fc.assert(
+      fc.property(linearHistory, (h) => {
+        const versions = versionsFrom(h).map((v) => ({ ...v, lines: splitLines(utf8(v.lines.map((l) => new TextDecoder().decode(l)).join(''))) }));
+        const kept = build(versions);
+        const walked = new Weave('', { matcher: patienceMatcher });
+        for (const v of versions) walked.addLines(v.name, v.parents, v.lines.map((l) => l.slice()));
+        expect(kept.toBytes()).toEqual(walked.toBytes());
+      }),
+      { numRuns: 200 },
     );
   });
 });

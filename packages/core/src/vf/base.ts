@@ -26,7 +26,6 @@ import { defaultAdapters, type AdapterRegistry } from '../content/adapters.js';
 import { MultiParent, type InternedBytes } from '../diff/multiparent.js';
 import { LineInterner } from '../diff/line-interner.js';
 import {
-  BadParameterContainsNewline,
   BadParameterNotBytes,
   ExistingContent,
   FallbackCycle,
@@ -41,6 +40,7 @@ import {
 import { KnownGraph } from '../graph/known-graph.js';
 import { KeyMap, KeySet, isPendingKey, resolvePendingKey, validateKey, type Key, type PendingKey } from '../keys.js';
 import { concatBytes, splitLines, utf8 } from '../bytes.js';
+import { checkAddedLines } from '../line-checks.js';
 import { sha1Hex, sha1OfChunks } from '../codecs/sha1.js';
 import { DelegatingVersionedFiles } from '../decorators/delegating.js';
 import { DependencyBuffer } from '../stream/dependency-buffer.js';
@@ -178,8 +178,7 @@ export abstract class VersionedFilesBase implements VersionedFiles {
     const pending = this.checkNewKey(key);
     const contentAddressed = isPendingKey(pending);
     const checkedParents = await this.checkParents(parents);
-    const alreadyLines = checkLines(lines, options.checkContent ?? true);
-    const text = concatBytes(lines);
+    const { text, proper: alreadyLines } = checkAddedLines(lines, options.checkContent ?? true);
     const sha1 = sha1Hex(text);
     const finalKey = contentAddressed ? resolvePendingKey(pending, sha1) : (pending as Key);
     if (options.expectedSha1 != null && options.expectedSha1 !== sha1) {
@@ -631,31 +630,6 @@ function withWrapped(store: VersionedFiles): VersionedFiles[] {
     out.push(s);
   }
   return out;
-}
-
-/**
- * Lines must be bytes (always checked) and, when `checkContent`, hold no
- * newline but at their end. Returns whether they already are lines as stores
- * keep them (none empty, only the last without its newline), found in the
- * same pass so each line is scanned once.
- */
-function checkLines(lines: readonly Uint8Array[], checkContent: boolean): boolean {
-  if (!Array.isArray(lines)) throw new BadParameterNotBytes('lines', -1);
-  const last = lines.length - 1;
-  let proper = true;
-  for (let i = 0; i <= last; i++) {
-    const line: unknown = lines[i];
-    if (!(line instanceof Uint8Array)) throw new BadParameterNotBytes('lines', i);
-    if (!checkContent && !proper) continue;
-    const nl = line.indexOf(0x0a);
-    if (nl >= 0 && nl !== line.length - 1) {
-      if (checkContent) throw new BadParameterContainsNewline('lines', i);
-      proper = false;
-    } else if (line.length === 0 || (nl < 0 && i !== last)) {
-      proper = false;
-    }
-  }
-  return proper;
 }
 
 function sameParents(a: Parents, b: Parents): boolean {

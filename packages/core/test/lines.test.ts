@@ -1,0 +1,159 @@
+// The line helpers: splitting, joining back (one copy when the lines are an
+// untouched split), newline counts, shared prefixes and suffixes, and the
+// checks stores make on added lines. Each is pinned to a naive byte-by-byte
+// model over bytes chosen to include the ones a single-byte decoding maps
+// specially.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  BadParameterContainsNewline,
+  BadParameterNotBytes,
+  checkAddedLines,
+  commonPrefixLength,
+  commonSuffixLength,
+  concatBytes,
+  countNewlines,
+  joinLines,
+  splitLines,
+  splitSourceOf,
+} from '@versionedfiles/core';
+
+const byte = fc.constantFrom(0x0a, 0x0d, 0x00, 0x61, 0x62, 0x80, 0x81, 0x85, 0x9f, 0xff);
+const bytes = fc.array(byte, { maxLength: 40 }).map((bs) => new Uint8Array(bs));
+
+function naiveSplit(text: Uint8Array): number[][] {
+  const out: number[][] = [];
+  let line: number[] = [];
+  for (const b of text) {
+    line.push(b);
+    if (b === 0x0a) {
+      out.push(line);
+      line = [];
+    }
+  }
+  if (line.length > 0) out.push(line);
+  return out;
+}
+
+describe('splitLines and joinLines', () => {
+  it('split at each newline, keeping it, as views of the text', () => {
+    fc.assert(
+      fc.property(bytes, fc.nat({ max: 5 }), (text, pad) => {
+        // A view that does not start at its buffer's start.
+        const padded = new Uint8Array(text.length + pad);
+        padded.set(text, pad);
+        const view = padded.subarray(pad);
+        const lines = splitLines(view);
+        expect(lines.map((l) => [...l])).toEqual(naiveSplit(text));
+        for (const l of lines) expect(l.buffer).toBe(padded.buffer);
+        expect(countNewlines(view)).toBe(text.filter((b) => b === 0x0a).length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('join back to a copy of the text, and only an untouched split is known as one', () => {
+    fc.assert(
+      fc.property(bytes, fc.constantFrom('none', 'replace', 'push', 'reverse'), (text, change) => {
+        const lines = splitLines(text);
+        if (change === 'replace' && lines.length > 1) lines[0] = (lines[0] as Uint8Array).slice();
+        if (change === 'push') lines.push(new Uint8Array([0x61]));
+        if (change === 'reverse') lines.reverse();
+        const joined = joinLines(lines);
+        expect(joined).toEqual(concatBytes(lines));
+        if (lines.length > 0) expect(joined).not.toBe(text);
+        const untouched = change === 'none' || (change === 'replace' && lines.length < 2) || (change === 'reverse' && lines.length < 2);
+        if (untouched && lines.length > 1) {
+          expect(splitSourceOf(lines)).toBe(text);
+          // The copy is the caller's: writing to it leaves the text alone.
+          const before = text.slice();
+          joined.fill(0x21);
+          expect(text).toEqual(before);
+        } else if (change === 'push' || (change === 'replace' && lines.length > 1)) {
+          expect(splitSourceOf(lines)).toBeUndefined();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('hide what they keep from equality and enumeration', () => {
+    const lines = splitLines(new TextEncoder().encode('a\nb\n'));
+    expect(lines).toEqual([new Uint8Array([0x61, 0x0a]), new Uint8Array([0x62, 0x0a])]);
+    expect(Object.keys(lines)).toEqual(['0', '1']);
+  });
+});
+
+describe('commonPrefixLength and commonSuffixLength', () => {
+  function naivePrefix(a: Uint8Array, b: Uint8Array): number {
+    let n = 0;
+    while (n < a.length && n < b.length && a[n] === b[n]) n++;
+    return n;
+  }
+
+  it('equal a byte-by-byte count, for views at any offset and any limit', () => {
+    const pair = fc.tuple(bytes, bytes, bytes).map(([head, x, y]) => [concatBytes([head, x]), concatBytes([head, y])] as const);
+    fc.assert(
+      fc.property(pair, fc.nat({ max: 3 }), fc.nat({ max: 50 }), ([a, b], cut, limit) => {
+        const av = a.subarray(Math.min(cut, a.length));
+        const bv = b.subarray(Math.min(cut, b.length));
+        expect(commonPrefixLength(av, bv)).toBe(naivePrefix(av, bv));
+        const reversed = (x: Uint8Array) => x.slice().reverse();
+        const suffix = naivePrefix(reversed(av), reversed(bv));
+        expect(commonSuffixLength(av, bv)).toBe(suffix);
+        expect(commonSuffixLength(av, bv, limit)).toBe(Math.min(suffix, limit));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('checkAddedLines', () => {
+  const rawLine = fc.array(byte, { maxLength: 6 }).map((bs) => new Uint8Array(bs));
+
+  it('joins the lines, says whether they are proper, and names the first line with a newline inside', () => {
+    fc.assert(
+      fc.property(fc.array(rawLine, { maxLength: 8 }), fc.boolean(), (lines, checkContent) => {
+        const inner = lines.findIndex((l) => {
+          const nl = l.indexOf(0x0a);
+          return nl >= 0 && nl !== l.length - 1;
+        });
+        const proper =
+          inner < 0 && lines.every((l, i) => l.length > 0 && (l[l.length - 1] === 0x0a || i === lines.length - 1));
+        if (checkContent && inner >= 0) {
+          let caught: unknown;
+          try {
+            checkAddedLines(lines, checkContent);
+          } catch (err) {
+            caught = err;
+          }
+          expect(caught).toBeInstanceOf(BadParameterContainsNewline);
+          expect((caught as BadParameterContainsNewline).data).toMatchObject({ index: inner });
+          return;
+        }
+        const checked = checkAddedLines(lines, checkContent);
+        expect(checked.text).toEqual(concatBytes(lines));
+        expect(checked.proper).toBe(proper);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('takes lines split from a text as proper, with a copy of the text', () => {
+    fc.assert(
+      fc.property(bytes, (text) => {
+        const lines = splitLines(text);
+        const checked = checkAddedLines(lines);
+        expect(checked.text).toEqual(text);
+        expect(checked.proper).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses what is not bytes before looking for newlines, as Breezy does', () => {
+    const lines = [new Uint8Array([0x61, 0x0a, 0x62]), 'b\n' as unknown as Uint8Array];
+    expect(() => checkAddedLines(lines)).toThrow(BadParameterNotBytes);
+    expect(() => checkAddedLines('a\n' as unknown as Uint8Array[])).toThrow(BadParameterNotBytes);
+  });
+});
