@@ -3,7 +3,7 @@
 // last line of a text may lack one (Breezy's "noeol").
 //
 // Entry points: `utf8`, `fromUtf8`, `concatBytes`, `bytesEqual`,
-// `commonPrefixLength`/`commonSuffixLength`, `splitLines`, `joinLines`,
+// `commonPrefixLength`/`commonSuffixLength`/`sharedLineRuns`, `splitLines`, `joinLines`,
 // `splitSourceOf`, `countNewlines`, `chunksToLines`, `linesAreLines`, `toHex`.
 //
 // Lines are many small arrays, and on V8 each small-array call (`subarray`,
@@ -107,6 +107,40 @@ export function commonSuffixLength(a: Uint8Array, b: Uint8Array, limit = Infinit
     else hi = mid - 1;
   }
   return lo;
+}
+
+/**
+ * How many whole lines two texts share at their start (`head`) and, after
+ * those, at their end (`tail`), found by comparing the texts' bytes rather
+ * than line by line. Both `a` and `b` must be proper lines of their texts
+ * (each ends in its only newline, but perhaps the last, which is not empty):
+ * then lines of equal lengths inside a shared run of bytes are equal lines.
+ */
+export function sharedLineRuns(
+  a: readonly Uint8Array[],
+  aText: Uint8Array,
+  b: readonly Uint8Array[],
+  bText: Uint8Array,
+): { head: number; tail: number } {
+  const prefix = commonPrefixLength(aText, bText);
+  let head = 0;
+  let headBytes = 0;
+  while (head < a.length && head < b.length) {
+    const n = (a[head] as Uint8Array).length;
+    if (n !== (b[head] as Uint8Array).length || headBytes + n > prefix) break;
+    headBytes += n;
+    head++;
+  }
+  const suffix = commonSuffixLength(aText, bText, Math.min(aText.length, bText.length) - headBytes);
+  let tail = 0;
+  let tailBytes = 0;
+  while (head + tail < a.length && head + tail < b.length) {
+    const n = (a[a.length - 1 - tail] as Uint8Array).length;
+    if (n !== (b[b.length - 1 - tail] as Uint8Array).length || tailBytes + n > suffix) break;
+    tailBytes += n;
+    tail++;
+  }
+  return { head, tail };
 }
 
 /** memcmp order. */

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   BadParameterContainsNewline,
+  LineInterner,
   BadParameterNotBytes,
   checkAddedLines,
   commonPrefixLength,
@@ -14,6 +15,7 @@ import {
   concatBytes,
   countNewlines,
   joinLines,
+  sharedLineRuns,
   splitLines,
   splitSourceOf,
 } from '@versionedfiles/core';
@@ -155,5 +157,36 @@ describe('checkAddedLines', () => {
     const lines = [new Uint8Array([0x61, 0x0a, 0x62]), 'b\n' as unknown as Uint8Array];
     expect(() => checkAddedLines(lines)).toThrow(BadParameterNotBytes);
     expect(() => checkAddedLines('a\n' as unknown as Uint8Array[])).toThrow(BadParameterNotBytes);
+  });
+});
+
+describe('interning lines split from texts', () => {
+  const pool = ['a\n', 'b\n', 'cc\n', '\n', 'a', 'b', '\u00e9\n'];
+  const text = fc.array(fc.constantFrom(...pool), { maxLength: 25 }).map((ls) => ls.map((l, i) => (i < ls.length - 1 && !l.endsWith('\n') ? `${l}\n` : l)).join(''));
+  const edit = fc.tuple(fc.nat(), fc.nat({ max: 4 }), fc.array(fc.constantFrom(...pool.filter((l) => l.endsWith('\n'))), { maxLength: 4 }));
+  const pair = fc.tuple(text, fc.array(edit, { maxLength: 4 })).map(([base, edits]) => {
+    const lines = splitLines(new TextEncoder().encode(base)).map((l) => new TextDecoder().decode(l));
+    for (const [at, drop, add] of edits) lines.splice(at % (lines.length + 1), drop, ...add);
+    return [base, lines.join('')] as const;
+  });
+
+  it('gives the ids a line-by-line pass gives (shared head and tail found by bytes)', () => {
+    fc.assert(
+      fc.property(pair, ([baseText, editedText]) => {
+        const base = splitLines(new TextEncoder().encode(baseText));
+        const edited = splitLines(new TextEncoder().encode(editedText));
+        const bySplit = new LineInterner();
+        const byLine = new LineInterner();
+        const baseIds = bySplit.internAll(base);
+        expect(byLine.internAll([...base])).toEqual(baseIds);
+        const ids = bySplit.internAll(edited, { lines: base, ids: baseIds });
+        expect(ids).toEqual(byLine.internAll([...edited], { lines: [...base], ids: baseIds }));
+        const { head, tail } = sharedLineRuns(base, splitSourceOf(base) ?? new Uint8Array(), edited, splitSourceOf(edited) ?? new Uint8Array());
+        expect(head + tail).toBeLessThanOrEqual(Math.min(base.length, edited.length));
+        for (let i = 0; i < head; i++) expect(edited[i]).toEqual(base[i]);
+        for (let i = 1; i <= tail; i++) expect(edited[edited.length - i]).toEqual(base[base.length - i]);
+      }),
+      { numRuns: 400 },
+    );
   });
 });

@@ -7,11 +7,13 @@
 
 import type { Weave, WeaveAddOptions, WeaveAddResult } from './weave.js';
 
-/** Lines that passed Breezy's checks, with their whole text and its sha1. */
+/** Lines that passed Breezy's checks, with their whole text (the weave's own copy) and its sha1. */
 export interface CheckedText {
   readonly lines: readonly Uint8Array[];
   readonly text: Uint8Array;
   readonly sha1: string;
+  /** Each line ends in its only newline, but perhaps the last, which is not empty. */
+  readonly proper: boolean;
 }
 
 export const weaveInternals: {

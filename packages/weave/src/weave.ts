@@ -31,8 +31,7 @@ import {
   ReservedId,
   bytesEqual,
   checkAddedLines,
-  commonPrefixLength,
-  commonSuffixLength,
+  sharedLineRuns,
   concatBytes,
   matchingBlocksIds,
   opcodesFromBlocks,
@@ -260,8 +259,8 @@ export class Weave {
     options: WeaveAddOptions = {},
   ): WeaveAddResult {
     const parentIndexes = parents.map((p) => this.lookup(p));
-    const text = checkLines(lines);
-    return this.#add(name, parentIndexes, { lines, text, sha1: sha1Hex(text) }, options);
+    const { text, proper } = checkAddedLines(lines);
+    return this.#add(name, parentIndexes, { lines, text, sha1: sha1Hex(text), proper }, options);
   }
 
   static {
@@ -285,11 +284,12 @@ export class Weave {
       return { name: versionName, sha1, size, index: existing };
     }
     const index = this.#parents.length;
-    const ends = lineEnds(lines);
-    const placed = this.#weaveIn(index, parentIndexes, checked, ends);
+    const placed = this.#weaveIn(index, parentIndexes, checked);
+    // Kept only for proper lines: equal bytes then mean equal lines. The
+    // array is copied, as the caller may reuse it; the text is already ours.
     this.#recent =
-      ends !== null && placed !== null
-        ? { lines: placed.lines, ids: placed.ids, positions: placed.positions, version: index, text: checked.text, ends }
+      checked.proper && placed !== null
+        ? { lines: placed.lines.slice(), ids: placed.ids, positions: placed.positions, version: index, text: checked.text }
         : null;
     this.#parents.push(parentIndexes);
     this.#sha1s.push(sha1);
@@ -303,7 +303,7 @@ export class Weave {
    * fail). Returns where its lines now are in the body and their ids, or null
    * where that was not worked out (an unchanged text of a version not kept).
    */
-  #weaveIn(v: number, parents: readonly number[], checked: CheckedText, ends: Int32Array | null): Placed | null {
+  #weaveIn(v: number, parents: readonly number[], checked: CheckedText): Placed | null {
     const { lines, sha1 } = checked;
     const body = this.#body;
     // Positions below are in the body as it is now: a second add since the
@@ -323,9 +323,9 @@ export class Weave {
     // The parent added last is known already: no walk of the body for it.
     let basis: Placed;
     let ids: Int32Array;
-    if (recent !== null && ends !== null) {
+    if (recent !== null && checked.proper) {
       basis = recent;
-      ids = this.#internAgainst(recent, checked.text, lines, ends);
+      ids = this.#internAgainst(recent, checked.text, lines);
     } else {
       const extracted = this.#extract(this.#inclusions(parents), { positions: true });
       const basisIds = this.#idsAt(extracted.positions);
@@ -354,31 +354,14 @@ export class Weave {
 
 
   /**
-   * The ids of `lines`, a child of the `recent` version: the lines inside the bytes both texts begin and end with
-   * take the parent's ids; only those between are interned. Both texts are
-   * split at their newlines, so equal bytes mean equal lines wherever a line
-   * starts and ends at the same offsets on both sides.
+   * The ids of `lines` (proper lines of `text`), a child of the `recent`
+   * version: the lines inside the bytes both texts begin and end with take the
+   * parent's ids; only those between are interned.
    */
-  #internAgainst(
-    recent: RecentText,
-    text: Uint8Array,
-    lines: readonly Uint8Array[],
-    ends: Int32Array,
-  ): Int32Array {
-    const n = ends.length;
-    const m = recent.ends.length;
-    const prefix = commonPrefixLength(recent.text, text);
-    let head = 0;
-    while (head < n && head < m && (ends[head] as number) <= prefix && ends[head] === recent.ends[head]) head++;
-    const headBytes = head > 0 ? (ends[head - 1] as number) : 0;
-    const suffix = commonSuffixLength(recent.text, text, Math.min(text.length, recent.text.length) - headBytes);
-    // Offsets from the end of each text at which line n-1-tail (m-1-tail) starts.
-    let tail = 0;
-    while (head + tail < n && head + tail < m) {
-      const fromEnd = text.length - startOf(ends, n - 1 - tail);
-      if (fromEnd > suffix || fromEnd !== recent.text.length - startOf(recent.ends, m - 1 - tail)) break;
-      tail++;
-    }
+  #internAgainst(recent: RecentText, text: Uint8Array, lines: readonly Uint8Array[]): Int32Array {
+    const n = lines.length;
+    const m = recent.lines.length;
+    const { head, tail } = sharedLineRuns(recent.lines, recent.text, lines, text);
     const ids = new Int32Array(n);
     ids.set(recent.ids.subarray(0, head), 0);
     ids.set(recent.ids.subarray(m - tail), n - tail);
@@ -388,6 +371,7 @@ export class Weave {
     }
     return ids;
   }
+
 
   /** The ids of the body's lines, interning the body on first use. */
   #bodyIds(): number[] {
@@ -756,11 +740,10 @@ interface Placed {
   readonly positions: Int32Array;
 }
 
-/** The version added last, with its text and line ends, for matching its child by bytes. */
+/** The version added last (proper lines) with its text, for matching its child by bytes. */
 interface RecentText extends Placed {
   readonly version: number;
   readonly text: Uint8Array;
-  readonly ends: Int32Array;
 }
 
 /**
@@ -791,29 +774,6 @@ function placeAfterEdits(
     }
   }
   return positions;
-}
-
-/**
- * Where each line ends in the text, or null when the lines are not the text
- * split at its newlines (a line other than the last without one, or an empty
- * last line): then equal bytes would not mean equal lines.
- */
-function lineEnds(lines: readonly Uint8Array[]): Int32Array | null {
-  const ends = new Int32Array(lines.length);
-  const last = lines.length - 1;
-  let end = 0;
-  for (let i = 0; i <= last; i++) {
-    const line = lines[i] as Uint8Array;
-    const length = line.length;
-    if (i < last ? line[length - 1] !== 0x0a : length === 0) return null;
-    end += length;
-    ends[i] = end;
-  }
-  return ends;
-}
-
-function startOf(ends: Int32Array, line: number): number {
-  return line > 0 ? (ends[line - 1] as number) : 0;
 }
 
 /** `{ v`, the lines, `}`: one insertion block. */

@@ -8,6 +8,9 @@
 //     from 0. Given a `base` (an interned text this one was edited from,
 //     usually its parent), lines are compared with the base's in order first
 //     and only hashed where that fails: most lines of an edit cost one compare.
+//     When both are lines `splitLines` made (untouched), the lines inside the
+//     bytes both texts begin and end with take the base's ids without a
+//     compare each.
 //   - `internLines(a, b)`: a fresh interner over one pair, for one-off diffs
 //     (b interned with a as its base).
 //
@@ -15,7 +18,7 @@
 // reads four bytes per step (no string is made per line); strings use a Map.
 // Byte lines and strings are separate spaces: `'a\n'` and its bytes differ.
 
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, sharedLineRuns, splitSourceOf } from '../bytes.js';
 import { VersionedFilesError } from '../errors.js';
 
 export type DiffLine = Uint8Array | string;
@@ -100,9 +103,20 @@ export class LineInterner {
     this.#checkBase(base);
     const baseLines = base.lines;
     const baseIds = base.ids;
-    let next = 0;
+    let from = 0;
+    let to = lines.length;
+    const text = splitSourceOf(lines as readonly Uint8Array[]);
+    const baseText = text === undefined ? undefined : splitSourceOf(baseLines as readonly Uint8Array[]);
+    if (text !== undefined && baseText !== undefined) {
+      const { head, tail } = sharedLineRuns(baseLines as readonly Uint8Array[], baseText, lines as readonly Uint8Array[], text);
+      ids.set(baseIds.subarray(0, head), 0);
+      ids.set(baseIds.subarray(baseIds.length - tail), lines.length - tail);
+      from = head;
+      to = lines.length - tail;
+    }
+    let next = from;
     let stamp = -1;
-    for (let j = 0; j < lines.length; j++) {
+    for (let j = from; j < to; j++) {
       const line = lines[j] as DiffLine;
       const expected = baseLines[next];
       if (expected !== undefined && sameLine(expected, line)) {

@@ -76,7 +76,7 @@ export interface ValidatedText {
   readonly key: Key;
   /** `[]` for a root; null only in a store without a graph. */
   readonly parents: Parents;
-  /** The text as lines: each ends in `\n` but perhaps the last. */
+  /** The text as lines: each ends in its only `\n` but perhaps the last, and none is empty. */
   readonly lines: readonly Uint8Array[];
   /** The whole text. */
   readonly text: Uint8Array;

@@ -188,7 +188,9 @@ export class WeaveVersionedFiles extends VersionedFilesBase {
     const file = (await this.#file(path, true)) as WeaveFile;
     const addOptions = options.nostoreSha !== undefined ? { nostoreSha: options.nostoreSha } : {};
     try {
-      await file.update((weave) => weaveInternals.addCheckedText(weave, this.#version(text.key), parents, text, addOptions));
+      // A store's validated lines are always proper (ValidatedText).
+      const checked = { ...text, proper: true };
+      await file.update((weave) => weaveInternals.addCheckedText(weave, this.#version(text.key), parents, checked, addOptions));
     } catch (err) {
       // The file may have changed under us; read it afresh next time.
       this.#cache.files.delete(path);
