@@ -26,6 +26,7 @@ import {
   fromUtf8,
   gunzip,
   gzipChunks,
+  splitLines,
   utf8,
 } from '@versionedfiles/core';
 import type { ZlibCodec } from '@versionedfiles/core';
@@ -171,24 +172,13 @@ export function parseRecordText(text: Uint8Array, where: KnitWhere = {}, expecte
   if (count === null) throw new KnitCorrupt('bad line count in record header', where);
   const sha1 = fromUtf8(fields[3] as Uint8Array);
   // The body is every line up to the last; the last is `end <version>\n`.
-  const body: Uint8Array[] = [];
-  let start = headerEnd + 1;
-  let lastStart = start;
-  while (start < text.length) {
-    const nl = text.indexOf(NL, start);
-    const end = nl < 0 ? text.length : nl + 1;
-    if (body.length > count) throw new KnitCorrupt(`incorrect number of lines, more than ${count}`, where);
-    body.push(text.subarray(start, end));
-    lastStart = start;
-    start = end;
-  }
-  const endLine = body.pop();
-  if (endLine === undefined) throw new KnitCorrupt('record has no end line', where);
+  const body = splitLines(text.subarray(headerEnd + 1));
+  const got = body.pop();
+  if (got === undefined) throw new KnitCorrupt('record has no end line', where);
   if (body.length !== count) {
     throw new KnitCorrupt(`incorrect number of lines ${body.length} != ${count} for version {${versionId}}`, where);
   }
   const wanted = concatBytes([END_PREFIX, fields[1] as Uint8Array, LF]);
-  const got = text.subarray(lastStart);
   if (!bytesEqual(got, wanted)) {
     throw new KnitCorrupt(`unexpected version end line ${JSON.stringify(fromUtf8(got))}`, where);
   }
