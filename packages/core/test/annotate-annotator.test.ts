@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Aborted, Annotator, RevisionNotPresent, utf8 } from '@versionedfiles/core';
-import type { Key, VersionedFiles } from '@versionedfiles/core';
+import { Aborted, Annotator, DelegatingVersionedFiles, PatienceSequenceMatcher, RevisionNotPresent, utf8 } from '@versionedfiles/core';
+import type { ContentFactory, Key, MatchingBlock, Ordering, VersionedFiles } from '@versionedfiles/core';
 import { checkAnnotator, errorOf, loadAnnotateHistories, storeOf } from '../../../test-fixtures/core/annotate/support.js';
 import type { AnnotateHistory } from '../../../test-fixtures/core/annotate/support.js';
 
@@ -68,5 +68,53 @@ describe('Annotator', () => {
     const { annotations } = await new Annotator(reversed).annotate(['merge']);
     const keys = annotations.map((a) => (a as Key[]).map((k) => k[0]).join('+'));
     expect(keys).toEqual(['right', 'base', 'left', 'base', 'merge']);
+  });
+});
+
+describe('Annotator and records that know their matching blocks', () => {
+  const diamond = histories.find((h) => h.name === 'diamond') as AnnotateHistory;
+
+  /** Gives every record of `key` these blocks against `parent` (KnownMatchingBlocks), counting the asks. */
+  function knowing(vf: VersionedFiles, key: Key, parent: Key, blocks: MatchingBlock[]): { vf: VersionedFiles; asked: Key[] } {
+    const asked: Key[] = [];
+    class Knowing extends DelegatingVersionedFiles {
+      override async *getRecordStream(keys: Iterable<Key>, ordering: Ordering, includeDeltaClosure: boolean): AsyncGenerator<ContentFactory> {
+        for await (const record of this.backing.getRecordStream(keys, ordering, includeDeltaClosure)) {
+          if (record.key.join() !== key.join()) {
+            yield record;
+            continue;
+          }
+          yield Object.assign(Object.create(record) as ContentFactory, {
+            takeMatchingBlocks: (p: Key) => {
+              asked.push(p);
+              return p.join() === parent.join() ? blocks : null;
+            },
+          });
+        }
+      }
+    }
+    return { vf: new Knowing(vf), asked };
+  }
+
+  it('takes the blocks a record gives for a parent instead of diffing, and diffs the others', async () => {
+    const store = await storeOf(diamond);
+    const parents = (await store.getParentMap([['merge']])).get(['merge']) as Key[];
+    expect(parents.length).toBe(2);
+    const first = parents[0] as Key;
+    // "Nothing matches the first parent": every line it gave is no longer credited to it.
+    const { vf, asked } = knowing(store, ['merge'], first, []);
+    const { annotations } = await new Annotator(vf).annotate(['merge']);
+    const { annotations: diffed } = await new Annotator(store).annotate(['merge']);
+    expect(asked).toEqual(parents);
+    expect(annotations).not.toEqual(diffed);
+    // Given the blocks a diff finds, the answer is the diff's.
+    const lines = (p: Key) => store.getRecordStream([p], 'unordered', true);
+    const text = async (k: Key) => {
+      for await (const r of lines(k)) return r.getBytesAs('lines');
+      return [];
+    };
+    const blocks = new PatienceSequenceMatcher(await text(first), await text(['merge'])).getMatchingBlocks();
+    const same = knowing(store, ['merge'], first, [...blocks]);
+    expect((await new Annotator(same.vf).annotate(['merge'])).annotations).toEqual(diffed);
   });
 });

@@ -29,7 +29,7 @@ import {
   sha1Hex,
   TextFactoryBase,
 } from '@versionedfiles/core';
-import type { AdapterContext, ContentFactory, Key, Parents, ZlibCodec } from '@versionedfiles/core';
+import type { AdapterContext, ContentFactory, Key, MatchingBlock, Parents, ZlibCodec } from '@versionedfiles/core';
 import { asLines } from '@versionedfiles/core';
 import {
   KnitCorrupt,
@@ -178,6 +178,11 @@ export class LazyKnitContentFactory extends KnitFactoryBase {
 
   protected override fulltext(): Uint8Array {
     return this.batch.builder.fulltext(this.key);
+  }
+
+  /** How this text matches its delta basis's, once its text was built (core's `KnownMatchingBlocks`). */
+  takeMatchingBlocks(parent: Key): readonly MatchingBlock[] | null {
+    return this.batch.builder.takeMatchingBlocks(this.key, parent);
   }
 }
 

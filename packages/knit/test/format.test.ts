@@ -12,6 +12,7 @@ import {
   decodeKnitWire,
   decodeRecord,
   deltaFromBlocks,
+  deltaMatchingBlocks,
   encodeDeltaClosure,
   encodeKnitWire,
   encodeRecord,
@@ -219,5 +220,40 @@ describe('knit content codecs', () => {
     expect(() => parseKndx(utf8(`${header}\na fulltext 0 10 7 :`))).toThrow(KnitCorrupt);
     expect(() => parseKndx(utf8(`# bzr knit index 7\n`))).toThrow(KnitCorrupt);
     expect(() => parseKndx(utf8(`${header}\na fulltext x 10 :`))).toThrow(KnitCorrupt);
+  });
+});
+
+describe('deltaMatchingBlocks', () => {
+  // Texts from a few lines, either side with or without a final newline: the
+  // blocks a delta implies are the lines it copies whose texts are equal.
+  const lineText = fc.array(fc.constantFrom('a', 'b', 'c', 'dd', ''), { maxLength: 8 });
+  const content = (ls: string[], noeol: boolean) => ({ lines: ls.map((l) => utf8(`${l}\n`)), origins: null, noeol: noeol && ls.length > 0 });
+
+  it('gives the copied lines, less a last line whose newline differs, as Breezy derives them', () => {
+    fc.assert(
+      fc.property(lineText, fc.boolean(), lineText, fc.boolean(), (a, aNoeol, b, bNoeol) => {
+        const basis = content(a, aNoeol);
+        const target = content(b, bNoeol);
+        const blocks = new PatienceSequenceMatcher(basis.lines, target.lines).getMatchingBlocks();
+        const hunks = deltaFromBlocks(blocks, basis.lines.length, target);
+        const found = deltaMatchingBlocks(hunks, basis, target);
+        const basisText = contentText(basis);
+        const targetText = contentText(target);
+        // Every matched line is equal as text.
+        for (const [s, t, n] of found) {
+          expect(n).toBeGreaterThan(0);
+          for (let k = 0; k < n; k++) expect(bytesEqual(basisText[s + k] as Uint8Array, targetText[t + k] as Uint8Array)).toBe(true);
+        }
+        // The copied runs (the patience blocks) minus, per run, a last line unequal as text.
+        const expected: [number, number, number][] = [];
+        for (const [s, t, n] of blocks) {
+          if (n === 0) continue;
+          const m = bytesEqual(basisText[s + n - 1] as Uint8Array, targetText[t + n - 1] as Uint8Array) ? n : n - 1;
+          if (m > 0) expected.push([s, t, m]);
+        }
+        expect(found).toEqual(expected);
+      }),
+      { numRuns: 400 },
+    );
   });
 });

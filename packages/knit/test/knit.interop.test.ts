@@ -93,6 +93,15 @@ const historyArb = (prefixes: readonly Key[]) =>
       return inserts;
     });
 
+/** The ids of the inserted texts whose whole ancestry was inserted (no ghost). */
+function annotatable(inserts: readonly Insert[]): string[] {
+  const ok = new Set<string>();
+  for (const ins of inserts) {
+    if (ins.parents.every((p) => ok.has(JSON.stringify(p)))) ok.add(JSON.stringify(ins.key));
+  }
+  return [...ok];
+}
+
 function filesUnder(root: string): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   const walk = (dir: string): void => {
@@ -196,11 +205,18 @@ kgi = _KnitGraphIndex(gi, lambda: True, parents=job['graph'], deltas=job['delta'
 ours = KnitVersionedFiles(kgi, pack_repo._DirectPackAccess({gi: (t, 'newpack')}), max_delta_chain=200 if job['delta'] else 0)
 ours.check()
 keys = sorted(ours.keys())
-out = {'keys': [[e.decode() for e in key] for key in keys], 'sha1': {}, 'text': {}}
+out = {'keys': [[e.decode() for e in key] for key in keys], 'sha1': {}, 'text': {}, 'annotate': {}}
 for r in ours.get_record_stream(keys, 'unordered', True):
     out['text'][kid(r.key)] = base64.b64encode(r.get_bytes_as('fulltext')).decode()
 for key, sha in ours.get_sha1s(keys).items():
     out['sha1'][kid(key)] = sha.decode()
+# Breezy's knit annotator takes each delta's matching blocks from the delta.
+for key in keys if job['graph'] else []:
+    try:
+        ann = ours.annotate(key)
+    except Exception:
+        continue
+    out['annotate'][kid(key)] = [o[-1].decode() for o, _ in ann]
 tt = T.get_transport_from_path(job['theirs'])
 theirs = make_pack_factory(job['graph'], job['delta'], job['keyLength'])(tt)
 for ins in job['inserts']:
@@ -221,7 +237,7 @@ const PACK_SHAPES = [
 describe('Breezy reads our knit packs', () => {
   for (const shape of PACK_SHAPES) {
     for (const mode of ['compat', 'default'] as const) {
-      it(`graph=${shape.graph} delta=${shape.delta} keyLength=${shape.keyLength}, ${mode} mode: Breezy checks and reads them${mode === 'compat' ? ', and writes the same bytes' : ''}`, async () => {
+      it(`graph=${shape.graph} delta=${shape.delta} keyLength=${shape.keyLength}, ${mode} mode: Breezy checks, reads${shape.graph ? ' and annotates' : ''} them${mode === 'compat' ? ', and writes the same bytes' : ''}`, async () => {
         await fc.assert(
           fc.asyncProperty(historyArb(shape.prefixes), (history) =>
             withDirs(async (oursDir, theirsDir) => {
@@ -229,7 +245,13 @@ describe('Breezy reads our knit packs', () => {
               const vf = await makePackFactory(shape.graph, shape.delta, shape.keyLength, mode === 'compat' ? { zlib: compatZlib } : {})(new LocalTransport(oursDir));
               for (const ins of inserts) await vf.addLines(ins.key, ins.parents, splitLines(new Uint8Array(Buffer.from(ins.text, 'base64'))));
               await vf.finish();
-              await breezyReads(BREEZY_PACK, { ...shape, ours: oursDir, theirs: theirsDir, inserts }, vf, inserts);
+              const out = await breezyReads(BREEZY_PACK, { ...shape, ours: oursDir, theirs: theirsDir, inserts }, vf, inserts);
+              for (const [id, origins] of Object.entries(out.annotate ?? {})) {
+                const ours = await vf.annotate(JSON.parse(id) as Key);
+                expect(ours.map(([o]) => o[o.length - 1]), id).toEqual(origins);
+              }
+              // Breezy annotates exactly the texts without a ghost in their ancestry.
+              if (shape.graph) expect(Object.keys(out.annotate ?? {}).sort()).toEqual(annotatable(inserts).sort());
               if (mode === 'compat') expectSameFiles(oursDir, theirsDir);
             }),
           ),

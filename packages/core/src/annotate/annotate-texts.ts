@@ -15,6 +15,7 @@
 //     parents first; the pure core that stores holding texts can reuse.
 //   - `flattenAnnotations(text, heads)`: one origin per line, as Breezy's
 //     `annotate_flat`: a tie keeps only its heads, then the smallest key.
+//   - `internedPatienceMatcher()`: the default `BlockMatcher`.
 
 import { RevisionNotPresent } from '../errors.js';
 import { KeyMap, compareKeys, keyToId } from '../keys.js';
@@ -61,7 +62,7 @@ const MAX_INTERNED_LINES = 1 << 20;
  * its children), and against the parent it is first diffed with, so its
  * unchanged lines cost a compare each instead of a hash.
  */
-function internedPatienceMatcher(): BlockMatcher {
+export function internedPatienceMatcher(): BlockMatcher {
   let interner = new LineInterner({ copyLines: true });
   let ids = new WeakMap<readonly Uint8Array[], Int32Array>();
   const idsOf = (lines: readonly Uint8Array[], base?: InternedText): Int32Array => {

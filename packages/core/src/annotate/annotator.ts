@@ -12,6 +12,10 @@
 // `KnownGraph.heads`), `addSpecialText(key, parents, text)` (a text the store
 // does not hold, e.g. a working copy, annotated against the store's).
 //
+// A record that knows how its text matches a parent's (`KnownMatchingBlocks`:
+// a knit's line delta against its compression parent) gives those blocks
+// instead of a diff, as Breezy's knit annotator takes them from the delta.
+//
 // A ghost in the ancestry raises `RevisionNotPresent`, as in Breezy. Where
 // Breezy annotates held special texts in set order, we take them as their
 // parents become ready; the answers do not depend on that order.
@@ -23,8 +27,22 @@ import { splitLines } from '../bytes.js';
 import { isAbsent } from '../content/factory.js';
 import { KnownGraph } from '../graph/known-graph.js';
 import type { AnnotatedLine, VersionedFiles, WorkOptions } from '../versionedfiles.js';
-import { TextAnnotator, flattenAnnotations } from './annotate-texts.js';
+import { TextAnnotator, flattenAnnotations, internedPatienceMatcher } from './annotate-texts.js';
 import type { AnnotatedParent, AnnotatedText, Annotation, TextAnnotatorOptions } from './annotate-texts.js';
+import type { MatchingBlock } from '../diff/patience.js';
+
+/**
+ * A record that can say, without diffing, how its text matches one parent's:
+ * the matching blocks (parent line, text line, length), or null for any other
+ * parent. Blocks are given once: the annotator asks each pair once.
+ */
+export interface KnownMatchingBlocks {
+  takeMatchingBlocks(parent: Key): readonly MatchingBlock[] | null;
+}
+
+function knowsMatchingBlocks(record: object): record is KnownMatchingBlocks {
+  return typeof (record as Partial<KnownMatchingBlocks>).takeMatchingBlocks === 'function';
+}
 
 export class Annotator {
   readonly #vf: VersionedFiles;
@@ -34,11 +52,16 @@ export class Annotator {
   readonly #annotationsCache = new KeyMap<readonly Annotation[]>();
   /** How many texts still to annotate need each cached text as a parent. */
   readonly #neededByChildren = new KeyMap<number>();
+  /** Records of texts not yet annotated that know their blocks against a parent. */
+  readonly #knownBlocks = new KeyMap<KnownMatchingBlocks>();
   #heads: KnownGraph | null = null;
 
   constructor(vf: VersionedFiles, options: TextAnnotatorOptions = {}) {
     this.#vf = vf;
-    this.#texts = new TextAnnotator(options);
+    const diff = options.matcher ?? internedPatienceMatcher();
+    this.#texts = new TextAnnotator({
+      matcher: (parentLines, lines, keys) => this.#knownBlocks.get(keys.key)?.takeMatchingBlocks(keys.parentKey) ?? diff(parentLines, lines, keys),
+    });
   }
 
   /**
@@ -73,6 +96,7 @@ export class Annotator {
       throwIfAborted(options.signal);
       if (isAbsent(record)) throw new RevisionNotPresent(record.key);
       const lines = record.getBytesAs('lines');
+      if (knowsMatchingBlocks(record)) this.#knownBlocks.set(record.key, record);
       this.#textCache.set(record.key, lines);
       waiting.set(record.key, lines);
       drain();
@@ -149,6 +173,7 @@ export class Annotator {
       return { key: parent, annotations, lines: parentLines };
     });
     this.#annotationsCache.set(key, this.#texts.annotate(key, lines, parents));
+    this.#knownBlocks.delete(key);
     // Drop what no remaining child needs.
     for (const parent of parentKeys) {
       const left = (this.#neededByChildren.get(parent) ?? 1) - 1;

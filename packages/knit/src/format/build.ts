@@ -3,15 +3,18 @@
 // be built apply to it, so a chain shared by many texts is expanded once and a
 // batch holds about one chain of texts at a time. Each text asked for is
 // checked against the sha1 in its record header, unless the caller trusts the
-// records.
+// records. Each delta applied leaves the matching blocks between its basis's
+// text and its own, which an annotator takes instead of diffing the two (as
+// Breezy's knit annotator does).
 //
 // Entry points: `RawComponent` (one stored record and how to read it),
 // `TextBuilder` (`content(key)`, `checkedContent(key)`, `text(key)`,
-// `fulltext(key)`, `sha1(key)`).
+// `fulltext(key)`, `sha1(key)`, `takeMatchingBlocks(key, parent)`),
+// `deltaMatchingBlocks(hunks, basis, target)`.
 
-import { KeyMap, concatBytes, sha1Hex } from '@versionedfiles/core';
-import type { Key } from '@versionedfiles/core';
-import { applyDelta, contentText, parseFulltext, parseLineDelta, type KnitContent } from './content.js';
+import { KeyMap, concatBytes, keysEqual, sha1Hex } from '@versionedfiles/core';
+import type { Key, MatchingBlock } from '@versionedfiles/core';
+import { applyDelta, contentText, parseFulltext, parseLineDelta, type DeltaHunk, type KnitContent } from './content.js';
 import { KnitCorrupt } from './errors.js';
 import type { KnitMethod } from './kndx.js';
 import { decodeRecord, type KnitRecord } from './record.js';
@@ -32,6 +35,8 @@ export class TextBuilder {
   #waitingChildren: KeyMap<number> | null = null;
   readonly #sha1s = new KeyMap<string>();
   readonly #verified = new KeyMap<string>();
+  /** Per text built from a delta: its basis and their matching blocks, until taken. */
+  readonly #blocks = new KeyMap<{ readonly basis: Key; readonly blocks: readonly MatchingBlock[] }>();
 
   /** `verifySha1: false` trusts the records: texts are not checked against their sha1s. */
   constructor(
@@ -110,7 +115,9 @@ export class TextBuilder {
         content = parseFulltext(record.body, this.annotated, component.noeol, where);
       } else {
         if (base === undefined || baseKey === null) throw new KnitCorrupt('line-delta without a basis', where);
-        content = applyDelta(base, parseLineDelta(record.body, this.annotated, where), component.noeol, origin, where);
+        const hunks = parseLineDelta(record.body, this.annotated, where);
+        content = applyDelta(base, hunks, component.noeol, origin, where);
+        this.#blocks.set(at, { basis: baseKey, blocks: deltaMatchingBlocks(hunks, base, content) });
         const left = (children.get(baseKey) ?? 1) - 1;
         children.set(baseKey, left);
         if (left <= 0) this.#contents.delete(baseKey);
@@ -151,8 +158,47 @@ export class TextBuilder {
     this.#verified.set(key, actual);
   }
 
+  /**
+   * The matching blocks between the text of `parent` and that of `key`, when
+   * `key` was built here from a delta on `parent`; null otherwise. Given once.
+   */
+  takeMatchingBlocks(key: Key, parent: Key): readonly MatchingBlock[] | null {
+    const known = this.#blocks.get(key);
+    if (known === undefined || !keysEqual(known.basis, parent)) return null;
+    this.#blocks.delete(key);
+    return known.blocks;
+  }
+
   /** The sha1 the record of `key` claims for its text. */
   sha1(key: Key): string {
     return this.#sha1s.get(key) ?? this.#decode(key).sha1;
   }
+}
+
+/**
+ * The matching blocks between two texts that a line delta implies: the basis
+ * lines it copies. A copied run ending at a last line one side stores without
+ * its newline (noeol) and the other with it does not match there (the texts'
+ * lines differ), so that line is left out, as Breezy's `get_line_delta_blocks`.
+ */
+export function deltaMatchingBlocks(hunks: readonly DeltaHunk[], basis: KnitContent, target: KnitContent): MatchingBlock[] {
+  const blocks: MatchingBlock[] = [];
+  const basisLength = basis.lines.length;
+  const targetLength = target.lines.length;
+  let s = 0;
+  let t = 0;
+  const run = (n: number): void => {
+    const basisStripped = basis.noeol && s + n === basisLength;
+    const targetStripped = target.noeol && t + n === targetLength;
+    const length = n > 0 && basisStripped !== targetStripped ? n - 1 : n;
+    if (length > 0) blocks.push([s, t, length]);
+  };
+  for (const hunk of hunks) {
+    const n = hunk.start - s;
+    run(n);
+    t += n + hunk.lines.length;
+    s = hunk.end;
+  }
+  run(basisLength - s);
+  return blocks;
 }
