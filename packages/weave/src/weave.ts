@@ -352,7 +352,6 @@ export class Weave {
     return { lines, ids, positions: placeAfterEdits(basis.positions, blocks, edits, lines.length) };
   }
 
-
   /**
    * The ids of `lines` (proper lines of `text`), a child of the `recent`
    * version: the lines inside the bytes both texts begin and end with take the
@@ -371,7 +370,6 @@ export class Weave {
     }
     return ids;
   }
-
 
   /** The ids of the body's lines, interning the body on first use. */
   #bodyIds(): number[] {
