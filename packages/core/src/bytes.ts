@@ -3,7 +3,7 @@
 // last line of a text may lack one (Breezy's "noeol").
 //
 // Entry points: `utf8`, `fromUtf8`, `concatBytes`, `bytesEqual`,
-// `commonPrefixLength`/`commonSuffixLength`/`sharedLineRuns`, `splitLines`, `joinLines`,
+// `commonPrefixLength`/`commonSuffixLength`/`matchLength`/`sharedLineRuns`, `splitLines`, `joinLines`,
 // `splitSourceOf`, `countNewlines`, `chunksToLines`, `linesAreLines`, `toHex`.
 //
 // Lines are many small arrays, and on V8 each small-array call (`subarray`,
@@ -92,6 +92,38 @@ export function commonPrefixLength(a: Uint8Array, b: Uint8Array): number {
     else hi = mid - 1;
   }
   return lo;
+}
+
+/**
+ * How many bytes `a` from `aFrom` and `b` from `bFrom` share, at most `max`:
+ * a byte loop for the first few (most matches are short), then native range
+ * compares of doubling stretches (a long match costs a few calls, not a
+ * loop iteration per byte).
+ */
+export function matchLength(a: Uint8Array, aFrom: number, b: Uint8Array, bFrom: number, max: number): number {
+  const SHORT = 32;
+  let m = 0;
+  const head = Math.min(max, SHORT);
+  while (m < head && a[aFrom + m] === b[bFrom + m]) m++;
+  if (m < head) return m;
+  for (let step = 2 * SHORT; m < max; step *= 2) {
+    const n = Math.min(step, max - m);
+    if (rangeCompare.call(a, b, bFrom + m, bFrom + m + n, aFrom + m, aFrom + m + n) === 0) {
+      m += n;
+      continue;
+    }
+    // The first difference is within [m, m + n).
+    let lo = m;
+    let hi = m + n;
+    while (hi - lo > SHORT) {
+      const mid = (lo + hi) >>> 1;
+      if (rangeCompare.call(a, b, bFrom + lo, bFrom + mid, aFrom + lo, aFrom + mid) === 0) lo = mid;
+      else hi = mid;
+    }
+    while (lo < hi && a[aFrom + lo] === b[bFrom + lo]) lo++;
+    return lo;
+  }
+  return m;
 }
 
 /** How many trailing bytes `a` and `b` share, at most `limit`. */

@@ -15,6 +15,7 @@ import {
   concatBytes,
   countNewlines,
   joinLines,
+  matchLength,
   sharedLineRuns,
   splitLines,
   splitSourceOf,
@@ -104,6 +105,27 @@ describe('commonPrefixLength and commonSuffixLength', () => {
         const suffix = naivePrefix(reversed(av), reversed(bv));
         expect(commonSuffixLength(av, bv)).toBe(suffix);
         expect(commonSuffixLength(av, bv, limit)).toBe(Math.min(suffix, limit));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('matchLength', () => {
+  it('counts the equal bytes from two offsets, up to a bound, short and long runs alike', () => {
+    // Long shared runs (up to a few KiB) with a difference anywhere, or none.
+    const text = fc.tuple(fc.nat({ max: 5000 }), fc.nat({ max: 5000 }), fc.nat({ max: 255 }), fc.nat({ max: 40 }));
+    fc.assert(
+      fc.property(text, fc.nat({ max: 6000 }), ([length, diffAt, byte, shift], max) => {
+        const a = new Uint8Array(length + shift);
+        for (let i = 0; i < a.length; i++) a[i] = (i * 7 + (i >> 3)) & 0xff;
+        const b = a.slice(shift);
+        if (diffAt < b.length) b[diffAt] = (b[diffAt] as number) ^ (byte | 1);
+        const bound = Math.min(max, b.length);
+        let expected = 0;
+        while (expected < bound && a[shift + expected] === b[expected]) expected++;
+        expect(matchLength(a, shift, b, 0, bound)).toBe(expected);
+        expect(matchLength(b, 0, a, shift, bound)).toBe(expected);
       }),
       { numRuns: 400 },
     );

@@ -14,6 +14,7 @@
 // Entry points: `DeltaIndex` (`addSource`, `addDeltaSource`, `makeDelta`,
 // `sourceOffset`), `makeDelta(source, target)`, `rabinHash(bytes, at)`.
 
+import { matchLength } from '@versionedfiles/core';
 import { RABIN_T as T, RABIN_U as U } from './rabin-tables.js';
 
 const RABIN_WINDOW = 16;
@@ -520,8 +521,7 @@ function createDelta(index: PackedIndex, sources: readonly Source[], ref: Uint8A
         let refSize = s.end - ref0;
         if (refSize > top - data) refSize = top - data;
         if (refSize <= msize) break;
-        let m = 0;
-        while (m < refSize && target[data + m] === ref[ref0 + m]) m++;
+        const m = matchLength(target, data, ref, ref0, refSize);
         if (msize < m) {
           msize = m;
           mstart = s.start;
