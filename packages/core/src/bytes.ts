@@ -3,8 +3,9 @@
 // last line of a text may lack one (Breezy's "noeol").
 //
 // Entry points: `utf8`, `fromUtf8`, `concatBytes`, `bytesEqual`,
-// `commonPrefixLength`/`commonSuffixLength`/`matchLength`/`sharedLineRuns`, `splitLines`, `joinLines`,
-// `splitSourceOf`, `countNewlines`, `chunksToLines`, `linesAreLines`, `toHex`.
+// `commonPrefixLength`, `commonSuffixLength`, `matchLength`, `sharedLineRuns`,
+// `splitLines`, `joinLines`, `splitSourceOf`, `countNewlines`, `chunksToLines`,
+// `linesAreLines`, `toHex`.
 //
 // Lines are many small arrays, and on V8 each small-array call (`subarray`,
 // `set`, `indexOf`, even reading `.buffer`) costs 50-150 ns, more than

@@ -33,7 +33,8 @@ export function checkAddedLines(lines: readonly Uint8Array[], checkContent = tru
     if (line[line.length - 1] === 0x0a) terminated++;
     else if (i !== last || line.length === 0) proper = false;
   }
-  const text = concatBytes(lines);
+  // concatBytes hands back a lone line itself; stores keep this text, so it must not be the caller's array.
+  const text = lines.length === 1 ? (lines[0] as Uint8Array).slice() : concatBytes(lines);
   // Lines without a newline inside hold exactly one when terminated: count
   // the text's, and look for the culprit only on a mismatch.
   if ((checkContent || proper) && countNewlines(text) !== terminated) {

@@ -80,6 +80,14 @@ describe('splitLines and joinLines', () => {
     );
   });
 
+  it('split texts in shared memory too', () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(6));
+    shared.set(new TextEncoder().encode('a\nbc\nd'));
+    expect(splitLines(shared).map((l) => [...l])).toEqual([[0x61, 0x0a], [0x62, 0x63, 0x0a], [0x64]]);
+    expect(joinLines(splitLines(shared))).toEqual(shared.slice());
+    expect(countNewlines(shared)).toBe(2);
+  });
+
   it('hide what they keep from equality and enumeration', () => {
     const lines = splitLines(new TextEncoder().encode('a\nb\n'));
     expect(lines).toEqual([new Uint8Array([0x61, 0x0a]), new Uint8Array([0x62, 0x0a])]);
@@ -157,6 +165,8 @@ describe('checkAddedLines', () => {
         }
         const checked = checkAddedLines(lines, checkContent);
         expect(checked.text).toEqual(concatBytes(lines));
+        // Always a copy: the caller may reuse its arrays.
+        for (const line of lines) if (line.length > 0) expect(checked.text.buffer).not.toBe(line.buffer);
         expect(checked.proper).toBe(proper);
       }),
       { numRuns: 400 },
