@@ -134,7 +134,7 @@ export class ClosureBatch {
     wire: Uint8Array | null = null,
     verifySha1 = true,
   ) {
-    this.builder = new TextBuilder(closure.annotated, closure.components, '', verifySha1);
+    this.builder = new TextBuilder(closure.annotated, closure.components, '', verifySha1, closure.keys);
     this.#wire = wire;
   }
 

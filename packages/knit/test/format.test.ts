@@ -257,3 +257,57 @@ describe('deltaMatchingBlocks', () => {
     );
   });
 });
+
+describe('TextBuilder told which texts will be asked for', () => {
+  /** A chain v0 (fulltext) <- v1 <- ... (each a delta adding one line), its records counting how often they are read. */
+  function chain(length: number): { components: KeyMap<RawComponent>; reads: Map<string, number>; texts: Map<string, Uint8Array> } {
+    const components = new KeyMap<RawComponent>();
+    const reads = new Map<string, number>();
+    const texts = new Map<string, Uint8Array>();
+    const lines: Uint8Array[] = [];
+    for (let i = 0; i < length; i++) {
+      const line = utf8(`line ${i}\n`);
+      const name = `v${i}`;
+      const body = i === 0 ? [line] : lowerLineDelta([{ start: i, end: i, lines: [line], origins: null }], false);
+      lines.push(line);
+      const text = concatBytes(lines);
+      texts.set(name, text);
+      const bytes = encodeRecord(name, sha1Hex(text), body);
+      components.set([name], {
+        get bytes() {
+          reads.set(name, (reads.get(name) ?? 0) + 1);
+          return bytes;
+        },
+        method: i === 0 ? 'fulltext' : 'line-delta',
+        noeol: false,
+        next: i === 0 ? null : [`v${i - 1}`],
+      });
+    }
+    return { components, reads, texts };
+  }
+
+  it('builds each text of a chain once when asked children first (groupcompress order)', () => {
+    const { components, reads, texts } = chain(30);
+    const newestFirst = [...texts.keys()].reverse().map((n) => [n] as Key);
+    const builder = new TextBuilder(false, components, '', true, newestFirst);
+    for (const key of newestFirst) expect(builder.fulltext(key)).toEqual(texts.get(key[0] as string));
+    expect([...reads.values()].every((n) => n === 1)).toBe(true);
+    // Not told: each text asked rebuilds its chain.
+    const blind = chain(30);
+    const rebuilt = new TextBuilder(false, blind.components);
+    for (const key of newestFirst) expect(rebuilt.fulltext(key)).toEqual(blind.texts.get(key[0] as string));
+    expect(blind.reads.get('v0')).toBe(30);
+  });
+
+  it('gives the same texts in any order of asking, told or not', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray([...Array(12).keys()], { minLength: 1 }), fc.boolean(), (order, told) => {
+        const { components, texts } = chain(12);
+        const keys = order.map((i) => [`v${i}`] as Key);
+        const builder = new TextBuilder(false, components, '', true, told ? keys : []);
+        for (const key of keys) expect(builder.text(key)).toEqual(splitLines(texts.get(key[0] as string) as Uint8Array));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -1,7 +1,9 @@
 // Building texts from knit records: walk each delta chain back to a fulltext,
 // then apply the deltas forward, keeping a built content while deltas still to
 // be built apply to it, so a chain shared by many texts is expanded once and a
-// batch holds about one chain of texts at a time. Each text asked for is
+// batch holds about one chain of texts at a time. Told which texts will be
+// asked for, it also keeps those built on the way to another (children come
+// before parents in `groupcompress` order) until asked, within a budget of lines. Each text asked for is
 // checked against the sha1 in its record header, unless the caller trusts the
 // records. Each delta applied leaves the matching blocks between its basis's
 // text and its own, which an annotator takes instead of diffing the two (as
@@ -28,23 +30,36 @@ export interface RawComponent {
   readonly next: Key | null;
 }
 
+/** At most this many lines of texts built ahead of being asked for are kept. */
+const KEEP_WANTED_LINES = 1 << 21;
+
 export class TextBuilder {
   /** Built contents that deltas still to be built may start from. */
   readonly #contents = new KeyMap<KnitContent>();
   /** Per record, how many line-delta records apply to it and have not been built yet (filled on first build). */
   #waitingChildren: KeyMap<number> | null = null;
+  /** Texts still to be asked for (each once), and the lines kept for them ahead of their turn. */
+  readonly #wanted = new KeyMap<true>();
+  readonly #keptForAsking = new KeyMap<true>();
+  #wantedLinesKept = 0;
   readonly #sha1s = new KeyMap<string>();
   readonly #verified = new KeyMap<string>();
   /** Per text built from a delta: its basis and their matching blocks, until taken. */
   readonly #blocks = new KeyMap<{ readonly basis: Key; readonly blocks: readonly MatchingBlock[] }>();
 
-  /** `verifySha1: false` trusts the records: texts are not checked against their sha1s. */
+  /**
+   * `verifySha1: false` trusts the records: texts are not checked against
+   * their sha1s. `wanted`: the texts the caller will ask for, once each.
+   */
   constructor(
     private readonly annotated: boolean,
     private readonly components: KeyMap<RawComponent>,
     private readonly file = '',
     private readonly verifySha1 = true,
-  ) {}
+    wanted: Iterable<Key> = [],
+  ) {
+    for (const key of wanted) this.#wanted.set(key, true);
+  }
 
   has(key: Key): boolean {
     return this.components.has(key);
@@ -118,21 +133,50 @@ export class TextBuilder {
         const hunks = parseLineDelta(record.body, this.annotated, where);
         content = applyDelta(base, hunks, component.noeol, origin, where);
         this.#blocks.set(at, { basis: baseKey, blocks: deltaMatchingBlocks(hunks, base, content) });
-        const left = (children.get(baseKey) ?? 1) - 1;
-        children.set(baseKey, left);
-        if (left <= 0) this.#contents.delete(baseKey);
+        children.set(baseKey, (children.get(baseKey) ?? 1) - 1);
+        this.#release(baseKey);
       }
-      if ((children.get(at) ?? 0) > 0) this.#contents.set(at, content);
+      if ((children.get(at) ?? 0) > 0 || (at !== key && this.#wanted.has(at))) {
+        this.#contents.set(at, content);
+        this.#release(at);
+      }
       base = content;
       baseKey = at;
     }
     return base as KnitContent;
   }
 
+  /**
+   * Keeps a built content while a delta still to be built starts from it,
+   * or (within the budget of lines) while it is still to be asked for;
+   * drops it otherwise.
+   */
+  #release(key: Key): void {
+    if ((this.#children().get(key) ?? 0) > 0) return;
+    const kept = this.#contents.get(key);
+    if (kept === undefined) return;
+    if (this.#wanted.has(key)) {
+      if (this.#keptForAsking.has(key)) return;
+      if (this.#wantedLinesKept + kept.lines.length <= KEEP_WANTED_LINES) {
+        this.#keptForAsking.set(key, true);
+        this.#wantedLinesKept += kept.lines.length;
+        return;
+      }
+    }
+    this.#contents.delete(key);
+    if (this.#keptForAsking.delete(key)) this.#wantedLinesKept -= kept.lines.length;
+  }
+
+  /** `key` was asked for: it need not be kept for that any more. */
+  #asked(key: Key): void {
+    if (this.#wanted.delete(key)) this.#release(key);
+  }
+
   /** The content of `key`, its text checked against its record's sha1 (once). */
   checkedContent(key: Key): KnitContent {
     const content = this.content(key);
     if (this.verifySha1 && !this.#verified.has(key)) this.#verify(key, concatBytes(contentText(content)));
+    this.#asked(key);
     return content;
   }
 
@@ -145,6 +189,7 @@ export class TextBuilder {
   fulltext(key: Key): Uint8Array {
     const text = concatBytes(contentText(this.content(key)));
     if (this.verifySha1 && !this.#verified.has(key)) this.#verify(key, text);
+    this.#asked(key);
     return text;
   }
 
