@@ -76,21 +76,26 @@ export function resolvePendingKey(key: PendingKey, sha1: string): Key {
   return out;
 }
 
-const NEEDS_ESCAPE = /[\u0000\u0001]/;
+/** No NUL or \u0001 inside: the element stands for itself in an id (string searches are inlined; a regex test is a call). */
+function plain(element: string): boolean {
+  return element.indexOf('\u0000') < 0 && element.indexOf('\u0001') < 0;
+}
 
 /**
  * The canonical string form of a key: elements joined by NUL, with NUL and
- * \u0001 inside elements escaped so that distinct keys never collide.
+ * \u0001 inside elements escaped so that distinct keys never collide. Every
+ * KeyMap and KeySet lookup makes one: keys of one and two plain elements, the
+ * common ones, take a short path.
  */
 export function keyToId(key: Key): string {
-  let needs = false;
-  for (const e of key) {
-    if (NEEDS_ESCAPE.test(e)) {
-      needs = true;
-      break;
-    }
+  if (key.length === 2) {
+    const [a, b] = key as readonly [string, string];
+    if (plain(a) && plain(b)) return `${a}\u0000${b}`;
+  } else if (key.length === 1) {
+    const a = key[0] as string;
+    if (plain(a)) return a;
   }
-  if (!needs) return key.join('\u0000');
+  if (key.every(plain)) return key.join('\u0000');
   return key.map((e) => e.replace(/\u0001/g, '\u0001\u0001').replace(/\u0000/g, '\u0001\u0002')).join('\u0000');
 }
 

@@ -31,6 +31,16 @@ describe('keys', () => {
         },
       ),
     );
+     // Elements made mostly of the two escaped characters, in keys of every length the short paths take.
+    const element = fc.array(fc.constantFrom('\u0000', '\u0001', '\u0002', 'a'), { maxLength: 4 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(fc.array(element, { minLength: 1, maxLength: 3 }), fc.array(element, { minLength: 1, maxLength: 3 }), (a, b) => {
+        expect(idToKey(keyToId(a))).toEqual(a);
+        const same = a.length === b.length && a.every((e, i) => e === b[i]);
+        expect(keyToId(a) === keyToId(b)).toBe(same);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('KeyMap and KeySet compare keys by value', () => {
