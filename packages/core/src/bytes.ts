@@ -189,8 +189,17 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 // One char per byte, so a newline char is a newline byte (how the other
 // bytes map does not matter).
 const singleByteChars = new TextDecoder('latin1');
-// Longer texts are searched as bytes: far below the engine's string limit.
-const SCAN_AS_STRING_MAX = 1 << 26;
+// Texts are scanned as one-byte strings of at most this many chars, and a
+// split is remembered for at most this many lines: anything bigger is made
+// in the engine's large-object space, which only a full collection empties,
+// so a process splitting many big texts grew by a string and an array each.
+const SCAN_PIECE = 1 << 15;
+const REMEMBER_LINES_MAX = 1 << 12;
+
+/** The one-byte string of `text[from, from + SCAN_PIECE)`: its search is inlined by the engine (a byte-array search is a call per hit). */
+function scanPiece(text: Uint8Array, from: number): string {
+  return singleByteChars.decode(text.subarray(from, Math.min(text.length, from + SCAN_PIECE)));
+}
 
 // On each array `splitLines` returns (hidden: not enumerable), the text and
 // the lines as split, so `joinLines` can tell, by identity, lines that are
@@ -210,21 +219,16 @@ export function splitLines(text: Uint8Array): Uint8Array[] {
   const buffer = text.buffer;
   const base = text.byteOffset;
   let start = 0;
-  if (n <= SCAN_AS_STRING_MAX) {
-    // A string search is inlined by the engine; a byte-array search is a call per line.
-    const chars = singleByteChars.decode(text);
-    for (let nl = chars.indexOf('\n'); nl >= 0; nl = chars.indexOf('\n', start)) {
-      lines.push(new Uint8Array(buffer, base + start, nl + 1 - start));
-      start = nl + 1;
-    }
-  } else {
-    for (let nl = text.indexOf(NL); nl >= 0; nl = text.indexOf(NL, start)) {
-      lines.push(new Uint8Array(buffer, base + start, nl + 1 - start));
-      start = nl + 1;
+  for (let from = 0; from < n; from += SCAN_PIECE) {
+    const chars = scanPiece(text, from);
+    for (let nl = chars.indexOf('\n'); nl >= 0; nl = chars.indexOf('\n', nl + 1)) {
+      const end = from + nl + 1;
+      lines.push(new Uint8Array(buffer, base + start, end - start));
+      start = end;
     }
   }
   if (start < n) lines.push(new Uint8Array(buffer, base + start, n - start));
-  if (lines.length > 1) {
+  if (lines.length > 1 && lines.length <= REMEMBER_LINES_MAX) {
     const source: SplitSource = { text, lines: lines.slice() };
     Object.defineProperty(lines, SPLIT_FROM, { value: source });
   }
@@ -258,11 +262,9 @@ function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
 /** How many `\n` bytes the text holds. */
 export function countNewlines(text: Uint8Array): number {
   let count = 0;
-  if (text.length <= SCAN_AS_STRING_MAX) {
-    const chars = singleByteChars.decode(text);
+  for (let from = 0; from < text.length; from += SCAN_PIECE) {
+    const chars = scanPiece(text, from);
     for (let at = chars.indexOf('\n'); at >= 0; at = chars.indexOf('\n', at + 1)) count++;
-  } else {
-    for (let at = text.indexOf(NL); at >= 0; at = text.indexOf(NL, at + 1)) count++;
   }
   return count;
 }

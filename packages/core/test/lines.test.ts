@@ -88,6 +88,19 @@ describe('splitLines and joinLines', () => {
     expect(countNewlines(shared)).toBe(2);
   });
 
+  it('split long texts in pieces, and remember only splits of a few thousand lines', () => {
+    // 70,000 lines across scan pieces, some lines straddling a piece boundary.
+    const text = new TextEncoder().encode(Array.from({ length: 70_000 }, (_, i) => `${'x'.repeat(i % 13)}${i}\n`).join(''));
+    const lines = splitLines(text);
+    expect(lines.length).toBe(70_000);
+    expect(concatBytes(lines)).toEqual(text);
+    expect(countNewlines(text)).toBe(70_000);
+    expect(splitSourceOf(lines)).toBeUndefined();
+    expect(joinLines(lines)).toEqual(text);
+    const few = splitLines(text.subarray(0, 40_000));
+    expect(splitSourceOf(few)).toEqual(text.subarray(0, 40_000));
+  });
+
   it('hide what they keep from equality and enumeration', () => {
     const lines = splitLines(new TextEncoder().encode('a\nb\n'));
     expect(lines).toEqual([new Uint8Array([0x61, 0x0a]), new Uint8Array([0x62, 0x0a])]);
