@@ -226,6 +226,11 @@ describe('interning lines split from texts', () => {
         expect(byLine.internAll([...base])).toEqual(baseIds);
         const ids = bySplit.internAll(edited, { lines: base, ids: baseIds });
         expect(ids).toEqual(byLine.internAll([...edited], { lines: [...base], ids: baseIds }));
+        // Texts given by the caller (the lines copied, so not known as splits) take the same path.
+        const byText = new LineInterner();
+        const textIds = byText.internAll([...base]);
+        const baseBytes = new TextEncoder().encode(baseText);
+        expect(byText.internAll([...edited], { lines: [...base], ids: textIds, text: baseBytes }, new TextEncoder().encode(editedText))).toEqual(ids);
         const { head, tail } = sharedLineRuns(base, splitSourceOf(base) ?? new Uint8Array(), edited, splitSourceOf(edited) ?? new Uint8Array());
         expect(head + tail).toBeLessThanOrEqual(Math.min(base.length, edited.length));
         for (let i = 0; i < head; i++) expect(edited[i]).toEqual(base[i]);

@@ -31,7 +31,6 @@ import {
   ReservedId,
   bytesEqual,
   checkAddedLines,
-  sharedLineRuns,
   concatBytes,
   matchingBlocksIds,
   opcodesFromBlocks,
@@ -325,7 +324,8 @@ export class Weave {
     let ids: Int32Array;
     if (recent !== null && checked.proper) {
       basis = recent;
-      ids = this.#internAgainst(recent, checked.text, lines);
+      // Both texts are proper lines: the interner matches their shared head and tail by bytes.
+      ids = this.#interner.internAll(lines, recent, checked.text);
     } else {
       const extracted = this.#extract(this.#inclusions(parents), { positions: true });
       const basisIds = this.#idsAt(extracted.positions);
@@ -350,25 +350,6 @@ export class Weave {
     }
     this.#insertAll(edits);
     return { lines, ids, positions: placeAfterEdits(basis.positions, blocks, edits, lines.length) };
-  }
-
-  /**
-   * The ids of `lines` (proper lines of `text`), a child of the `recent`
-   * version: the lines inside the bytes both texts begin and end with take the
-   * parent's ids; only those between are interned.
-   */
-  #internAgainst(recent: RecentText, text: Uint8Array, lines: readonly Uint8Array[]): Int32Array {
-    const n = lines.length;
-    const m = recent.lines.length;
-    const { head, tail } = sharedLineRuns(recent.lines, recent.text, lines, text);
-    const ids = new Int32Array(n);
-    ids.set(recent.ids.subarray(0, head), 0);
-    ids.set(recent.ids.subarray(m - tail), n - tail);
-    if (head + tail < n) {
-      const base = { lines: recent.lines.slice(head, m - tail), ids: recent.ids.subarray(head, m - tail) };
-      ids.set(this.#interner.internAll(lines.slice(head, n - tail), base), head);
-    }
-    return ids;
   }
 
   /** The ids of the body's lines, interning the body on first use. */

@@ -8,9 +8,9 @@
 //     from 0. Given a `base` (an interned text this one was edited from,
 //     usually its parent), lines are compared with the base's in order first
 //     and only hashed where that fails: most lines of an edit cost one compare.
-//     When both are lines `splitLines` made (untouched), the lines inside the
-//     bytes both texts begin and end with take the base's ids without a
-//     compare each.
+//     When both are lines `splitLines` made (untouched), or the caller gives
+//     both texts, the lines inside the bytes both texts begin and end with
+//     take the base's ids without a compare each.
 //   - `internLines(a, b)`: a fresh interner over one pair, for one-off diffs
 //     (b interned with a as its base).
 //
@@ -34,6 +34,8 @@ export interface InternedLines {
 export interface InternedText {
   readonly lines: readonly DiffLine[];
   readonly ids: Int32Array;
+  /** The lines' whole text, when the caller knows they are its proper lines (see `internAll`). */
+  readonly text?: Uint8Array;
 }
 
 export interface LineInternerOptions {
@@ -94,7 +96,7 @@ export class LineInterner {
    * hashed only when that fails; a hashed line found once in the base moves
    * the comparison there.
    */
-  internAll(lines: readonly DiffLine[], base?: InternedText): Int32Array {
+  internAll(lines: readonly DiffLine[], base?: InternedText, text?: Uint8Array): Int32Array {
     const ids = new Int32Array(lines.length);
     if (base === undefined) {
       for (let i = 0; i < lines.length; i++) ids[i] = this.intern(lines[i] as DiffLine);
@@ -105,10 +107,12 @@ export class LineInterner {
     const baseIds = base.ids;
     let from = 0;
     let to = lines.length;
-    const text = splitSourceOf(lines as readonly Uint8Array[]);
-    const baseText = text === undefined ? undefined : splitSourceOf(baseLines as readonly Uint8Array[]);
-    if (text !== undefined && baseText !== undefined) {
-      const { head, tail } = sharedLineRuns(baseLines as readonly Uint8Array[], baseText, lines as readonly Uint8Array[], text);
+    // Texts given with lines promise proper lines (each ends in its only
+    // newline, but perhaps the last, which is not empty), as splits are.
+    const ownText = text ?? splitSourceOf(lines as readonly Uint8Array[]);
+    const baseText = ownText === undefined ? undefined : (base.text ?? splitSourceOf(baseLines as readonly Uint8Array[]));
+    if (ownText !== undefined && baseText !== undefined) {
+      const { head, tail } = sharedLineRuns(baseLines as readonly Uint8Array[], baseText, lines as readonly Uint8Array[], ownText);
       ids.set(baseIds.subarray(0, head), 0);
       ids.set(baseIds.subarray(baseIds.length - tail), lines.length - tail);
       from = head;
