@@ -4,12 +4,13 @@
 // `npx tsc -b packages/groupcompress` first, as `npm test` does.)
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Aborted, FulltextContentFactory, MAX_TEXT_BYTES, MemoryTransport, compatZlib, fastZlib, sha1OfChunks, utf8 } from '@versionedfiles/core';
+import { Aborted, FulltextContentFactory, MAX_TEXT_BYTES, MemoryTransport, compatZlib, fastZlib, sha1OfChunks, splitLines, utf8 } from '@versionedfiles/core';
 import type { ContentFactory, Key } from '@versionedfiles/core';
 import {
   BatchWriter,
   GroupCompressPool,
   GroupCompressWorkerError,
+  LARGE_TEXT_BYTES,
   makeJob,
   makePackFactory,
   parseBlock,
@@ -30,6 +31,13 @@ function history(files: number, count: number, lineCount = 40): { key: Key; text
     }
   }
   return out;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+  let at = 0;
+  for (const c of chunks) (whole.set(c, at), (at += c.length));
+  return whole;
 }
 
 interface Written {
@@ -99,10 +107,7 @@ describe('BatchWriter', () => {
     const want = new Map(texts.map((t) => [t.key.join('/'), t.text]));
     let n = 0;
     blocks.forEach((chunks, b) => {
-      const whole = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
-      let at = 0;
-      for (const c of chunks) (whole.set(c, at), (at += c.length));
-      const block = parseBlock(whole, { zlib: fastZlib });
+      const block = parseBlock(concat(chunks), { zlib: fastZlib });
       for (const e of entries[b] ?? []) {
         expect(block.extract(e.key, e.start, e.end)).toEqual(want.get(e.key.join('/')));
         n++;
@@ -146,6 +151,122 @@ describe('BatchWriter', () => {
     expect(writer.pending.size).toBe(0);
     await writer.close();
     expect(written.length).toBe(6);
+  });
+});
+
+describe('BatchWriter: large texts', () => {
+  /** `count` versions of one file of `lineCount` 32-byte lines, each version editing one line. */
+  function versions(file: string, count: number, lineCount: number): { key: Key; text: Uint8Array }[] {
+    const lines = Array.from({ length: lineCount }, (_, i) => `${file} line ${String(i).padStart(6, '0')} ${'z'.repeat(12)}\n`);
+    return Array.from({ length: count }, (_, v) => {
+      lines[(v * 7919) % lineCount] = `${file} version ${String(v).padStart(6, '0')} ${'w'.repeat(9)}\n`;
+      return { key: [file, `v${v}`], text: utf8(lines.join('')) };
+    });
+  }
+
+  function recorder(options: { largeTextBytes?: number; groupBytes?: number } = {}): { writer: BatchWriter; written: Written } {
+    const written: Written = { blocks: [], texts: [] };
+    const writer = new BatchWriter({
+      settings: { zlib: fastZlib, maxBytesToIndex: 1024 * 1024, maxTextBytes: MAX_TEXT_BYTES },
+      workers: 0,
+      groupBytes: 1024,
+      largeTextBytes: 2048,
+      ...options,
+      sink: async (block, entries) => {
+        written.blocks.push(block);
+        written.texts.push([...entries]);
+      },
+    });
+    return { writer, written };
+  }
+
+  function readBack(written: Written): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    written.blocks.forEach((chunks, b) => {
+      const block = parseBlock(concat(chunks), { zlib: fastZlib });
+      for (const e of written.texts[b] ?? []) out.set(e.key.join('/'), block.extract(e.key, e.start, e.end));
+    });
+    return out;
+  }
+
+  it('a file added one text at a time shares groups across batches, by Breezy\'s fill rule', async () => {
+    // 8 KiB texts: planned by raw size (4 KiB groups), each would be a group of its own.
+    const texts = versions('big', 60, 256);
+    const { writer, written } = recorder();
+    for (const t of texts) await writer.add(t.key, [], [t.text], t.text.length);
+    // Still open: nothing written, every text readable.
+    expect(written.blocks.length).toBe(0);
+    for (const t of texts.slice(0, 5)) expect(writer.pendingText(t.key)).toEqual(t.text);
+    await writer.close();
+    // One fulltext and 59 small deltas: the group stays under twice the largest text.
+    expect(written.blocks.length).toBe(1);
+    const back = readBack(written);
+    for (const t of texts) expect(back.get(t.key.join('/'))).toEqual(t.text);
+    expect(writer.pending.size).toBe(0);
+  });
+
+  it('without the open group (large texts from 1 GiB up), the same file is a group per text', async () => {
+    const texts = versions('big', 20, 256);
+    const { writer, written } = recorder({ largeTextBytes: 1 << 30 });
+    for (const t of texts) await writer.add(t.key, [], [t.text], t.text.length);
+    await writer.close();
+    expect(written.blocks.length).toBe(20);
+  });
+
+  it('small texts of other prefixes are still buffered and planned; a large file\'s small texts follow it', async () => {
+    const small = history(3, 30, 8);
+    const big = versions('big', 10, 256);
+    const tiny = { key: ['big', 'tiny'], text: utf8('a small version of the big file\n') };
+    const { writer, written } = recorder();
+    for (const [i, t] of small.entries()) {
+      await writer.add(t.key, [], [t.text], t.text.length);
+      const b = big[i];
+      if (b !== undefined) await writer.add(b.key, [], [b.text], b.text.length);
+    }
+    await writer.add(tiny.key, [], [tiny.text], tiny.text.length);
+    await writer.flush();
+    const groupOf = new Map<string, number>();
+    written.texts.forEach((entries, b) => entries.forEach((e) => groupOf.set(e.key.join('/'), b)));
+    const bigGroups = new Set([...big, tiny].map((t) => groupOf.get(t.key.join('/'))));
+    expect(bigGroups.size).toBe(1);
+    for (const t of small) expect(bigGroups.has(groupOf.get(t.key.join('/')))).toBe(false);
+    const back = readBack(written);
+    for (const t of [...small, ...big, tiny]) expect(back.get(t.key.join('/'))).toEqual(t.text);
+    await writer.close();
+    expect(written.blocks.length).toBe(new Set(groupOf.values()).size);
+  });
+
+  it('opening a fifth large file writes the one used least recently', async () => {
+    const files = ['a', 'b', 'c', 'd', 'e'].map((f) => versions(f, 2, 128));
+    const { writer, written } = recorder();
+    for (const v of [0, 1]) {
+      for (const f of files.slice(0, 4)) await writer.add((f[v] as { key: Key }).key, [], [(f[v] as { text: Uint8Array }).text], (f[v] as { text: Uint8Array }).text.length);
+    }
+    expect(written.blocks.length).toBe(0);
+    const e0 = files[4]?.[0] as { key: Key; text: Uint8Array };
+    await writer.add(e0.key, [], [e0.text], e0.text.length);
+    expect(written.texts.map((entries) => entries.map((e) => e.key.join('/')))).toEqual([['a/v0', 'a/v1']]);
+    await writer.close();
+    expect(written.blocks.length).toBe(5);
+  });
+
+  it('discardFrom drops the open group\'s texts added since the mark and keeps the group\'s earlier ones', async () => {
+    const texts = versions('big', 12, 256);
+    const { writer, written } = recorder();
+    for (const t of texts.slice(0, 5)) await writer.add(t.key, [], [t.text], t.text.length);
+    const mark = writer.mark();
+    for (const t of texts.slice(5)) await writer.add(t.key, [], [t.text], t.text.length);
+    writer.discardFrom(mark);
+    expect(writer.pending.size).toBe(5);
+    for (const t of texts.slice(0, 5)) expect(writer.pendingText(t.key)).toEqual(t.text);
+    // The group goes on from the kept texts.
+    const next = { key: ['big', 'after'], text: texts[11]?.text as Uint8Array };
+    await writer.add(next.key, [], [next.text], next.text.length);
+    await writer.close();
+    expect(written.texts.flat().map((e) => e.key.join('/'))).toEqual(['big/v0', 'big/v1', 'big/v2', 'big/v3', 'big/v4', 'big/after']);
+    const back = readBack(written);
+    expect(back.get('big/after')).toEqual(next.text);
+    for (const t of texts.slice(0, 5)) expect(back.get(t.key.join('/'))).toEqual(t.text);
   });
 });
 
@@ -208,6 +329,52 @@ describe('the store', () => {
       packs.push(await transport.get('newpack'));
     }
     expect(packs[1]).toEqual(packs[0]);
+  });
+
+  it('a large file added one version at a time is stored as one fulltext and deltas (reliability finding 10)', async () => {
+    // 40 versions of a 320 KiB file, from LARGE_TEXT_BYTES up: one group.
+    const lines = Array.from({ length: 10240 }, (_, i) => `${`line ${i} of a large file, ${'x'.repeat(i % 7)}`.padEnd(31, '.')}\n`);
+    const transport = new MemoryTransport();
+    const vf = makePackFactory(true, true, 2)(transport);
+    const want = new Map<string, string>();
+    for (let v = 0; v < 40; v++) {
+      lines[(v * 7919) % lines.length] = `edited in version ${v}\n`;
+      await vf.addLines(['large', `v${v}`], v === 0 ? [] : [['large', `v${v - 1}`]], lines.map(utf8));
+      want.set(`large/v${v}`, lines.join(''));
+    }
+    expect(LARGE_TEXT_BYTES).toBeLessThan(lines.join('').length);
+    await vf.close();
+    const pack = await transport.get('newpack');
+    // Each version deflated on its own would take about 40 x 25 KiB.
+    const alone = fastZlib.deflate(utf8(lines.join(''))).length;
+    expect(pack.length).toBeLessThan(2 * alone);
+    for await (const r of vf.getRecordStream([...want.keys()].map((k) => k.split('/')), 'unordered', true)) {
+      expect(new TextDecoder().decode(r.getBytesAs('fulltext'))).toBe(want.get(r.key.join('/')));
+    }
+  });
+
+  it('an aborted stream of large texts leaves the large texts added before it, and drops its own', async () => {
+    const transport = new MemoryTransport();
+    const vf = makePackFactory(true, true, 2, { workers: 0 })(transport);
+    const text = (v: number): Uint8Array => utf8(`version ${v}\n` + 'a large text line\n'.repeat(20000));
+    await vf.addLines(['large', 'v0'], [], splitLines(text(0)));
+    const controller = new AbortController();
+    async function* stream(): AsyncIterable<ContentFactory> {
+      for (let v = 1; v < 6; v++) {
+        if (v === 4) controller.abort();
+        yield new FulltextContentFactory(['large', `v${v}`], [], sha1OfChunks([text(v)]), text(v));
+      }
+    }
+    await expect(vf.insertRecordStream(stream(), { signal: controller.signal })).rejects.toBeInstanceOf(Aborted);
+    expect([...(await vf.keys())].map((k) => k.join('/'))).toEqual(['large/v0']);
+    await vf.close();
+    expect([...(await vf.keys())].map((k) => k.join('/'))).toEqual(['large/v0']);
+    let read = 0;
+    for await (const r of vf.getRecordStream([['large', 'v0']], 'unordered', true)) {
+      expect(r.getBytesAs('fulltext')).toEqual(text(0));
+      read++;
+    }
+    expect(read).toBe(1);
   });
 
   it('refuses a workers count that is not a whole number', () => {

@@ -11,7 +11,8 @@
 // over `settings.maxTextBytes` is refused (`LimitExceeded`) before it touches
 // the group, and a group never grows past `readerLimitFor(maxTextBytes)`.
 //
-// Entry points: `GroupWriter` (`add`, `pending`, `extract`, `flush`),
+// Entry points: `GroupWriter` (`add`, `pending`, `extract`, `flush`,
+// `discardFrom`),
 // `TextWriter` (what the store writes through), `BlockSink`, `BlockText`.
 
 import { KeyMap, checkTextSize, readerLimitFor } from '@versionedfiles/core';
@@ -51,6 +52,11 @@ export interface TextWriter {
   flush(signal?: AbortSignal): Promise<void>;
 }
 
+/** A key's prefix for grouping: its first element, for keys of 2+ elements. */
+function prefixOf(key: Key): string | null {
+  return key.length > 1 ? (key[0] as string) : null;
+}
+
 export class GroupWriter implements TextWriter {
   #compressor: GroupCompressor;
   #pending = new KeyMap<PendingText>();
@@ -83,7 +89,7 @@ export class GroupWriter implements TextWriter {
   /** Adds one text; may first flush the group it no longer fits in. */
   async add(key: Key, parents: Parents, chunks: readonly Uint8Array[], length: number, sha1: string | null): Promise<CompressResult> {
     checkTextSize(length, this.settings.maxTextBytes);
-    const prefix = key.length > 1 ? (key[0] as string) : null;
+    const prefix = prefixOf(key);
     if (this.#maxFulltextLength < length) {
       this.#maxFulltextLength = length;
       this.#maxFulltextPrefix = prefix;
@@ -101,10 +107,37 @@ export class GroupWriter implements TextWriter {
       this.#maxFulltextLength = length;
       result = this.#compressor.compress(key, chunks, length, sha1);
     }
+    this.#keep(key, parents, result);
+    return result;
+  }
+
+  /**
+   * Keeps the first `keep` texts of the group being filled and drops the
+   * rest: the group is rebuilt from the kept texts, as if only they had been
+   * added to it (a delta index cannot forget a source). Nothing is written.
+   */
+  discardFrom(keep: number): void {
+    if (keep >= this.#texts.length) return;
+    const kept = this.#texts.slice(0, keep).map((t) => ({ t, bytes: this.extract(t) }));
+    for (const t of this.#texts.slice(keep)) this.#pending.delete(t.key);
+    this.#compressor = this.#newCompressor();
+    this.#texts = [];
+    this.#maxFulltextLength = 0;
+    for (const { t, bytes } of kept) {
+      const prefix = prefixOf(t.key);
+      if (this.#maxFulltextLength < bytes.length) {
+        this.#maxFulltextLength = bytes.length;
+        this.#maxFulltextPrefix = prefix;
+      }
+      this.#lastPrefix = prefix;
+      this.#keep(t.key, t.parents, this.#compressor.compress(t.key, [bytes], bytes.length, t.sha1));
+    }
+  }
+
+  #keep(key: Key, parents: Parents, result: CompressResult): void {
     const text: PendingText = { key, parents, sha1: result.sha1, start: result.start, end: result.end, group: this.#compressor };
     this.#pending.set(key, text);
     this.#texts.push(text);
-    return result;
   }
 
   /** The text of a pending key. */
