@@ -16,6 +16,20 @@ describe('zlib codecs', () => {
     );
   });
 
+  it('a size hint, right, short, long or absurd, changes nothing but speed', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200_000 }), fc.boolean(), fc.integer({ min: -100_000, max: 100_000 }), (data, raw, off) => {
+        const z = fastZlib.deflate(data, { raw });
+        for (const sizeHint of [data.length, Math.max(0, data.length + off), 2 ** 31]) {
+          expect(fastZlib.inflate(z, { raw, sizeHint })).toEqual(data);
+          expect(compatZlib.inflate(z, { raw, sizeHint })).toEqual(data);
+        }
+        if (data.length > 0) expect(() => fastZlib.inflate(z, { raw, sizeHint: data.length, maxOutput: data.length - 1 })).toThrow(LimitExceeded);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('incremental deflate with sync flushes inflates to the input', () => {
     const d = compatZlib.createDeflater();
     const parts = [d.push(utf8('hello '), 'sync'), d.push(utf8('world')), d.finish()];
