@@ -1,5 +1,5 @@
-// The read path's fast forms: a delta applied in one pass agrees with
-// `applyDelta` on good and bad deltas; a block's buffers grow
+// The read path's fast forms: a delta applied inside one buffer agrees with
+// `applyDelta` on good and bad deltas; a block's scratch room and buffers grow
 // with what is inflated, never with what a header claims; a store's records
 // let their texts go once the stream moves on and can still be asked again.
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import {
   GroupCompressor,
   GroupContentManager,
   applyDelta,
-  applyDeltaOnce,
+  applyDeltaWithin,
   checkDelta,
   decodeWireBlock,
   encodeBase128,
@@ -36,13 +36,21 @@ function outcome<T>(f: () => T): T | string {
   }
 }
 
-/** The delta applied in one pass, over a source followed by the delta in one buffer, as a block lays them out. */
-function once(source: Uint8Array, delta: Uint8Array): Uint8Array | string {
-  const buffer = concatBytes([source, delta]);
-  return outcome(() => applyDeltaOnce(buffer, source.length, buffer, source.length, buffer.length));
+/** Source, delta and room for the text in one buffer, as a block lays them out. */
+function within(source: Uint8Array, delta: Uint8Array): Uint8Array | string {
+  const buffer = new Uint8Array(source.length + delta.length + 70_000);
+  buffer.set(source);
+  buffer.set(delta, source.length);
+  const end = source.length + delta.length;
+  return outcome(() => {
+    const length = checkDelta(buffer, source.length, end, source.length);
+    const written = applyDeltaWithin(buffer, source.length, end, source.length, end);
+    expect(written).toBe(length);
+    return buffer.slice(end, end + length);
+  });
 }
 
-describe('a delta applied in one pass', () => {
+describe('a delta applied inside one buffer', () => {
   it('makes the same text as applyDelta', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 2000 }), fc.uint8Array({ maxLength: 300 }), fc.nat(), (base, extra, cut) => {
@@ -50,7 +58,7 @@ describe('a delta applied in one pass', () => {
         const target = concatBytes([base.subarray(at), extra, base.subarray(0, at)]);
         if (target.length === 0) return;
         const delta = makeDelta(base, target) as Uint8Array;
-        expect(once(base, delta)).toEqual(target);
+        expect(within(base, delta)).toEqual(target);
         expect(applyDelta(base, delta)).toEqual(target);
       }),
       RUNS,
@@ -65,7 +73,7 @@ describe('a delta applied in one pass', () => {
       fc.property(fc.nat(delta.length - 1), fc.integer({ min: 1, max: 255 }), fc.boolean(), (at, x, cut) => {
         const bad = cut ? delta.subarray(0, at + 1) : delta.slice();
         if (!cut) bad[at] = (bad[at] as number) ^ x;
-        expect(once(base, bad)).toEqual(outcome(() => applyDelta(base, bad)));
+        expect(within(base, bad)).toEqual(outcome(() => applyDelta(base, bad)));
       }),
       { numRuns: 200 },
     );
@@ -77,9 +85,17 @@ describe('a delta applied in one pass', () => {
     const copies = 17_000;
     const delta = concatBytes([encodeBase128(copies * 0x10000), new Uint8Array(copies).fill(0x80)]);
     expect(() => applyDelta(source, delta)).toThrow(/over the limit/);
-    expect(once(source, delta)).toMatch(/over the limit/);
+    expect(within(source, delta)).toMatch(/over the limit/);
   });
 
+  it('refuses to write where the text would not fit or would overlap its input', () => {
+    const base = utf8('0123456789abcdef');
+    const delta = makeDelta(base, utf8('0123456789abcdef!')) as Uint8Array;
+    const buffer = concatBytes([base, delta, new Uint8Array(4)]);
+    const end = base.length + delta.length;
+    expect(() => applyDeltaWithin(buffer, base.length, end, base.length, end)).toThrow(RangeError);
+    expect(() => applyDeltaWithin(buffer, base.length, end, base.length, end - 1)).toThrow(RangeError);
+  });
 });
 
 describe('a block whose header lies about its length', () => {

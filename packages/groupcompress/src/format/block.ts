@@ -17,7 +17,7 @@
 
 import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
-import { applyDelta, applyDeltaOnce, checkDelta, decodeBase128, encodeBase128 } from './delta.js';
+import { applyDelta, applyDeltaWithin, checkDelta, decodeBase128, encodeBase128 } from './delta.js';
 import { GroupCompressCorrupt } from './errors.js';
 import type { GroupCompressWhere } from './errors.js';
 
@@ -25,11 +25,6 @@ export const GCB_ZLIB_HEADER = 'gcb1z\n';
 export const GCB_LZMA_HEADER = 'gcb1l\n';
 /** Inflate this much compressed input at a time when only the front is needed. */
 const PARTIAL_STEP = 32 * 1024;
-/**
- * A delta declaring a longer text is checked whole before the text is
- * allocated, so a short lying delta cannot make us reserve a large one.
- */
-const DIRECT_TEXT_BYTES = 1024 * 1024;
 
 export interface BlockOptions {
   /** Refuse blocks whose content is longer than this (default core's `MAX_ENCODED_BYTES`). */
@@ -155,9 +150,10 @@ export function recordHeader(kind: 'fulltext' | 'delta', length: number): Uint8A
  * A parsed block. The content is inflated on demand: a small front part
  * incrementally, anything past 1/8 of it at once with native zlib. Buffers
  * grow with the bytes actually inflated, never ahead of them to what the
- * header declares, so a header that lies costs nothing. A delta's text is
- * written straight into its own new array as the delta is checked, so each
- * byte of it is written once.
+ * header declares, so a header that lies costs nothing. The inflated content
+ * sits at the front of one buffer whose tail is scratch room where deltas
+ * are applied (`applyDeltaWithin`), so reading a text makes no garbage but
+ * the text.
  */
 export class GroupCompressBlock {
   /** The compressed content (without the header). */
@@ -166,7 +162,7 @@ export class GroupCompressBlock {
   readonly contentLength: number;
   readonly source: string;
   readonly #zlib: ZlibCodec;
-  /** Content in `[0, #filled)`; past that, room for more of it. */
+  /** Content in `[0, #filled)`; past that, scratch for delta output. */
   #buffer: Uint8Array = new Uint8Array(0);
   #filled = 0;
   #consumed = 0;
@@ -198,7 +194,7 @@ export class GroupCompressBlock {
     return this.#filled;
   }
 
-  /** Bytes this block keeps in memory (compressed, and inflated with its room), for caches. */
+  /** Bytes this block keeps in memory (compressed, inflated and scratch), for caches. */
   get heldBytes(): number {
     return this.zContent.length + this.#buffer.length;
   }
@@ -281,8 +277,19 @@ export class GroupCompressBlock {
     const content = this.content(end, key);
     const r = recordAt(content, start, end, where);
     if (r.kind === 'fulltext') return content.slice(r.dataStart, r.end);
+    // A text that fits the scratch is written as the delta is checked (a bad
+    // delta only leaves junk in scratch). One that does not is checked first,
+    // so the scratch grows only for a text the delta truly makes: from 1/8 of
+    // the content, geometrically, so a block's texts rarely make it move.
+    const at = this.#filled;
+    const scratch = this.#buffer.length - at;
     const [declared] = decodeBase128(content, r.dataStart, where);
-    if (declared > DIRECT_TEXT_BYTES) checkDelta(content, r.dataStart, r.end, r.dataStart, where);
-    return applyDeltaOnce(content, r.dataStart, content, r.dataStart, r.end, where);
+    if (declared > scratch) {
+      const checked = checkDelta(content, r.dataStart, r.end, r.dataStart, where);
+      this.#room(checked, at + Math.max(checked + (checked >> 1), 2 * scratch, this.contentLength >> 3));
+    }
+    const buffer = this.#buffer;
+    const length = applyDeltaWithin(buffer, r.dataStart, r.end, r.dataStart, at, where);
+    return buffer.slice(at, at + length);
   }
 }

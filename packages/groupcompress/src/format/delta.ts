@@ -9,9 +9,9 @@
 // Copies address the whole group content before the delta (the "source"), not
 // one text. Entry points: `encodeBase128`, `decodeBase128`, `applyDelta`
 // (checked: every copy in range, every length honest, or `GroupCompressCorrupt`),
-// `applyDeltaOnce` (the same in one pass, for a text whose length the caller
-// has bounded: what a block's reads use), `checkDelta`, `parseDelta` (the
-// instructions, for dumps and for checks), `encodeCopy`. One decoder, `runDelta`, serves them all.
+// `checkDelta` + `applyDeltaWithin` (the same, source, delta and text in one
+// buffer: what a block's reads use), `parseDelta` (the instructions, for
+// dumps and for checks), `encodeCopy`. One decoder, `runDelta`, serves them all.
 
 import { MAX_TEXT_BYTES } from '@versionedfiles/core';
 import { GroupCompressCorrupt } from './errors.js';
@@ -192,25 +192,6 @@ export function applyDelta(
 }
 
 /**
- * `applyDelta` in one pass, for a target length the caller has bounded: the
- * output is allocated at the declared length and written while each
- * instruction is checked (a bad delta throws and its output is dropped).
- */
-export function applyDeltaOnce(
-  source: Uint8Array,
-  sourceLength: number,
-  delta: Uint8Array,
-  start: number,
-  end: number,
-  where: GroupCompressWhere = {},
-): Uint8Array {
-  const [targetLength, used] = targetLengthOf(delta, start, end, where);
-  const out = new Uint8Array(targetLength);
-  runDelta(delta, start + used, end, targetLength, source, sourceLength, out, 0, null, where);
-  return out;
-}
-
-/**
  * Checks every instruction of the delta at `delta[start, end)` against a
  * source of `sourceLength` bytes, allocating nothing; returns the length of
  * the text it makes.
@@ -218,6 +199,29 @@ export function applyDeltaOnce(
 export function checkDelta(delta: Uint8Array, start: number, end: number, sourceLength: number, where: GroupCompressWhere = {}): number {
   const [targetLength, used] = targetLengthOf(delta, start, end, where);
   runDelta(delta, start + used, end, targetLength, null, sourceLength, null, 0, null, where);
+  return targetLength;
+}
+
+/**
+ * `applyDelta` with everything in one buffer, so each instruction is one
+ * `copyWithin` (no view made per instruction): the source is
+ * `buffer[0, sourceLength)`, the delta `buffer[start, end)`, and the text
+ * (of the length `checkDelta` gave) is written at `buffer[at, ...)`, which
+ * must lie past both. Returns the text's length.
+ */
+export function applyDeltaWithin(
+  buffer: Uint8Array,
+  start: number,
+  end: number,
+  sourceLength: number,
+  at: number,
+  where: GroupCompressWhere = {},
+): number {
+  const [targetLength, used] = targetLengthOf(buffer, start, end, where);
+  if (at < end || at < sourceLength || at + targetLength > buffer.length) {
+    throw new RangeError(`no room for a ${targetLength}-byte text at ${at} of a ${buffer.length}-byte buffer`);
+  }
+  runDelta(buffer, start + used, end, targetLength, buffer, sourceLength, buffer, at, null, where);
   return targetLength;
 }
 
@@ -229,10 +233,14 @@ function base128Length(bytes: Uint8Array, pos: number): number {
 }
 
 /**
- * Short runs byte by byte (cheaper than making a view), long ones with `set`.
+ * Inside one buffer, one `copyWithin` (a builtin: quick even before the JIT
+ * has warmed up). Between two, short runs byte by byte (cheaper than making
+ * a view), long ones with `set`.
  */
 function copyBytes(from: Uint8Array, start: number, to: Uint8Array, at: number, length: number): void {
-  if (length < 16) {
+  if (from === to) {
+    to.copyWithin(at, start, start + length);
+  } else if (length < 16) {
     for (let i = 0; i < length; i++) to[at + i] = from[start + i] as number;
   } else {
     to.set(from.subarray(start, start + length), at);
