@@ -4,8 +4,8 @@
 //
 // Entry points: `utf8`, `fromUtf8`, `concatBytes`, `bytesEqual`,
 // `commonPrefixLength`, `commonSuffixLength`, `matchLength`, `sharedLineRuns`,
-// `splitLines`, `joinLines`, `splitSourceOf`, `countNewlines`, `chunksToLines`,
-// `linesAreLines`, `toHex`.
+// `splitLines`, `joinLines`, `splitSourceOf`, `lineStarts`, `countNewlines`,
+// `chunksToLines`, `linesAreLines`, `toHex`.
 //
 // Lines are many small arrays, and on V8 each small-array call (`subarray`,
 // `set`, `indexOf`, even reading `.buffer`) costs 50-150 ns, more than
@@ -267,6 +267,36 @@ export function countNewlines(text: Uint8Array): number {
     for (let at = chars.indexOf('\n'); at >= 0; at = chars.indexOf('\n', at + 1)) count++;
   }
   return count;
+}
+
+/**
+ * Where each line of `text[from, to)` starts (offsets into `text`), then `to`:
+ * line i is `text[starts[i], starts[i + 1])`, each keeping its `\n`, a last
+ * one without it included. One array of offsets instead of a view per line,
+ * for readers that copy runs of lines rather than lines.
+ */
+export function lineStarts(text: Uint8Array, from = 0, to = text.length): Int32Array {
+  // A guess of one line per 32 bytes, doubled when short.
+  let starts = new Int32Array(((to - from) >>> 5) + 2);
+  let n = 0;
+  const push = (at: number): void => {
+    if (n === starts.length) {
+      const grown = new Int32Array(starts.length * 2);
+      grown.set(starts);
+      starts = grown;
+    }
+    starts[n++] = at;
+  };
+  if (from < to) push(from);
+  for (let piece = from; piece < to; piece += SCAN_PIECE) {
+    const chars = singleByteChars.decode(text.subarray(piece, Math.min(to, piece + SCAN_PIECE)));
+    for (let nl = chars.indexOf('\n'); nl >= 0; nl = chars.indexOf('\n', nl + 1)) {
+      const next = piece + nl + 1;
+      if (next < to) push(next);
+    }
+  }
+  push(to);
+  return starts.subarray(0, n);
 }
 
 /** True when every chunk is one line: non-empty, a single `\n` at its end, only the last may lack it. */

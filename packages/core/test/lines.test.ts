@@ -15,6 +15,7 @@ import {
   concatBytes,
   countNewlines,
   joinLines,
+  lineStarts,
   matchLength,
   sharedLineRuns,
   splitLines,
@@ -53,6 +54,28 @@ describe('splitLines and joinLines', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('lineStarts gives the offsets of the same lines, within any range of a text', () => {
+    fc.assert(
+      fc.property(bytes, bytes, bytes, (before, text, after) => {
+        const whole = concatBytes([before, text, after]);
+        const from = before.length;
+        const starts = lineStarts(whole, from, from + text.length);
+        const lines: number[][] = [];
+        for (let i = 0; i + 1 < starts.length; i++) lines.push([...whole.subarray(starts[i], starts[i + 1])]);
+        expect(lines).toEqual(naiveSplit(text));
+        expect(starts[starts.length - 1]).toBe(from + text.length);
+      }),
+      { numRuns: 300 },
+    );
+    // Past the first guess of offsets, and across the pieces a text is scanned in.
+    const many = new Uint8Array(100_000).fill(0x0a);
+    many[70_000] = 0x61;
+    const starts = lineStarts(many);
+    expect(starts.length).toBe(100_000);
+    expect(starts[70_000]).toBe(70_000);
+    expect(starts[70_001]).toBe(70_002);
   });
 
   it('join back to a copy of the text, and only an untouched split is known as one', () => {

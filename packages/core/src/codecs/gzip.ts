@@ -9,7 +9,8 @@
 //
 // Entry points: `gzipChunks(chunks, codec)` (write one member), `gunzip(bytes,
 // options)` (read the member at `offset`, verify crc and size, report where it
-// ends), `crc32(bytes, seed)`, and `GzipCorrupt` for damaged input.
+// ends), `gunzipConcatenated(bytes, size)` (many members in one native call),
+// `crc32(bytes, seed)`, and `GzipCorrupt` for damaged input.
 
 import * as nodeZlib from 'node:zlib';
 import { CorruptData, LimitExceeded } from '../errors.js';
@@ -167,4 +168,28 @@ function parseHeader(bytes: Uint8Array, start: number, where: string): number {
     at += 2;
   }
   return at;
+}
+
+/**
+ * The contents of gzip members laid end to end, inflated in one native call
+ * (zlib checks each member's crc32 and size), when they make exactly `size`
+ * bytes; null otherwise: a member that does not inflate or check, bytes that
+ * are not a member (node's zlib stops at zero bytes, so the total then comes
+ * out short), or more output than `size`. Readers of many small members
+ * (knit records) save the per-call setup of a native inflater, which costs
+ * more than inflating a small member; a caller given null reads the members
+ * one by one to learn which is bad.
+ */
+export function gunzipConcatenated(bytes: Uint8Array, size: number): Uint8Array | null {
+  let out: Buffer;
+  try {
+    // One output chunk of the whole size, so the content is not gathered from
+    // pieces, unless that is far more than the input could honestly make:
+    // then the chunks grow as output comes, not as the trailers claim.
+    const chunkSize = Math.max(64, Math.min(size + 1, bytes.length * 16 + 65536));
+    out = nodeZlib.gunzipSync(bytes, { maxOutputLength: Math.max(size, 1), chunkSize });
+  } catch {
+    return null;
+  }
+  return out.length === size ? new Uint8Array(out.buffer, out.byteOffset, out.length) : null;
 }

@@ -9,17 +9,24 @@
 // text and its own, which an annotator takes instead of diffing the two (as
 // Breezy's knit annotator does).
 //
+// Plain knits build texts as one buffer with line offsets (flat.ts), so a
+// text asked for whole is a view, not a join; annotated knits build line
+// arrays with origins (content.ts). Records are inflated in groups, each in
+// one native call (`inflateRecords`): a record and those after it not yet
+// decoded, since texts are built in about the order their records come.
+//
 // Entry points: `RawComponent` (one stored record and how to read it),
 // `TextBuilder` (`content(key)`, `checkedContent(key)`, `text(key)`,
 // `fulltext(key)`, `sha1(key)`, `takeMatchingBlocks(key, parent)`),
-// `deltaMatchingBlocks(hunks, basis, target)`.
+// `deltaMatchingBlocks(hunks, basis, target)`, `spanMatchingBlocks`.
 
 import { KeyMap, concatBytes, keysEqual, sha1Hex } from '@versionedfiles/core';
 import type { Key, MatchingBlock } from '@versionedfiles/core';
 import { applyDelta, contentText, parseFulltext, parseLineDelta, type DeltaHunk, type KnitContent } from './content.js';
 import { KnitCorrupt } from './errors.js';
+import { applyFlatDelta, flatFulltext, flatJoined, flatLines, lineCount, type FlatText, type HunkSpan } from './flat.js';
 import type { KnitMethod } from './kndx.js';
-import { decodeRecord, type KnitRecord } from './record.js';
+import { decodeRecordLines, inflateRecords, parseRecordLines, recordBody, recordSizeHint, type RecordLines } from './record.js';
 
 export interface RawComponent {
   /** The gzip record. */
@@ -32,20 +39,65 @@ export interface RawComponent {
 
 /** At most this many lines of texts built ahead of being asked for are kept. */
 const KEEP_WANTED_LINES = 1 << 21;
+/** Records are inflated together, in one native call, up to about this many bytes of output. */
+const INFLATE_GROUP_BYTES = 1 << 20;
+const INFLATE_GROUP_RECORDS = 512;
+
+/** A built text: plain knits build flat texts, annotated ones line arrays with origins. */
+type Built = FlatText | KnitContent;
+
+function isFlat(built: Built): built is FlatText {
+  return 'bytes' in built;
+}
+
+function builtLines(built: Built): number {
+  return isFlat(built) ? lineCount(built) : built.lines.length;
+}
+
+/** How a text built from a delta matches its basis, worked out only if asked. */
+interface DeltaShape {
+  readonly basis: Key;
+  readonly spans: readonly HunkSpan[];
+  readonly basisLines: number;
+  readonly basisNoeol: boolean;
+  readonly lines: number;
+  readonly noeol: boolean;
+}
+
+/**
+ * What the builder knows of one record: everything per key lives here, found
+ * by one lookup per text asked for; delta chains are walked by reference.
+ */
+interface Node {
+  readonly key: Key;
+  readonly component: RawComponent;
+  /** Where its record comes in the order given (about the order in the file). */
+  readonly index: number;
+  /** Its record inflated ahead of being decoded, along with the records before it. */
+  inflated: Uint8Array | null;
+  /** Decoded at least once: not inflated ahead again. */
+  decoded: boolean;
+  /** Inflated on its own: a group it was in did not inflate whole. */
+  alone: boolean;
+  /** The node of the record a delta applies to (undefined: a fulltext, or its basis is missing). */
+  basis: Node | undefined;
+  /** Line-delta records that apply to this one and have not been built yet. */
+  waiting: number;
+  /** Kept while deltas still to be built may start from it, or it is still to be asked for. */
+  built: Built | null;
+  keptForAsking: boolean;
+  /** Still to be asked for (once). */
+  wanted: boolean;
+  sha1: string | null;
+  verified: boolean;
+  shape: DeltaShape | null;
+}
 
 export class TextBuilder {
-  /** Built contents that deltas still to be built may start from. */
-  readonly #contents = new KeyMap<KnitContent>();
-  /** Per record, how many line-delta records apply to it and have not been built yet (filled on first build). */
-  #waitingChildren: KeyMap<number> | null = null;
-  /** Texts still to be asked for (each once), and the lines kept for them ahead of their turn. */
-  readonly #wanted = new KeyMap<true>();
-  readonly #keptForAsking = new KeyMap<true>();
+  readonly #nodes = new KeyMap<Node>();
+  /** The nodes in the order their records were given. */
+  readonly #order: Node[] = [];
   #wantedLinesKept = 0;
-  readonly #sha1s = new KeyMap<string>();
-  readonly #verified = new KeyMap<string>();
-  /** Per text built from a delta: its basis and their matching blocks, until taken. */
-  readonly #blocks = new KeyMap<{ readonly basis: Key; readonly blocks: readonly MatchingBlock[] }>();
 
   /**
    * `verifySha1: false` trusts the records: texts are not checked against
@@ -53,154 +105,234 @@ export class TextBuilder {
    */
   constructor(
     private readonly annotated: boolean,
-    private readonly components: KeyMap<RawComponent>,
+    components: KeyMap<RawComponent>,
     private readonly file = '',
     private readonly verifySha1 = true,
     wanted: Iterable<Key> = [],
   ) {
-    for (const key of wanted) this.#wanted.set(key, true);
+    for (const [key, component] of components) {
+      const node: Node = {
+        key,
+        component,
+        index: this.#order.length,
+        inflated: null,
+        decoded: false,
+        alone: false,
+        basis: undefined,
+        waiting: 0,
+        built: null,
+        keptForAsking: false,
+        wanted: false,
+        sha1: null,
+        verified: false,
+        shape: null,
+      };
+      this.#nodes.set(key, node);
+      this.#order.push(node);
+    }
+    for (const node of this.#nodes.values()) {
+      const next = node.component.next;
+      if (node.component.method !== 'line-delta' || next === null) continue;
+      const basis = this.#nodes.get(next);
+      if (basis === undefined) continue;
+      node.basis = basis;
+      basis.waiting += 1;
+    }
+    for (const key of wanted) {
+      const node = this.#nodes.get(key);
+      if (node !== undefined) node.wanted = true;
+    }
   }
 
   has(key: Key): boolean {
-    return this.components.has(key);
+    return this.#nodes.has(key);
   }
 
-  /** Decodes the record of `key`, keeping only its sha1 (the body is used once, to build). */
-  #decode(key: Key, component: RawComponent = this.#component(key)): KnitRecord {
-    const record = decodeRecord(component.bytes, { key, file: this.file }, { versionId: key[key.length - 1] as string });
-    this.#sha1s.set(key, record.sha1);
+  /** Decodes the record of `node`, keeping only its sha1 (the body is used once, to build). */
+  #decode(node: Node): RecordLines {
+    const key = node.key;
+    const where = { key, file: this.file };
+    const versionId = key[key.length - 1] as string;
+    if (node.inflated === null && !node.alone) this.#inflateAhead(node);
+    const text = node.inflated;
+    node.inflated = null;
+    node.decoded = true;
+    const record = text !== null ? parseRecordLines(text, where, versionId) : decodeRecordLines(node.component.bytes, where, { versionId });
+    node.sha1 = record.sha1;
     return record;
   }
 
-  #component(key: Key): RawComponent {
-    const component = this.components.get(key);
-    if (component === undefined) throw new KnitCorrupt('a record needed to build a text is missing', { key, file: this.file });
-    return component;
+  /**
+   * Inflates the record of `node` together with the records after it that
+   * have not been decoded yet, which building the texts asked for next will
+   * most likely need (records come about in the order texts are built).
+   */
+  #inflateAhead(node: Node): void {
+    const group: Node[] = [node];
+    const raws: Uint8Array[] = [node.component.bytes];
+    let bytes = recordSizeHint(raws[0] as Uint8Array);
+    for (let i = node.index + 1; i < this.#order.length && bytes < INFLATE_GROUP_BYTES && group.length < INFLATE_GROUP_RECORDS; i++) {
+      const next = this.#order[i] as Node;
+      if (next.decoded || next.alone || next.inflated !== null || next.built !== null) continue;
+      const raw = next.component.bytes;
+      group.push(next);
+      raws.push(raw);
+      bytes += recordSizeHint(raw);
+    }
+    const texts = inflateRecords(raws);
+    for (let i = 0; i < group.length; i++) {
+      const member = group[i] as Node;
+      if (texts === null) member.alone = true;
+      else member.inflated = texts[i] as Uint8Array;
+    }
   }
 
-  #children(): KeyMap<number> {
-    if (this.#waitingChildren === null) {
-      const counts = new KeyMap<number>();
-      for (const c of this.components.values()) {
-        if (c.method === 'line-delta' && c.next !== null) counts.set(c.next, (counts.get(c.next) ?? 0) + 1);
-      }
-      this.#waitingChildren = counts;
-    }
-    return this.#waitingChildren;
+  #node(key: Key): Node {
+    const node = this.#nodes.get(key);
+    if (node === undefined) throw new KnitCorrupt('a record needed to build a text is missing', { key, file: this.file });
+    return node;
   }
 
   /**
-   * The content of `key` (every line with its stored newline). A content is
-   * kept only while deltas not yet built apply to it, so a batch holds about
-   * one chain's worth of texts, not all of them; asking again rebuilds.
+   * The built text of `node`. A text is kept only while deltas not yet built
+   * apply to it, so a batch holds about one chain's worth of texts, not all
+   * of them; asking again rebuilds.
    */
-  content(key: Key): KnitContent {
-    const cached = this.#contents.get(key);
-    if (cached !== undefined) return cached;
-    const children = this.#children();
-    // Walk back to a fulltext or a content already built. A chain longer than
+  #build(node: Node): Built {
+    if (node.built !== null) return node.built;
+    // Walk back to a fulltext or a text already built. A chain longer than
     // the records there are must pass one of them twice.
-    const chain: [Key, RawComponent][] = [];
-    let cursor: Key | null = key;
-    let base: KnitContent | undefined;
-    let baseKey: Key | null = null;
-    while (cursor !== null) {
-      base = this.#contents.get(cursor);
-      if (base !== undefined) {
-        baseKey = cursor;
+    const chain: Node[] = [];
+    let cursor: Node | undefined = node;
+    let base: Built | null = null;
+    let baseNode: Node | null = null;
+    while (cursor !== undefined) {
+      if (cursor.built !== null) {
+        base = cursor.built;
+        baseNode = cursor;
         break;
       }
-      if (chain.length >= this.components.size) throw new KnitCorrupt('delta chain loops', { key, file: this.file });
-      const component = this.#component(cursor);
-      chain.push([cursor, component]);
+      if (chain.length >= this.#nodes.size) throw new KnitCorrupt('delta chain loops', { key: node.key, file: this.file });
+      chain.push(cursor);
+      const component: RawComponent = cursor.component;
       if (component.method === 'fulltext') break;
-      if (component.next === null) throw new KnitCorrupt('line-delta without a basis', { key: cursor, file: this.file });
-      if (!this.components.has(component.next)) {
-        throw new KnitCorrupt(`missing basis ${JSON.stringify(component.next)} for a line-delta`, { key: cursor, file: this.file });
+      if (component.next === null) throw new KnitCorrupt('line-delta without a basis', { key: cursor.key, file: this.file });
+      if (cursor.basis === undefined) {
+        throw new KnitCorrupt(`missing basis ${JSON.stringify(component.next)} for a line-delta`, { key: cursor.key, file: this.file });
       }
-      cursor = component.next;
+      cursor = cursor.basis;
     }
     for (let i = chain.length - 1; i >= 0; i--) {
-      const [at, component] = chain[i] as [Key, RawComponent];
-      const record = this.#decode(at, component);
-      const where = { key: at, file: this.file };
-      const origin = at[at.length - 1] as string;
-      let content: KnitContent;
+      const at = chain[i] as Node;
+      const component = at.component;
+      const record = this.#decode(at);
+      const where = { key: at.key, file: this.file };
+      let built: Built;
       if (component.method === 'fulltext') {
-        content = parseFulltext(record.body, this.annotated, component.noeol, where);
+        built = this.annotated ? parseFulltext(recordBody(record).body, true, component.noeol, where) : flatFulltext(record, component.noeol);
       } else {
-        if (base === undefined || baseKey === null) throw new KnitCorrupt('line-delta without a basis', where);
-        const hunks = parseLineDelta(record.body, this.annotated, where);
-        content = applyDelta(base, hunks, component.noeol, origin, where);
-        this.#blocks.set(at, { basis: baseKey, blocks: deltaMatchingBlocks(hunks, base, content) });
-        children.set(baseKey, (children.get(baseKey) ?? 1) - 1);
-        this.#release(baseKey);
+        if (base === null || baseNode === null) throw new KnitCorrupt('line-delta without a basis', where);
+        let spans: readonly HunkSpan[];
+        if (isFlat(base)) {
+          const applied = applyFlatDelta(base, record, component.noeol, where);
+          built = applied.text;
+          spans = applied.spans;
+        } else {
+          const hunks = parseLineDelta(recordBody(record).body, true, where);
+          built = applyDelta(base, hunks, component.noeol, at.key[at.key.length - 1] as string, where);
+          spans = hunkSpans(hunks);
+        }
+        at.shape = { basis: baseNode.key, spans, basisLines: builtLines(base), basisNoeol: base.noeol, lines: builtLines(built), noeol: built.noeol };
+        baseNode.waiting -= 1;
+        this.#release(baseNode);
       }
-      if ((children.get(at) ?? 0) > 0 || (at !== key && this.#wanted.has(at))) {
-        this.#contents.set(at, content);
+      if (at.waiting > 0 || (at !== node && at.wanted)) {
+        at.built = built;
         this.#release(at);
       }
-      base = content;
-      baseKey = at;
+      base = built;
+      baseNode = at;
     }
-    return base as KnitContent;
+    return base as Built;
   }
 
   /**
-   * Keeps a built content while a delta still to be built starts from it,
-   * or (within the budget of lines) while it is still to be asked for;
-   * drops it otherwise.
+   * Keeps a built text while a delta still to be built starts from it, or
+   * (within the budget of lines) while it is still to be asked for; drops it
+   * otherwise.
    */
-  #release(key: Key): void {
-    if ((this.#children().get(key) ?? 0) > 0) return;
-    const kept = this.#contents.get(key);
-    if (kept === undefined) return;
-    if (this.#wanted.has(key)) {
-      if (this.#keptForAsking.has(key)) return;
-      if (this.#wantedLinesKept + kept.lines.length <= KEEP_WANTED_LINES) {
-        this.#keptForAsking.set(key, true);
-        this.#wantedLinesKept += kept.lines.length;
+  #release(node: Node): void {
+    if (node.waiting > 0) return;
+    const kept = node.built;
+    if (kept === null) return;
+    const lines = builtLines(kept);
+    if (node.wanted) {
+      if (node.keptForAsking) return;
+      if (this.#wantedLinesKept + lines <= KEEP_WANTED_LINES) {
+        node.keptForAsking = true;
+        this.#wantedLinesKept += lines;
         return;
       }
     }
-    this.#contents.delete(key);
-    if (this.#keptForAsking.delete(key)) this.#wantedLinesKept -= kept.lines.length;
+    node.built = null;
+    if (node.keptForAsking) {
+      node.keptForAsking = false;
+      this.#wantedLinesKept -= lines;
+    }
   }
 
-  /** `key` was asked for: it need not be kept for that any more. */
-  #asked(key: Key): void {
-    if (this.#wanted.delete(key)) this.#release(key);
+  /** `node` was asked for: it need not be kept for that any more. */
+  #asked(node: Node): void {
+    if (!node.wanted) return;
+    node.wanted = false;
+    this.#release(node);
+  }
+
+  /** The content of `key` (every line with its stored newline). */
+  content(key: Key): KnitContent {
+    return asContent(this.#build(this.#node(key)));
   }
 
   /** The content of `key`, its text checked against its record's sha1 (once). */
   checkedContent(key: Key): KnitContent {
-    const content = this.content(key);
-    if (this.verifySha1 && !this.#verified.has(key)) this.#verify(key, concatBytes(contentText(content)));
-    this.#asked(key);
-    return content;
+    const node = this.#node(key);
+    const built = this.#build(node);
+    this.#check(node, built);
+    this.#asked(node);
+    return asContent(built);
   }
 
   /** The text of `key` as lines, checked against its record's sha1. */
   text(key: Key): readonly Uint8Array[] {
-    return contentText(this.checkedContent(key));
+    const node = this.#node(key);
+    const built = this.#build(node);
+    this.#check(node, built);
+    this.#asked(node);
+    return isFlat(built) ? flatLines(built) : contentText(built);
   }
 
   /** The text of `key` in one piece, checked against its record's sha1. */
   fulltext(key: Key): Uint8Array {
-    const text = concatBytes(contentText(this.content(key)));
-    if (this.verifySha1 && !this.#verified.has(key)) this.#verify(key, text);
-    this.#asked(key);
+    const node = this.#node(key);
+    const built = this.#build(node);
+    const text = joined(built);
+    if (this.verifySha1 && !node.verified) this.#verify(node, text);
+    this.#asked(node);
     return text;
   }
 
-  #verify(key: Key, text: Uint8Array): void {
-    const expected = this.#sha1s.get(key) ?? this.#decode(key).sha1;
+  #check(node: Node, built: Built): void {
+    if (this.verifySha1 && !node.verified) this.#verify(node, joined(built));
+  }
+
+  #verify(node: Node, text: Uint8Array): void {
+    const expected = node.sha1 ?? this.#decode(node).sha1;
     // One digest over the joined text: far cheaper than one update per line.
     const actual = sha1Hex(text);
     if (actual !== expected) {
-      throw new KnitCorrupt(`sha1 mismatch: text is ${actual}, record says ${expected}`, { key, file: this.file });
+      throw new KnitCorrupt(`sha1 mismatch: text is ${actual}, record says ${expected}`, { key: node.key, file: this.file });
     }
-    this.#verified.set(key, actual);
+    node.verified = true;
   }
 
   /**
@@ -208,16 +340,34 @@ export class TextBuilder {
    * `key` was built here from a delta on `parent`; null otherwise. Given once.
    */
   takeMatchingBlocks(key: Key, parent: Key): readonly MatchingBlock[] | null {
-    const known = this.#blocks.get(key);
-    if (known === undefined || !keysEqual(known.basis, parent)) return null;
-    this.#blocks.delete(key);
-    return known.blocks;
+    const node = this.#nodes.get(key);
+    const shape = node?.shape;
+    if (node === undefined || shape === null || shape === undefined || !keysEqual(shape.basis, parent)) return null;
+    node.shape = null;
+    return spanMatchingBlocks(shape.spans, shape.basisLines, shape.basisNoeol, shape.lines, shape.noeol);
   }
 
   /** The sha1 the record of `key` claims for its text. */
   sha1(key: Key): string {
-    return this.#sha1s.get(key) ?? this.#decode(key).sha1;
+    const node = this.#node(key);
+    return node.sha1 ?? this.#decode(node).sha1;
   }
+}
+
+function asContent(built: Built): KnitContent {
+  if (!isFlat(built)) return built;
+  const { bytes, starts } = built;
+  const lines: Uint8Array[] = new Array(starts.length - 1);
+  for (let i = 0; i + 1 < starts.length; i++) lines[i] = bytes.subarray(starts[i] as number, starts[i + 1] as number);
+  return { lines, origins: null, noeol: built.noeol };
+}
+
+function joined(built: Built): Uint8Array {
+  return isFlat(built) ? flatJoined(built) : concatBytes(contentText(built));
+}
+
+function hunkSpans(hunks: readonly DeltaHunk[]): HunkSpan[] {
+  return hunks.map((h) => ({ start: h.start, end: h.end, count: h.lines.length }));
 }
 
 /**
@@ -227,22 +377,31 @@ export class TextBuilder {
  * lines differ), so that line is left out, as Breezy's `get_line_delta_blocks`.
  */
 export function deltaMatchingBlocks(hunks: readonly DeltaHunk[], basis: KnitContent, target: KnitContent): MatchingBlock[] {
+  return spanMatchingBlocks(hunkSpans(hunks), basis.lines.length, basis.noeol, target.lines.length, target.noeol);
+}
+
+/** `deltaMatchingBlocks` from where the hunks were and the two texts' line counts. */
+export function spanMatchingBlocks(
+  spans: readonly HunkSpan[],
+  basisLength: number,
+  basisNoeol: boolean,
+  targetLength: number,
+  targetNoeol: boolean,
+): MatchingBlock[] {
   const blocks: MatchingBlock[] = [];
-  const basisLength = basis.lines.length;
-  const targetLength = target.lines.length;
   let s = 0;
   let t = 0;
   const run = (n: number): void => {
-    const basisStripped = basis.noeol && s + n === basisLength;
-    const targetStripped = target.noeol && t + n === targetLength;
+    const basisStripped = basisNoeol && s + n === basisLength;
+    const targetStripped = targetNoeol && t + n === targetLength;
     const length = n > 0 && basisStripped !== targetStripped ? n - 1 : n;
     if (length > 0) blocks.push([s, t, length]);
   };
-  for (const hunk of hunks) {
-    const n = hunk.start - s;
+  for (const span of spans) {
+    const n = span.start - s;
     run(n);
-    t += n + hunk.lines.length;
-    s = hunk.end;
+    t += n + span.count;
+    s = span.end;
   }
   run(basisLength - s);
   return blocks;

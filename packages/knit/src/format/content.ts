@@ -142,7 +142,8 @@ export function lowerFulltext(content: KnitContent, annotated: boolean): readonl
 }
 
 
-function parseHunkHeader(line: Uint8Array, where: KnitWhere): [number, number, number] {
+/** A hunk header line, `start,end,count\n`. */
+export function parseHunkHeader(line: Uint8Array, where: KnitWhere): [number, number, number] {
   const end = line.length > 0 && line[line.length - 1] === NL ? line.length - 1 : line.length;
   const c1 = line.indexOf(0x2c);
   const c2 = c1 < 0 ? -1 : line.indexOf(0x2c, c1 + 1);

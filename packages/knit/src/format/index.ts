@@ -4,5 +4,6 @@ export * from './content.js';
 export * from './record.js';
 export * from './kndx.js';
 export * from './wire.js';
+export * from './flat.js';
 export * from './build.js';
 export * from './pack-value.js';

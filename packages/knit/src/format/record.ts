@@ -12,7 +12,9 @@
 //
 // Entry points: `encodeRecord` (body lines to gzip bytes), `decodeRecord`
 // (gzip bytes to header and body, checked), `recordTextChunks` and
-// `parseRecordText` for the uncompressed form.
+// `parseRecordText` for the uncompressed form; `decodeRecordLines` and
+// `parseRecordLines` keep the body as line offsets into the inflated text, and
+// `inflateRecords` inflates many records at once for them.
 
 import {
   GzipCorrupt,
@@ -25,8 +27,9 @@ import {
   fastZlib,
   fromUtf8,
   gunzip,
+  gunzipConcatenated,
   gzipChunks,
-  splitLines,
+  lineStarts,
   utf8,
 } from '@versionedfiles/core';
 import type { ZlibCodec } from '@versionedfiles/core';
@@ -60,7 +63,6 @@ export interface DecodeRecordOptions {
 const NL = 0x0a;
 const END_PREFIX = utf8('end ');
 const VERSION = utf8('version');
-const LF = Uint8Array.of(NL);
 
 /** The uncompressed record, as chunks. */
 export function recordTextChunks(
@@ -100,6 +102,11 @@ const MAX_DEFLATE_RATIO = 1032;
 
 /** Decompresses and checks one record. */
 export function decodeRecord(raw: Uint8Array, where: KnitWhere = {}, options: DecodeRecordOptions = {}): KnitRecord {
+  return recordBody(decodeRecordLines(raw, where, options));
+}
+
+/** Decompresses and checks one record, keeping its body as line offsets. */
+export function decodeRecordLines(raw: Uint8Array, where: KnitWhere = {}, options: DecodeRecordOptions = {}): RecordLines {
   let text: Uint8Array;
   const maxOutput = Math.min(options.maxSize ?? MAX_ENCODED_BYTES, raw.length * MAX_DEFLATE_RATIO + 1024);
   try {
@@ -108,9 +115,55 @@ export function decodeRecord(raw: Uint8Array, where: KnitWhere = {}, options: De
     if (err instanceof LimitExceeded) throw err;
     throw new KnitCorrupt(`corrupt compressed record: ${(err as Error).message}`, where, { cause: err });
   }
-  return parseRecordText(text, where, options.versionId);
+  return parseRecordLines(text, where, options.versionId);
 }
 
+/**
+ * The trailer's size of a member as Breezy writes them (fixed 10-byte header,
+ * no optional fields) whose size a reader with `maxSize` takes; null for any
+ * other member.
+ */
+function breezyMemberSize(raw: Uint8Array, maxSize: number): number | null {
+  if (raw.length < 18 || raw[0] !== 0x1f || raw[1] !== 0x8b || raw[2] !== 0x08 || raw[3] !== 0) return null;
+  const size = uint32le(raw, raw.length - 4);
+  return size <= Math.min(maxSize, raw.length * MAX_DEFLATE_RATIO + 1024) ? size : null;
+}
+
+/** The size a record's gzip trailer claims (0 when it is too short to have one): a hint, not checked. */
+export function recordSizeHint(raw: Uint8Array): number {
+  return raw.length < 4 ? 0 : uint32le(raw, raw.length - 4);
+}
+
+function uint32le(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16) | ((bytes[at + 3] as number) << 24)) >>> 0;
+}
+
+/**
+ * The uncompressed texts of many records, inflated in one native call, for
+ * `parseRecordLines`; null when any is not a member as Breezy writes them or
+ * the batch does not inflate whole, and the records must then go through
+ * `decodeRecordLines` one by one (which says what is wrong with which).
+ */
+export function inflateRecords(raws: readonly Uint8Array[], maxSize: number = MAX_ENCODED_BYTES): Uint8Array[] | null {
+  const sizes: number[] = new Array(raws.length);
+  let total = 0;
+  for (let i = 0; i < raws.length; i++) {
+    const size = breezyMemberSize(raws[i] as Uint8Array, maxSize);
+    if (size === null) return null;
+    sizes[i] = size;
+    total += size;
+  }
+  const joined = gunzipConcatenated(concatBytes(raws), total);
+  if (joined === null) return null;
+  const out: Uint8Array[] = new Array(raws.length);
+  let at = 0;
+  for (let i = 0; i < raws.length; i++) {
+    const size = sizes[i] as number;
+    out[i] = joined.subarray(at, at + size);
+    at += size;
+  }
+  return out;
+}
 
 function gunzipWhole(raw: Uint8Array, maxOutput: number): Uint8Array {
   const member = gunzip(raw, { maxOutput });
@@ -133,8 +186,8 @@ function gunzipWhole(raw: Uint8Array, maxOutput: number): Uint8Array {
 function inflateBreezyMember(raw: Uint8Array, maxOutput: number): Uint8Array | null {
   if (raw.length < 18 || raw[0] !== 0x1f || raw[1] !== 0x8b || raw[2] !== 0x08 || raw[3] !== 0) return null;
   const t = raw.length - 8;
-  const crc = ((raw[t] as number) | ((raw[t + 1] as number) << 8) | ((raw[t + 2] as number) << 16) | ((raw[t + 3] as number) << 24)) >>> 0;
-  const size = ((raw[t + 4] as number) | ((raw[t + 5] as number) << 8) | ((raw[t + 6] as number) << 16) | ((raw[t + 7] as number) << 24)) >>> 0;
+  const crc = uint32le(raw, t);
+  const size = uint32le(raw, t + 4);
   let limit = maxOutput;
   if (maxOutput < 0x1_0000_0000) {
     if (size > maxOutput) {
@@ -156,15 +209,41 @@ function inflateBreezyMember(raw: Uint8Array, maxOutput: number): Uint8Array | n
   return data;
 }
 
+/**
+ * A record with its body as offsets into its text: body line i is
+ * `text[starts[i], starts[i + 1])`, and `starts` has one entry more than the
+ * body has lines (the last is where the end line starts).
+ */
+export interface RecordLines {
+  readonly versionId: string;
+  readonly sha1: string;
+  readonly text: Uint8Array;
+  readonly starts: Int32Array;
+}
+
 /** Parses an uncompressed record and checks its line count and end line. */
 export function parseRecordText(text: Uint8Array, where: KnitWhere = {}, expectedVersion?: string): KnitRecord {
+  return recordBody(parseRecordLines(text, where, expectedVersion));
+}
+
+/** The body lines of a record, as views of its text. */
+export function recordBody(record: RecordLines): KnitRecord {
+  const { text, starts } = record;
+  const body: Uint8Array[] = new Array(starts.length - 1);
+  for (let i = 0; i + 1 < starts.length; i++) body[i] = text.subarray(starts[i] as number, starts[i + 1] as number);
+  return { versionId: record.versionId, sha1: record.sha1, body };
+}
+
+/** `parseRecordText`, keeping the body as line offsets. */
+export function parseRecordLines(text: Uint8Array, where: KnitWhere = {}, expectedVersion?: string): RecordLines {
   const headerEnd = text.indexOf(NL);
   if (headerEnd < 0) throw new KnitCorrupt('record has no header line', where);
   const fields = splitFields(text.subarray(0, headerEnd));
   if (fields.length !== 4 || !bytesEqual(fields[0] as Uint8Array, VERSION)) {
     throw new KnitCorrupt('unexpected number of elements in record header', where);
   }
-  const versionId = fromUtf8(fields[1] as Uint8Array);
+  const id = fields[1] as Uint8Array;
+  const versionId = fromUtf8(id);
   if (expectedVersion !== undefined && versionId !== expectedVersion) {
     throw new KnitCorrupt(`unexpected version, wanted ${JSON.stringify(expectedVersion)}, got ${JSON.stringify(versionId)}`, where);
   }
@@ -172,15 +251,24 @@ export function parseRecordText(text: Uint8Array, where: KnitWhere = {}, expecte
   if (count === null) throw new KnitCorrupt('bad line count in record header', where);
   const sha1 = fromUtf8(fields[3] as Uint8Array);
   // The body is every line up to the last; the last is `end <version>\n`.
-  const body = splitLines(text.subarray(headerEnd + 1));
-  const got = body.pop();
-  if (got === undefined) throw new KnitCorrupt('record has no end line', where);
-  if (body.length !== count) {
-    throw new KnitCorrupt(`incorrect number of lines ${body.length} != ${count} for version {${versionId}}`, where);
+  const starts = lineStarts(text, headerEnd + 1);
+  const lines = starts.length - 1;
+  if (lines === 0) throw new KnitCorrupt('record has no end line', where);
+  if (lines - 1 !== count) {
+    throw new KnitCorrupt(`incorrect number of lines ${lines - 1} != ${count} for version {${versionId}}`, where);
   }
-  const wanted = concatBytes([END_PREFIX, fields[1] as Uint8Array, LF]);
-  if (!bytesEqual(got, wanted)) {
-    throw new KnitCorrupt(`unexpected version end line ${JSON.stringify(fromUtf8(got))}`, where);
+  const endStart = starts[lines - 1] as number;
+  if (!isEndLine(text, endStart, id)) {
+    throw new KnitCorrupt(`unexpected version end line ${JSON.stringify(fromUtf8(text.subarray(endStart)))}`, where);
   }
-  return { versionId, sha1, body };
+  return { versionId, sha1, text, starts: starts.subarray(0, lines) };
+}
+
+/** `text[from..]` is exactly `end <id>\n`. */
+function isEndLine(text: Uint8Array, from: number, id: Uint8Array): boolean {
+  if (text.length - from !== END_PREFIX.length + id.length + 1 || text[text.length - 1] !== NL) return false;
+  for (let i = 0; i < END_PREFIX.length; i++) if (text[from + i] !== END_PREFIX[i]) return false;
+  const at = from + END_PREFIX.length;
+  for (let i = 0; i < id.length; i++) if (text[at + i] !== id[i]) return false;
+  return true;
 }

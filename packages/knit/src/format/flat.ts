@@ -1,0 +1,135 @@
+// Plain knit texts as one buffer and line offsets, for building texts from
+// records without a view per line: a fulltext record's body is used where it
+// was inflated, and a line delta is applied by copying runs of lines (one
+// copy per run, whatever its number of lines) into a buffer sized up front.
+// The text as one piece, what readers mostly want, is then a view, not a join.
+// Annotated knits keep the line arrays of content.ts: their stored lines
+// carry origins, so no run of them is a run of the text.
+//
+// Entry points: `FlatText`, `flatFulltext`, `applyFlatDelta`, `flatLines`,
+// `flatJoined`, `HunkSpan`.
+
+import { KnitCorrupt, type KnitWhere } from './errors.js';
+import { parseHunkHeader } from './content.js';
+import type { RecordLines } from './record.js';
+
+/**
+ * A text whose line i is `bytes[starts[i], starts[i + 1])`; every line ends
+ * in `\n`, the last one included (as knit stores a no-eol text).
+ */
+export interface FlatText {
+  readonly bytes: Uint8Array;
+  readonly starts: Int32Array;
+  /** The text's last line has no `\n`: `flatJoined` leaves the stored one out. */
+  readonly noeol: boolean;
+}
+
+/** Where a delta hunk replaced lines `[start, end)` of its basis with `count` lines. */
+export interface HunkSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly count: number;
+}
+
+export function lineCount(text: FlatText): number {
+  return text.starts.length - 1;
+}
+
+/** The text of a fulltext record: its body, where it lies. */
+export function flatFulltext(record: RecordLines, noeol: boolean): FlatText {
+  return { bytes: record.text, starts: record.starts, noeol };
+}
+
+/**
+ * Applies the line delta whose body `record` holds to `basis`, checking it
+ * as `parseLineDelta` and `applyDelta` do, with the same errors. Gives the new
+ * text and where its hunks were.
+ */
+export function applyFlatDelta(
+  basis: FlatText,
+  record: RecordLines,
+  noeol: boolean,
+  where: KnitWhere = {},
+): { text: FlatText; spans: HunkSpan[] } {
+  const { text: rec, starts: rs } = record;
+  const bodyLines = rs.length - 1;
+  const spans: HunkSpan[] = [];
+  // Where each hunk's new lines start, as a line index of the record.
+  const firsts: number[] = [];
+  let cur = 0;
+  let last = 0;
+  while (cur < bodyLines) {
+    const [start, end, count] = parseHunkHeader(rec.subarray(rs[cur] as number, rs[cur + 1] as number), where);
+    cur += 1;
+    if (start < last) throw new KnitCorrupt('line-delta hunks overlap or are out of order', where);
+    last = end;
+    if (count > bodyLines - cur) throw new KnitCorrupt('line-delta hunk is truncated', where);
+    spans.push({ start, end, count });
+    firsts.push(cur);
+    cur += count;
+  }
+  const bs = basis.starts;
+  const basisLines = bs.length - 1;
+  let size = 0;
+  let lines = 0;
+  let pos = 0;
+  for (let h = 0; h < spans.length; h++) {
+    const { start, end, count } = spans[h] as HunkSpan;
+    if (end > basisLines) {
+      throw new KnitCorrupt(`line-delta hunk ${start},${end} does not fit a basis of ${basisLines} lines`, where);
+    }
+    const first = firsts[h] as number;
+    size += (bs[start] as number) - (bs[pos] as number) + (rs[first + count] as number) - (rs[first] as number);
+    lines += start - pos + count;
+    pos = end;
+  }
+  size += (bs[basisLines] as number) - (bs[pos] as number);
+  lines += basisLines - pos;
+
+  const bytes = new Uint8Array(size);
+  const starts = new Int32Array(lines + 1);
+  let at = 0;
+  let line = 0;
+  // Lines [from, to) of `src` (offsets `offsets`) go to `at`.
+  const copy = (src: Uint8Array, offsets: Int32Array, from: number, to: number): void => {
+    if (from === to) return;
+    const base = offsets[from] as number;
+    const shift = at - base;
+    for (let i = from; i < to; i++) starts[line++] = (offsets[i] as number) + shift;
+    const length = (offsets[to] as number) - base;
+    bytes.set(src.subarray(base, base + length), at);
+    at += length;
+  };
+  pos = 0;
+  for (let h = 0; h < spans.length; h++) {
+    const { start, end, count } = spans[h] as HunkSpan;
+    copy(basis.bytes, bs, pos, start);
+    const first = firsts[h] as number;
+    copy(rec, rs, first, first + count);
+    pos = end;
+  }
+  copy(basis.bytes, bs, pos, basisLines);
+  starts[line] = at;
+  return { text: { bytes, starts, noeol }, spans };
+}
+
+/** The text's lines as the user gave them (`contentText`): views of its buffer. */
+export function flatLines(text: FlatText): Uint8Array[] {
+  const { bytes, starts } = text;
+  const n = starts.length - 1;
+  const out: Uint8Array[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = bytes.subarray(starts[i] as number, starts[i + 1] as number);
+  if (text.noeol && n > 0) {
+    const lastLine = out[n - 1] as Uint8Array;
+    out[n - 1] = lastLine.subarray(0, lastLine.length - 1);
+  }
+  return out;
+}
+
+/** The whole text as the user gave it: a view of its buffer. */
+export function flatJoined(text: FlatText): Uint8Array {
+  const { bytes, starts } = text;
+  const n = starts.length - 1;
+  const end = starts[n] as number;
+  return bytes.subarray(starts[0] as number, text.noeol && n > 0 ? end - 1 : end);
+}

@@ -1,0 +1,182 @@
+// The fast read paths against the simple ones they replace: texts built as
+// one buffer with line offsets (`applyFlatDelta`) against line arrays
+// (`parseLineDelta` + `applyDelta`), good deltas and arbitrary bodies alike
+// (same text, or the same error); many records inflated in one call
+// (`inflateRecords`) against `decodeRecord` one at a time; and the builder's
+// flat texts against the line-array texts of the same records read as
+// annotated content.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { KeyMap, PatienceSequenceMatcher, compatZlib, concatBytes, fastZlib, gzipChunks, sha1Hex, utf8 } from '@versionedfiles/core';
+import type { Key } from '@versionedfiles/core';
+import {
+  KnitCorrupt,
+  TextBuilder,
+  applyDelta,
+  applyFlatDelta,
+  contentText,
+  decodeRecord,
+  deltaFromBlocks,
+  deltaMatchingBlocks,
+  encodeRecord,
+  flatFulltext,
+  flatJoined,
+  flatLines,
+  inflateRecords,
+  lowerFulltext,
+  lowerLineDelta,
+  parseLineDelta,
+  parseRecordLines,
+  recordBody,
+  spanMatchingBlocks,
+  type KnitContent,
+  type RawComponent,
+} from '../src/format/index.js';
+
+const lineText = fc.array(fc.constantFrom('a', 'b', 'c', 'dd', '', 'é'), { maxLength: 10 });
+const asContent = (ls: string[], noeol: boolean): KnitContent => ({ lines: ls.map((l) => utf8(`${l}\n`)), origins: null, noeol: noeol && ls.length > 0 });
+
+/** The uncompressed record for `body`, with a view that does not start at its buffer's start. */
+function recordText(body: readonly Uint8Array[]): Uint8Array {
+  const text = concatBytes([utf8(`version v ${body.length} ${'0'.repeat(40)}\n`), ...body, utf8('end v\n')]);
+  const padded = new Uint8Array(text.length + 3);
+  padded.set(text, 3);
+  return padded.subarray(3);
+}
+
+function outcome<T>(f: () => T): T | string {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof KnitCorrupt) return err.message;
+    throw err;
+  }
+}
+
+describe('applyFlatDelta', () => {
+  it('builds the text applyDelta builds, with the matching blocks deltaMatchingBlocks gives', () => {
+    fc.assert(
+      fc.property(lineText, fc.boolean(), lineText, fc.boolean(), (a, aNoeol, b, bNoeol) => {
+        const basis = asContent(a, aNoeol);
+        const target = asContent(b, bNoeol);
+        const blocks = new PatienceSequenceMatcher(basis.lines, target.lines).getMatchingBlocks();
+        const hunks = deltaFromBlocks(blocks, basis.lines.length, target);
+        const flatBasis = flatFulltext(parseRecordLines(recordText(basis.lines)), basis.noeol);
+        const { text, spans } = applyFlatDelta(flatBasis, parseRecordLines(recordText(lowerLineDelta(hunks, false))), target.noeol);
+        const expected = applyDelta(basis, hunks, target.noeol, 'v');
+        expect(flatLines(text)).toEqual(contentText(expected));
+        expect(flatJoined(text)).toEqual(concatBytes([...contentText(expected)]));
+        expect(spanMatchingBlocks(spans, basis.lines.length, basis.noeol, expected.lines.length, expected.noeol)).toEqual(
+          deltaMatchingBlocks(hunks, basis, expected),
+        );
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('fails as parseLineDelta and applyDelta do on any body', () => {
+    // Bodies of hunk headers (good, bad, out of range) and text lines, in any mix.
+    const bodyLine = fc.oneof(
+      fc.tuple(fc.nat(6), fc.nat(6), fc.nat(4)).map(([s, e, c]) => `${s},${e},${c}\n`),
+      fc.constantFrom('x\n', '\n', '1,2\n', '2,1,0\n', ',,\n', '0,0,-1\n', '00,1,1\n'),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', ''), { maxLength: 6 }), fc.array(bodyLine, { maxLength: 8 }), (a, lines) => {
+        const basis = asContent(a, false);
+        const body = lines.map((l) => utf8(l));
+        const flat = outcome(() => {
+          const flatBasis = flatFulltext(parseRecordLines(recordText(basis.lines)), false);
+          return flatLines(applyFlatDelta(flatBasis, parseRecordLines(recordText(body)), false).text);
+        });
+        const simple = outcome(() => contentText(applyDelta(basis, parseLineDelta(body, false), false, 'v')));
+        expect(flat).toEqual(simple);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('inflateRecords', () => {
+  const records = fc.array(
+    fc.tuple(lineText, fc.boolean()).map(([ls, compat]) => encodeRecord('v', sha1Hex(utf8(ls.join('\n'))), ls.map((l) => utf8(`${l}\n`)), { zlib: compat ? compatZlib : fastZlib })),
+    { minLength: 1, maxLength: 6 },
+  );
+
+  it('gives the texts decodeRecord gives, one by one', () => {
+    fc.assert(
+      fc.property(records, (raws) => {
+        const texts = inflateRecords(raws);
+        expect(texts).not.toBeNull();
+        (texts as Uint8Array[]).forEach((text, i) => expect(recordBody(parseRecordLines(text))).toEqual(decodeRecord(raws[i] as Uint8Array)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives null, never wrong texts, when any record is damaged or not as Breezy frames it', () => {
+    fc.assert(
+      fc.property(records, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.nat(40), (raws, which, at, value, cut) => {
+        const i = which % raws.length;
+        const bad = (raws[i] as Uint8Array).slice(0, Math.max(1, (raws[i] as Uint8Array).length - cut));
+        bad[at % bad.length] = value;
+        const batch = raws.slice();
+        batch[i] = bad;
+        const texts = inflateRecords(batch);
+        if (texts === null) return;
+        texts.forEach((text, k) => expect(recordBody(parseRecordLines(text))).toEqual(decodeRecord(batch[k] as Uint8Array)));
+      }),
+      { numRuns: 300 },
+    );
+    // A member with a file name in its header reads, but not in a batch.
+    const named = gzipChunks([utf8('version v 0 x\nend v\n')]);
+    const withName = concatBytes([Uint8Array.of(0x1f, 0x8b, 0x08, 0x08, 0, 0, 0, 0, 0, 0xff), utf8('n\0'), named.subarray(10)]);
+    expect(decodeRecord(withName).versionId).toBe('v');
+    expect(inflateRecords([named, withName])).toBeNull();
+  });
+});
+
+describe('TextBuilder on plain records', () => {
+  /** A history of texts, each a delta on the one before or a fulltext, as plain and as annotated records. */
+  function stores(texts: string[][], fulltextEvery: number): { plain: KeyMap<RawComponent>; annotated: KeyMap<RawComponent> } {
+    const plain = new KeyMap<RawComponent>();
+    const annotated = new KeyMap<RawComponent>();
+    let prev: KnitContent | null = null;
+    texts.forEach((ls, i) => {
+      const name = `v${i}`;
+      const noeol = i % 3 === 1 && ls.length > 0;
+      const content: KnitContent = { ...asContent(ls, noeol), origins: ls.map(() => name) };
+      const sha1 = sha1Hex(concatBytes([...contentText(content)]));
+      const full = prev === null || i % fulltextEvery === 0;
+      for (const [map, annotate] of [[plain, false], [annotated, true]] as const) {
+        let body: readonly Uint8Array[];
+        if (full || prev === null) body = lowerFulltext(content, annotate);
+        else {
+          const blocks = new PatienceSequenceMatcher(prev.lines, content.lines).getMatchingBlocks();
+          body = lowerLineDelta(deltaFromBlocks(blocks, prev.lines.length, content), annotate);
+        }
+        map.set([name], { bytes: encodeRecord(name, sha1, body), method: full ? 'fulltext' : 'line-delta', noeol, next: full ? null : [`v${i - 1}`] });
+      }
+      prev = content;
+    });
+    return { plain, annotated };
+  }
+
+  it('gives the texts, lines and matching blocks that line-array building gives', () => {
+    fc.assert(
+      fc.property(fc.array(lineText, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), (texts, every, told) => {
+        const { plain, annotated } = stores(texts, every);
+        const keys = texts.map((_, i) => [`v${i}`] as Key).reverse();
+        const flat = new TextBuilder(false, plain, '', true, told ? keys : []);
+        const lines = new TextBuilder(true, annotated, '', true, told ? keys : []);
+        for (const key of keys) {
+          expect(flat.fulltext(key)).toEqual(lines.fulltext(key));
+          expect(flat.text(key)).toEqual(lines.text(key));
+          expect(flat.content(key).lines).toEqual(lines.content(key).lines);
+          const i = Number((key[0] as string).slice(1));
+          if (i > 0) expect(flat.takeMatchingBlocks(key, [`v${i - 1}`])).toEqual(lines.takeMatchingBlocks(key, [`v${i - 1}`]));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
