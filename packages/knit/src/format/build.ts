@@ -24,7 +24,7 @@ import { KeyMap, concatBytes, keysEqual, sha1Hex } from '@versionedfiles/core';
 import type { Key, MatchingBlock } from '@versionedfiles/core';
 import { applyDelta, contentText, parseFulltext, parseLineDelta, type DeltaHunk, type KnitContent } from './content.js';
 import { KnitCorrupt } from './errors.js';
-import { applyFlatDelta, flatFulltext, flatJoined, flatLines, lineCount, type FlatText, type HunkSpan } from './flat.js';
+import { applyFlatDelta, flatFulltext, flatJoined, flatLines, lineCount, lineViews, type FlatText, type HunkSpan } from './flat.js';
 import type { KnitMethod } from './kndx.js';
 import { decodeRecordLines, inflateRecords, parseRecordLines, recordBody, recordSizeHint, type RecordLines } from './record.js';
 
@@ -356,10 +356,7 @@ export class TextBuilder {
 
 function asContent(built: Built): KnitContent {
   if (!isFlat(built)) return built;
-  const { bytes, starts } = built;
-  const lines: Uint8Array[] = new Array(starts.length - 1);
-  for (let i = 0; i + 1 < starts.length; i++) lines[i] = bytes.subarray(starts[i] as number, starts[i + 1] as number);
-  return { lines, origins: null, noeol: built.noeol };
+  return { lines: lineViews(built.bytes, built.starts), origins: null, noeol: built.noeol };
 }
 
 function joined(built: Built): Uint8Array {

@@ -7,7 +7,7 @@
 // carry origins, so no run of them is a run of the text.
 //
 // Entry points: `FlatText`, `flatFulltext`, `applyFlatDelta`, `flatLines`,
-// `flatJoined`, `HunkSpan`.
+// `flatJoined`, `lineViews`, `HunkSpan`.
 
 import { KnitCorrupt, type KnitWhere } from './errors.js';
 import { parseHunkHeader } from './content.js';
@@ -115,13 +115,28 @@ export function applyFlatDelta(
 
 /** The text's lines as the user gave them (`contentText`): views of its buffer. */
 export function flatLines(text: FlatText): Uint8Array[] {
-  const { bytes, starts } = text;
-  const n = starts.length - 1;
-  const out: Uint8Array[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = bytes.subarray(starts[i] as number, starts[i + 1] as number);
+  const n = text.starts.length - 1;
+  const out = lineViews(text.bytes, text.starts);
   if (text.noeol && n > 0) {
     const lastLine = out[n - 1] as Uint8Array;
     out[n - 1] = lastLine.subarray(0, lastLine.length - 1);
+  }
+  return out;
+}
+
+/**
+ * Line i of `bytes` is `bytes[starts[i], starts[i + 1])`: a view per line.
+ * Made with the constructor, which V8 runs in about half the time of
+ * `subarray` (no species lookup); at hundreds of thousands of lines it shows.
+ */
+export function lineViews(bytes: Uint8Array, starts: Int32Array): Uint8Array[] {
+  const n = starts.length - 1;
+  const out: Uint8Array[] = new Array(n);
+  const buffer = bytes.buffer;
+  const base = bytes.byteOffset;
+  for (let i = 0; i < n; i++) {
+    const start = starts[i] as number;
+    out[i] = new Uint8Array(buffer, base + start, (starts[i + 1] as number) - start);
   }
   return out;
 }

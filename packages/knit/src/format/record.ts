@@ -35,6 +35,7 @@ import {
 import type { ZlibCodec } from '@versionedfiles/core';
 import { KnitCorrupt, type KnitWhere } from './errors.js';
 import { parseDecimal, splitFields } from './fields.js';
+import { lineViews } from './flat.js';
 
 export interface KnitRecord {
   readonly versionId: string;
@@ -228,10 +229,7 @@ export function parseRecordText(text: Uint8Array, where: KnitWhere = {}, expecte
 
 /** The body lines of a record, as views of its text. */
 export function recordBody(record: RecordLines): KnitRecord {
-  const { text, starts } = record;
-  const body: Uint8Array[] = new Array(starts.length - 1);
-  for (let i = 0; i + 1 < starts.length; i++) body[i] = text.subarray(starts[i] as number, starts[i + 1] as number);
-  return { versionId: record.versionId, sha1: record.sha1, body };
+  return { versionId: record.versionId, sha1: record.sha1, body: lineViews(record.text, record.starts) };
 }
 
 /** `parseRecordText`, keeping the body as line offsets. */
