@@ -24,7 +24,7 @@ import { KeyMap, concatBytes, keysEqual, sha1Hex } from '@versionedfiles/core';
 import type { Key, MatchingBlock } from '@versionedfiles/core';
 import { applyDelta, contentText, parseFulltext, parseLineDelta, type DeltaHunk, type KnitContent } from './content.js';
 import { KnitCorrupt } from './errors.js';
-import { applyFlatDelta, flatFulltext, flatJoined, flatLines, lineCount, lineViews, type FlatText, type HunkSpan } from './flat.js';
+import { applyFlatDelta, flatFulltext, flatJoined, lineCount, lineViews, shareLineViews, type FlatText, type HunkSpan } from './flat.js';
 import type { KnitMethod } from './kndx.js';
 import { decodeRecordLines, inflateRecords, parseRecordLines, recordBody, recordSizeHint, type RecordLines } from './record.js';
 
@@ -91,6 +91,11 @@ interface Node {
   sha1: string | null;
   verified: boolean;
   shape: DeltaShape | null;
+  /**
+   * The stored lines of its kept flat text, once asked for as lines: a delta
+   * built on it shares their views (`shareLineViews`).
+   */
+  views: Uint8Array[] | null;
 }
 
 export class TextBuilder {
@@ -126,6 +131,7 @@ export class TextBuilder {
         sha1: null,
         verified: false,
         shape: null,
+        views: null,
       };
       this.#nodes.set(key, node);
       this.#order.push(node);
@@ -237,6 +243,7 @@ export class TextBuilder {
           const applied = applyFlatDelta(base, record, component.noeol, where);
           built = applied.text;
           spans = applied.spans;
+          if (baseNode.views !== null) at.views = shareLineViews(baseNode.views, spans, built);
         } else {
           const hunks = parseLineDelta(recordBody(record).body, true, where);
           built = applyDelta(base, hunks, component.noeol, at.key[at.key.length - 1] as string, where);
@@ -249,6 +256,8 @@ export class TextBuilder {
       if (at.waiting > 0 || (at !== node && at.wanted)) {
         at.built = built;
         this.#release(at);
+      } else if (at !== node) {
+        at.views = null;
       }
       base = built;
       baseNode = at;
@@ -275,6 +284,7 @@ export class TextBuilder {
       }
     }
     node.built = null;
+    node.views = null;
     if (node.keptForAsking) {
       node.keptForAsking = false;
       this.#wantedLinesKept -= lines;
@@ -290,7 +300,8 @@ export class TextBuilder {
 
   /** The content of `key` (every line with its stored newline). */
   content(key: Key): KnitContent {
-    return asContent(this.#build(this.#node(key)));
+    const node = this.#node(key);
+    return this.#content(node, this.#build(node));
   }
 
   /** The content of `key`, its text checked against its record's sha1 (once). */
@@ -299,7 +310,7 @@ export class TextBuilder {
     const built = this.#build(node);
     this.#check(node, built);
     this.#asked(node);
-    return asContent(built);
+    return this.#content(node, built);
   }
 
   /** The text of `key` as lines, checked against its record's sha1. */
@@ -308,7 +319,15 @@ export class TextBuilder {
     const built = this.#build(node);
     this.#check(node, built);
     this.#asked(node);
-    return isFlat(built) ? flatLines(built) : contentText(built);
+    return contentText(this.#content(node, built));
+  }
+
+  #content(node: Node, built: Built): KnitContent {
+    if (!isFlat(built)) return built;
+    const views = node.views ?? lineViews(built.bytes, built.starts);
+    // Kept for deltas built on it later while the text itself is kept.
+    node.views = node.built === built ? views : null;
+    return { lines: views.slice(), origins: null, noeol: built.noeol };
   }
 
   /** The text of `key` in one piece, checked against its record's sha1. */
@@ -316,6 +335,7 @@ export class TextBuilder {
     const node = this.#node(key);
     const built = this.#build(node);
     const text = joined(built);
+    if (node.built === null) node.views = null;
     if (this.verifySha1 && !node.verified) this.#verify(node, text);
     this.#asked(node);
     return text;
@@ -352,11 +372,6 @@ export class TextBuilder {
     const node = this.#node(key);
     return node.sha1 ?? this.#decode(node).sha1;
   }
-}
-
-function asContent(built: Built): KnitContent {
-  if (!isFlat(built)) return built;
-  return { lines: lineViews(built.bytes, built.starts), origins: null, noeol: built.noeol };
 }
 
 function joined(built: Built): Uint8Array {
