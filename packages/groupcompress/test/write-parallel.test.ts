@@ -154,6 +154,71 @@ describe('BatchWriter', () => {
   });
 });
 
+describe('BatchWriter: batches under way on the workers', () => {
+  const texts = history(6, 40);
+  const settings = { zlib: fastZlib, maxBytesToIndex: 1024 * 1024, maxTextBytes: MAX_TEXT_BYTES };
+
+  it('keeps their texts readable until their blocks are written, and writes batches in order', async () => {
+    const written: string[][] = [];
+    const added: { key: Key; text: Uint8Array }[] = [];
+    const done = new Set<string>();
+    let checked = 0;
+    const writer = new BatchWriter({
+      settings,
+      workers: 1,
+      groupBytes: 16 * 1024,
+      sink: async (_block, entries) => {
+        // Every text added and not yet written, this block's included, reads back.
+        for (const t of added) {
+          if (done.has(t.key.join('/'))) continue;
+          expect(writer.pendingText(t.key)).toEqual(t.text);
+          checked++;
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const e of entries) done.add(e.key.join('/'));
+        written.push(entries.map((e) => e.key.join('/')));
+      },
+    });
+    for (const t of texts) {
+      added.push(t);
+      await writer.add(t.key, [], [t.text], t.text.length);
+    }
+    await writer.close();
+    expect(writer.pending.size).toBe(0);
+    expect(checked).toBeGreaterThan(texts.length);
+    const here = await writeAll(texts, 0);
+    expect(written).toEqual(here.texts.map((entries) => entries.map((e) => e.key.join('/'))));
+  });
+
+  it('a failed write is thrown by flush, and no batch after it is written', async () => {
+    const written: number[] = [];
+    let calls = 0;
+    const writer = new BatchWriter({
+      settings,
+      workers: 1,
+      groupBytes: 16 * 1024,
+      sink: async () => {
+        const n = calls++;
+        if (n === 5) throw new Error('disk full');
+        written.push(n);
+      },
+    });
+    let thrown: unknown = null;
+    try {
+      for (const t of texts) await writer.add(t.key, [], [t.text], t.text.length);
+      await writer.flush();
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as Error).message).toBe('disk full');
+    expect(written).toEqual([0, 1, 2, 3, 4]);
+    expect(calls).toBe(6);
+    // The texts still buffered are written by close; those of the failed batches are gone.
+    await writer.close();
+    expect(writer.pending.size).toBe(0);
+  });
+});
+
 describe('BatchWriter: large texts', () => {
   /** `count` versions of one file of `lineCount` 32-byte lines, each version editing one line. */
   function versions(file: string, count: number, lineCount: number): { key: Key; text: Uint8Array }[] {
@@ -277,7 +342,7 @@ describe('GroupCompressPool', () => {
     const here = runJobInThread(makeJob(group, 0, spec));
     const pool = new GroupCompressPool(1);
     try {
-      const there = await pool.run(makeJob(group, 0, spec));
+      const there = await pool.run({ texts: group, maxBytesToIndex: 0, codec: spec });
       expect(there.block).toEqual(here.block);
       expect(there.ranges).toEqual(here.ranges);
     } finally {
@@ -288,10 +353,10 @@ describe('GroupCompressPool', () => {
   it('a job that fails in the worker rejects with a typed error; a closed pool refuses jobs', async () => {
     const pool = new GroupCompressPool(1);
     // A density the delta index refuses: the worker throws while compressing.
-    const bad = makeJob([utf8('some text that is long enough\n'), utf8('some text that is long enough, again\n')], 5, { name: 'fast', level: 6 });
+    const bad = { texts: [utf8('some text that is long enough\n'), utf8('some text that is long enough, again\n')], maxBytesToIndex: 5, codec: { name: 'fast', level: 6 } } as const;
     await expect(pool.run(bad)).rejects.toBeInstanceOf(GroupCompressWorkerError);
     await pool.close();
-    await expect(pool.run(makeJob([utf8('x')], 0, { name: 'fast', level: 6 }))).rejects.toBeInstanceOf(GroupCompressWorkerError);
+    await expect(pool.run({ texts: [utf8('x')], maxBytesToIndex: 0, codec: { name: 'fast', level: 6 } })).rejects.toBeInstanceOf(GroupCompressWorkerError);
   });
 });
 
@@ -316,6 +381,27 @@ describe('the store', () => {
     expect([...(await vf.keys())].map((k) => k.join('/'))).toEqual(['kept/1']);
     await vf.close();
     expect([...(await vf.keys())].map((k) => k.join('/'))).toEqual(['kept/1']);
+  });
+
+  it('an abort seen only by the final flush keeps the texts added before the stream', async () => {
+    const transport = new MemoryTransport();
+    const vf = makePackFactory(true, true, 2, { workers: 2 })(transport);
+    await vf.addLines(['kept', '1'], [], [utf8('a line\n')]);
+    const controller = new AbortController();
+    async function* stream(): AsyncIterable<ContentFactory> {
+      yield* records(history(2, 5));
+      controller.abort();
+    }
+    await expect(vf.insertRecordStream(stream(), { signal: controller.signal })).rejects.toBeInstanceOf(Aborted);
+    expect([...(await vf.keys())].map((k) => k.join('/'))).toEqual(['kept/1']);
+    await vf.close();
+    expect([...(await vf.keys())].map((k) => k.join('/'))).toEqual(['kept/1']);
+    let read = 0;
+    for await (const r of vf.getRecordStream([['kept', '1']], 'unordered', true)) {
+      expect(r.getBytesAs('fulltext')).toEqual(utf8('a line\n'));
+      read++;
+    }
+    expect(read).toBe(1);
   });
 
   it('workers 0 and 2 write the same pack', async () => {

@@ -15,10 +15,13 @@
 // stores 0.86x of what Breezy's stream insert stores.
 //
 // The buffer is written when it holds 4 groups' worth, on `flush()` and on
-// `close()`; until then its texts are read from it. `discardFrom(mark)`
-// drops texts not yet written (an insert stream that failed). A batch of 3
-// or more groups is compressed by the workers (all groups but the last) and
-// this thread (the last) together; smaller ones here, since starting a
+// `close()`; until its blocks are written its texts are read from it.
+// `discardFrom(mark)` drops texts still buffered (an insert stream that
+// failed). A batch of 3 or more groups is compressed by the workers (taking
+// groups from the front) and this thread (from the back) together, and goes
+// on in the background while the next batch fills, so the workers are not
+// left idle at the end of each batch; at most 2 are under way, and batches
+// write in order. Smaller batches are compressed here, since starting a
 // worker costs about as much as compressing a group.
 //
 // Large texts (`LARGE_TEXT_BYTES` and up) skip the buffer: planned by raw
@@ -40,7 +43,7 @@ import type { Key, Parents, ZlibCodec } from '@versionedfiles/core';
 import { compressGroup } from '../compressor.js';
 import type { CompressedGroup } from '../compressor.js';
 import type { CompressorSettings } from './content-manager.js';
-import { GroupCompressPool, codecFor, makeJob } from './parallel-compress.js';
+import { GroupCompressPool, codecFor } from './parallel-compress.js';
 import type { BlockCodecSpec } from './parallel-compress.js';
 import { GroupWriter } from './writer.js';
 import type { BlockSink, TextWriter } from './writer.js';
@@ -67,6 +70,15 @@ const RECORD_HEADER_MAX = 6;
 export const LARGE_TEXT_BYTES = 256 * 1024;
 /** Open groups of large texts at most (each holds twice its largest text, and a delta index). */
 const OPEN_LARGE_GROUPS = 4;
+
+/** Batches for the workers under way at most (each holds its texts until written). */
+const INFLIGHT_BATCHES = 2;
+
+/** Buffered texts taken out to be written, and their groups (indices into `texts`). */
+interface Batch {
+  readonly texts: readonly Buffered[];
+  readonly groups: readonly number[][];
+}
 
 /** A text not yet written: buffered (`text`), or in the open group `group`. */
 type Pending = Buffered | InOpenGroup;
@@ -149,6 +161,11 @@ export class BatchWriter implements TextWriter {
   #added = 0;
   /** Open groups of large texts by prefix, least recently used first. */
   #open = new Map<string, GroupWriter>();
+  /**
+   * Batches handed to the workers and not yet written, oldest first. Each
+   * settles once its blocks are written; each writes after the one before.
+   */
+  #inflight: Promise<void>[] = [];
   #pool: GroupCompressPool | null = null;
   readonly #spec: BlockCodecSpec | null;
   readonly #codec: ZlibCodec;
@@ -188,7 +205,56 @@ export class BatchWriter implements TextWriter {
     // Enough for a parallel batch: start the workers now, so their start-up
     // overlaps with the texts still coming.
     if (this.#bytes >= PARALLEL_GROUPS * this.#groupBytes) this.#startPool()?.start();
-    if (this.#bytes >= BATCH_GROUPS * this.#groupBytes) await this.#writeBuffer();
+    if (this.#bytes >= BATCH_GROUPS * this.#groupBytes) await this.#startBatch();
+  }
+
+  /**
+   * Starts writing the buffer. A batch for the workers goes on in the
+   * background (this thread takes its share between the caller's adds), so
+   * the workers get the next batch's groups while this one ends instead of
+   * waiting; at most `INFLIGHT_BATCHES` are under way, and they write in
+   * order. Any other batch is written before this returns.
+   */
+  async #startBatch(): Promise<void> {
+    // Settled before the buffer is taken, so a failure reported here leaves it buffered.
+    await this.#settle(INFLIGHT_BATCHES - 1);
+    const batch = this.#planBatch();
+    if (batch === null) return;
+    this.#takeBatch(batch);
+    const before = this.#inflight[this.#inflight.length - 1] ?? Promise.resolve();
+    const compressing = this.#compress(batch);
+    // Settled either way, so an early failure is not reported as unhandled;
+    // it is thrown where the batch is awaited.
+    compressing.catch(() => {});
+    const written = before.then(
+      () => this.#writeBatch(batch, compressing),
+      (err: unknown) => {
+        for (const t of batch.texts) this.#pending.delete(t.key);
+        throw err;
+      },
+    );
+    written.catch(() => {});
+    this.#inflight.push(written);
+    if (batch.groups.length < PARALLEL_GROUPS || this.#startPool() === null) await this.#settle();
+  }
+
+  /**
+   * Waits for the oldest batches under way until at most `keep` are left. A
+   * failure is thrown once every batch has settled: the batches after a
+   * failed one wait on it and are not written (their texts are dropped, as
+   * the failed one's are); the texts still buffered stay.
+   */
+  async #settle(keep = 0): Promise<void> {
+    while (this.#inflight.length > keep) {
+      try {
+        await this.#inflight.shift();
+      } catch (err) {
+        const rest = this.#inflight;
+        this.#inflight = [];
+        await Promise.allSettled(rest);
+        throw err;
+      }
+    }
   }
 
   /** The open group of `prefix`, made (and the least recently used one written, past the limit) if need be. */
@@ -251,27 +317,47 @@ export class BatchWriter implements TextWriter {
   }
 
   /**
-   * Writes the buffered texts and every open group. Nothing of the buffer is
-   * written until all its groups are compressed; `signal` is checked then.
+   * Writes the batches under way, the buffered texts and every open group.
+   * Nothing of the buffer is written until all its groups are compressed;
+   * `signal` is checked then.
    */
   async flush(signal?: AbortSignal): Promise<void> {
-    await this.#writeBuffer(signal);
+    await this.#settle();
+    const batch = this.#planBatch();
+    if (batch !== null) {
+      const compressed = await this.#compress(batch);
+      // Aborted: the texts stay buffered (a stream's own are dropped by `discardFrom`).
+      throwIfAborted(signal);
+      this.#takeBatch(batch);
+      await this.#writeBatch(batch, Promise.resolve(compressed));
+    }
     const open = [...this.#open.values()];
     this.#open.clear();
     for (const group of open) await group.flush();
   }
 
-  /** Compresses and writes the buffered texts, if any. */
-  async #writeBuffer(signal?: AbortSignal): Promise<void> {
-    if (this.#texts.length === 0) return;
+  /** The buffered texts planned into groups; null when there are none. */
+  #planBatch(): Batch | null {
+    if (this.#texts.length === 0) return null;
     const texts = this.#texts;
-    const maxContent = readerLimitFor(this.options.settings.maxTextBytes);
-    const groups = planGroups(texts, maxContent, this.#groupBytes);
-    const compressed = await this.#compress(groups.map((g) => g.map((i) => (texts[i] as Buffered).text)));
-    throwIfAborted(signal);
-    this.#texts = [];
+    return { texts, groups: planGroups(texts, readerLimitFor(this.options.settings.maxTextBytes), this.#groupBytes) };
+  }
+
+  /** Takes the texts of `batch` (the front of the buffer) out of the buffer. */
+  #takeBatch(batch: Batch): void {
+    this.#texts = this.#texts.slice(batch.texts.length);
     this.#bytes = 0;
+    for (const t of this.#texts) this.#bytes += t.text.length;
+  }
+
+  /**
+   * Writes a batch's blocks in group order once all are compressed; its
+   * texts stay pending until then, and leave it whether or not the write
+   * succeeds.
+   */
+  async #writeBatch({ texts, groups }: Batch, compressing: Promise<CompressedGroup[]>): Promise<void> {
     try {
+      const compressed = await compressing;
       for (const [n, members] of groups.entries()) {
         const { block, ranges } = compressed[n] as CompressedGroup;
         const entries = members.map((i, j) => {
@@ -308,14 +394,17 @@ export class BatchWriter implements TextWriter {
    * queue meanwhile (it would only wait otherwise), letting replies in
    * between; else all here.
    */
-  async #compress(groups: Uint8Array[][]): Promise<CompressedGroup[]> {
+  async #compress({ texts, groups: planned }: Batch): Promise<CompressedGroup[]> {
     const { settings } = this.options;
+    const groups = planned.map((g) => g.map((i) => (texts[i] as Buffered).text));
     const pool = groups.length < PARALLEL_GROUPS ? null : this.#startPool();
-    if (pool === null || this.#spec === null) return groups.map((texts) => compressGroup(texts, settings.maxBytesToIndex, this.#codec));
-    const spec = this.#spec;
-    const runs = groups.map((texts) => pool.run(makeJob(texts, settings.maxBytesToIndex, spec)));
+    if (pool === null || this.#spec === null) return groups.map((group) => compressGroup(group, settings.maxBytesToIndex, this.#codec));
+    const codec = this.#spec;
+    const runs = groups.map((group) => pool.run({ texts: group, maxBytesToIndex: settings.maxBytesToIndex, codec }));
+    // Handled from the start: the pool may be closed (and reject them) while this thread takes its share.
+    const settling = Promise.allSettled(runs);
     while (pool.runQueuedHere()) await new Promise((resolve) => setImmediate(resolve));
-    const settled = await Promise.allSettled(runs);
+    const settled = await settling;
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) {
       // A failed pool is closed; the next batch starts a new one.

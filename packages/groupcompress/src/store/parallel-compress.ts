@@ -1,9 +1,10 @@
 // Compressing independent groups on worker threads.
 //
-// A job is one group: its texts concatenated into one fresh buffer (moved to
-// the worker, not copied) with their lengths, and how to compress them. The
-// worker runs `compressGroup`, the same code the calling thread runs when
-// there is no pool, and moves the block back. The pool hands jobs to idle
+// A task is one group: its texts and how to compress them. When a worker
+// takes it, it becomes a job: the texts concatenated into one fresh buffer
+// (moved to the worker, not copied again) with their lengths. The worker runs
+// `compressGroup`, the same code the calling thread runs on the tasks it
+// takes itself, and moves the block back. The pool hands jobs to idle
 // workers and answers each job's promise, so the writer decides the order in
 // which blocks reach the pack, whatever order the workers finish in.
 //
@@ -11,7 +12,7 @@
 // (`unref`), and are ended by `close()`. A worker that fails or dies rejects
 // its job with `GroupCompressWorkerError`; the pool is then closed.
 //
-// Entry points: `GroupJob`, `BlockCodecSpec`, `codecFor`, `makeJob`,
+// Entry points: `GroupTask`, `GroupJob`, `BlockCodecSpec`, `codecFor`, `makeJob`,
 // `runJobInThread`, `GroupCompressPool` (`run`, `runQueuedHere`, `start`,
 // `close`), `GroupCompressWorkerError`, `defaultWorkerCount`.
 
@@ -30,7 +31,14 @@ export interface BlockCodecSpec {
   readonly level: number;
 }
 
-/** One group to compress: `texts` holds the texts back to back, `lengths` their sizes. */
+/** One group to compress, as the writer hands it over. */
+export interface GroupTask {
+  readonly texts: readonly Uint8Array[];
+  readonly maxBytesToIndex: number;
+  readonly codec: BlockCodecSpec;
+}
+
+/** A task as a worker is sent it: `texts` holds the texts back to back, `lengths` their sizes. */
 export interface GroupJob {
   readonly texts: Uint8Array;
   readonly lengths: Int32Array;
@@ -120,7 +128,7 @@ interface Slot {
 export class GroupCompressPool {
   readonly #size: number;
   readonly #slots: Slot[] = [];
-  readonly #queue: { id: number; job: GroupJob }[] = [];
+  readonly #queue: { id: number; task: GroupTask }[] = [];
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
   #closed = false;
@@ -134,12 +142,16 @@ export class GroupCompressPool {
     return this.#size;
   }
 
-  /** Compresses a job on a worker; its buffer moves there (the caller must not use `job.texts` again). */
-  run(job: GroupJob): Promise<CompressedGroup> {
+  /**
+   * Compresses a group on a worker, or here if `runQueuedHere` takes it
+   * first. Its texts are copied into a job (which moves to the worker) only
+   * when a worker takes it, so queued groups cost no copy.
+   */
+  run(task: GroupTask): Promise<CompressedGroup> {
     if (this.#closed) return Promise.reject(new GroupCompressWorkerError('the worker pool is closed'));
     const id = this.#nextId++;
     const done = new Promise<CompressedGroup>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    this.#queue.push({ id, job });
+    this.#queue.push({ id, task });
     this.#dispatch();
     return done;
   }
@@ -155,7 +167,8 @@ export class GroupCompressPool {
     const pending = this.#pending.get(queued.id);
     this.#pending.delete(queued.id);
     try {
-      pending?.resolve(runJobInThread(queued.job));
+      const { texts, maxBytesToIndex, codec } = queued.task;
+      pending?.resolve(compressGroup(texts, maxBytesToIndex, codecFor(codec)));
     } catch (err) {
       pending?.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -183,7 +196,8 @@ export class GroupCompressPool {
         if (this.#slots.length >= this.#size) return;
         slot = this.#spawn();
       }
-      const { id, job } = this.#queue.shift() as { id: number; job: GroupJob };
+      const { id, task } = this.#queue.shift() as { id: number; task: GroupTask };
+      const job = makeJob(task.texts, task.maxBytesToIndex, task.codec);
       slot.job = id;
       slot.worker.ref();
       slot.worker.postMessage({ id, job }, [job.texts.buffer as ArrayBuffer]);
