@@ -24,17 +24,22 @@
 // write in order. Smaller batches are compressed here, since starting a
 // worker costs about as much as compressing a group.
 //
-// Large texts (`LARGE_TEXT_BYTES` and up) skip the buffer: planned by raw
-// size, each would be a group of its own (a 10 MiB file's 1,000 versions
-// took 419 MiB on disk, against 2.3 MiB in a knit). They go to a group of
-// their prefix filled by Breezy's stream rule (`GroupWriter`: fill to twice
-// the largest text, then close past 4 MiB of content), which stays open
-// across batches until that rule closes it or `flush()` / `close()` is
-// called, so a file's later versions are deltas against its earlier ones
-// however they arrive (one `addLines` at a time, or streams). Once a prefix
-// has such a group, its smaller texts join it too (keys of one element have
-// no prefix: only their large texts do). At most `OPEN_LARGE_GROUPS` are
-// open at once; opening another writes the one used least recently.
+// Large texts (`LARGE_TEXT_BYTES` and up) of a file whose versions keep
+// coming skip the buffer: planned by raw size, batch after batch, each would
+// be a group of its own (a 10 MiB file's 1,000 versions took 419 MiB on
+// disk, against 2.3 MiB in a knit). Once a batch has taken a large text of a
+// prefix, that prefix's next large texts go to a group of their own filled
+// by Breezy's stream rule (`GroupWriter`: fill to twice the largest text,
+// then close past 4 MiB of content), which stays open across batches until
+// that rule closes it or `flush()` / `close()` is called, so a file's later
+// versions are deltas against its earlier ones however they arrive (one
+// `addLines` at a time, or streams). A large text whose file has none in a
+// written batch yet stays in the buffer, where newest-first planning stores
+// a few versions better (and a stream's big, rarely changed files cost no
+// open group). Once a prefix has an open group, its smaller texts join it
+// too (keys of one element have no prefix: only their large texts do). At
+// most `OPEN_LARGE_GROUPS` are open at once; opening another writes the one
+// used least recently.
 //
 // Entry points: `BatchWriter`, `planGroups`, `GROUP_BYTES`, `LARGE_TEXT_BYTES`.
 
@@ -161,6 +166,8 @@ export class BatchWriter implements TextWriter {
   #added = 0;
   /** Open groups of large texts by prefix, least recently used first. */
   #open = new Map<string, GroupWriter>();
+  /** Prefixes of the large texts a batch has taken ('' for keys of one element). */
+  readonly #largeWritten = new Set<string>();
   /**
    * Batches handed to the workers and not yet written, oldest first. Each
    * settles once its blocks are written; each writes after the one before.
@@ -187,7 +194,8 @@ export class BatchWriter implements TextWriter {
   async add(key: Key, parents: Parents, chunks: readonly Uint8Array[], length: number, sha1: string | null = null): Promise<void> {
     checkTextSize(length, this.options.settings.maxTextBytes);
     const prefix = key.length > 1 ? (key[0] as string) : '';
-    if (length >= this.#largeTextBytes || (prefix !== '' && this.#open.has(prefix))) {
+    const large = length >= this.#largeTextBytes;
+    if ((large && this.#largeWritten.has(prefix)) || (prefix !== '' && this.#open.has(prefix))) {
       const group = await this.#openGroup(prefix);
       this.#pending.set(key, { key, parents, seq: this.#added++, group });
       try {
@@ -345,6 +353,7 @@ export class BatchWriter implements TextWriter {
 
   /** Takes the texts of `batch` (the front of the buffer) out of the buffer. */
   #takeBatch(batch: Batch): void {
+    for (const t of batch.texts) if (t.text.length >= this.#largeTextBytes) this.#largeWritten.add(t.key.length > 1 ? (t.key[0] as string) : '');
     this.#texts = this.#texts.slice(batch.texts.length);
     this.#bytes = 0;
     for (const t of this.#texts) this.#bytes += t.text.length;
