@@ -360,8 +360,10 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
   }
 
   async keys(): Promise<KeySet> {
+    // Taken before awaiting the index: a batch under way may move texts from one to the other meanwhile.
+    const pending = [...this.#pending().keys()];
     const out = await this.#shared.index.keys();
-    for (const k of this.#pending().keys()) out.add(k);
+    for (const k of pending) out.add(k);
     return out;
   }
 
@@ -370,7 +372,16 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
   }
 
   protected async *localRecordStream(keys: readonly Key[], request: LocalStreamRequest): AsyncIterable<ContentFactory> {
-    const pending = this.#pending();
+    // The records of texts not yet written are made now, before any await: a
+    // batch under way may be written (and leave `pending`) meanwhile.
+    const pending = new KeyMap<ContentFactory>();
+    const unwritten = this.#pending();
+    if (unwritten.size > 0) {
+      for (const k of keys) {
+        const p = unwritten.get(k);
+        if (p !== undefined && !pending.has(k)) pending.set(k, this.#pendingRecord(p));
+      }
+    }
     const entries = await this.#shared.index.getEntries(pending.size === 0 ? keys : keys.filter((k) => !pending.has(k)));
     // What to stream, in order: index entries, or keys pending or absent.
     let order: readonly (GroupIndexEntry | Key)[];
@@ -391,8 +402,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     for (const e of order) {
       if (isKey(e)) {
         run = null;
-        const p = pending.get(e);
-        steps.push({ single: p ? this.#pendingRecord(p) : new AbsentContentFactory(e) });
+        steps.push({ single: pending.get(e) ?? new AbsentContentFactory(e) });
         continue;
       }
       if (run === null || !sameBlock(run.memo, e.block)) {
