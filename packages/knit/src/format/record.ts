@@ -241,7 +241,7 @@ export function parseRecordLines(text: Uint8Array, where: KnitWhere = {}, expect
     throw new KnitCorrupt('unexpected number of elements in record header', where);
   }
   const id = fields[1] as Uint8Array;
-  const versionId = fromUtf8(id);
+  const versionId = expectedVersion !== undefined && asciiIs(id, expectedVersion) ? expectedVersion : fromUtf8(id);
   if (expectedVersion !== undefined && versionId !== expectedVersion) {
     throw new KnitCorrupt(`unexpected version, wanted ${JSON.stringify(expectedVersion)}, got ${JSON.stringify(versionId)}`, where);
   }
@@ -260,6 +260,19 @@ export function parseRecordLines(text: Uint8Array, where: KnitWhere = {}, expect
     throw new KnitCorrupt(`unexpected version end line ${JSON.stringify(fromUtf8(text.subarray(endStart)))}`, where);
   }
   return { versionId, sha1, text, starts: starts.subarray(0, lines) };
+}
+
+/**
+ * The bytes are the ASCII string `text`: most ids are, and comparing them
+ * this way skips a UTF-8 decoding per record.
+ */
+function asciiIs(bytes: Uint8Array, text: string): boolean {
+  if (bytes.length !== text.length) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 || bytes[i] !== c) return false;
+  }
+  return true;
 }
 
 /** `text[from..]` is exactly `end <id>\n`. */

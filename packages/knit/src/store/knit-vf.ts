@@ -312,11 +312,12 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   // -- reading -------------------------------------------------------------------
 
   /** Build details of `keys` and of every record their delta chains need. */
-  async #components(keys: readonly Key[], allowMissing: boolean): Promise<KeyMap<BuildDetails>> {
+  async #components(keys: readonly Key[], allowMissing: boolean, known?: KeyMap<BuildDetails>): Promise<KeyMap<BuildDetails>> {
     const out = new KeyMap<BuildDetails>();
     let pending = [...new KeySet(keys)];
-    while (pending.length > 0) {
-      const details = await this.index.getBuildDetails(pending);
+    // `known`: the details of `keys` already looked up (every one present, or missing).
+    for (let first = true; pending.length > 0; first = false) {
+      const details = first && known !== undefined ? known : await this.index.getBuildDetails(pending);
       if (!allowMissing) {
         const missing = pending.find((k) => !details.has(k));
         if (missing !== undefined) throw new RevisionNotPresent(missing, this.storeName);
@@ -400,7 +401,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
 
   /** Self-contained records, in batches of about `CLOSURE_BATCH_BYTES` of record data. */
   async *#closureBatches(keys: readonly Key[], details: KeyMap<BuildDetails>, signal?: AbortSignal): AsyncGenerator<ContentFactory> {
-    const components = await this.#components(keys, true);
+    const components = await this.#components(keys, true, details);
     let batch: Key[] = [];
     let size = 0;
     const counted = new KeySet();
