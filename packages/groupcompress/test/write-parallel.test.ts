@@ -9,15 +9,18 @@ import type { ContentFactory, Key } from '@versionedfiles/core';
 import {
   BatchWriter,
   GroupCompressPool,
+  GroupCompressVersionedFiles,
   GroupCompressWorkerError,
   LARGE_TEXT_BYTES,
+  MemoryGroupIndex,
+  PackFileAccess,
   makeJob,
   makePackFactory,
   parseBlock,
   planGroups,
   runJobInThread,
 } from '@versionedfiles/groupcompress';
-import type { BlockText } from '@versionedfiles/groupcompress';
+import type { BlockText, GroupIndex } from '@versionedfiles/groupcompress';
 
 /** `count` versions each of `files` files, in history order (a file's versions grow). */
 function history(files: number, count: number, lineCount = 40): { key: Key; text: Uint8Array }[] {
@@ -479,6 +482,113 @@ describe('the store', () => {
       read++;
     }
     expect(read).toBe(1);
+  });
+
+  it('reads see every text added, whatever batches and open groups are under way (workers, tiny groups)', async () => {
+    type Op = { kind: 'add'; file: number; lines: number } | { kind: 'stream'; count: number } | { kind: 'read' } | { kind: 'flush' };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('add' as const), file: fc.integer({ min: 0, max: 3 }), lines: fc.integer({ min: 1, max: 40 }) }),
+      fc.record({ kind: fc.constant('stream' as const), count: fc.integer({ min: 1, max: 12 }) }),
+      fc.record({ kind: fc.constant('read' as const) }),
+      fc.record({ kind: fc.constant('flush' as const) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
+        const vf = makePackFactory(true, true, 2, { workers: 1, groupBytes: 256, largeTextBytes: 300 })(new MemoryTransport());
+        const model = new Map<string, Uint8Array>();
+        const versions = [0, 0, 0, 0];
+        const next = (file: number, lines: number): { key: Key; parents: Key[]; text: Uint8Array } => {
+          const v = versions[file] as number;
+          versions[file] = v + 1;
+          const text = utf8(Array.from({ length: lines }, (_, i) => `file ${file} version ${v} line ${i}\n`).join(''));
+          return { key: [`f${file}`, `v${v}`], parents: v === 0 ? [] : [[`f${file}`, `v${v - 1}`]], text };
+        };
+        const check = async (): Promise<void> => {
+          expect([...(await vf.keys())].map((k) => k.join('/')).sort()).toEqual([...model.keys()].sort());
+          let read = 0;
+          for await (const r of vf.getRecordStream([...model.keys()].map((k) => k.split('/')), 'unordered', true)) {
+            expect(r.getBytesAs('fulltext')).toEqual(model.get(r.key.join('/')));
+            read++;
+          }
+          expect(read).toBe(model.size);
+        };
+        try {
+          for (const o of ops) {
+            if (o.kind === 'add') {
+              const t = next(o.file, o.lines);
+              await vf.addLines(t.key, t.parents, splitLines(t.text));
+              model.set(t.key.join('/'), t.text);
+            } else if (o.kind === 'stream') {
+              const texts = Array.from({ length: o.count }, (_, i) => next(i % 4, 5 + ((i * 7) % 30)));
+              await vf.insertRecordStream(texts.map((t) => new FulltextContentFactory(t.key, t.parents, sha1OfChunks([t.text]), t.text)));
+              for (const t of texts) model.set(t.key.join('/'), t.text);
+            } else if (o.kind === 'read') {
+              await check();
+            } else {
+              await vf.flush();
+            }
+          }
+          await check();
+        } finally {
+          await vf.close();
+        }
+        await check();
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('reads through an index that answers late see every text, with batches under way on the workers', async () => {
+    // An index that answers what it held when asked, after a pause, as one on
+    // disk does: batches still under way may be written during it. (Whether
+    // one is under way at that moment depends on the worker's timing.)
+    const inner = new MemoryGroupIndex(true, 2);
+    let slow = false;
+    const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, slow ? 100 : 0));
+    const index: GroupIndex = {
+      hasGraph: true,
+      getEntries: async (keys) => {
+        const found = await inner.getEntries(keys);
+        await pause();
+        return found;
+      },
+      keys: async () => {
+        const found = await inner.keys();
+        await pause();
+        return found;
+      },
+      addEntries: (entries, randomId) => inner.addEntries(entries, randomId),
+    };
+    const vf = new GroupCompressVersionedFiles({
+      keyLength: 2,
+      graph: true,
+      index,
+      access: new PackFileAccess(new MemoryTransport(), 'newpack'),
+      workers: 1,
+      groupBytes: 256,
+    });
+    const first = history(4, 12, 6);
+    const second = history(4, 12, 6).map((t) => ({ key: [t.key[0] as string, `again-${t.key[1] as string}`], text: t.text }));
+    /** Adds quickly, leaving batches under way; reads are then slow. */
+    const add = async (texts: readonly { key: Key; text: Uint8Array }[]): Promise<void> => {
+      slow = false;
+      for (const t of texts) await vf.addLines(t.key, [], splitLines(t.text));
+      slow = true;
+    };
+    try {
+      await add(first);
+      expect((await vf.keys()).size).toBe(first.length);
+      await add(second);
+      const all = [...first, ...second];
+      let read = 0;
+      for await (const r of vf.getRecordStream(all.map((t) => t.key), 'unordered', true)) {
+        expect(r.storageKind).not.toBe('absent');
+        read++;
+      }
+      expect(read).toBe(all.length);
+    } finally {
+      await vf.close();
+    }
   });
 
   it('refuses a workers count that is not a whole number', () => {

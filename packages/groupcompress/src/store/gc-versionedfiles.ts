@@ -92,6 +92,10 @@ export interface GroupCompressStoreOptions {
    * thread. Compat mode compresses in this thread.
    */
   readonly workers?: number;
+  /** Default mode: the group size aimed at (default `GROUP_BYTES`, 4 MiB); a tuning knob, and small groups for tests. */
+  readonly groupBytes?: number;
+  /** Default mode: texts this long and longer may go to open groups (default `LARGE_TEXT_BYTES`, 256 KiB). */
+  readonly largeTextBytes?: number;
   readonly name?: string;
 }
 
@@ -145,6 +149,8 @@ interface Shared {
   readonly settings: CompressorSettings;
   readonly mode: GroupCompressMode;
   readonly workers: number;
+  /** Default mode's sizes, as given (the writer's defaults otherwise). */
+  readonly batching: { readonly groupBytes?: number; readonly largeTextBytes?: number };
   /** The texts of buffered adds (default mode), or of the stream being inserted (compat). */
   writer: TextWriter | null;
 }
@@ -171,6 +177,10 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       },
       mode: options.mode ?? 'default',
       workers: checkWorkers(options.workers),
+      batching: {
+        ...(options.groupBytes !== undefined ? { groupBytes: checkSize('groupBytes', options.groupBytes) } : {}),
+        ...(options.largeTextBytes !== undefined ? { largeTextBytes: checkSize('largeTextBytes', options.largeTextBytes) } : {}),
+      },
       writer: null,
     };
     this.#options = options;
@@ -209,8 +219,8 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
 
   /** The writer of buffered adds (default mode), made on first use. */
   #bufferedWriter(): TextWriter {
-    const { settings, workers } = this.#shared;
-    this.#shared.writer ??= new BatchWriter({ settings, workers, sink: this.#blockSink(false) });
+    const { settings, workers, batching } = this.#shared;
+    this.#shared.writer ??= new BatchWriter({ settings, workers, ...batching, sink: this.#blockSink(false) });
     return this.#shared.writer;
   }
 
@@ -494,6 +504,11 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
 /** A text added but not yet indexed. */
 type PendingKey = { readonly key: Key; readonly parents: Parents };
 
+function checkSize(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number >= 1, got ${value}`);
+  return value;
+}
+
 function checkWorkers(workers: number | undefined): number {
   if (workers === undefined) return defaultWorkerCount();
   if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a whole number >= 0, got ${workers}`);
@@ -525,6 +540,10 @@ export interface PackFactoryOptions {
   readonly packName?: string;
   /** Worker threads (default mode; see `GroupCompressStoreOptions.workers`). */
   readonly workers?: number;
+  /** Default mode's group size aimed at (see `GroupCompressStoreOptions.groupBytes`). */
+  readonly groupBytes?: number;
+  /** Default mode's large-text threshold (see `GroupCompressStoreOptions.largeTextBytes`). */
+  readonly largeTextBytes?: number;
 }
 
 /**
@@ -550,6 +569,8 @@ export function makePackFactory(
       ...(options.maxBytesToIndex !== undefined ? { maxBytesToIndex: options.maxBytesToIndex } : {}),
       ...(options.maxTextBytes !== undefined ? { maxTextBytes: options.maxTextBytes } : {}),
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      ...(options.groupBytes !== undefined ? { groupBytes: options.groupBytes } : {}),
+      ...(options.largeTextBytes !== undefined ? { largeTextBytes: options.largeTextBytes } : {}),
     });
 }
 
