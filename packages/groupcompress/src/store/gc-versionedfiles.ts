@@ -62,7 +62,7 @@ import type { CompressorSettings } from './content-manager.js';
 import { MemoryGroupIndex, ReaderGroupIndex } from './gc-index.js';
 import type { GroupIndex, GroupIndexEntry } from './gc-index.js';
 import { GroupWriter } from './writer.js';
-import type { BlockSink, TextWriter } from './writer.js';
+import type { BlockSink, PendingTexts, TextWriter } from './writer.js';
 import { BatchWriter } from './batch-writer.js';
 import { defaultWorkerCount } from './parallel-compress.js';
 
@@ -339,7 +339,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
 
   // -- reading ---------------------------------------------------------------
 
-  #pending(): KeyMap<PendingKey> {
+  #pending(): PendingTexts {
     return this.#shared.writer?.pending ?? NOTHING_PENDING;
   }
 
@@ -516,7 +516,7 @@ function checkWorkers(workers: number | undefined): number {
 }
 
 /** Read only: what `#pending()` gives while no writer buffers texts. */
-const NOTHING_PENDING = new KeyMap<PendingKey>();
+const NOTHING_PENDING: PendingTexts = new KeyMap<PendingKey>();
 
 function isKey(item: GroupIndexEntry | Key): item is Key {
   return Array.isArray(item);

@@ -12,7 +12,7 @@
 // the group, and a group never grows past `readerLimitFor(maxTextBytes)`.
 //
 // Entry points: `GroupWriter` (`add`, `pending`, `extract`, `flush`,
-// `discardFrom`),
+// `discardFrom`), `PendingTexts`,
 // `TextWriter` (what the store writes through), `BlockSink`, `BlockText`.
 
 import { KeyMap, checkTextSize, readerLimitFor } from '@versionedfiles/core';
@@ -42,11 +42,19 @@ export interface PendingText extends BlockText {
 /** Writes one finished group: the block's chunks and the texts in it. */
 export type BlockSink = (blockChunks: Uint8Array[], texts: readonly BlockText[]) => Promise<void>;
 
+/** The texts a writer has not indexed yet, as a store reads them (a `KeyMap` of the writer's own entries). */
+export interface PendingTexts {
+  readonly size: number;
+  get(key: Key): { readonly key: Key; readonly parents: Parents } | undefined;
+  has(key: Key): boolean;
+  keys(): Iterable<Key>;
+}
+
 /** What a store writes texts through: this Breezy-rule writer, or the default mode's `BatchWriter`. */
 export interface TextWriter {
   add(key: Key, parents: Parents, chunks: readonly Uint8Array[], length: number, sha1: string | null): Promise<unknown>;
   /** Texts added but not yet indexed. */
-  readonly pending: KeyMap<{ readonly key: Key; readonly parents: Parents }>;
+  readonly pending: PendingTexts;
   /** The text of a pending key. */
   pendingText(key: Key): Uint8Array;
   flush(signal?: AbortSignal): Promise<void>;
