@@ -165,12 +165,14 @@ describe('TextBuilder on plain records', () => {
     fc.assert(
       fc.property(fc.array(lineText, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.boolean(), (texts, every, told, oldestFirst) => {
         const { plain, annotated } = stores(texts, every);
-        // Oldest first, a delta's basis was asked for as lines before it: its line views are shared.
+        // Texts asked for as lines and whole, in either order: chains of both forms, each going on from the other's.
         const keys = texts.map((_, i) => [`v${i}`] as Key);
         if (!oldestFirst) keys.reverse();
         const flat = new TextBuilder(false, plain, '', true, told ? keys : []);
         const lines = new TextBuilder(true, annotated, '', true, told ? keys : []);
         for (const key of keys) {
+          // Whole first, chains are built flat; as lines first, as line arrays.
+          if (oldestFirst) expect(flat.fulltext(key)).toEqual(lines.fulltext(key));
           expect(flat.text(key)).toEqual(lines.text(key));
           expect(flat.fulltext(key)).toEqual(lines.fulltext(key));
           expect(flat.content(key).lines).toEqual(lines.content(key).lines);

@@ -9,11 +9,14 @@
 // text and its own, which an annotator takes instead of diffing the two (as
 // Breezy's knit annotator does).
 //
-// Plain knits build texts as one buffer with line offsets (flat.ts), so a
-// text asked for whole is a view, not a join; annotated knits build line
-// arrays with origins (content.ts). Records are inflated in groups, each in
-// one native call (`inflateRecords`): a record and those after it not yet
-// decoded, since texts are built in about the order their records come.
+// A plain text asked for whole (`fulltext`) is built as one buffer with line
+// offsets (flat.ts), so it is a view, not a join; a text asked for as lines,
+// and every annotated text, is built as a line array (content.ts), whose
+// lines are shared with its basis and its records, which is what a reader
+// of lines (an annotator, a diff) wants. A chain goes on in the form of the
+// text it starts from. Records are inflated in groups, each in one native
+// call (`inflateRecords`): a record and those after it not yet decoded,
+// since texts are built in about the order their records come.
 //
 // Entry points: `RawComponent` (one stored record and how to read it),
 // `TextBuilder` (`content(key)`, `checkedContent(key)`, `text(key)`,
@@ -24,7 +27,7 @@ import { KeyMap, concatBytes, keysEqual, sha1Hex } from '@versionedfiles/core';
 import type { Key, MatchingBlock } from '@versionedfiles/core';
 import { applyDelta, contentText, parseFulltext, parseLineDelta, type DeltaHunk, type KnitContent } from './content.js';
 import { KnitCorrupt } from './errors.js';
-import { applyFlatDelta, flatFulltext, flatJoined, lineCount, lineViews, shareLineViews, type FlatText, type HunkSpan } from './flat.js';
+import { applyFlatDelta, flatFulltext, flatJoined, lineCount, lineViews, type FlatText, type HunkSpan } from './flat.js';
 import type { KnitMethod } from './kndx.js';
 import { decodeRecordLines, inflateRecords, parseRecordLines, recordBody, recordSizeHint, type RecordLines } from './record.js';
 
@@ -91,11 +94,6 @@ interface Node {
   sha1: string | null;
   verified: boolean;
   shape: DeltaShape | null;
-  /**
-   * The stored lines of its kept flat text, once asked for as lines: a delta
-   * built on it shares their views (`shareLineViews`).
-   */
-  views: Uint8Array[] | null;
 }
 
 export class TextBuilder {
@@ -131,7 +129,6 @@ export class TextBuilder {
         sha1: null,
         verified: false,
         shape: null,
-        views: null,
       };
       this.#nodes.set(key, node);
       this.#order.push(node);
@@ -204,7 +201,7 @@ export class TextBuilder {
    * apply to it, so a batch holds about one chain's worth of texts, not all
    * of them; asking again rebuilds.
    */
-  #build(node: Node): Built {
+  #build(node: Node, flat: boolean): Built {
     if (node.built !== null) return node.built;
     // Walk back to a fulltext or a text already built. A chain longer than
     // the records there are must pass one of them twice.
@@ -235,7 +232,7 @@ export class TextBuilder {
       const where = { key: at.key, file: this.file };
       let built: Built;
       if (component.method === 'fulltext') {
-        built = this.annotated ? parseFulltext(recordBody(record).body, true, component.noeol, where) : flatFulltext(record, component.noeol);
+        built = flat && !this.annotated ? flatFulltext(record, component.noeol) : parseFulltext(recordBody(record).body, this.annotated, component.noeol, where);
       } else {
         if (base === null || baseNode === null) throw new KnitCorrupt('line-delta without a basis', where);
         let spans: readonly HunkSpan[];
@@ -243,9 +240,8 @@ export class TextBuilder {
           const applied = applyFlatDelta(base, record, component.noeol, where);
           built = applied.text;
           spans = applied.spans;
-          if (baseNode.views !== null) at.views = shareLineViews(baseNode.views, spans, built);
         } else {
-          const hunks = parseLineDelta(recordBody(record).body, true, where);
+          const hunks = parseLineDelta(recordBody(record).body, this.annotated, where);
           built = applyDelta(base, hunks, component.noeol, at.key[at.key.length - 1] as string, where);
           spans = hunkSpans(hunks);
         }
@@ -256,8 +252,6 @@ export class TextBuilder {
       if (at.waiting > 0 || (at !== node && at.wanted)) {
         at.built = built;
         this.#release(at);
-      } else if (at !== node) {
-        at.views = null;
       }
       base = built;
       baseNode = at;
@@ -284,7 +278,6 @@ export class TextBuilder {
       }
     }
     node.built = null;
-    node.views = null;
     if (node.keptForAsking) {
       node.keptForAsking = false;
       this.#wantedLinesKept -= lines;
@@ -300,42 +293,28 @@ export class TextBuilder {
 
   /** The content of `key` (every line with its stored newline). */
   content(key: Key): KnitContent {
-    const node = this.#node(key);
-    return this.#content(node, this.#build(node));
+    return asContent(this.#build(this.#node(key), false));
   }
 
   /** The content of `key`, its text checked against its record's sha1 (once). */
   checkedContent(key: Key): KnitContent {
     const node = this.#node(key);
-    const built = this.#build(node);
+    const built = this.#build(node, false);
     this.#check(node, built);
     this.#asked(node);
-    return this.#content(node, built);
+    return asContent(built);
   }
 
   /** The text of `key` as lines, checked against its record's sha1. */
   text(key: Key): readonly Uint8Array[] {
-    const node = this.#node(key);
-    const built = this.#build(node);
-    this.#check(node, built);
-    this.#asked(node);
-    return contentText(this.#content(node, built));
-  }
-
-  #content(node: Node, built: Built): KnitContent {
-    if (!isFlat(built)) return built;
-    const views = node.views ?? lineViews(built.bytes, built.starts);
-    // Kept for deltas built on it later while the text itself is kept.
-    node.views = node.built === built ? views : null;
-    return { lines: views.slice(), origins: null, noeol: built.noeol };
+    return contentText(this.checkedContent(key));
   }
 
   /** The text of `key` in one piece, checked against its record's sha1. */
   fulltext(key: Key): Uint8Array {
     const node = this.#node(key);
-    const built = this.#build(node);
+    const built = this.#build(node, true);
     const text = joined(built);
-    if (node.built === null) node.views = null;
     if (this.verifySha1 && !node.verified) this.#verify(node, text);
     this.#asked(node);
     return text;
@@ -372,6 +351,11 @@ export class TextBuilder {
     const node = this.#node(key);
     return node.sha1 ?? this.#decode(node).sha1;
   }
+}
+
+/** Flat texts as line arrays: a view per line. */
+function asContent(built: Built): KnitContent {
+  return isFlat(built) ? { lines: lineViews(built.bytes, built.starts), origins: null, noeol: built.noeol } : built;
 }
 
 function joined(built: Built): Uint8Array {

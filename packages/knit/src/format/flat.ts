@@ -7,7 +7,7 @@
 // carry origins, so no run of them is a run of the text.
 //
 // Entry points: `FlatText`, `flatFulltext`, `applyFlatDelta`, `flatLines`,
-// `flatJoined`, `lineViews`, `shareLineViews`, `HunkSpan`.
+// `flatJoined`, `lineViews`, `HunkSpan`.
 
 import { KnitCorrupt, type KnitWhere } from './errors.js';
 import { parseHunkHeader } from './content.js';
@@ -147,33 +147,4 @@ export function flatJoined(text: FlatText): Uint8Array {
   const n = starts.length - 1;
   const end = starts[n] as number;
   return bytes.subarray(starts[0] as number, text.noeol && n > 0 ? end - 1 : end);
-}
-
-/**
- * The stored lines of `text`, built by a delta (`spans`) on a basis whose
- * stored lines are `basisViews`: the lines it copies are the basis's views
- * (the same bytes), only its new lines get views of their own. Texts asked
- * for as lines in order (an annotator's walk) then cost a view per new line,
- * not per line.
- */
-export function shareLineViews(basisViews: readonly Uint8Array[], spans: readonly HunkSpan[], text: FlatText): Uint8Array[] {
-  const { bytes, starts } = text;
-  const out: Uint8Array[] = new Array(starts.length - 1);
-  const buffer = bytes.buffer;
-  const base = bytes.byteOffset;
-  let line = 0;
-  let pos = 0;
-  const copy = (to: number): void => {
-    for (let i = pos; i < to; i++) out[line++] = basisViews[i] as Uint8Array;
-  };
-  for (const span of spans) {
-    copy(span.start);
-    for (let k = 0; k < span.count; k++, line++) {
-      const start = starts[line] as number;
-      out[line] = new Uint8Array(buffer, base + start, (starts[line + 1] as number) - start);
-    }
-    pos = span.end;
-  }
-  copy(basisViews.length);
-  return out;
 }
