@@ -48,12 +48,13 @@ interface Written {
   readonly texts: BlockText[][];
 }
 
-async function writeAll(texts: readonly { key: Key; text: Uint8Array }[], workers: number, zlib = fastZlib): Promise<Written> {
+async function writeAll(texts: readonly { key: Key; text: Uint8Array }[], workers: number, zlib = fastZlib, largeTextBytes?: number): Promise<Written> {
   const written: Written = { blocks: [], texts: [] };
   const writer = new BatchWriter({
     settings: { zlib, maxBytesToIndex: 1024 * 1024, maxTextBytes: MAX_TEXT_BYTES },
     workers,
     groupBytes: 16 * 1024,
+    ...(largeTextBytes !== undefined ? { largeTextBytes } : {}),
     sink: async (block, entries) => {
       written.blocks.push(block);
       written.texts.push([...entries]);
@@ -103,6 +104,17 @@ describe('BatchWriter', () => {
       expect(parallel.blocks).toEqual(here.blocks);
       expect(parallel.texts).toEqual(here.texts);
     }
+  });
+
+  it('writes the same blocks in the same order with 0 and 2 workers when open groups are written among batches', async () => {
+    // Six files of large texts (open groups, some written early to make room) among small ones (batches).
+    const large = Array.from({ length: 6 }, (_, f) => history(1, 8, 200).map((t) => ({ key: [`large${f}`, t.key[1] as string], text: t.text })));
+    const mixed = texts.flatMap((t, i) => (i % 10 === 0 ? [t, ...large.map((l) => l[i / 10]).filter((l) => l !== undefined)] : [t]));
+    const here = await writeAll(mixed, 0, fastZlib, 4096);
+    const parallel = await writeAll(mixed, 2, fastZlib, 4096);
+    expect(here.texts.length).toBeGreaterThan(10);
+    expect(parallel.texts).toEqual(here.texts);
+    expect(parallel.blocks).toEqual(here.blocks);
   });
 
   it('every text reads back from its block', async () => {

@@ -276,9 +276,12 @@ export class BatchWriter implements TextWriter {
         this.#open.delete(oldest[0]);
         await oldest[1].flush();
       }
-      // The group's own texts leave `pending` once written (or failed: as the buffer's do).
+      // Written after the batches under way, so blocks reach the sink in the
+      // same order whatever the workers' timing; the group's texts leave
+      // `pending` once written (or failed: as the buffer's do).
       const sink: BlockSink = async (block, texts) => {
         try {
+          await this.#settle();
           await this.options.sink(block, texts);
         } finally {
           for (const t of texts) this.#pending.delete(t.key);
