@@ -167,9 +167,7 @@ class KeyTrie<E> {
   #root: Level<E> | null = null;
   readonly #order = new Set<E>();
 
-  // A method, not a function-typed property: that would make E, and so a
-  // KeyMap's V, invariant (KeyMap<null> no longer a KeyMap<Parents>).
-  constructor(private readonly keys: { keyOf(entry: E): Key }) {}
+  constructor(private readonly keyOf: (entry: E) => Key) {}
 
   get size(): number {
     return this.#order.size;
@@ -177,7 +175,7 @@ class KeyTrie<E> {
 
   get(key: Key): E | undefined {
     if (this.#root === null) {
-      for (const entry of this.#order) if (keysEqual(this.keys.keyOf(entry), key)) return entry;
+      for (const entry of this.#order) if (keysEqual(this.keyOf(entry), key)) return entry;
       return undefined;
     }
     let level: Level<E> | undefined = this.#root;
@@ -196,7 +194,7 @@ class KeyTrie<E> {
       this.#place(this.#root, key, entry);
     } else if (this.#order.size > SMALL_MAP) {
       const root: Level<E> = { ends: null, deeper: null };
-      for (const e of this.#order) this.#place(root, this.keys.keyOf(e), e);
+      for (const e of this.#order) this.#place(root, this.keyOf(e), e);
       this.#root = root;
     }
   }
@@ -259,8 +257,8 @@ interface MapEntry<V> {
   value: V;
 }
 
-const entryKey = { keyOf: <V>(entry: MapEntry<V>): Key => entry.key };
-const sameKey = { keyOf: (key: Key): Key => key };
+const entryKey = <V>(entry: MapEntry<V>): Key => entry.key;
+const sameKey = (key: Key): Key => key;
 
 /** A map keyed by `Key` value, not identity. Iterates in insertion order. */
 export class KeyMap<V> implements Iterable<[Key, V]> {
