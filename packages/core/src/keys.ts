@@ -1,10 +1,9 @@
 // Keys name texts: a fixed-length tuple of strings, e.g. `[fileId, revisionId]`.
 //
 // Entry points: `Key`, `validateKey` / `validateKeys` (the checks every store
-// runs on input), `keyToId` (the one canonical string form of a key, so no
-// module invents its own join), `compareKeys` (Python's tuple order, which
-// sorted output and index files follow), `KeyMap` and `KeySet` (by value,
-// element by element, in insertion order).
+// runs on input), `keyToId` (the one canonical string form of a key, used by
+// `KeyMap` and `KeySet` so no module invents its own join), `compareKeys`
+// (Python's tuple order, which sorted output and index files follow).
 //
 // Keys are UTF-8 on disk. A store may refuse elements containing bytes its
 // format cannot hold (NUL, newline, space, ...); that check is
@@ -146,123 +145,9 @@ export function sortKeys<K extends Key>(keys: Iterable<K>): K[] {
   return [...keys].sort(compareKeys);
 }
 
-/** One level of a key trie: keys ending here by their last element, longer ones by their next. */
-interface Level<E> {
-  ends: Map<string, E> | null;
-  deeper: Map<string, Level<E>> | null;
-}
-
-/** Up to this many entries, a lookup compares keys one by one: most maps are small and made often. */
-const SMALL_MAP = 8;
-
-/**
- * Entries by key value. Small ones are compared key by key; past
- * `SMALL_MAP` entries they are also found element by element, a Map per
- * level, so a lookup hashes the key's own strings (V8 keeps a string's hash
- * once computed) instead of a joined id made, flattened and hashed afresh on
- * each call (a two-element key: about 640 ns -> 60 ns a lookup). A Set of the
- * entries keeps insertion order, live under changes as a Map's iteration is.
- */
-class KeyTrie<E> {
-  #root: Level<E> | null = null;
-  readonly #order = new Set<E>();
-
-  constructor(private readonly keyOf: (entry: E) => Key) {}
-
-  get size(): number {
-    return this.#order.size;
-  }
-
-  get(key: Key): E | undefined {
-    if (this.#root === null) {
-      for (const entry of this.#order) if (keysEqual(this.keyOf(entry), key)) return entry;
-      return undefined;
-    }
-    let level: Level<E> | undefined = this.#root;
-    const last = key.length - 1;
-    for (let i = 0; i < last; i++) {
-      level = level.deeper?.get(key[i] as string);
-      if (level === undefined) return undefined;
-    }
-    return level.ends?.get(key[last] as string);
-  }
-
-  /** Adds `entry` for `key`, which must not be present. */
-  add(key: Key, entry: E): void {
-    this.#order.add(entry);
-    if (this.#root !== null) {
-      this.#place(this.#root, key, entry);
-    } else if (this.#order.size > SMALL_MAP) {
-      const root: Level<E> = { ends: null, deeper: null };
-      for (const e of this.#order) this.#place(root, this.keyOf(e), e);
-      this.#root = root;
-    }
-  }
-
-  #place(root: Level<E>, key: Key, entry: E): void {
-    let level = root;
-    const last = key.length - 1;
-    for (let i = 0; i < last; i++) {
-      level.deeper ??= new Map();
-      let next = level.deeper.get(key[i] as string);
-      if (next === undefined) {
-        next = { ends: null, deeper: null };
-        level.deeper.set(key[i] as string, next);
-      }
-      level = next;
-    }
-    (level.ends ??= new Map()).set(key[last] as string, entry);
-  }
-
-  /** Removes the entry for `key` (and levels left empty); gives it, or undefined. */
-  delete(key: Key): E | undefined {
-    const root = this.#root;
-    if (root === null) {
-      const entry = this.get(key);
-      if (entry !== undefined) this.#order.delete(entry);
-      return entry;
-    }
-    const path: Level<E>[] = [root];
-    const last = key.length - 1;
-    for (let i = 0; i < last; i++) {
-      const next = (path[i] as Level<E>).deeper?.get(key[i] as string);
-      if (next === undefined) return undefined;
-      path.push(next);
-    }
-    const ends = (path[path.length - 1] as Level<E>).ends;
-    const entry = ends?.get(key[last] as string);
-    if (entry === undefined) return undefined;
-    (ends as Map<string, E>).delete(key[last] as string);
-    this.#order.delete(entry);
-    for (let i = path.length - 1; i > 0; i--) {
-      const level = path[i] as Level<E>;
-      if ((level.ends?.size ?? 0) > 0 || (level.deeper?.size ?? 0) > 0) break;
-      (path[i - 1] as Level<E>).deeper?.delete(key[i - 1] as string);
-    }
-    return entry;
-  }
-
-  clear(): void {
-    this.#root = null;
-    this.#order.clear();
-  }
-
-  values(): IterableIterator<E> {
-    return this.#order.values();
-  }
-}
-
-interface MapEntry<V> {
-  key: Key;
-  value: V;
-}
-
-const entryKey = <V>(entry: MapEntry<V>): Key => entry.key;
-const sameKey = (key: Key): Key => key;
-
 /** A map keyed by `Key` value, not identity. Iterates in insertion order. */
 export class KeyMap<V> implements Iterable<[Key, V]> {
-  readonly #entries = new KeyTrie<MapEntry<V>>(entryKey);
+  readonly #entries = new Map<string, [Key, V]>();
 
   constructor(entries?: Iterable<readonly [Key, V]>) {
     if (entries) for (const [k, v] of entries) this.set(k, v);
@@ -273,27 +158,20 @@ export class KeyMap<V> implements Iterable<[Key, V]> {
   }
 
   get(key: Key): V | undefined {
-    return this.#entries.get(key)?.value;
+    return this.#entries.get(keyToId(key))?.[1];
   }
 
   has(key: Key): boolean {
-    return this.#entries.get(key) !== undefined;
+    return this.#entries.has(keyToId(key));
   }
 
   set(key: Key, value: V): this {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) {
-      this.#entries.add(key, { key, value });
-    } else {
-      // As a Map keyed by id did: the entry keeps its place, takes the new key and value.
-      entry.key = key;
-      entry.value = value;
-    }
+    this.#entries.set(keyToId(key), [key, value]);
     return this;
   }
 
   delete(key: Key): boolean {
-    return this.#entries.delete(key) !== undefined;
+    return this.#entries.delete(keyToId(key));
   }
 
   clear(): void {
@@ -301,15 +179,15 @@ export class KeyMap<V> implements Iterable<[Key, V]> {
   }
 
   *keys(): IterableIterator<Key> {
-    for (const e of this.#entries.values()) yield e.key;
+    for (const [k] of this.#entries.values()) yield k;
   }
 
   *values(): IterableIterator<V> {
-    for (const e of this.#entries.values()) yield e.value;
+    for (const [, v] of this.#entries.values()) yield v;
   }
 
   *entries(): IterableIterator<[Key, V]> {
-    for (const e of this.#entries.values()) yield [e.key, e.value];
+    for (const [k, v] of this.#entries.values()) yield [k, v];
   }
 
   [Symbol.iterator](): IterableIterator<[Key, V]> {
@@ -319,7 +197,7 @@ export class KeyMap<V> implements Iterable<[Key, V]> {
 
 /** A set of keys by value. Iterates in insertion order. */
 export class KeySet implements Iterable<Key> {
-  readonly #keys = new KeyTrie<Key>(sameKey);
+  readonly #keys = new Map<string, Key>();
 
   constructor(keys?: Iterable<Key>) {
     if (keys) for (const k of keys) this.add(k);
@@ -330,16 +208,17 @@ export class KeySet implements Iterable<Key> {
   }
 
   has(key: Key): boolean {
-    return this.#keys.get(key) !== undefined;
+    return this.#keys.has(keyToId(key));
   }
 
   add(key: Key): this {
-    if (this.#keys.get(key) === undefined) this.#keys.add(key, key);
+    const id = keyToId(key);
+    if (!this.#keys.has(id)) this.#keys.set(id, key);
     return this;
   }
 
   delete(key: Key): boolean {
-    return this.#keys.delete(key) !== undefined;
+    return this.#keys.delete(keyToId(key));
   }
 
   clear(): void {
