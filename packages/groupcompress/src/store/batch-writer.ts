@@ -68,9 +68,10 @@ const BLOCK_LEVEL = 6;
 /** A record header is at most this long (kind byte, base-128 length). */
 const RECORD_HEADER_MAX = 6;
 /**
- * Texts at least this long go to an open group of their prefix. Planned by
- * raw size, a prefix's texts share groups of about 8 MiB of text: at 256 KiB
- * a text, that is a fulltext for every 32 versions.
+ * Texts at least this long go to an open group of their prefix once a batch
+ * has taken one of that prefix's. Planned by raw size, a prefix's texts share
+ * groups of about 8 MiB of text: at 256 KiB a text, a fulltext for every 32
+ * versions.
  */
 export const LARGE_TEXT_BYTES = 256 * 1024;
 /** Open groups of large texts at most (each holds twice its largest text, and a delta index). */
@@ -110,7 +111,7 @@ export interface BatchWriterOptions {
   readonly sink: BlockSink;
   /** Group size aimed at (default `GROUP_BYTES`); the buffer is written at `BATCH_GROUPS` groups' worth. */
   readonly groupBytes?: number;
-  /** Texts this long and longer go to an open group of their prefix (default `LARGE_TEXT_BYTES`). */
+  /** Texts this long and longer go to an open group of their prefix, once a batch has taken one of its (default `LARGE_TEXT_BYTES`). */
   readonly largeTextBytes?: number;
 }
 
