@@ -19,6 +19,7 @@
 import {
   GzipCorrupt,
   LimitExceeded,
+  MAX_DEFLATE_RATIO,
   MAX_ENCODED_BYTES,
   bytesEqual,
   compatZlib,
@@ -93,13 +94,6 @@ export function encodeRecord(
   if (size > maxSize) throw new LimitExceeded('knit record', maxSize, size);
   return gzipChunks(chunks, options.zlib ?? compatZlib);
 }
-
-/**
- * Deflate codes at most 258 bytes in 2 bits, so a deflate stream of `n` bytes
- * inflates to at most about 1032 * n: no honest record is larger, whatever
- * its header claims.
- */
-const MAX_DEFLATE_RATIO = 1032;
 
 /** Decompresses and checks one record. */
 export function decodeRecord(raw: Uint8Array, where: KnitWhere = {}, options: DecodeRecordOptions = {}): KnitRecord {
