@@ -119,7 +119,7 @@ export function decodeRecordLines(raw: Uint8Array, where: KnitWhere = {}, option
  * other member.
  */
 function breezyMemberSize(raw: Uint8Array, maxSize: number): number | null {
-  if (raw.length < 18 || raw[0] !== 0x1f || raw[1] !== 0x8b || raw[2] !== 0x08 || raw[3] !== 0) return null;
+  if (!isBreezyMember(raw)) return null;
   const size = uint32le(raw, raw.length - 4);
   return size <= Math.min(maxSize, raw.length * MAX_DEFLATE_RATIO + 1024) ? size : null;
 }
@@ -127,6 +127,11 @@ function breezyMemberSize(raw: Uint8Array, maxSize: number): number | null {
 /** The size a record's gzip trailer claims (0 when it is too short to have one): a hint, not checked. */
 export function recordSizeHint(raw: Uint8Array): number {
   return raw.length < 4 ? 0 : uint32le(raw, raw.length - 4);
+}
+
+/** A gzip member with Breezy's fixed 10-byte header (deflate, no optional fields) and room for its trailer. */
+function isBreezyMember(raw: Uint8Array): boolean {
+  return raw.length >= 18 && raw[0] === 0x1f && raw[1] === 0x8b && raw[2] === 0x08 && raw[3] === 0;
 }
 
 function uint32le(bytes: Uint8Array, at: number): number {
@@ -179,7 +184,7 @@ function gunzipWhole(raw: Uint8Array, maxOutput: number): Uint8Array {
  * its trailer cannot claim more than its compressed length can hold.
  */
 function inflateBreezyMember(raw: Uint8Array, maxOutput: number): Uint8Array | null {
-  if (raw.length < 18 || raw[0] !== 0x1f || raw[1] !== 0x8b || raw[2] !== 0x08 || raw[3] !== 0) return null;
+  if (!isBreezyMember(raw)) return null;
   const t = raw.length - 8;
   const crc = uint32le(raw, t);
   const size = uint32le(raw, t + 4);
@@ -194,7 +199,7 @@ function inflateBreezyMember(raw: Uint8Array, maxOutput: number): Uint8Array | n
   }
   let data: Uint8Array;
   try {
-    data = fastZlib.inflate(raw.subarray(10, t), { raw: true, maxOutput: limit, what: 'knit record' });
+    data = fastZlib.inflate(raw.subarray(10, t), { raw: true, maxOutput: limit, sizeHint: size, what: 'knit record' });
   } catch (err) {
     if (err instanceof LimitExceeded && limit !== maxOutput) throw new GzipCorrupt('content is longer than the trailer says');
     throw err;
