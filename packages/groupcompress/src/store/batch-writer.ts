@@ -50,7 +50,7 @@ import type { CompressedGroup } from '../compressor.js';
 import type { CompressorSettings } from './content-manager.js';
 import { GroupCompressPool, codecFor } from './parallel-compress.js';
 import type { BlockCodecSpec } from './parallel-compress.js';
-import { GroupWriter } from './writer.js';
+import { GroupWriter, prefixOf } from './writer.js';
 import type { BlockSink, TextWriter } from './writer.js';
 
 /** Close a group at a prefix boundary past this many bytes of text. */
@@ -125,7 +125,7 @@ export function planGroups(texts: readonly { readonly key: Key; readonly text: U
   const target = total / Math.max(1, Math.round(total / groupBytes));
   const byPrefix = new Map<string, number[]>();
   texts.forEach(({ key }, i) => {
-    const prefix = key.length > 1 ? (key[0] as string) : '';
+    const prefix = prefixOf(key) ?? '';
     const list = byPrefix.get(prefix);
     if (list) list.push(i);
     else byPrefix.set(prefix, [i]);
@@ -194,7 +194,7 @@ export class BatchWriter implements TextWriter {
   /** Buffers one text, or adds it to its prefix's open group; writes the buffer when it is full. */
   async add(key: Key, parents: Parents, chunks: readonly Uint8Array[], length: number, sha1: string | null = null): Promise<void> {
     checkTextSize(length, this.options.settings.maxTextBytes);
-    const prefix = key.length > 1 ? (key[0] as string) : '';
+    const prefix = prefixOf(key) ?? '';
     const large = length >= this.#largeTextBytes;
     if ((large && this.#largeWritten.has(prefix)) || (prefix !== '' && this.#open.has(prefix))) {
       const group = await this.#openGroup(prefix);
@@ -357,7 +357,7 @@ export class BatchWriter implements TextWriter {
 
   /** Takes the texts of `batch` (the front of the buffer) out of the buffer. */
   #takeBatch(batch: Batch): void {
-    for (const t of batch.texts) if (t.text.length >= this.#largeTextBytes) this.#largeWritten.add(t.key.length > 1 ? (t.key[0] as string) : '');
+    for (const t of batch.texts) if (t.text.length >= this.#largeTextBytes) this.#largeWritten.add(prefixOf(t.key) ?? '');
     this.#texts = this.#texts.slice(batch.texts.length);
     this.#bytes = 0;
     for (const t of this.#texts) this.#bytes += t.text.length;

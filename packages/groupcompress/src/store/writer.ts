@@ -12,7 +12,7 @@
 // the group, and a group never grows past `readerLimitFor(maxTextBytes)`.
 //
 // Entry points: `GroupWriter` (`add`, `pending`, `extract`, `flush`,
-// `discardFrom`), `PendingTexts`,
+// `discardFrom`), `PendingTexts`, `prefixOf`,
 // `TextWriter` (what the store writes through), `BlockSink`, `BlockText`.
 
 import { KeyMap, checkTextSize, readerLimitFor } from '@versionedfiles/core';
@@ -60,8 +60,8 @@ export interface TextWriter {
   flush(signal?: AbortSignal): Promise<void>;
 }
 
-/** A key's prefix for grouping: its first element, for keys of 2+ elements. */
-function prefixOf(key: Key): string | null {
+/** A key's prefix for grouping: its first element, for keys of 2+ elements (Breezy's rule). */
+export function prefixOf(key: Key): string | null {
   return key.length > 1 ? (key[0] as string) : null;
 }
 
