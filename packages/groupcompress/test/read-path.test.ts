@@ -1,16 +1,21 @@
 // The read path's fast forms: a delta applied inside one buffer agrees with
 // `applyDelta` on good and bad deltas; a block's scratch room and buffers grow
 // with what is inflated, never with what a header claims; a store's records
-// let their texts go once the stream moves on and can still be asked again.
+// let their texts go once the stream moves on and can still be asked again;
+// a block hands over a fulltext that is most of it, and frees its content on
+// release, and neither lets a reader's changes reach a later read.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FulltextContentFactory, MemoryTransport, VersionedFilesError, compatZlib, concatBytes, utf8 } from '@versionedfiles/core';
+import { FulltextContentFactory, MemoryTransport, VersionedFilesError, bytesEqual, compatZlib, concatBytes, utf8 } from '@versionedfiles/core';
 import type { ContentFactory } from '@versionedfiles/core';
 import {
   GroupCompressBlock,
   GroupCompressCorrupt,
   GroupCompressor,
+  GroupCompressVersionedFiles,
   GroupContentManager,
+  MemoryGroupIndex,
+  PackFileAccess,
   applyDelta,
   applyDeltaWithin,
   checkDelta,
@@ -221,5 +226,96 @@ describe('a run of records read from a block', () => {
     const first = ranges[0] as { start: number; end: number };
     expect(manager.addRecord(['k0'], [], first.start, first.end).getBytesAs('fulltext')).toEqual(texts[0]);
     expect(block.inflated).toBe(block.contentLength);
+  });
+});
+
+describe('memory a block lets go', () => {
+  let seed = 7;
+  const noise = (n: number): Uint8Array => new Uint8Array(n).map(() => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 0xff);
+  const big = noise(200_000);
+  const small = noise(3_000);
+
+  it('hands over a fulltext that is most of its content, and reads it again afterwards', () => {
+    const compressor = new GroupCompressor();
+    const r0 = compressor.compress(['big'], [big], big.length);
+    const r1 = compressor.compress(['small'], [small], small.length);
+    const block = parseBlock(concatBytes(encodeBlock(compressor.flush().chunks)));
+    const text = block.extract(['big'], r0.start, r0.end);
+    expect(bytesEqual(text, big)).toBe(true);
+    // The block forgot its content: the text is the reader's alone.
+    expect(block.inflated).toBe(0);
+    text.fill(0);
+    expect(bytesEqual(block.extract(['small'], r1.start, r1.end), small)).toBe(true);
+    expect(bytesEqual(block.extract(['big'], r0.start, r0.end), big)).toBe(true);
+  });
+
+  it('copies a fulltext that is a small part of its content', () => {
+    const compressor = new GroupCompressor();
+    const r0 = compressor.compress(['small'], [small], small.length);
+    compressor.compress(['big'], [big], big.length);
+    const block = parseBlock(concatBytes(encodeBlock(compressor.flush().chunks)));
+    const text = block.extract(['small'], r0.start, r0.end);
+    text.fill(0);
+    expect(block.inflated).toBeGreaterThan(0);
+    expect(bytesEqual(block.extract(['small'], r0.start, r0.end), small)).toBe(true);
+  });
+
+  it('frees its content on release and inflates it again when read', () => {
+    const texts = Array.from({ length: 30 }, (_, i) => concatBytes([small, utf8(`version ${i}\n`), noise(2000)]));
+    const compressor = new GroupCompressor();
+    const ranges = texts.map((t, i) => compressor.compress([`k${i}`], [t], t.length));
+    const block = parseBlock(concatBytes(encodeBlock(compressor.flush().chunks)));
+    const last = ranges[29] as { start: number; end: number };
+    expect(bytesEqual(block.extract(['k29'], last.start, last.end), texts[29] as Uint8Array)).toBe(true);
+    expect(block.heldBytes).toBeGreaterThan(block.contentLength);
+    block.release();
+    expect(block.inflated).toBe(0);
+    expect(block.heldBytes).toBe(block.zContent.length);
+    ranges.forEach((r, i) => expect(bytesEqual(block.extract([`k${i}`], r.start, r.end), texts[i] as Uint8Array)).toBe(true));
+  });
+
+  it('keeps a caller’s content given to fromContent on release', () => {
+    const content = concatBytes([utf8('f'), encodeBase128(big.length), big]);
+    const block = GroupCompressBlock.fromContent(content);
+    block.release();
+    expect(content.length).toBe(big.length + 4);
+    expect(bytesEqual(block.extract(['big'], 0, content.length), big)).toBe(true);
+  });
+});
+
+describe('a store whose block cache is smaller than its blocks', () => {
+  it('reads every text right, again and again, as blocks are evicted and freed', async () => {
+    let seed = 3;
+    const noise = (n: number): Uint8Array => new Uint8Array(n).map(() => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 0xff);
+    const texts = new Map<string, Uint8Array>();
+    for (let f = 0; f < 6; f++) {
+      const base = noise(40_000);
+      for (let v = 0; v < 5; v++) texts.set(`f${f}/v${v}`, concatBytes([base.subarray(0, 30_000 + 2000 * v), utf8(`file ${f} version ${v}\n`)]));
+    }
+    const vf = new GroupCompressVersionedFiles({
+      keyLength: 2,
+      index: new MemoryGroupIndex(true, 2),
+      access: new PackFileAccess(new MemoryTransport(), 'newpack'),
+      workers: 0,
+      groupBytes: 64 * 1024,
+      cacheBytes: 100 * 1024,
+    });
+    await vf.insertRecordStream(
+      [...texts].map(([k, t]) => {
+        const [f, v] = k.split('/') as [string, string];
+        return new FulltextContentFactory([f, v], v === 'v0' ? [] : [[f, `v${Number(v.slice(1)) - 1}`]], null, t);
+      }),
+    );
+    const keys = [...texts.keys()].map((k) => k.split('/'));
+    for (const ordering of ['unordered', 'topological', 'groupcompress', 'unordered'] as const) {
+      for await (const r of vf.getRecordStream(keys, ordering, true)) {
+        const text = r.getBytesAs('fulltext');
+        expect(bytesEqual(text, texts.get(r.key.join('/')) as Uint8Array)).toBe(true);
+        // A reader may do what it likes with its text: the store's blocks keep their own.
+        text.fill(0x2a);
+      }
+    }
+    vf.clearCache();
+    for await (const r of vf.getRecordStream(keys.slice(0, 3), 'unordered', true)) expect(bytesEqual(r.getBytesAs('fulltext'), texts.get(r.key.join('/')) as Uint8Array)).toBe(true);
   });
 });

@@ -12,7 +12,7 @@
 //
 // Entry points: `encodeBlock` (content chunks -> block chunks), `parseBlock`
 // (bytes -> `GroupCompressBlock`, header checked), `GroupCompressBlock` (lazy,
-// partial inflation: `content(upTo)`, `extract(key, start, end)`),
+// partial inflation: `content(upTo)`, `extract(key, start, end)`, `release()`),
 // `extractRecord` (one record from content), `blockRecords` (walk a content).
 
 import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
@@ -25,6 +25,34 @@ export const GCB_ZLIB_HEADER = 'gcb1z\n';
 export const GCB_LZMA_HEADER = 'gcb1l\n';
 /** Inflate this much compressed input at a time when only the front is needed. */
 const PARTIAL_STEP = 32 * 1024;
+/**
+ * Buffers this large and up are moved out of their holders (`moveOut`);
+ * smaller ones are not worth it, and one could share its ArrayBuffer with
+ * others (node's pool hands out views of 8 KiB ones).
+ */
+const MOVE_OUT_BYTES = 64 * 1024;
+
+/**
+ * The bytes of `view` in an ArrayBuffer of their own that nothing else
+ * holds: the old one is detached (its memory moved, not copied). Only for a
+ * view whose buffer nothing else reads. Two uses:
+ * - node's one-shot inflate returns a view of its stream object's output
+ *   buffer, and that object lives on until V8's next full collection, which
+ *   a busy main thread with a small heap may not run for minutes (the
+ *   bench's large extraction kept 56 MB texts that way, long after their
+ *   readers were done with them); moved out, the content lives only as long
+ *   as its block, or the reader of a text handed over;
+ * - to free a block's buffers now (`release`): the result is dropped, and
+ *   the next young-generation collection frees it, where a buffer that had
+ *   aged into the old generation would wait for a full one.
+ */
+function moveOut(view: Uint8Array): Uint8Array {
+  const buffer = view.buffer;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < MOVE_OUT_BYTES) return view;
+  // Read before the transfer empties `view`.
+  const { byteOffset, length } = view;
+  return new Uint8Array(structuredClone(buffer, { transfer: [buffer] }), byteOffset, length);
+}
 
 export interface BlockOptions {
   /** Refuse blocks whose content is longer than this (default core's `MAX_ENCODED_BYTES`). */
@@ -153,7 +181,9 @@ export function recordHeader(kind: 'fulltext' | 'delta', length: number): Uint8A
  * header declares, so a header that lies costs nothing. The inflated content
  * sits at the front of one buffer whose tail is scratch room where deltas
  * are applied (`applyDeltaWithin`), so reading a text makes no garbage but
- * the text.
+ * the text. A text is a copy, except a fulltext that is half the content or
+ * more, which is handed over (the block forgets its content). `release()`
+ * frees the content at once (the store's cache calls it on eviction).
  */
 export class GroupCompressBlock {
   /** The compressed content (without the header). */
@@ -167,6 +197,8 @@ export class GroupCompressBlock {
   #filled = 0;
   #consumed = 0;
   #inflater: ReturnType<ZlibCodec['createInflater']> | null = null;
+  /** `#buffer` was allocated here (not a caller's content), so `release()` may free it. */
+  #owned = false;
 
   constructor(zContent: Uint8Array, contentLength: number, zlib: ZlibCodec = compatZlib, source = 'groupcompress block') {
     this.zContent = zContent;
@@ -225,8 +257,10 @@ export class GroupCompressBlock {
     if (whole.length !== this.contentLength) {
       throw new GroupCompressCorrupt(`content inflates to ${whole.length} bytes, header says ${this.contentLength}`, where);
     }
-    this.#buffer = whole;
-    this.#filled = whole.length;
+    // `whole` is empty once moved out.
+    this.#buffer = moveOut(whole);
+    this.#owned = true;
+    this.#filled = this.#buffer.length;
     this.#consumed = this.zContent.length;
     this.#inflater = null;
   }
@@ -253,6 +287,29 @@ export class GroupCompressBlock {
     if (all && !this.#inflater.ended) throw new GroupCompressCorrupt('truncated zlib stream', where);
   }
 
+  /** Drops the inflated content and scratch: the next read inflates again from the start. */
+  #forget(): void {
+    this.#buffer = new Uint8Array(0);
+    this.#owned = false;
+    this.#filled = 0;
+    this.#consumed = 0;
+    this.#inflater = null;
+  }
+
+  /**
+   * Drops the inflated content and scratch, freeing their memory at once
+   * when this block allocated them (see `moveOut`); the next read inflates
+   * again. Views `content()` gave out become empty, so call it only when
+   * nobody keeps one: the store's block cache does, on eviction (its texts
+   * are copies).
+   */
+  release(): void {
+    const buffer = this.#buffer;
+    const owned = this.#owned;
+    this.#forget();
+    if (owned) moveOut(buffer);
+  }
+
   /**
    * The buffer, grown if needed so that `length` bytes fit past the content,
    * to at least `atLeast` bytes in all. Only the content moves; views handed
@@ -264,6 +321,7 @@ export class GroupCompressBlock {
       const grown = new Uint8Array(Math.max(need, atLeast));
       grown.set(this.#buffer.subarray(0, this.#filled));
       this.#buffer = grown;
+      this.#owned = true;
     }
     return this.#buffer;
   }
@@ -276,7 +334,17 @@ export class GroupCompressBlock {
     if (end === 0) return new Uint8Array(0);
     const content = this.content(end, key);
     const r = recordAt(content, start, end, where);
-    if (r.kind === 'fulltext') return content.slice(r.dataStart, r.end);
+    if (r.kind === 'fulltext') {
+      // A fulltext that is half the content or more (a large file's group of
+      // its own) is handed over rather than copied: a copy would hold it twice
+      // (56 MB more at the peak of the bench's large extraction). The block
+      // forgets its content, so the caller owns those bytes alone, and a
+      // later read inflates the block again.
+      if (2 * (r.end - r.dataStart) < this.contentLength) return content.slice(r.dataStart, r.end);
+      const text = content.subarray(r.dataStart, r.end);
+      this.#forget();
+      return text;
+    }
     // A text that fits the scratch is written as the delta is checked (a bad
     // delta only leaves junk in scratch). One that does not is checked first,
     // so the scratch grows only for a text the delta truly makes: from 1/8 of

@@ -133,10 +133,14 @@ class BlockCache {
       if (bytes <= this.budget || oldId === id) break;
       this.#blocks.delete(oldId);
       bytes -= old.heldBytes;
+      // Its memory goes now, not at the next full GC; a stream still reading
+      // this block inflates it again.
+      old.release();
     }
   }
 
   clear(): void {
+    for (const block of this.#blocks.values()) block.release();
     this.#blocks.clear();
   }
 }
