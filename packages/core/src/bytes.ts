@@ -186,9 +186,12 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-// One char per byte, so a newline char is a newline byte (how the other
-// bytes map does not matter).
-const singleByteChars = new TextDecoder('latin1');
+// One char per byte, so a newline char is a newline byte. Node's own latin1
+// slicing (its receiver need not be a Buffer) maps byte b to char b, so the
+// string is always one-byte; TextDecoder's 'latin1' is windows-1252, whose
+// chars for 0x80-0x9f make a two-byte string, searched and made 4x slower
+// (measured on npm texts).
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 // Texts are scanned as one-byte strings of at most this many chars, and a
 // split is remembered for at most this many lines: anything bigger is made
 // in the engine's large-object space, which only a full collection empties,
@@ -198,7 +201,7 @@ const REMEMBER_LINES_MAX = 1 << 12;
 
 /** The one-byte string of `text[from, from + SCAN_PIECE)`: its search is inlined by the engine (a byte-array search is a call per hit). */
 function scanPiece(text: Uint8Array, from: number): string {
-  return singleByteChars.decode(text.subarray(from, Math.min(text.length, from + SCAN_PIECE)));
+  return latin1Slice.call(text, from, Math.min(text.length, from + SCAN_PIECE));
 }
 
 // On each array `splitLines` returns (hidden: not enumerable), the text and
@@ -288,11 +291,14 @@ export function lineStarts(text: Uint8Array, from = 0, to = text.length): Int32A
     starts[n++] = at;
   };
   if (from < to) push(from);
-  // A search per line, unlike the one-byte strings above: these texts are
-  // whole files with a share of non-ASCII bytes, which make those strings
-  // two-byte and their decoding slow (measured: 2.3x slower on npm texts).
-  const view = to === text.length ? text : text.subarray(0, to);
-  for (let nl = view.indexOf(NL, from); nl >= 0 && nl + 1 < to; nl = view.indexOf(NL, nl + 1)) push(nl + 1);
+  // Searched as one-byte strings (2x faster than a byte-array search per line on npm texts).
+  for (let piece = from; piece < to; piece += SCAN_PIECE) {
+    const chars = latin1Slice.call(text, piece, Math.min(to, piece + SCAN_PIECE));
+    for (let nl = chars.indexOf('\n'); nl >= 0; nl = chars.indexOf('\n', nl + 1)) {
+      const next = piece + nl + 1;
+      if (next < to) push(next);
+    }
+  }
   push(to);
   return starts.subarray(0, n);
 }

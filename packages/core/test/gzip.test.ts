@@ -12,6 +12,7 @@ import {
   fastZlib,
   gunzip,
   gunzipConcatenated,
+  gunzipConcatenatedAsync,
   gzipChunks,
   toHex,
   utf8,
@@ -179,32 +180,39 @@ function flip(bytes: Uint8Array, at: number, mask: number): void {
 describe('gunzipConcatenated', () => {
   const contents = fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 5 });
 
-  it('gives what gunzip gives member by member, when told their total size', () => {
-    fc.assert(
-      fc.property(contents, fc.boolean(), (texts, compat) => {
+  /** Both variants, which must agree: the one on the thread pool checked against the other. */
+  async function both(bytes: Uint8Array, size: number): Promise<Uint8Array | null> {
+    const sync = gunzipConcatenated(bytes, size);
+    expect(await gunzipConcatenatedAsync(bytes, size)).toEqual(sync);
+    return sync;
+  }
+
+  it('gives what gunzip gives member by member, when told their total size', async () => {
+    await fc.assert(
+      fc.asyncProperty(contents, fc.boolean(), async (texts, compat) => {
         const members = texts.map((t) => gzipChunks([t], compat ? compatZlib : fastZlib));
         const joined = concatBytes(texts);
-        expect(gunzipConcatenated(concatBytes(members), joined.length)).toEqual(joined);
+        expect(await both(concatBytes(members), joined.length)).toEqual(joined);
         // Any other size is refused, not cut or padded.
-        expect(gunzipConcatenated(concatBytes(members), joined.length + 1)).toBeNull();
-        if (joined.length > 0) expect(gunzipConcatenated(concatBytes(members), joined.length - 1)).toBeNull();
+        expect(await both(concatBytes(members), joined.length + 1)).toBeNull();
+        if (joined.length > 0) expect(await both(concatBytes(members), joined.length - 1)).toBeNull();
       }),
       { numRuns: 100 },
     );
   });
 
-  it('gives null for damaged members and for bytes that are not members', () => {
-    fc.assert(
-      fc.property(contents, fc.nat(), fc.integer({ min: 0, max: 255 }), (texts, at, value) => {
+  it('gives null for damaged members and for bytes that are not members', async () => {
+    await fc.assert(
+      fc.asyncProperty(contents, fc.nat(), fc.integer({ min: 0, max: 255 }), async (texts, at, value) => {
         const members = concatBytes(texts.map((t) => gzipChunks([t])));
         const size = concatBytes(texts).length;
         const bad = members.slice();
         bad[at % bad.length] = value;
-        const out = gunzipConcatenated(bad, size);
+        const out = await both(bad, size);
         // A changed byte either breaks a check or leaves the same content (e.g. the header's mtime).
         if (out !== null) expect(out).toEqual(concatBytes(texts));
-        expect(gunzipConcatenated(concatBytes([members, new Uint8Array(4)]), size + 4)).toBeNull();
-        expect(gunzipConcatenated(concatBytes([members, utf8('junk')]), size)).toBeNull();
+        expect(await both(concatBytes([members, new Uint8Array(4)]), size + 4)).toBeNull();
+        expect(await both(concatBytes([members, utf8('junk')]), size)).toBeNull();
       }),
       { numRuns: 200 },
     );

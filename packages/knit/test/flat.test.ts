@@ -23,6 +23,7 @@ import {
   flatJoined,
   flatLines,
   inflateRecords,
+  inflateRecordsAsync,
   lowerFulltext,
   lowerLineDelta,
   parseLineDelta,
@@ -102,10 +103,17 @@ describe('inflateRecords', () => {
     { minLength: 1, maxLength: 6 },
   );
 
-  it('gives the texts decodeRecord gives, one by one', () => {
-    fc.assert(
-      fc.property(records, (raws) => {
-        const texts = inflateRecords(raws);
+  /** Both variants, which must agree: the one on the thread pool checked against the other. */
+  async function both(raws: readonly Uint8Array[]): Promise<Uint8Array[] | null> {
+    const texts = inflateRecords(raws);
+    expect(await inflateRecordsAsync(raws)).toEqual(texts);
+    return texts;
+  }
+
+  it('gives the texts decodeRecord gives, one by one', async () => {
+    await fc.assert(
+      fc.asyncProperty(records, async (raws) => {
+        const texts = await both(raws);
         expect(texts).not.toBeNull();
         (texts as Uint8Array[]).forEach((text, i) => expect(recordBody(parseRecordLines(text))).toEqual(decodeRecord(raws[i] as Uint8Array)));
       }),
@@ -113,15 +121,15 @@ describe('inflateRecords', () => {
     );
   });
 
-  it('gives null, never wrong texts, when any record is damaged or not as Breezy frames it', () => {
-    fc.assert(
-      fc.property(records, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.nat(40), (raws, which, at, value, cut) => {
+  it('gives null, never wrong texts, when any record is damaged or not as Breezy frames it', async () => {
+    await fc.assert(
+      fc.asyncProperty(records, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.nat(40), async (raws, which, at, value, cut) => {
         const i = which % raws.length;
         const bad = (raws[i] as Uint8Array).slice(0, Math.max(1, (raws[i] as Uint8Array).length - cut));
         bad[at % bad.length] = value;
         const batch = raws.slice();
         batch[i] = bad;
-        const texts = inflateRecords(batch);
+        const texts = await both(batch);
         if (texts === null) return;
         texts.forEach((text, k) => expect(recordBody(parseRecordLines(text))).toEqual(decodeRecord(batch[k] as Uint8Array)));
       }),
@@ -131,7 +139,7 @@ describe('inflateRecords', () => {
     const named = gzipChunks([utf8('version v 0 x\nend v\n')]);
     const withName = concatBytes([Uint8Array.of(0x1f, 0x8b, 0x08, 0x08, 0, 0, 0, 0, 0, 0xff), utf8('n\0'), named.subarray(10)]);
     expect(decodeRecord(withName).versionId).toBe('v');
-    expect(inflateRecords([named, withName])).toBeNull();
+    expect(await both([named, withName])).toBeNull();
   });
 });
 
@@ -161,15 +169,18 @@ describe('TextBuilder on plain records', () => {
     return { plain, annotated };
   }
 
-  it('gives the texts, lines and matching blocks that line-array building gives', () => {
-    fc.assert(
-      fc.property(fc.array(lineText, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.boolean(), (texts, every, told, oldestFirst) => {
+  it('gives the texts, lines and matching blocks that line-array building gives', async () => {
+    const args = [fc.array(lineText, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.boolean(), fc.boolean()] as const;
+    await fc.assert(
+      fc.asyncProperty(...args, async (texts, every, told, oldestFirst, inflatedAhead) => {
         const { plain, annotated } = stores(texts, every);
         // Texts asked for as lines and whole, in either order: chains of both forms, each going on from the other's.
         const keys = texts.map((_, i) => [`v${i}`] as Key);
         if (!oldestFirst) keys.reverse();
         const flat = new TextBuilder(false, plain, '', true, told ? keys : []);
         const lines = new TextBuilder(true, annotated, '', true, told ? keys : []);
+        // Records inflated on the thread pool first, or as building needs them.
+        if (inflatedAhead) await Promise.all([flat.inflateAll(), lines.inflateAll()]);
         for (const key of keys) {
           // Whole first, chains are built flat; as lines first, as line arrays.
           if (oldestFirst) expect(flat.fulltext(key)).toEqual(lines.fulltext(key));
@@ -182,5 +193,26 @@ describe('TextBuilder on plain records', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('names the damaged record, and builds the others, when records were inflated ahead', async () => {
+    const texts = [['a', 'b'], ['a', 'c'], ['dd', 'c'], ['dd']];
+    const sound = new TextBuilder(false, stores(texts, 4).plain);
+    for (let damaged = 0; damaged < texts.length; damaged++) {
+      const { plain } = stores(texts, 4);
+      const name = `v${damaged}`;
+      const component = plain.get([name]) as RawComponent;
+      const bytes = component.bytes.slice();
+      bytes[bytes.length - 6] = (bytes[bytes.length - 6] as number) ^ 0xff; // the gzip trailer's crc32
+      plain.set([name], { ...component, bytes });
+      const builder = new TextBuilder(false, plain);
+      await builder.inflateAll();
+      for (let i = 0; i < texts.length; i++) {
+        const key = [`v${i}`];
+        // A text needs every record of its chain, back to v0 (the only fulltext).
+        if (i >= damaged) expect(outcome(() => builder.fulltext(key))).toContain(`(${name})`);
+        else expect(builder.fulltext(key)).toEqual(sound.fulltext(key));
+      }
+    }
   });
 });

@@ -183,13 +183,33 @@ function parseHeader(bytes: Uint8Array, start: number, where: string): number {
 export function gunzipConcatenated(bytes: Uint8Array, size: number): Uint8Array | null {
   let out: Buffer;
   try {
-    // One output chunk of the whole size, so the content is not gathered from
-    // pieces, unless that is far more than the input could honestly make:
-    // then the chunks grow as output comes, not as the trailers claim.
-    const chunkSize = Math.max(64, Math.min(size + 1, bytes.length * 16 + 65536));
-    out = nodeZlib.gunzipSync(bytes, { maxOutputLength: Math.max(size, 1), chunkSize });
+    out = nodeZlib.gunzipSync(bytes, concatenatedOptions(bytes, size));
   } catch {
     return null;
   }
+  return exactly(out, size);
+}
+
+/**
+ * `gunzipConcatenated` on libuv's thread pool: the inflation runs on another
+ * core while this thread goes on, so a reader can inflate the records it
+ * needs next while it builds texts from the ones it has.
+ */
+export function gunzipConcatenatedAsync(bytes: Uint8Array, size: number): Promise<Uint8Array | null> {
+  return new Promise((resolve) => {
+    nodeZlib.gunzip(bytes, concatenatedOptions(bytes, size), (err, out) => resolve(err === null ? exactly(out, size) : null));
+  });
+}
+
+function concatenatedOptions(bytes: Uint8Array, size: number): nodeZlib.ZlibOptions & { maxOutputLength: number } {
+  // One output chunk of the whole size, so the content is not gathered from
+  // pieces (and, on the thread pool, inflates in one job), unless that is far
+  // more than the input could honestly make: then the chunks grow as output
+  // comes, not as the trailers claim.
+  const chunkSize = Math.max(64, Math.min(size + 1, bytes.length * 16 + 65536));
+  return { maxOutputLength: Math.max(size, 1), chunkSize };
+}
+
+function exactly(out: Buffer, size: number): Uint8Array | null {
   return out.length === size ? new Uint8Array(out.buffer, out.byteOffset, out.length) : null;
 }

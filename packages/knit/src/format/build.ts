@@ -27,9 +27,9 @@ import { KeyMap, concatBytes, keysEqual, sha1Hex } from '@versionedfiles/core';
 import type { Key, MatchingBlock } from '@versionedfiles/core';
 import { applyDelta, contentText, parseFulltext, parseLineDelta, type DeltaHunk, type KnitContent } from './content.js';
 import { KnitCorrupt } from './errors.js';
-import { applyFlatDelta, flatFulltext, flatJoined, lineCount, lineViews, type FlatText, type HunkSpan } from './flat.js';
+import { applyFlatDelta, flatFulltext, flatJoined, flatLines, lineCount, lineViews, type FlatText, type HunkSpan } from './flat.js';
 import type { KnitMethod } from './kndx.js';
-import { decodeRecordLines, inflateRecords, parseRecordLines, recordBody, recordSizeHint, type RecordLines } from './record.js';
+import { decodeRecordLines, inflateRecords, inflateRecordsAsync, parseRecordLines, recordBody, recordSizeHint, type RecordLines } from './record.js';
 
 export interface RawComponent {
   /** The gzip record. */
@@ -171,18 +171,52 @@ export class TextBuilder {
    * most likely need (records come about in the order texts are built).
    */
   #inflateAhead(node: Node): void {
-    const group: Node[] = [node];
+    const group = this.#groupFrom(node);
+    this.#takeInflated(group.nodes, inflateRecords(group.raws));
+  }
+
+  /**
+   * Inflates every record not inflated yet, in the groups `#inflateAhead`
+   * would make, on libuv's thread pool: a reader can start this for its next
+   * batch of records while it builds texts from this one. Building waits for
+   * nothing: call it, and await it, before asking for any text.
+   */
+  async inflateAll(): Promise<void> {
+    // Groups go forward through the order, so each starts past the last one's end.
+    const groups: { nodes: Node[]; raws: Uint8Array[] }[] = [];
+    for (let i = 0; i < this.#order.length; i++) {
+      const node = this.#order[i] as Node;
+      if (!this.#inflatable(node)) continue;
+      const group = this.#groupFrom(node);
+      groups.push(group);
+      i = (group.nodes[group.nodes.length - 1] as Node).index;
+    }
+    const texts = await Promise.all(groups.map((group) => inflateRecordsAsync(group.raws)));
+    groups.forEach((group, i) => this.#takeInflated(group.nodes, texts[i] ?? null));
+  }
+
+  /** `node` and the inflatable records after it, up to a group's worth. */
+  #groupFrom(node: Node): { nodes: Node[]; raws: Uint8Array[] } {
+    const nodes: Node[] = [node];
     const raws: Uint8Array[] = [node.component.bytes];
     let bytes = recordSizeHint(raws[0] as Uint8Array);
-    for (let i = node.index + 1; i < this.#order.length && bytes < INFLATE_GROUP_BYTES && group.length < INFLATE_GROUP_RECORDS; i++) {
+    for (let i = node.index + 1; i < this.#order.length && bytes < INFLATE_GROUP_BYTES && nodes.length < INFLATE_GROUP_RECORDS; i++) {
       const next = this.#order[i] as Node;
-      if (next.decoded || next.alone || next.inflated !== null || next.built !== null) continue;
+      if (!this.#inflatable(next)) continue;
       const raw = next.component.bytes;
-      group.push(next);
+      nodes.push(next);
       raws.push(raw);
       bytes += recordSizeHint(raw);
     }
-    const texts = inflateRecords(raws);
+    return { nodes, raws };
+  }
+
+  #inflatable(node: Node): boolean {
+    return !node.decoded && !node.alone && node.inflated === null && node.built === null;
+  }
+
+  /** A group that did not inflate whole (null) is read record by record, which says what is wrong where. */
+  #takeInflated(group: readonly Node[], texts: readonly Uint8Array[] | null): void {
     for (let i = 0; i < group.length; i++) {
       const member = group[i] as Node;
       if (texts === null) member.alone = true;
@@ -305,19 +339,30 @@ export class TextBuilder {
     return asContent(built);
   }
 
-  /** The text of `key` as lines, checked against its record's sha1. */
+  /**
+   * The text of `key` as lines, checked against its record's sha1. Built flat
+   * where it can be: the lines are then views of one buffer, and the check
+   * hashes that buffer instead of a join of the lines.
+   */
   text(key: Key): readonly Uint8Array[] {
-    return contentText(this.checkedContent(key));
+    const built = this.#checkedFlat(key).built;
+    return isFlat(built) ? flatLines(built) : contentText(built);
   }
 
   /** The text of `key` in one piece, checked against its record's sha1. */
   fulltext(key: Key): Uint8Array {
+    const checked = this.#checkedFlat(key);
+    return checked.joined ?? joined(checked.built);
+  }
+
+  /** Builds `key` (flat where it can), checks it once, and gives the join the check made, if any. */
+  #checkedFlat(key: Key): { built: Built; joined: Uint8Array | null } {
     const node = this.#node(key);
     const built = this.#build(node, true);
-    const text = joined(built);
-    if (this.verifySha1 && !node.verified) this.#verify(node, text);
+    let text: Uint8Array | null = null;
+    if (this.verifySha1 && !node.verified) this.#verify(node, (text = joined(built)));
     this.#asked(node);
-    return text;
+    return { built, joined: text };
   }
 
   #check(node: Node, built: Built): void {

@@ -29,6 +29,7 @@ import {
   fromUtf8,
   gunzip,
   gunzipConcatenated,
+  gunzipConcatenatedAsync,
   gzipChunks,
   lineStarts,
   utf8,
@@ -145,19 +146,34 @@ function uint32le(bytes: Uint8Array, at: number): number {
  * `decodeRecordLines` one by one (which says what is wrong with which).
  */
 export function inflateRecords(raws: readonly Uint8Array[], maxSize: number = MAX_ENCODED_BYTES): Uint8Array[] | null {
-  const sizes: number[] = new Array(raws.length);
+  const sizes = memberSizes(raws, maxSize);
+  return sizes === null ? null : splitInflated(gunzipConcatenated(concatBytes(raws), sizes.total), sizes.each);
+}
+
+/** `inflateRecords` on libuv's thread pool (see core's `gunzipConcatenatedAsync`). */
+export async function inflateRecordsAsync(raws: readonly Uint8Array[], maxSize: number = MAX_ENCODED_BYTES): Promise<Uint8Array[] | null> {
+  const sizes = memberSizes(raws, maxSize);
+  return sizes === null ? null : splitInflated(await gunzipConcatenatedAsync(concatBytes(raws), sizes.total), sizes.each);
+}
+
+/** Every record's size from its trailer, and their sum; null when one is not a member as Breezy writes them. */
+function memberSizes(raws: readonly Uint8Array[], maxSize: number): { each: number[]; total: number } | null {
+  const each: number[] = new Array(raws.length);
   let total = 0;
   for (let i = 0; i < raws.length; i++) {
     const size = breezyMemberSize(raws[i] as Uint8Array, maxSize);
     if (size === null) return null;
-    sizes[i] = size;
+    each[i] = size;
     total += size;
   }
-  const joined = gunzipConcatenated(concatBytes(raws), total);
+  return { each, total };
+}
+
+function splitInflated(joined: Uint8Array | null, sizes: readonly number[]): Uint8Array[] | null {
   if (joined === null) return null;
-  const out: Uint8Array[] = new Array(raws.length);
+  const out: Uint8Array[] = new Array(sizes.length);
   let at = 0;
-  for (let i = 0; i < raws.length; i++) {
+  for (let i = 0; i < sizes.length; i++) {
     const size = sizes[i] as number;
     out[i] = joined.subarray(at, at + size);
     at += size;

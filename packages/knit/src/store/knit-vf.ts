@@ -399,44 +399,46 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     }
   }
 
-  /** Self-contained records, in batches of about `CLOSURE_BATCH_BYTES` of record data. */
+  /**
+   * Self-contained records, in batches of about `CLOSURE_BATCH_BYTES` of
+   * record data. While one batch's texts are built, the next batch is read
+   * and its records inflated on libuv's thread pool, so two cores share the
+   * work.
+   */
   async *#closureBatches(keys: readonly Key[], details: KeyMap<BuildDetails>, signal?: AbortSignal): AsyncGenerator<ContentFactory> {
     const components = await this.#components(keys, true, details);
-    let batch: Key[] = [];
-    let size = 0;
-    const counted = new KeySet();
-    const flush = async function* (this: KnitVersionedFiles): AsyncGenerator<ContentFactory> {
-      throwIfAborted(signal);
-      const needed = new KeyMap<BuildDetails>();
-      for (const key of batch) {
-        for (let c: Key | null = key; c !== null && !needed.has(c); ) {
-          const d = components.get(c);
-          if (d === undefined) break;
-          needed.set(c, d);
-          c = d.compressionParent;
-        }
-      }
-      const parents = new KeyMap<Parents>(batch.map((k) => [k, this.hasGraph ? (details.get(k) as BuildDetails).parents : null] as const));
-      const closure = { annotated: this.annotated, keys: batch, parents, components: await this.#readRaw(needed) };
-      yield* new ClosureBatch(closure, null, this.verifySha1).records();
+    const batches = closureBatchKeys(keys, components);
+    const open = (batch: readonly Key[]): Promise<ClosureBatch> => {
+      const opened = this.#openClosureBatch(batch, details, components);
+      // Read ahead: if the reader stops before it, nobody awaits it.
+      opened.catch(() => {});
+      return opened;
     };
-    for (const key of keys) {
-      batch.push(key);
-      for (let c: Key | null = key; c !== null && !counted.has(c); ) {
+    let next = batches.length > 0 ? open(batches[0] as Key[]) : null;
+    for (let i = 0; next !== null; i++) {
+      throwIfAborted(signal);
+      const current = await next;
+      next = i + 1 < batches.length ? open(batches[i + 1] as Key[]) : null;
+      yield* current.records();
+    }
+  }
+
+  /** The records of `batch` and of every record their delta chains need, read and inflated. */
+  async #openClosureBatch(batch: readonly Key[], details: KeyMap<BuildDetails>, components: KeyMap<BuildDetails>): Promise<ClosureBatch> {
+    const needed = new KeyMap<BuildDetails>();
+    for (const key of batch) {
+      for (let c: Key | null = key; c !== null && !needed.has(c); ) {
         const d = components.get(c);
         if (d === undefined) break;
-        counted.add(c);
-        size += d.memo.size;
+        needed.set(c, d);
         c = d.compressionParent;
       }
-      if (size > CLOSURE_BATCH_BYTES) {
-        yield* flush.call(this);
-        batch = [];
-        size = 0;
-        counted.clear();
-      }
     }
-    if (batch.length > 0) yield* flush.call(this);
+    const parents = new KeyMap<Parents>(batch.map((k) => [k, this.hasGraph ? (details.get(k) as BuildDetails).parents : null] as const));
+    const closure = { annotated: this.annotated, keys: batch, parents, components: await this.#readRaw(needed) };
+    const opened = new ClosureBatch(closure, null, this.verifySha1);
+    await opened.builder.inflateAll();
+    return opened;
   }
 
   // -- inserting streams -----------------------------------------------------------
@@ -593,4 +595,33 @@ function validBlocks(blocks: AddOptions['leftMatchingBlocks'], newLength: number
     if (!(Number.isInteger(j) && Number.isInteger(n) && j >= 0 && n >= 0 && j + n <= newLength)) return null;
   }
   return blocks;
+}
+
+/**
+ * `keys` cut into batches, each closed once the records its texts need (their
+ * delta chains, counted once per batch) pass `CLOSURE_BATCH_BYTES`.
+ */
+function closureBatchKeys(keys: readonly Key[], components: KeyMap<BuildDetails>): Key[][] {
+  const batches: Key[][] = [];
+  let batch: Key[] = [];
+  let size = 0;
+  const counted = new KeySet();
+  for (const key of keys) {
+    batch.push(key);
+    for (let c: Key | null = key; c !== null && !counted.has(c); ) {
+      const d = components.get(c);
+      if (d === undefined) break;
+      counted.add(c);
+      size += d.memo.size;
+      c = d.compressionParent;
+    }
+    if (size > CLOSURE_BATCH_BYTES) {
+      batches.push(batch);
+      batch = [];
+      size = 0;
+      counted.clear();
+    }
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
