@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import nodeZlib from 'node:zlib';
 import { CorruptData, LimitExceeded, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
 
 describe('zlib codecs', () => {
@@ -27,6 +28,25 @@ describe('zlib codecs', () => {
         if (data.length > 0) expect(() => fastZlib.inflate(z, { raw, sizeHint: data.length, maxOutput: data.length - 1 })).toThrow(LimitExceeded);
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it('a raw deflate in the smallest window that fits is the stream the full window makes', () => {
+    // Sizes about each window's limit (its size less 262) and its size, texts that repeat far back.
+    const sizes = [0, 1, 249, 250, 251, 500, 762, 763, 1000, 1786, 1787, 2040, 3834, 3835, 4090, 7930, 7931, 8190, 16122, 16123, 16380, 32506, 32507, 32760, 70000];
+    fc.assert(
+      fc.property(fc.constantFrom(...sizes), fc.uint8Array({ minLength: 4, maxLength: 40 }), fc.constantFrom(1, 6, 9), (size, seed, level) => {
+        // The seed at both ends, noise between: the end matches the start, as far back as the text allows.
+        const text = new Uint8Array(size);
+        let noise = size;
+        for (let i = 0; i < size; i++) {
+          noise = (noise * 1103515245 + 12345) >>> 0;
+          text[i] = i < seed.length || i >= size - seed.length ? (seed[i % seed.length] as number) : noise >>> 24;
+        }
+        const expected = nodeZlib.deflateRawSync(text, { level });
+        expect(Buffer.from(fastZlib.deflate(text, { raw: true, level })).equals(expected)).toBe(true);
+      }),
+      { numRuns: 300 },
     );
   });
 
