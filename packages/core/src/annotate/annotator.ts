@@ -21,7 +21,7 @@
 // parents become ready; the answers do not depend on that order.
 
 import { RevisionNotPresent, throwIfAborted } from '../errors.js';
-import { KeyMap, KeySet } from '../keys.js';
+import { KeyMap, keyToId } from '../keys.js';
 import type { Key } from '../keys.js';
 import { splitLines } from '../bytes.js';
 import { isAbsent } from '../content/factory.js';
@@ -44,24 +44,44 @@ function knowsMatchingBlocks(record: object): record is KnownMatchingBlocks {
   return typeof (record as Partial<KnownMatchingBlocks>).takeMatchingBlocks === 'function';
 }
 
+/**
+ * What the annotator holds of one text of the ancestry it has walked: its
+ * parents (undefined until looked up), and while needed its lines and
+ * annotations. One entry per text, found by one id per lookup.
+ */
+interface Entry {
+  readonly key: Key;
+  parents: readonly Key[] | undefined;
+  lines: readonly Uint8Array[] | undefined;
+  annotations: readonly Annotation[] | undefined;
+  /** How many texts still to annotate need this one as a parent (or asked for it). */
+  neededBy: number;
+  /** Its record, when it knows its blocks against a parent and is not annotated yet. */
+  knownBlocks: KnownMatchingBlocks | undefined;
+}
+
 export class Annotator {
   readonly #vf: VersionedFiles;
   readonly #texts: TextAnnotator;
-  readonly #parentMap = new KeyMap<readonly Key[]>();
-  readonly #textCache = new KeyMap<readonly Uint8Array[]>();
-  readonly #annotationsCache = new KeyMap<readonly Annotation[]>();
-  /** How many texts still to annotate need each cached text as a parent. */
-  readonly #neededByChildren = new KeyMap<number>();
-  /** Records of texts not yet annotated that know their blocks against a parent. */
-  readonly #knownBlocks = new KeyMap<KnownMatchingBlocks>();
+  readonly #entries = new Map<string, Entry>();
   #heads: KnownGraph | null = null;
 
   constructor(vf: VersionedFiles, options: TextAnnotatorOptions = {}) {
     this.#vf = vf;
     const diff = options.matcher ?? internedPatienceMatcher();
     this.#texts = new TextAnnotator({
-      matcher: (parentLines, lines, keys) => this.#knownBlocks.get(keys.key)?.takeMatchingBlocks(keys.parentKey) ?? diff(parentLines, lines, keys),
+      matcher: (parentLines, lines, keys) => this.#entry(keys.key).knownBlocks?.takeMatchingBlocks(keys.parentKey) ?? diff(parentLines, lines, keys),
     });
+  }
+
+  #entry(key: Key): Entry {
+    const id = keyToId(key);
+    let entry = this.#entries.get(id);
+    if (entry === undefined) {
+      entry = { key, parents: undefined, lines: undefined, annotations: undefined, neededBy: 0, knownBlocks: undefined };
+      this.#entries.set(id, entry);
+    }
+    return entry;
   }
 
   /**
@@ -74,17 +94,17 @@ export class Annotator {
     throwIfAborted(options.signal);
     // Texts wait here until their parents are annotated; a topological stream
     // leaves nothing waiting, special texts may wait for fetched parents.
-    const waiting = new KeyMap<readonly Uint8Array[]>();
-    for (const k of held) waiting.set(k, this.#textCache.get(k) as readonly Uint8Array[]);
-    const total = fetch.size + held.size;
+    const waiting = new Set<Entry>(held);
+    const total = fetch.length + held.length;
     let done = 0;
+    const ready = (entry: Entry): boolean => (entry.parents ?? []).every((p) => this.#entry(p).annotations !== undefined);
     const drain = (): void => {
       for (let progressed = true; progressed; ) {
         progressed = false;
-        for (const [k, lines] of waiting) {
-          if (!(this.#parentMap.get(k) ?? []).every((p) => this.#annotationsCache.has(p))) continue;
-          waiting.delete(k);
-          this.#annotateOne(k, lines);
+        for (const entry of waiting) {
+          if (!ready(entry)) continue;
+          waiting.delete(entry);
+          this.#annotateOne(entry);
           options.progress?.({ phase: 'annotating', done: ++done, total });
           progressed = true;
         }
@@ -95,18 +115,23 @@ export class Annotator {
     for await (const record of this.#vf.getRecordStream(fetch, 'topological', true, streamOptions)) {
       throwIfAborted(options.signal);
       if (isAbsent(record)) throw new RevisionNotPresent(record.key);
-      const lines = record.getBytesAs('lines');
-      if (knowsMatchingBlocks(record)) this.#knownBlocks.set(record.key, record);
-      this.#textCache.set(record.key, lines);
-      waiting.set(record.key, lines);
-      drain();
+      const entry = this.#entry(record.key);
+      entry.lines = record.getBytesAs('lines');
+      if (knowsMatchingBlocks(record)) entry.knownBlocks = record;
+      // In topological order a text's parents are done before it comes.
+      if (waiting.size === 0 && ready(entry)) {
+        this.#annotateOne(entry);
+        options.progress?.({ phase: 'annotating', done: ++done, total });
+      } else {
+        waiting.add(entry);
+        drain();
+      }
     }
-    for (const k of waiting.keys()) {
-      const missing = (this.#parentMap.get(k) ?? []).find((p) => !this.#annotationsCache.has(p));
-      throw new RevisionNotPresent(missing ?? k);
+    for (const entry of waiting) {
+      const missing = (entry.parents ?? []).find((p) => this.#entry(p).annotations === undefined);
+      throw new RevisionNotPresent(missing ?? entry.key);
     }
-    const annotations = this.#annotationsCache.get(key);
-    const lines = this.#textCache.get(key);
+    const { annotations, lines } = this.#entry(key);
     if (annotations === undefined || lines === undefined) throw new RevisionNotPresent(key);
     return { annotations, lines };
   }
@@ -114,15 +139,20 @@ export class Annotator {
   /** One origin per line, as Breezy's `annotate_flat`. */
   async annotateFlat(key: Key, options: WorkOptions = {}): Promise<AnnotatedLine[]> {
     const text = await this.annotate(key, options);
-    this.#heads ??= new KnownGraph(this.#parentMap);
-    const graph = this.#heads;
-    return flattenAnnotations(text, (keys) => graph.heads(keys));
+    // Only ties (merges) need the graph.
+    return flattenAnnotations(text, (keys) => this.#graph().heads(keys));
+  }
+
+  #graph(): KnownGraph {
+    this.#heads ??= new KnownGraph(new KeyMap([...this.#entries.values()].flatMap((e) => (e.parents === undefined ? [] : [[e.key, e.parents] as const]))));
+    return this.#heads;
   }
 
   /** Makes `text` annotatable as `key` with these parents, without storing it. */
   addSpecialText(key: Key, parents: readonly Key[], text: Uint8Array): void {
-    this.#parentMap.set(key, [...parents]);
-    this.#textCache.set(key, splitLines(text));
+    const entry = this.#entry(key);
+    entry.parents = [...parents];
+    entry.lines = splitLines(text);
     this.#heads = null;
   }
 
@@ -132,29 +162,30 @@ export class Annotator {
    * texts, held but not annotated yet. Counts how many of the texts to annotate
    * need each parent, so that it can be dropped after its last child.
    */
-  async #neededKeys(key: Key): Promise<{ fetch: KeySet; held: KeySet }> {
-    const fetch = new KeySet();
-    const held = new KeySet();
+  async #neededKeys(key: Key): Promise<{ fetch: Key[]; held: Entry[] }> {
+    const fetch: Key[] = [];
+    const held: Entry[] = [];
+    const start = this.#entry(key);
     // The asked-for text stays cached for the caller (and later calls).
-    this.#neededByChildren.set(key, (this.#neededByChildren.get(key) ?? 0) + 1);
-    if (this.#annotationsCache.has(key)) return { fetch, held };
-    const visited = new KeySet([key]);
-    let needed: Key[] = [key];
+    start.neededBy += 1;
+    if (start.annotations !== undefined) return { fetch, held };
+    const visited = new Set<Entry>([start]);
+    let needed: Entry[] = [start];
     while (needed.length > 0) {
-      const lookup = needed.filter((k) => !this.#parentMap.has(k));
+      const lookup = needed.filter((e) => e.parents === undefined).map((e) => e.key);
       if (lookup.length > 0) {
         // A store without a graph gives null parents: annotate such texts on their own.
-        for (const [k, parents] of await this.#vf.getParentMap(lookup)) this.#parentMap.set(k, parents ?? []);
+        for (const [k, parents] of await this.#vf.getParentMap(lookup)) this.#entry(k).parents = parents ?? [];
         this.#heads = null;
       }
-      const next: Key[] = [];
-      for (const k of needed) {
-        const parents = this.#parentMap.get(k);
-        if (parents === undefined || !this.#textCache.has(k)) fetch.add(k);
-        else held.add(k);
-        for (const parent of parents ?? []) {
-          this.#neededByChildren.set(parent, (this.#neededByChildren.get(parent) ?? 0) + 1);
-          if (this.#annotationsCache.has(parent) || visited.has(parent)) continue;
+      const next: Entry[] = [];
+      for (const entry of needed) {
+        if (entry.parents === undefined || entry.lines === undefined) fetch.push(entry.key);
+        else held.push(entry);
+        for (const parentKey of entry.parents ?? []) {
+          const parent = this.#entry(parentKey);
+          parent.neededBy += 1;
+          if (parent.annotations !== undefined || visited.has(parent)) continue;
           visited.add(parent);
           next.push(parent);
         }
@@ -164,23 +195,21 @@ export class Annotator {
     return { fetch, held };
   }
 
-  #annotateOne(key: Key, lines: readonly Uint8Array[]): void {
-    const parentKeys = this.#parentMap.get(key) ?? [];
-    const parents = parentKeys.map((parent): AnnotatedParent => {
-      const annotations = this.#annotationsCache.get(parent);
-      const parentLines = this.#textCache.get(parent);
-      if (annotations === undefined || parentLines === undefined) throw new RevisionNotPresent(parent);
-      return { key: parent, annotations, lines: parentLines };
+  #annotateOne(entry: Entry): void {
+    const parentEntries = (entry.parents ?? []).map((p) => this.#entry(p));
+    const parents = parentEntries.map((parent): AnnotatedParent => {
+      const { annotations, lines } = parent;
+      if (annotations === undefined || lines === undefined) throw new RevisionNotPresent(parent.key);
+      return { key: parent.key, annotations, lines };
     });
-    this.#annotationsCache.set(key, this.#texts.annotate(key, lines, parents));
-    this.#knownBlocks.delete(key);
+    entry.annotations = this.#texts.annotate(entry.key, entry.lines as readonly Uint8Array[], parents);
+    entry.knownBlocks = undefined;
     // Drop what no remaining child needs.
-    for (const parent of parentKeys) {
-      const left = (this.#neededByChildren.get(parent) ?? 1) - 1;
-      this.#neededByChildren.set(parent, left);
-      if (left <= 0) {
-        this.#textCache.delete(parent);
-        this.#annotationsCache.delete(parent);
+    for (const parent of parentEntries) {
+      parent.neededBy -= 1;
+      if (parent.neededBy <= 0) {
+        parent.lines = undefined;
+        parent.annotations = undefined;
       }
     }
   }
