@@ -50,6 +50,19 @@ describe('zlib codecs', () => {
     );
   });
 
+  it('a partial inflate of any front of a stream gives a front of the content', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('ab', 'cd\n', 'hello ', '\u00e9'), { maxLength: 3000 }), fc.nat(), fc.boolean(), (parts, cut, compat) => {
+        const text = utf8(parts.join(''));
+        const z = (compat ? compatZlib : fastZlib).deflate(text);
+        const front = fastZlib.inflate(z.subarray(0, cut % (z.length + 1)), { partial: true });
+        expect(front).toEqual(text.subarray(0, front.length));
+        expect(fastZlib.inflate(z, { partial: true })).toEqual(text);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('incremental deflate with sync flushes inflates to the input', () => {
     const d = compatZlib.createDeflater();
     const parts = [d.push(utf8('hello '), 'sync'), d.push(utf8('world')), d.finish()];

@@ -40,6 +40,12 @@ export interface InflateOptions {
    * stream of that length would.
    */
   readonly sizeHint?: number;
+  /**
+   * `data` may be the front of a stream: give what it inflates to so far,
+   * without asking for the stream's end (nor checking its checksum, which
+   * comes at the end). For readers that need only the front of the content.
+   */
+  readonly partial?: boolean;
 }
 
 /** Deflate codes at most 258 bytes in 2 bits: no stream inflates past about 1032 times its length. */
@@ -194,6 +200,7 @@ class PakoInflater implements Inflater {
 function nativeInflate(data: Uint8Array, options: InflateOptions): Uint8Array {
   const maxOutputLength = options.maxOutput ?? DEFAULT_MAX_INFLATE;
   const settings: nodeZlib.ZlibOptions = { maxOutputLength };
+  if (options.partial === true) settings.finishFlush = nodeZlib.constants.Z_SYNC_FLUSH;
   if (options.sizeHint !== undefined && options.sizeHint > nodeZlib.constants.Z_DEFAULT_CHUNK) {
     // 64 bytes of slack: a buffer filled exactly would make zlib ask for another before it sees the end.
     settings.chunkSize = Math.min(options.sizeHint, maxOutputLength, data.length * MAX_DEFLATE_RATIO + 1024) + 64;
