@@ -231,11 +231,21 @@ export function splitLines(text: Uint8Array): Uint8Array[] {
     }
   }
   if (start < n) lines.push(new Uint8Array(buffer, base + start, n - start));
+  markSplitFrom(lines, text);
+  return lines;
+}
+
+/**
+ * Marks `lines` as `text` split at its newlines, as `splitLines` marks what
+ * it returns, for splitters of their own (a knit builds a text and its line
+ * offsets at once). The caller vouches for it: each line a view of `text`,
+ * in order, each ending in its only newline but the last, none empty.
+ */
+export function markSplitFrom(lines: Uint8Array[], text: Uint8Array): void {
   if (lines.length > 1 && lines.length <= REMEMBER_LINES_MAX) {
     const source: SplitSource = { text, lines: lines.slice() };
     Object.defineProperty(lines, SPLIT_FROM, { value: source });
   }
-  return lines;
 }
 
 /**

@@ -7,7 +7,7 @@
 // annotated content.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { KeyMap, PatienceSequenceMatcher, compatZlib, concatBytes, fastZlib, gzipChunks, sha1Hex, utf8 } from '@versionedfiles/core';
+import { KeyMap, PatienceSequenceMatcher, compatZlib, concatBytes, fastZlib, gzipChunks, sha1Hex, splitLines, splitSourceOf, utf8 } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
 import {
   KnitCorrupt,
@@ -65,8 +65,13 @@ describe('applyFlatDelta', () => {
         const flatBasis = flatFulltext(parseRecordLines(recordText(basis.lines)), basis.noeol);
         const { text, spans } = applyFlatDelta(flatBasis, parseRecordLines(recordText(lowerLineDelta(hunks, false))), target.noeol);
         const expected = applyDelta(basis, hunks, target.noeol, 'v');
-        expect(flatLines(text)).toEqual(contentText(expected));
+        const lines = flatLines(text);
+        expect(lines).toEqual(contentText(expected));
         expect(flatJoined(text)).toEqual(concatBytes([...contentText(expected)]));
+        // Marked as a split of the joined text (what the line interner relies on), unless a no-eol text's last line is empty.
+        const source = splitSourceOf(lines);
+        if (lines.length > 1 && (lines[lines.length - 1] as Uint8Array).length > 0) expect(source).toBeDefined();
+        if (source !== undefined) expect(splitLines(source)).toEqual(lines);
         expect(spanMatchingBlocks(spans, basis.lines.length, basis.noeol, expected.lines.length, expected.noeol)).toEqual(
           deltaMatchingBlocks(hunks, basis, expected),
         );

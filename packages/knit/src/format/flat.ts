@@ -9,6 +9,7 @@
 // Entry points: `FlatText`, `flatFulltext`, `applyFlatDelta`, `flatLines`,
 // `flatJoined`, `lineViews`, `HunkSpan`.
 
+import { markSplitFrom } from '@versionedfiles/core';
 import { KnitCorrupt, type KnitWhere } from './errors.js';
 import { parseHunkHeader } from './content.js';
 import type { RecordLines } from './record.js';
@@ -121,6 +122,11 @@ export function flatLines(text: FlatText): Uint8Array[] {
     const lastLine = out[n - 1] as Uint8Array;
     out[n - 1] = lastLine.subarray(0, lastLine.length - 1);
   }
+  // Marked as a split of the whole text, so the line interner finds the lines
+  // it shares with another such text at both ends with native compares. Every
+  // stored line ends in its only newline; a no-eol text's last line is not
+  // empty unless the record is corrupt, and then it is not marked.
+  if (!text.noeol || ((out[n - 1] as Uint8Array | undefined)?.length ?? 0) > 0) markSplitFrom(out, flatJoined(text));
   return out;
 }
 
