@@ -126,6 +126,12 @@ export class KnitVersionedFiles extends VersionedFilesBase {
    */
   #interner = new LineInterner({ copyLines: true });
   readonly #ids = new KeyMap<Int32Array>();
+  /**
+   * The whole texts of those in `#recent` that were added here: with them the
+   * interner finds the lines a new text shares with its parent at both ends
+   * by native compares, before comparing the rest line by line.
+   */
+  readonly #texts = new KeyMap<Uint8Array>();
 
   constructor(
     readonly index: KnitIndex,
@@ -149,6 +155,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     this.#recent.clear();
     this.#chains.clear();
     this.#ids.clear();
+    this.#texts.clear();
     this.#interner = new LineInterner({ copyLines: true });
   }
 
@@ -176,7 +183,8 @@ export class KnitVersionedFiles extends VersionedFilesBase {
       this.#interner = new LineInterner({ copyLines: true });
       this.#ids.clear();
     }
-    const diff = new NewTextDiff(this.#interner, contentText(content), (k, c) => this.#idsOf(k, c));
+    // `lines` are proper lines of `text.text` (checked, or split from it), as the interner's shared runs need.
+    const diff = new NewTextDiff(this.#interner, contentText(content), text.text, (k, c) => ({ ids: this.#idsOf(k, c), text: this.#texts.get(k) }));
     const hint = validBlocks(options.leftMatchingBlocks, internal.length);
     let leftBlocks = hint;
     if (this.annotated && presentParents.length > 0) [content, leftBlocks] = await this.#mergeAnnotations(content, presentParents, hint, diff);
@@ -200,7 +208,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     await this.index.addRecords([{ key, options: recordOptions, memo: memo as IndexMemo, parents: text.parents }], {
       randomId: options.randomId ?? false,
     });
-    this.#remember(key, content, diff.ids);
+    this.#remember(key, content, diff.ids, text.text);
   }
 
   /** The line ids of a remembered text (interned now if it has none yet). */
@@ -287,15 +295,18 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     return deltaFromBlocks(blocks, basis.lines.length, content);
   }
 
-  #remember(key: Key, content: KnitContent, ids: Int32Array | null = null): void {
+  #remember(key: Key, content: KnitContent, ids: Int32Array | null = null, text: Uint8Array | null = null): void {
     this.#recent.delete(key);
     this.#recent.set(key, content);
     this.#ids.delete(key);
     if (ids !== null) this.#ids.set(key, ids);
+    this.#texts.delete(key);
+    if (text !== null) this.#texts.set(key, text);
     if (this.#recent.size > RECENT_CONTENTS) {
       const oldest = this.#recent.keys().next().value as Key;
       this.#recent.delete(oldest);
       this.#ids.delete(oldest);
+      this.#texts.delete(oldest);
     }
   }
 
@@ -572,8 +583,10 @@ class NewTextDiff {
 
   constructor(
     private readonly interner: LineInterner,
-    private readonly text: readonly Uint8Array[],
-    private readonly idsOf: (key: Key, content: KnitContent) => Int32Array,
+    private readonly lines: readonly Uint8Array[],
+    /** The whole text `lines` are the proper lines of. */
+    private readonly text: Uint8Array,
+    private readonly internedOf: (key: Key, content: KnitContent) => { ids: Int32Array; text: Uint8Array | undefined },
   ) {}
 
   /** The new text's ids, once it has been diffed. */
@@ -582,9 +595,10 @@ class NewTextDiff {
   }
 
   blocksAgainst(parentKey: Key, parent: KnitContent): readonly MatchingBlock[] {
-    const parentIds = this.idsOf(parentKey, parent);
-    this.#ids ??= this.interner.internAll(this.text, { lines: contentText(parent), ids: parentIds });
-    return matchingBlocksIds(parentIds, this.#ids);
+    const interned = this.internedOf(parentKey, parent);
+    const base = interned.text === undefined ? { lines: contentText(parent), ids: interned.ids } : { lines: contentText(parent), ids: interned.ids, text: interned.text };
+    this.#ids ??= this.interner.internAll(this.lines, base, this.text);
+    return matchingBlocksIds(interned.ids, this.#ids);
   }
 }
 
