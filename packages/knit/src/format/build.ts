@@ -9,18 +9,21 @@
 // text and its own, which an annotator takes instead of diffing the two (as
 // Breezy's knit annotator does).
 //
-// A plain text asked for whole (`fulltext`) is built as one buffer with line
-// offsets (flat.ts), so it is a view, not a join; a text asked for as lines,
-// and every annotated text, is built as a line array (content.ts), whose
-// lines are shared with its basis and its records, which is what a reader
-// of lines (an annotator, a diff) wants. A chain goes on in the form of the
-// text it starts from. Records are inflated in groups, each in one native
-// call (`inflateRecords`): a record and those after it not yet decoded,
-// since texts are built in about the order their records come.
+// A plain text asked for whole (`fulltext`) or as lines (`text`) is built as
+// one buffer with line offsets (flat.ts): whole, it is a view, not a join; as
+// lines, views of that buffer. Every annotated text, and plain texts asked for
+// as contents, are built as line arrays (content.ts), whose lines are shared
+// with the basis and the records. A chain goes on in the form of the text it
+// starts from. Records are inflated in groups, each in one native call
+// (`inflateRecords`): a record and those after it not yet decoded, since
+// texts are built in about the order their records come; or all of them
+// ahead, on libuv's thread pool (`inflateAll`), which a reader can run for
+// its next batch while it builds this one. That is the one asynchronous step
+// here, and it only computes: no IO.
 //
 // Entry points: `RawComponent` (one stored record and how to read it),
-// `TextBuilder` (`content(key)`, `checkedContent(key)`, `text(key)`,
-// `fulltext(key)`, `sha1(key)`, `takeMatchingBlocks(key, parent)`),
+// `TextBuilder` (`inflateAll()`, `content(key)`, `checkedContent(key)`,
+// `text(key)`, `fulltext(key)`, `sha1(key)`, `takeMatchingBlocks(key, parent)`),
 // `deltaMatchingBlocks(hunks, basis, target)`, `spanMatchingBlocks`.
 
 import { KeyMap, concatBytes, keysEqual, sha1Hex } from '@versionedfiles/core';
