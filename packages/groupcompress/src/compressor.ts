@@ -5,7 +5,9 @@
 // delta is at most half the text's length (floor), else a fulltext; an empty
 // text stores nothing and is `[0, 0)`. The delta index sees fulltexts whole and
 // deltas through their inserts, exactly as Breezy feeds it, so the content
-// bytes are Breezy's.
+// bytes are Breezy's. The index's copy of the sources, given the record
+// headers too, is the group content: the compressor keeps no other copy, and
+// a block is deflated from it without joining pieces first.
 //
 // Entry points: `GroupCompressor` (`compress`, `extract`, `popLast`,
 // `flush`, `endpoint`), `compressGroup` (texts in, one block and their
@@ -14,6 +16,7 @@
 
 import { ExistingContent, concatBytes, sha1OfChunks } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
+import { freeNow } from './format/buffers.js';
 import { DeltaIndex } from './format/delta-index.js';
 import { encodeBlock, extractRecord, recordHeader } from './format/block.js';
 
@@ -33,18 +36,39 @@ export interface CompressResult {
 export interface CompressorOptions {
   /** 0: index every 16 bytes of each fulltext (Breezy's compressor default); stores use 1 MiB. */
   readonly maxBytesToIndex?: number;
+  /**
+   * An index to work in, owned by the caller, who resets it for each group
+   * and frees it (`compressGroup` reuses one per thread); the compressor's
+   * content is a view of it, good until then. Default: one of its own.
+   */
+  readonly index?: DeltaIndex;
 }
 
 export class GroupCompressor {
-  #chunks: Uint8Array[] = [];
   #endpoint = 0;
   #inputBytes = 0;
+  /** Holds the content while texts are added; null once flushed or rolled back. */
   #index: DeltaIndex | null;
-  #last: { chunks: number; endpoint: number } | null = null;
+  /** The content once the index is gone. */
+  #content: Uint8Array = new Uint8Array(0);
+  /** Where the last text's record starts, for `popLast`. */
+  #last: number | null = null;
   #flushed = false;
+  /** The index is the caller's (`options.index`): not freed here. */
+  readonly #borrowed: boolean;
 
   constructor(options: CompressorOptions = {}) {
-    this.#index = new DeltaIndex({ maxBytesToIndex: options.maxBytesToIndex ?? 0 });
+    const maxBytesToIndex = options.maxBytesToIndex ?? 0;
+    if (options.index !== undefined) {
+      if (options.index.maxBytesToIndex !== maxBytesToIndex || options.index.sourceCount > 0) {
+        throw new RangeError('a compressor needs an empty index with its maxBytesToIndex');
+      }
+      this.#index = options.index;
+      this.#borrowed = true;
+    } else {
+      this.#index = new DeltaIndex({ maxBytesToIndex });
+      this.#borrowed = false;
+    }
   }
 
   /** Bytes of group content so far. */
@@ -83,53 +107,72 @@ export class GroupCompressor {
   compressText(text: Uint8Array): Omit<CompressResult, 'sha1'> {
     if (this.#index === null) throw new Error('this compressor was flushed or rolled back');
     const length = text.length;
-    const delta = this.#index.makeDelta(text, Math.floor(length / 2));
+    // The delta is copied into the index's content at once: it can stay in the index's scratch.
+    const delta = this.#index.makeDeltaInScratch(text, Math.floor(length / 2));
     const start = this.#endpoint;
-    this.#last = { chunks: this.#chunks.length, endpoint: start };
+    this.#last = start;
     let kind: 'fulltext' | 'delta';
     if (delta === null) {
       kind = 'fulltext';
       const header = recordHeader('fulltext', length);
-      this.#index.addSource(text, header.length);
-      this.#push(header, text);
+      this.#index.addSource(text, header);
+      this.#endpoint += header.length + length;
     } else {
       kind = 'delta';
       const header = recordHeader('delta', delta.length);
-      this.#index.addDeltaSource(delta, header.length);
-      this.#push(header, delta);
+      this.#index.addDeltaSource(delta, header);
+      this.#endpoint += header.length + delta.length;
     }
     this.#inputBytes += length;
     return { start, end: this.#endpoint, kind };
   }
 
-  #push(header: Uint8Array, body: Uint8Array): void {
-    this.#chunks.push(header, body);
-    this.#endpoint += header.length + body.length;
+  /** The group content so far (a view: good until the next text is added). */
+  #contentSoFar(): Uint8Array {
+    return this.#index?.content ?? this.#content;
   }
 
   /** The text of a record added to this group, from its range. */
   extract(start: number, end: number, key: Key | null = null): Uint8Array {
-    if (this.#chunks.length > 1) this.#chunks = [concatBytes(this.#chunks)];
-    const content = this.#chunks[0] ?? new Uint8Array(0);
-    return extractRecord(content, start, end, { key, source: 'group being compressed' }).slice();
+    return extractRecord(this.#contentSoFar(), start, end, { key, source: 'group being compressed' }).slice();
+  }
+
+  /** Ends the index (its tables freed now, unless it is the caller's), keeping the content's first `length` bytes. */
+  #close(length: number): void {
+    this.#content = this.#contentSoFar().subarray(0, length);
+    if (!this.#borrowed) this.#index?.releaseTables();
+    this.#index = null;
   }
 
   /** Revokes the last text; no text can be added afterwards (Breezy's pop_last). */
   popLast(): void {
     if (this.#last === null) throw new Error('nothing to pop');
-    this.#index = null;
-    const content = concatBytes(this.#chunks).subarray(0, this.#last.endpoint);
-    this.#chunks = [content];
-    this.#endpoint = this.#last.endpoint;
+    this.#close(this.#last);
+    this.#endpoint = this.#last;
     this.#last = null;
   }
 
-  /** Ends the group: its content as chunks, and its length. Its texts stay readable with `extract`. */
+  /**
+   * Ends the group: its content (as one chunk, a view of the compressor's
+   * buffer, or none when empty), and its length. Its texts stay readable
+   * with `extract`.
+   */
   flush(): { chunks: Uint8Array[]; length: number } {
     if (this.#flushed) throw new Error('compressor already flushed');
     this.#flushed = true;
-    this.#index = null;
-    return { chunks: [...this.#chunks], length: this.#endpoint };
+    this.#close(this.#endpoint);
+    return { chunks: this.#content.length > 0 ? [this.#content] : [], length: this.#endpoint };
+  }
+
+  /**
+   * Frees the content now (see `freeNow`; a caller's index keeps it for the
+   * next group), once flushed and nothing views it any more: nothing can be
+   * extracted afterwards.
+   */
+  release(): void {
+    if (!this.#flushed) throw new Error('release a compressor once it is flushed');
+    if (!this.#borrowed) freeNow(this.#content);
+    this.#content = new Uint8Array(0);
   }
 
   /** Compression achieved so far: input bytes per content byte. */
@@ -147,10 +190,12 @@ export interface CompressedGroup {
 /**
  * Compresses `texts` in order into one group and encodes its block. Pure and
  * synchronous, so a worker thread and the calling thread run the same code
- * and write the same bytes.
+ * and write the same bytes. `index`: a thread's index, reset and used for
+ * this group, its arrays kept for the next (else a fresh one, freed after).
  */
-export function compressGroup(texts: readonly Uint8Array[], maxBytesToIndex: number, zlib: ZlibCodec): CompressedGroup {
-  const compressor = new GroupCompressor({ maxBytesToIndex });
+export function compressGroup(texts: readonly Uint8Array[], maxBytesToIndex: number, zlib: ZlibCodec, index?: DeltaIndex): CompressedGroup {
+  index?.reset();
+  const compressor = new GroupCompressor({ maxBytesToIndex, ...(index !== undefined ? { index } : {}) });
   const ranges = new Int32Array(2 * texts.length);
   texts.forEach((text, i) => {
     if (text.length === 0) return;
@@ -158,5 +203,8 @@ export function compressGroup(texts: readonly Uint8Array[], maxBytesToIndex: num
     ranges[2 * i] = start;
     ranges[2 * i + 1] = end;
   });
-  return { block: encodeBlock(compressor.flush().chunks, zlib), ranges };
+  const block = encodeBlock(compressor.flush().chunks, zlib);
+  // The block is deflated: the content (as long as the group) is let go at once.
+  compressor.release();
+  return { block, ranges };
 }

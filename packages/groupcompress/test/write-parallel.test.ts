@@ -8,12 +8,14 @@ import { Aborted, FulltextContentFactory, MAX_TEXT_BYTES, MemoryTransport, compa
 import type { ContentFactory, Key } from '@versionedfiles/core';
 import {
   BatchWriter,
+  DeltaIndex,
   GroupCompressPool,
   GroupCompressVersionedFiles,
   GroupCompressWorkerError,
   LARGE_TEXT_BYTES,
   MemoryGroupIndex,
   PackFileAccess,
+  compressGroup,
   makeJob,
   makePackFactory,
   parseBlock,
@@ -367,6 +369,29 @@ describe('BatchWriter: large texts', () => {
   });
 });
 
+describe('compressGroup in a reused delta index', () => {
+  it('writes the blocks a fresh index writes, group after group, whatever came before', () => {
+    const groups = [history(3, 12), history(1, 1), history(5, 30, 120), history(2, 6)].map((g) => g.map((t) => t.text));
+    for (const max of [0, 1024 * 1024]) {
+      const index = new DeltaIndex({ maxBytesToIndex: max });
+      for (const zlib of [fastZlib, compatZlib]) {
+        for (const group of [...groups, ...groups.slice().reverse()]) {
+          const fresh = compressGroup(group, max, zlib);
+          const reused = compressGroup(group, max, zlib, index);
+          expect(reused.ranges).toEqual(fresh.ranges);
+          expect(concat(reused.block)).toEqual(concat(fresh.block));
+        }
+      }
+      index.release();
+      expect(() => index.reset()).toThrow();
+    }
+  });
+
+  it('refuses an index of another density', () => {
+    expect(() => compressGroup([utf8('text\n')], 0, fastZlib, new DeltaIndex({ maxBytesToIndex: 1024 }))).toThrow(RangeError);
+  });
+});
+
 describe('GroupCompressPool', () => {
   it('a job runs on a worker as in this thread', async () => {
     const group = history(2, 10).map((t) => t.text);
@@ -380,6 +405,30 @@ describe('GroupCompressPool', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('jobs after the first reuse the buffers the worker sent back, and write the same blocks', async () => {
+    const spec = { name: 'fast', level: 6 } as const;
+    const groups = [history(3, 12), history(1, 4), history(4, 20, 80)].map((g) => g.map((t) => t.text));
+    const pool = new GroupCompressPool(1);
+    try {
+      for (const group of groups) {
+        const there = await pool.run({ texts: group, maxBytesToIndex: 1024, codec: spec });
+        const here = runJobInThread(makeJob(group, 1024, spec));
+        expect(there.block).toEqual(here.block);
+        expect(there.ranges).toEqual(here.ranges);
+      }
+    } finally {
+      await pool.close();
+    }
+    // A buffer sent back serves a smaller job, and is freed for a bigger one.
+    const buffer = new ArrayBuffer(100_000);
+    const small = makeJob([utf8('abc'), utf8('de')], 0, spec, buffer);
+    expect(small.texts.buffer).toBe(buffer);
+    expect([...small.texts]).toEqual([...utf8('abcde')]);
+    const big = makeJob([new Uint8Array(200_000)], 0, spec, buffer);
+    expect(big.texts.buffer).not.toBe(buffer);
+    expect(buffer.byteLength).toBe(0);
   });
 
   it('a job that fails in the worker rejects with a typed error; a closed pool refuses jobs', async () => {

@@ -18,6 +18,7 @@
 import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
 import { applyDelta, applyDeltaWithin, checkDelta, decodeBase128, encodeBase128 } from './delta.js';
+import { freeNow, moveOut } from './buffers.js';
 import { GroupCompressCorrupt } from './errors.js';
 import type { GroupCompressWhere } from './errors.js';
 
@@ -25,34 +26,6 @@ export const GCB_ZLIB_HEADER = 'gcb1z\n';
 export const GCB_LZMA_HEADER = 'gcb1l\n';
 /** Inflate this much compressed input at a time when only the front is needed. */
 const PARTIAL_STEP = 32 * 1024;
-/**
- * Buffers this large and up are moved out of their holders (`moveOut`);
- * smaller ones are not worth it, and one could share its ArrayBuffer with
- * others (node's pool hands out views of 8 KiB ones).
- */
-const MOVE_OUT_BYTES = 64 * 1024;
-
-/**
- * The bytes of `view` in an ArrayBuffer of their own that nothing else
- * holds: the old one is detached (its memory moved, not copied). Only for a
- * view whose buffer nothing else reads. Two uses:
- * - node's one-shot inflate returns a view of its stream object's output
- *   buffer, and that object lives on until V8's next full collection, which
- *   a busy main thread with a small heap may not run for minutes (the
- *   bench's large extraction kept 56 MB texts that way, long after their
- *   readers were done with them); moved out, the content lives only as long
- *   as its block, or the reader of a text handed over;
- * - to free a block's buffers now (`release`): the result is dropped, and
- *   the next young-generation collection frees it, where a buffer that had
- *   aged into the old generation would wait for a full one.
- */
-function moveOut(view: Uint8Array): Uint8Array {
-  const buffer = view.buffer;
-  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < MOVE_OUT_BYTES) return view;
-  // Read before the transfer empties `view`.
-  const { byteOffset, length } = view;
-  return new Uint8Array(structuredClone(buffer, { transfer: [buffer] }), byteOffset, length);
-}
 
 export interface BlockOptions {
   /** Refuse blocks whose content is longer than this (default core's `MAX_ENCODED_BYTES`). */
@@ -257,7 +230,8 @@ export class GroupCompressBlock {
     if (whole.length !== this.contentLength) {
       throw new GroupCompressCorrupt(`content inflates to ${whole.length} bytes, header says ${this.contentLength}`, where);
     }
-    // `whole` is empty once moved out.
+    // Moved out of node's stream object, which kept it until a full GC;
+    // `whole` is empty afterwards.
     this.#buffer = moveOut(whole);
     this.#owned = true;
     this.#filled = this.#buffer.length;
@@ -298,7 +272,7 @@ export class GroupCompressBlock {
 
   /**
    * Drops the inflated content and scratch, freeing their memory at once
-   * when this block allocated them (see `moveOut`); the next read inflates
+   * when this block allocated them (see `freeNow`); the next read inflates
    * again. Views `content()` gave out become empty, so call it only when
    * nobody keeps one: the store's block cache does, on eviction (its texts
    * are copies).
@@ -307,7 +281,7 @@ export class GroupCompressBlock {
     const buffer = this.#buffer;
     const owned = this.#owned;
     this.#forget();
-    if (owned) moveOut(buffer);
+    if (owned) freeNow(buffer);
   }
 
   /**

@@ -11,10 +11,17 @@
 // fill-in-place vs rebuild choices, the per-bucket limit of 64, the
 // keep-the-lowest rule for repeated windows).
 //
+// The index keeps its own copy of the sources at their content offsets; a
+// compressor that gives it the record headers too (`addSource(bytes,
+// header)`) has the whole group content there (`content`), and keeps no
+// other copy.
+//
 // Entry points: `DeltaIndex` (`addSource`, `addDeltaSource`, `makeDelta`,
-// `sourceOffset`), `makeDelta(source, target)`, `rabinHash(bytes, at)`.
+// `makeDeltaInScratch`, `content`, `sourceOffset`, `reset`, `releaseTables`,
+// `release`), `makeDelta(source, target)`, `rabinHash(bytes, at)`.
 
 import { matchLength } from '@versionedfiles/core';
+import { freeNow } from './buffers.js';
 import { RABIN_T as T, RABIN_U as U } from './rabin-tables.js';
 
 const RABIN_WINDOW = 16;
@@ -57,6 +64,64 @@ export function rabinHash(bytes: Uint8Array, at = 0): number {
   return val;
 }
 
+/** The arrays of one table (see `PackedIndex`). */
+interface Tables {
+  readonly hash: Int32Array;
+  readonly slots: Int32Array;
+  readonly src: Int32Array;
+}
+
+/**
+ * A delta index's spare table arrays. A group rebuilds its table for most new
+ * fulltexts; a new table takes the arrays of a dead one when they are big
+ * enough (fresh arrays get twice the room: a table usually more than doubles
+ * by the time its arrays come back), so a group, and the next groups an
+ * index is `reset` for, do not churn through megabytes of tables.
+ */
+class TablePool {
+  /** At most two sets, the larger kept. */
+  #sets: Tables[] = [];
+
+  /** Arrays for a table of `hsize` buckets and `count` slots, slots zeroed. */
+  take(hsize: number, count: number): Tables {
+    const i = this.#sets.findIndex((t) => t.src.length >= count && t.hash.length >= hsize + 1);
+    if (i >= 0) {
+      const [t] = this.#sets.splice(i, 1) as [Tables];
+      t.slots.fill(0, 0, 2 * count);
+      return t;
+    }
+    const room = 2 * count;
+    return { hash: new Int32Array(2 * (hsize + 1)), slots: new Int32Array(2 * room), src: new Int32Array(room) };
+  }
+
+  /** Takes back the arrays of a dead table. */
+  give(t: Tables): void {
+    this.#sets.push(t);
+    this.#sets.sort((a, b) => b.src.length - a.src.length);
+    for (const dropped of this.#sets.splice(2)) freeTables(dropped);
+  }
+
+  /** Frees every set, or only those over `maxBytes`. */
+  free(maxBytes = -1): void {
+    const keep: Tables[] = [];
+    for (const t of this.#sets) {
+      if (tablesBytes(t) <= maxBytes) keep.push(t);
+      else freeTables(t);
+    }
+    this.#sets = keep;
+  }
+}
+
+function tablesBytes(t: Tables): number {
+  return t.hash.byteLength + t.slots.byteLength + t.src.byteLength;
+}
+
+function freeTables(t: Tables): void {
+  freeNow(t.hash);
+  freeNow(t.slots);
+  freeNow(t.src);
+}
+
 /**
  * The packed index: bucket `i` is slots `[hash[i], hash[i+1])`. Slot `e`
  * keeps its hash (as int32) at `slots[2e]` and its content position at
@@ -66,13 +131,9 @@ export function rabinHash(bytes: Uint8Array, at = 0): number {
  * Which source a slot came from (`src`) is read only on a hash hit.
  * `filter` has a bit set for every hash ever put (shared by the tables an
  * index grows through), so most windows without a match skip their bucket.
- *
- * A group rebuilds its table for most new fulltexts; a new table takes over
- * the arrays of the one before last (`spare`, dead by then) when they are big
- * enough, and fresh arrays get room to grow, so a group does not churn
- * through megabytes of tables.
+ * Its arrays come from, and go back to, its index's `TablePool`.
  */
-class PackedIndex {
+class PackedIndex implements Tables {
   readonly hashMask: number;
   numEntries: number;
   readonly hash: Int32Array;
@@ -81,28 +142,17 @@ class PackedIndex {
   readonly filter: Int32Array;
   /** Slots in use (the arrays may be longer). */
   readonly slotCount: number;
-  /** The table this one replaced: its arrays are free for the next table. */
-  spare: PackedIndex | null = null;
 
-  constructor(hsize: number, numEntries: number, filter: Int32Array, reuse: PackedIndex | null = null) {
+  constructor(hsize: number, numEntries: number, filter: Int32Array, pool: TablePool) {
     this.filter = filter;
     this.hashMask = hsize - 1;
     this.numEntries = numEntries;
     const count = numEntries + hsize * EXTRA_NULLS;
     this.slotCount = count;
-    if (reuse !== null && reuse.src.length >= count && reuse.hash.length >= hsize + 1) {
-      this.hash = reuse.hash;
-      this.slots = reuse.slots;
-      this.slots.fill(0, 0, 2 * count);
-      this.src = reuse.src;
-    } else {
-      // Twice the room: a table usually more than doubles by the time its
-      // arrays come back as a spare.
-      const room = 2 * count;
-      this.hash = new Int32Array(2 * (hsize + 1));
-      this.slots = new Int32Array(2 * room);
-      this.src = new Int32Array(room);
-    }
+    const { hash, slots, src } = pool.take(hsize, count);
+    this.hash = hash;
+    this.slots = slots;
+    this.src = src;
   }
 
   isFree(slot: number): boolean {
@@ -147,14 +197,25 @@ function hashSizeFor(total: number): number {
   return 2 ** i;
 }
 
+/**
+ * What `reset` keeps of each buffer for the next group: up to this many
+ * bytes (a group's content is a few MiB; a large file's group of its own
+ * would hold its size).
+ */
+const KEEP_BYTES = 16 * 1024 * 1024;
+
 export class DeltaIndex {
-  readonly #sources: Source[] = [];
+  #sources: Source[] = [];
   /**
    * The sources laid out at their content offsets (record headers left as
    * zeros), so index entries and copies share one coordinate and matching
    * reads one array.
    */
   #content = new Uint8Array(0);
+  /** Shared by the index's successive tables; all zeros for a new group. */
+  #filter: Int32Array | null = null;
+  /** Spare table arrays (see `TablePool`). */
+  readonly #tables = new TablePool();
   /**
    * Bucket heads and counts for the entries of one new source, kept between
    * sources (all -1 and 0 at rest: only the buckets a source used are reset),
@@ -162,7 +223,20 @@ export class DeltaIndex {
    */
   #head = new Int32Array(0);
   #count = new Uint32Array(0);
+  /**
+   * Room for a new source's entries (chain links, positions, hashes, buckets
+   * used), kept from one source to the next like `#head`: fresh arrays per
+   * source were most of a group's garbage, which a worker's heap, with few
+   * full collections, let pile up.
+   */
+  #next = new Int32Array(0);
+  #ptr = new Int32Array(0);
+  #val = new Uint32Array(0);
+  #used = new Int32Array(0);
   #index: PackedIndex | null = null;
+  /** Where deltas are made, kept from one to the next (a fresh one each time was half a text of garbage per text). */
+  #output: Output | null = null;
+  #released = false;
   #sourceOffset = 0;
   readonly maxBytesToIndex: number;
 
@@ -185,23 +259,34 @@ export class DeltaIndex {
   }
 
   /**
-   * Adds a fulltext. `unaddedBytes`: group bytes between the previous source
-   * and this one that are not indexed (a record's header).
+   * The group content so far, `[0, sourceOffset)`: the sources at their
+   * offsets, and between them the gaps given as bytes (zeros where given as
+   * a count). A view, good until the next source is added.
    */
-  addSource(bytes: Uint8Array, unaddedBytes = 0): void {
+  get content(): Uint8Array {
+    return this.#content.subarray(0, this.#sourceOffset);
+  }
+
+  /**
+   * Adds a fulltext. `gap`: the group bytes between the previous source and
+   * this one, not indexed (a record's header), or just how many there are.
+   */
+  addSource(bytes: Uint8Array, gap: Uint8Array | number = 0): void {
     if (bytes.length === 0) throw new RangeError('cannot index an empty source');
+    this.#checkLive();
     const location = this.#sources.length;
     if (location !== 0 && this.#index === null) this.#populateFirstIndex();
-    const src = this.#push(bytes, unaddedBytes);
+    const src = this.#push(bytes, gap);
     // The first source is indexed lazily, when a delta is first asked for.
     if (location !== 0) this.#index = this.#indexSource(src, this.#index);
   }
 
-  /** Adds a delta made by `makeDelta`: its insert instructions are indexed. */
-  addDeltaSource(delta: Uint8Array, unaddedBytes = 0): void {
+  /** Adds a delta made by `makeDelta`: its insert instructions are indexed. `gap` as for `addSource`. */
+  addDeltaSource(delta: Uint8Array, gap: Uint8Array | number = 0): void {
     if (delta.length === 0) throw new RangeError('cannot index an empty delta');
+    this.#checkLive();
     if (this.#index === null) throw new RangeError('a delta source needs an index (add a fulltext first)');
-    const src = this.#push(delta, unaddedBytes);
+    const src = this.#push(delta, gap);
     this.#index = this.#indexDelta(src, this.#index);
   }
 
@@ -210,22 +295,112 @@ export class DeltaIndex {
    * yet or the delta would be longer than `maxDeltaSize` (0: no limit).
    */
   makeDelta(target: Uint8Array, maxDeltaSize = 0): Uint8Array | null {
+    return this.makeDeltaInScratch(target, maxDeltaSize)?.slice() ?? null;
+  }
+
+  /**
+   * `makeDelta`, the delta left in this index's scratch: a view good until
+   * the next call, for a caller that copies it at once (a compressor adding
+   * it as a source).
+   */
+  makeDeltaInScratch(target: Uint8Array, maxDeltaSize = 0): Uint8Array | null {
+    this.#checkLive();
     if (this.#index === null) {
       if (this.#sources.length === 0) return null;
       this.#populateFirstIndex();
     }
     if (target.length === 0) throw new RangeError('cannot make a delta to an empty text');
-    return createDelta(this.#index as PackedIndex, this.#sources, this.#content, target, Math.floor(maxDeltaSize));
+    this.#output ??= new Output(0);
+    return createDelta(this.#index as PackedIndex, this.#sources, this.#content, target, Math.floor(maxDeltaSize), this.#output);
   }
 
-  #push(bytes: Uint8Array, unaddedBytes: number): number {
-    const start = this.#sourceOffset + unaddedBytes;
+  /**
+   * Forgets every source, keeping the arrays (those up to 16 MiB) for the
+   * next group: a thread compressing group after group (`compressGroup`)
+   * reuses one index rather than making a fresh one's megabytes of arrays
+   * each time. Views of `content` are invalid afterwards.
+   */
+  reset(): void {
+    this.#checkLive();
+    if (this.#index !== null) this.#tables.give(this.#index);
+    this.#index = null;
+    this.#tables.free(KEEP_BYTES);
+    this.#sources = [];
+    this.#sourceOffset = 0;
+    this.#filter?.fill(0);
+    if (this.#content.byteLength > KEEP_BYTES) {
+      freeNow(this.#content);
+      this.#content = new Uint8Array(0);
+    }
+    if (this.#output !== null && this.#output.bytes.byteLength > KEEP_BYTES) {
+      freeNow(this.#output.bytes);
+      this.#output = null;
+    }
+  }
+
+  /**
+   * Frees the tables and the scratch now (see `freeNow`); `content` stays.
+   * The index takes no source and makes no delta afterwards.
+   */
+  releaseTables(): void {
+    this.#released = true;
+    if (this.#index !== null) freeTables(this.#index);
+    this.#index = null;
+    this.#tables.free();
+    if (this.#filter !== null) freeNow(this.#filter);
+    this.#filter = null;
+    if (this.#output !== null) freeNow(this.#output.bytes);
+    this.#output = null;
+    for (const scratch of [this.#head, this.#count, this.#next, this.#ptr, this.#val, this.#used]) freeNow(scratch);
+    this.#head = new Int32Array(0);
+    this.#count = new Uint32Array(0);
+    this.#next = this.#ptr = this.#used = new Int32Array(0);
+    this.#val = new Uint32Array(0);
+  }
+
+  /** `releaseTables`, and the content too: nothing of the index is left. */
+  release(): void {
+    this.releaseTables();
+    freeNow(this.#content);
+    this.#content = new Uint8Array(0);
+    this.#sourceOffset = 0;
+  }
+
+  /** The filter of the index's tables. */
+  #filterOf(): Int32Array {
+    this.#filter ??= newFilter();
+    return this.#filter;
+  }
+
+  /** The entry arrays, grown (geometrically) to at least `n` entries; their contents are not kept. */
+  #roomForEntries(n: number): void {
+    if (this.#ptr.length >= n) return;
+    const size = Math.max(n, 2 * this.#ptr.length, 1024);
+    for (const old of [this.#next, this.#ptr, this.#val, this.#used]) freeNow(old);
+    this.#next = new Int32Array(size);
+    this.#ptr = new Int32Array(size);
+    this.#val = new Uint32Array(size);
+    this.#used = new Int32Array(size);
+  }
+
+  #checkLive(): void {
+    if (this.#released) throw new Error('this delta index was released');
+  }
+
+  #push(bytes: Uint8Array, gap: Uint8Array | number): number {
+    const start = this.#sourceOffset + (typeof gap === 'number' ? gap : gap.length);
     const end = start + bytes.length;
     if (end > this.#content.length) {
-      const grown = new Uint8Array(Math.max(end, 2 * this.#content.length, 4096));
-      grown.set(this.#content.subarray(0, this.#sourceOffset));
+      const old = this.#content;
+      const grown = new Uint8Array(Math.max(end, 2 * old.length, 4096));
+      grown.set(old.subarray(0, this.#sourceOffset));
       this.#content = grown;
+      // Nothing else views it: `content` views last until a source is added.
+      freeNow(old);
     }
+    // A gap given as a count is zeros (the buffer may hold an earlier group's bytes).
+    if (typeof gap === 'number') this.#content.fill(0, this.#sourceOffset, start);
+    else this.#content.set(gap, this.#sourceOffset);
     this.#content.set(bytes, start);
     this.#sources.push({ start, end });
     this.#sourceOffset = end;
@@ -256,14 +431,17 @@ export class DeltaIndex {
     // Walking down from the end and pushing on the bucket heads leaves each
     // bucket's chain in ascending position.
     if (this.#head.length < hsize) {
+      freeNow(this.#head);
+      freeNow(this.#count);
       this.#head = new Int32Array(hsize).fill(-1);
       this.#count = new Uint32Array(hsize);
     }
     const head = this.#head;
     const count = this.#count;
-    const next = new Int32Array(Math.max(numEntries, 0));
-    const entries: NewEntries = { src: srcId, ptr: new Int32Array(next.length), val: new Uint32Array(next.length) };
-    const used = new Int32Array(next.length);
+    this.#roomForEntries(Math.max(numEntries, 0));
+    const next = this.#next;
+    const entries: NewEntries = { src: srcId, ptr: this.#ptr, val: this.#val };
+    const used = this.#used;
     let usedCount = 0;
     const crowded: number[] = [];
     let n = 0;
@@ -290,7 +468,7 @@ export class DeltaIndex {
     const usedBuckets = used.subarray(0, usedCount);
     try {
       total = limitHashBuckets(crowded, head, next, count, total);
-      return packIndex(entries, { head, next }, usedBuckets, hsize, total, old);
+      return packIndex(entries, { head, next }, usedBuckets, hsize, total, old, { pool: this.#tables, filter: this.#filterOf() });
     } finally {
       for (const b of usedBuckets) {
         head[b] = -1;
@@ -306,7 +484,8 @@ export class DeltaIndex {
     const top = buf.length;
     const maxEntries = Math.floor((top - 1) / RABIN_WINDOW);
     if (maxEntries === 0) return old;
-    const found: NewEntries = { src: srcId, ptr: new Int32Array(maxEntries + 1), val: new Uint32Array(maxEntries + 1) };
+    this.#roomForEntries(maxEntries + 1);
+    const found: NewEntries = { src: srcId, ptr: this.#ptr, val: this.#val };
     let n = 0;
     let prevVal = 0xffffffff;
     let data = 0;
@@ -347,7 +526,7 @@ export class DeltaIndex {
       old.put(slot, found, i);
       old.numEntries++;
     }
-    return i < n ? rebuildWithEntries(old, found, i, n) : old;
+    return i < n ? rebuildWithEntries(old, found, i, n, this.#tables) : old;
   }
 }
 
@@ -384,7 +563,15 @@ function limitHashBuckets(crowded: readonly number[], head: Int32Array, next: In
  * Either way each bucket ends as its old entries then its new ones in order,
  * so only the `used` buckets are visited, in any order.
  */
-function packIndex(entries: NewEntries, buckets: Buckets, used: Int32Array, hsize: number, total: number, old: PackedIndex | null): PackedIndex {
+function packIndex(
+  entries: NewEntries,
+  buckets: Buckets,
+  used: Int32Array,
+  hsize: number,
+  total: number,
+  old: PackedIndex | null,
+  room: { readonly pool: TablePool; readonly filter: Int32Array },
+): PackedIndex {
   const hmask = hsize - 1;
   const { head, next } = buckets;
   if (old && old.hashMask === hmask) {
@@ -410,11 +597,11 @@ function packIndex(entries: NewEntries, buckets: Buckets, used: Int32Array, hsiz
     }
     if (fits) return old;
   }
-  return layOut(hsize, total, old, entries, buckets);
+  return layOut(hsize, total, old, entries, buckets, room.pool, room.filter);
 }
 
 /** create_index_from_old_and_new_entries: a bigger table holding `old` and entries `[from, to)` that did not fit. */
-function rebuildWithEntries(old: PackedIndex, entries: NewEntries, from: number, to: number): PackedIndex {
+function rebuildWithEntries(old: PackedIndex, entries: NewEntries, from: number, to: number, pool: TablePool): PackedIndex {
   const total = to - from + old.numEntries;
   let hsize = hashSizeFor(total);
   if (hsize < old.hashMask) hsize = old.hashMask + 1;
@@ -426,17 +613,21 @@ function rebuildWithEntries(old: PackedIndex, entries: NewEntries, from: number,
     next[e] = head[b] as number;
     head[b] = e;
   }
-  return layOut(hsize, total, old, entries, { head, next });
+  return layOut(hsize, total, old, entries, { head, next }, pool, old.filter);
 }
 
 /** A new table: per bucket, the entries of `old` that hash to it, then the new ones, then 4 free slots. */
-function layOut(hsize: number, total: number, old: PackedIndex | null, entries: NewEntries, buckets: Buckets): PackedIndex {
+function layOut(
+  hsize: number,
+  total: number,
+  old: PackedIndex | null,
+  entries: NewEntries,
+  buckets: Buckets,
+  pool: TablePool,
+  filter: Int32Array,
+): PackedIndex {
   const hmask = hsize - 1;
-  const index = new PackedIndex(hsize, total, old ? old.filter : newFilter(), old ? old.spare : null);
-  if (old) {
-    old.spare = null;
-    index.spare = old;
-  }
+  const index = new PackedIndex(hsize, total, filter, pool);
   let pos = 0;
   for (let b = 0; b < hsize; b++) {
     index.hash[b] = pos;
@@ -451,6 +642,8 @@ function layOut(hsize: number, total: number, old: PackedIndex | null, entries: 
   }
   index.hash[hsize] = pos;
   if (pos !== index.slotCount) throw new Error(`delta index layout: expected ${index.slotCount} slots, made ${pos}`);
+  // Everything of `old` is in the new table now.
+  if (old) pool.give(old);
   return index;
 }
 
@@ -462,9 +655,17 @@ class Output {
   }
   ensure(size: number): void {
     if (size <= this.bytes.length) return;
-    const grown = new Uint8Array(Math.max(size, this.bytes.length * 2));
-    grown.set(this.bytes);
+    const old = this.bytes;
+    const grown = new Uint8Array(Math.max(size, old.length * 2));
+    grown.set(old);
     this.bytes = grown;
+    freeNow(old);
+  }
+  /** At least `size` bytes for a new delta (what is there need not be kept). */
+  reserve(size: number): void {
+    if (size <= this.bytes.length) return;
+    freeNow(this.bytes);
+    this.bytes = new Uint8Array(size);
   }
 }
 
@@ -474,13 +675,20 @@ class Output {
  * wins ties; 4096 bytes is enough), extended backwards into the pending
  * insert; copies of at most 64 KiB; inserts of at most 127 bytes.
  */
-function createDelta(index: PackedIndex, sources: readonly Source[], ref: Uint8Array, target: Uint8Array, maxSize: number): Uint8Array | null {
+function createDelta(
+  index: PackedIndex,
+  sources: readonly Source[],
+  ref: Uint8Array,
+  target: Uint8Array,
+  maxSize: number,
+  out: Output,
+): Uint8Array | null {
   let outsize = 8192;
   if (maxSize && outsize >= maxSize) outsize = maxSize + MAX_OP_SIZE + 1;
   const top = target.length;
   // With a limit the output never passes it by more than one op; without,
   // it may outgrow the text (grown below).
-  const out = new Output(maxSize ? Math.min(maxSize, top + 64) + 2 * MAX_OP_SIZE + 64 : top + 64);
+  out.reserve(maxSize ? Math.min(maxSize, top + 64) + 2 * MAX_OP_SIZE + 64 : top + 64);
   let o = out.bytes;
   let outpos = 0;
   let n = top;
@@ -589,7 +797,7 @@ function createDelta(index: PackedIndex, sources: readonly Source[], ref: Uint8A
   }
   if (inscnt) o[outpos - inscnt - 1] = inscnt;
   if (maxSize && outpos > maxSize) return null;
-  return o.slice(0, outpos);
+  return o.subarray(0, outpos);
 }
 
 /** A delta from one source text to a target (Breezy's module-level make_delta). */

@@ -47,6 +47,7 @@ import { KeyMap, checkTextSize, compatZlib, concatBytes, fastZlib, readerLimitFo
 import type { Key, Parents, ZlibCodec } from '@versionedfiles/core';
 import { compressGroup } from '../compressor.js';
 import type { CompressedGroup } from '../compressor.js';
+import { DeltaIndex } from '../format/delta-index.js';
 import type { CompressorSettings } from './content-manager.js';
 import { GroupCompressPool, codecFor } from './parallel-compress.js';
 import type { BlockCodecSpec } from './parallel-compress.js';
@@ -175,6 +176,11 @@ export class BatchWriter implements TextWriter {
    */
   #inflight: Promise<void>[] = [];
   #pool: GroupCompressPool | null = null;
+  /**
+   * The delta index this thread compresses its groups in, reused from group
+   * to group (see `compressGroup`); made on first use, freed by `flush()`.
+   */
+  #index: DeltaIndex | null = null;
   readonly #spec: BlockCodecSpec | null;
   readonly #codec: ZlibCodec;
   readonly #groupBytes: number;
@@ -346,6 +352,9 @@ export class BatchWriter implements TextWriter {
     const open = [...this.#open.values()];
     this.#open.clear();
     for (const group of open) await group.flush();
+    // Nothing is being compressed now: the index's megabytes are not kept between writes.
+    this.#index?.release();
+    this.#index = null;
   }
 
   /** The buffered texts planned into groups; null when there are none. */
@@ -410,13 +419,15 @@ export class BatchWriter implements TextWriter {
   async #compress({ texts, groups: planned }: Batch): Promise<CompressedGroup[]> {
     const { settings } = this.options;
     const groups = planned.map((g) => g.map((i) => (texts[i] as Buffered).text));
+    this.#index ??= new DeltaIndex({ maxBytesToIndex: settings.maxBytesToIndex });
+    const index = this.#index;
     const pool = groups.length < PARALLEL_GROUPS ? null : this.#startPool();
-    if (pool === null || this.#spec === null) return groups.map((group) => compressGroup(group, settings.maxBytesToIndex, this.#codec));
+    if (pool === null || this.#spec === null) return groups.map((group) => compressGroup(group, settings.maxBytesToIndex, this.#codec, index));
     const codec = this.#spec;
     const runs = groups.map((group) => pool.run({ texts: group, maxBytesToIndex: settings.maxBytesToIndex, codec }));
     // Handled from the start: the pool may be closed (and reject them) while this thread takes its share.
     const settling = Promise.allSettled(runs);
-    while (pool.runQueuedHere()) await new Promise((resolve) => setImmediate(resolve));
+    while (pool.runQueuedHere(index)) await new Promise((resolve) => setImmediate(resolve));
     const settled = await settling;
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) {

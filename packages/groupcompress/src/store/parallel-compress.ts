@@ -1,12 +1,17 @@
 // Compressing independent groups on worker threads.
 //
 // A task is one group: its texts and how to compress them. When a worker
-// takes it, it becomes a job: the texts concatenated into one fresh buffer
-// (moved to the worker, not copied again) with their lengths. The worker runs
+// takes it, it becomes a job: the texts concatenated into one buffer (moved
+// to the worker, not copied again) with their lengths. The worker runs
 // `compressGroup`, the same code the calling thread runs on the tasks it
-// takes itself, and moves the block back. The pool hands jobs to idle
-// workers and answers each job's promise, so the writer decides the order in
-// which blocks reach the pack, whatever order the workers finish in.
+// takes itself, in one delta index it keeps from group to group, and moves
+// the block back, and the job's buffer too, which the pool fills with the
+// next job's texts: a fresh index and a fresh buffer per group were garbage
+// that piled up between the rare full collections of a worker's small heap,
+// and a thread's malloc arena keeps its high-water mark for good. The pool
+// hands jobs to idle workers and answers each job's promise, so the writer
+// decides the order in which blocks reach the pack, whatever order the
+// workers finish in.
 //
 // Workers are started on first use, do not keep the process alive while idle
 // (`unref`), and are ended by `close()`. A worker that fails or dies rejects
@@ -24,6 +29,8 @@ import { VersionedFilesError, compatZlib, fastZlib } from '@versionedfiles/core'
 import type { ZlibCodec } from '@versionedfiles/core';
 import { compressGroup } from '../compressor.js';
 import type { CompressedGroup } from '../compressor.js';
+import { freeNow } from '../format/buffers.js';
+import type { DeltaIndex } from '../format/delta-index.js';
 
 /** Which of core's codecs deflates a block, and at which level (a worker cannot be sent a codec object). */
 export interface BlockCodecSpec {
@@ -38,7 +45,10 @@ export interface GroupTask {
   readonly codec: BlockCodecSpec;
 }
 
-/** A task as a worker is sent it: `texts` holds the texts back to back, `lengths` their sizes. */
+/**
+ * A task as a worker is sent it: `texts` holds the texts back to back (from
+ * the start of its buffer, which may be longer), `lengths` their sizes.
+ */
 export interface GroupJob {
   readonly texts: Uint8Array;
   readonly lengths: Int32Array;
@@ -46,10 +56,13 @@ export interface GroupJob {
   readonly codec: BlockCodecSpec;
 }
 
-/** What a worker sends back for job `id`. */
+/** What a worker sends back for job `id`; `buffer`: the job's, to be filled again. */
 export type WorkerReply =
-  | { readonly id: number; readonly block: Uint8Array[]; readonly ranges: Int32Array }
+  | { readonly id: number; readonly block: Uint8Array[]; readonly ranges: Int32Array; readonly buffer: ArrayBuffer | null }
   | { readonly id: number; readonly error: string };
+
+/** A job buffer this large and up is not kept for the next job (a large file's group of its own). */
+const KEEP_JOB_BYTES = 16 * 1024 * 1024;
 
 export class GroupCompressWorkerError extends VersionedFilesError {
   readonly code = 'GroupCompressWorkerError' as const;
@@ -65,11 +78,20 @@ export function codecFor(spec: BlockCodecSpec): ZlibCodec {
   return { ...base, deflate: (data, options = {}) => base.deflate(data, { ...options, level: spec.level }) };
 }
 
-/** A job for `texts`: copies them into one buffer of its own, which can move to a worker. */
-export function makeJob(texts: readonly Uint8Array[], maxBytesToIndex: number, codec: BlockCodecSpec): GroupJob {
+/**
+ * A job for `texts`: copies them into one buffer of its own, which can move
+ * to a worker: `reuse` when it is big enough (else it is freed).
+ */
+export function makeJob(texts: readonly Uint8Array[], maxBytesToIndex: number, codec: BlockCodecSpec, reuse: ArrayBuffer | null = null): GroupJob {
   let total = 0;
   for (const t of texts) total += t.length;
-  const all = new Uint8Array(total);
+  let all: Uint8Array;
+  if (reuse !== null && reuse.byteLength >= total) {
+    all = new Uint8Array(reuse, 0, total);
+  } else {
+    if (reuse !== null) freeNow(new Uint8Array(reuse));
+    all = new Uint8Array(total);
+  }
   const lengths = new Int32Array(texts.length);
   let at = 0;
   texts.forEach((t, i) => {
@@ -80,15 +102,24 @@ export function makeJob(texts: readonly Uint8Array[], maxBytesToIndex: number, c
   return { texts: all, lengths, maxBytesToIndex, codec };
 }
 
-/** Runs a job where it is called: what a worker does with it. */
-export function runJobInThread(job: GroupJob): CompressedGroup {
+/** Runs a job where it is called: what a worker does with it (`index`: the worker's, see `compressGroup`). */
+export function runJobInThread(job: GroupJob, index?: DeltaIndex): CompressedGroup {
   const texts: Uint8Array[] = [];
   let at = 0;
   for (const length of job.lengths) {
     texts.push(job.texts.subarray(at, at + length));
     at += length;
   }
-  return compressGroup(texts, job.maxBytesToIndex, codecFor(job.codec));
+  return compressGroup(texts, job.maxBytesToIndex, codecFor(job.codec), index);
+}
+
+/** The buffer of a compressed job to send back for the next one, or null (freed) when it is too big to keep. */
+export function jobBufferToReturn(job: GroupJob): ArrayBuffer | null {
+  const buffer = job.texts.buffer;
+  if (!(buffer instanceof ArrayBuffer)) return null;
+  if (buffer.byteLength < KEEP_JOB_BYTES) return buffer;
+  freeNow(job.texts);
+  return null;
 }
 
 /**
@@ -130,6 +161,8 @@ export class GroupCompressPool {
   readonly #slots: Slot[] = [];
   readonly #queue: { id: number; task: GroupTask }[] = [];
   readonly #pending = new Map<number, Pending>();
+  /** Job buffers the workers sent back, for the next jobs. */
+  readonly #buffers: ArrayBuffer[] = [];
   #nextId = 0;
   #closed = false;
 
@@ -160,15 +193,16 @@ export class GroupCompressPool {
    * Runs here the last job no worker has taken yet, and settles its promise;
    * false when there is none. The calling thread helps with the queue this
    * way instead of waiting (workers take from the front, it from the back).
+   * `index`: this thread's, see `compressGroup`.
    */
-  runQueuedHere(): boolean {
+  runQueuedHere(index?: DeltaIndex): boolean {
     const queued = this.#queue.pop();
     if (queued === undefined) return false;
     const pending = this.#pending.get(queued.id);
     this.#pending.delete(queued.id);
     try {
       const { texts, maxBytesToIndex, codec } = queued.task;
-      pending?.resolve(compressGroup(texts, maxBytesToIndex, codecFor(codec)));
+      pending?.resolve(compressGroup(texts, maxBytesToIndex, codecFor(codec), index?.maxBytesToIndex === maxBytesToIndex ? index : undefined));
     } catch (err) {
       pending?.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -187,6 +221,7 @@ export class GroupCompressPool {
     this.#failAll(new GroupCompressWorkerError('the worker pool was closed'));
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
     this.#slots.length = 0;
+    for (const buffer of this.#buffers.splice(0)) freeNow(new Uint8Array(buffer));
   }
 
   #dispatch(): void {
@@ -197,7 +232,7 @@ export class GroupCompressPool {
         slot = this.#spawn();
       }
       const { id, task } = this.#queue.shift() as { id: number; task: GroupTask };
-      const job = makeJob(task.texts, task.maxBytesToIndex, task.codec);
+      const job = makeJob(task.texts, task.maxBytesToIndex, task.codec, this.#buffers.pop() ?? null);
       slot.job = id;
       slot.worker.ref();
       slot.worker.postMessage({ id, job }, [job.texts.buffer as ArrayBuffer]);
@@ -212,8 +247,12 @@ export class GroupCompressPool {
       this.#pending.delete(reply.id);
       slot.job = null;
       worker.unref();
-      if ('error' in reply) pending?.reject(new GroupCompressWorkerError(reply.error));
-      else pending?.resolve({ block: reply.block, ranges: reply.ranges });
+      if ('error' in reply) {
+        pending?.reject(new GroupCompressWorkerError(reply.error));
+      } else {
+        if (reply.buffer !== null && !this.#closed) this.#buffers.push(reply.buffer);
+        pending?.resolve({ block: reply.block, ranges: reply.ranges });
+      }
       this.#dispatch();
     });
     const fail = (err: Error): void => {

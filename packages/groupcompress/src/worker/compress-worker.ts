@@ -3,19 +3,29 @@
 // (the pool turns it into `GroupCompressWorkerError`).
 
 import { parentPort } from 'node:worker_threads';
-import { runJobInThread } from '../store/parallel-compress.js';
+import { DeltaIndex } from '../format/delta-index.js';
+import { jobBufferToReturn, runJobInThread } from '../store/parallel-compress.js';
 import type { GroupJob, WorkerReply } from '../store/parallel-compress.js';
 
 const port = parentPort;
 if (port === null) throw new Error('compress-worker runs as a worker thread');
 
+/** The delta index every group is compressed in (its arrays reused), for jobs of its `maxBytesToIndex`. */
+let index: DeltaIndex | null = null;
+
 port.on('message', ({ id, job }: { id: number; job: GroupJob }) => {
   let reply: WorkerReply;
   let moved: ArrayBuffer[] = [];
   try {
-    const group = runJobInThread(job);
-    reply = { id, block: group.block, ranges: group.ranges };
+    if (index?.maxBytesToIndex !== job.maxBytesToIndex) {
+      index?.release();
+      index = new DeltaIndex({ maxBytesToIndex: job.maxBytesToIndex });
+    }
+    const group = runJobInThread(job, index);
+    const buffer = jobBufferToReturn(job);
+    reply = { id, block: group.block, ranges: group.ranges, buffer };
     moved = movable([group.ranges, ...group.block]);
+    if (buffer !== null) moved.push(buffer);
   } catch (err) {
     reply = { id, error: err instanceof Error ? err.message : String(err) };
   }
