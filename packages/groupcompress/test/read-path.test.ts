@@ -319,3 +319,45 @@ describe('a store whose block cache is smaller than its blocks', () => {
     for await (const r of vf.getRecordStream(keys.slice(0, 3), 'unordered', true)) expect(bytesEqual(r.getBytesAs('fulltext'), texts.get(r.key.join('/')) as Uint8Array)).toBe(true);
   });
 });
+
+describe('a block inflated elsewhere', () => {
+  const content = concatBytes([utf8('f'), encodeBase128(5000), new Uint8Array(5000).fill(0x61)]);
+  const z = compatZlib.deflate(content);
+  const parse = (): GroupCompressBlock => parseBlock(concatBytes([utf8(`gcb1z\n${z.length}\n${content.length}\n`), z]));
+
+  it('takes content of the declared length, once', () => {
+    const block = parse();
+    expect(block.adoptContent(content.subarray(1))).toBe(false);
+    expect(block.inflated).toBe(0);
+    expect(block.adoptContent(content.slice())).toBe(true);
+    expect(block.inflated).toBe(content.length);
+    expect(block.adoptContent(content.slice())).toBe(false);
+    expect(bytesEqual(block.extract(['k'], 0, content.length), content.subarray(content.length - 5000))).toBe(true);
+  });
+});
+
+describe('a store with a block larger than its cache', () => {
+  it('reads it (inflated on the thread pool) and its neighbours right, again and again', async () => {
+    // 9 MiB of text in one block: past the size inflated off this thread, and too big for a 10 MiB cache.
+    const big = utf8('a line of the big file, repeated\n'.repeat(290_000));
+    const small = Array.from({ length: 6 }, (_, i) => utf8(`small file ${i}\n`.repeat(2000 + i)));
+    const vf = new GroupCompressVersionedFiles({
+      keyLength: 1,
+      index: new MemoryGroupIndex(true, 1),
+      access: new PackFileAccess(new MemoryTransport(), 'newpack'),
+      workers: 0,
+      cacheBytes: 10 * 1024 * 1024,
+    });
+    const texts = new Map<string, Uint8Array>([['big', big], ...small.map((t, i): [string, Uint8Array] => [`s${i}`, t])]);
+    // One stream each: the big text gets a block of its own.
+    for (const [k, t] of texts) await vf.insertRecordStream([new FulltextContentFactory([k], [], null, t)]);
+    const keys = [...texts.keys()].map((k) => [k]);
+    for (const ordering of ['unordered', 'topological', 'unordered'] as const) {
+      for await (const r of vf.getRecordStream(keys, ordering, true)) {
+        const text = r.getBytesAs('fulltext');
+        expect(bytesEqual(text, texts.get(r.key[0] as string) as Uint8Array)).toBe(true);
+        text.fill(0);
+      }
+    }
+  });
+});

@@ -12,7 +12,8 @@
 //
 // Entry points: `encodeBlock` (content chunks -> block chunks), `parseBlock`
 // (bytes -> `GroupCompressBlock`, header checked), `GroupCompressBlock` (lazy,
-// partial inflation: `content(upTo)`, `extract(key, start, end)`, `release()`),
+// partial inflation: `content(upTo)`, `extract(key, start, end)`, `release()`,
+// `adoptContent`),
 // `extractRecord` (one record from content), `blockRecords` (walk a content).
 
 import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
@@ -237,6 +238,22 @@ export class GroupCompressBlock {
     this.#filled = this.#buffer.length;
     this.#consumed = this.zContent.length;
     this.#inflater = null;
+  }
+
+  /**
+   * The whole content, inflated elsewhere (a store inflates a large block on
+   * libuv's thread pool): taken when it is as long as the header says and
+   * the block does not hold it all yet, and moved out of its holder (see
+   * `moveOut`). False when not taken (the block inflates it itself when read).
+   */
+  adoptContent(content: Uint8Array): boolean {
+    if (content.length !== this.contentLength || this.#filled === this.contentLength) return false;
+    this.#buffer = moveOut(content);
+    this.#owned = true;
+    this.#filled = this.#buffer.length;
+    this.#consumed = this.zContent.length;
+    this.#inflater = null;
+    return true;
   }
 
   #inflateFront(upTo: number, where: GroupCompressWhere): void {

@@ -14,14 +14,17 @@
 // (`GroupContentManager.isWellUtilized`) and recompresses its texts otherwise.
 //
 // Reads. `getRecordStream` reads the blocks a request needs in batches of
-// about 64 KiB, inflates each once (and only as far as needed) through a
-// cache of blocks bounded in bytes, and yields per block a
+// about 64 KiB, inflates each once (and only as far as needed; a block of
+// 8 MiB and more on libuv's thread pool) through a cache of blocks bounded
+// in bytes (a block too big for it is not cached, as in Breezy, and an
+// evicted one frees its memory at once), and yields per block a
 // `groupcompress-block` record followed by `groupcompress-block-ref` ones.
 //
 // Entry points: `GroupCompressVersionedFiles`, `GroupCompressStoreOptions`,
 // `makePackFactory(graph, delta, keyLength)`, `cleanupPackGroup(vf)`,
 // `openPackFile(transport, {pack, index})`.
 
+import * as nodeZlib from 'node:zlib';
 import {
   AbsentContentFactory,
   ChunkedContentFactory,
@@ -105,7 +108,10 @@ const BATCH_SIZE = 1 << 16;
 /**
  * Blocks by memo, least recently used dropped first past a byte budget. A
  * block grows after it is cached (inflated content, scratch for deltas), so
- * its size is measured again on each `set`.
+ * its size is measured again on each `set`. As in Breezy's LRUSizeCache, a
+ * block that would take 80% of the budget or more once inflated is not
+ * cached: it would push out every other block, for a read that is inflated
+ * again anyway (its big text is handed over, see `GroupCompressBlock`).
  */
 class BlockCache {
   readonly #blocks = new Map<string, GroupCompressBlock>();
@@ -126,6 +132,7 @@ class BlockCache {
 
   set(id: string, block: GroupCompressBlock): void {
     if (this.#blocks.has(id)) return;
+    if (block.zContent.length + block.contentLength >= 0.8 * this.budget) return;
     this.#blocks.set(id, block);
     let bytes = 0;
     for (const b of this.#blocks.values()) bytes += b.heldBytes;
@@ -457,8 +464,9 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
           continue;
         }
         const id = BlockCache.id(step.run.memo);
-        const block = blocks.get(id) ?? (await this.#blocks([step.run.memo], step.run.entries[0]?.key ?? null)).get(id);
-        const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings, lastByteOf.get(id));
+        const block = (blocks.get(id) ?? (await this.#blocks([step.run.memo], step.run.entries[0]?.key ?? null)).get(id)) as GroupCompressBlock;
+        await inflateLargeBlock(block, lastByteOf.get(id) ?? 0);
+        const manager = new GroupContentManager(block, this.#shared.settings, lastByteOf.get(id));
         for (const e of step.run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
         // Each text is let go once the consumer moves on (it can still ask
         // the record again), so a run never holds all its texts at once.
@@ -491,7 +499,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       const raw = await this.#shared.access.getRawRecords(toRead);
       toRead.forEach((m, i) => {
         const id = BlockCache.id(m);
-        const block = parseBlock(raw[i] as Uint8Array, { source: `block at ${m.offset} of ${m.pack}`, zlib: this.#shared.settings.zlib });
+        const block = parseBlock(ownBuffer(raw[i] as Uint8Array), { source: `block at ${m.offset} of ${m.pack}`, zlib: this.#shared.settings.zlib });
         this.#shared.cache.set(id, block);
         out.set(id, block);
       });
@@ -507,6 +515,41 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
 
 /** A text added but not yet indexed. */
 type PendingKey = { readonly key: Key; readonly parents: Parents };
+
+/** Blocks of this much content and more are inflated on libuv's thread pool. */
+const THREAD_POOL_INFLATE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Inflates a large block that a read needs most of (past the 1/8 that the
+ * block inflates at once anyway) on libuv's thread pool, so this thread is
+ * free meanwhile: a 56 MB block took it over 100 ms. The event loop runs
+ * then, and with it V8's garbage collection tasks, which free an earlier
+ * read's big text (a full collection is what the allocation of this one
+ * starts) before this one's bytes come in rather than after: the bench's
+ * large extraction otherwise held two 56 MB texts at once now and then. Any
+ * failure is left to the block's own inflation, which reports it.
+ */
+async function inflateLargeBlock(block: GroupCompressBlock, upTo: number): Promise<void> {
+  const length = block.contentLength;
+  if (length < THREAD_POOL_INFLATE_BYTES || upTo * 8 <= length || block.inflated === length) return;
+  const content = await new Promise<Uint8Array | null>((resolve) => {
+    // One output chunk of the whole content (64 bytes of slack, or zlib asks for another before it sees the end).
+    nodeZlib.inflate(block.zContent, { chunkSize: length + 64, maxOutputLength: length }, (err, out) =>
+      resolve(err === null ? new Uint8Array(out.buffer, out.byteOffset, out.length) : null),
+    );
+  });
+  if (content !== null) block.adoptContent(content);
+}
+
+/**
+ * `bytes`, copied when it is a small part of its buffer: a read of
+ * neighbouring blocks comes back as views of one buffer, and a cached block
+ * would keep its neighbours' bytes too (a 5.7 MB block, not cached itself,
+ * stayed in memory behind a small one on the bench's large corpus).
+ */
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.buffer.byteLength - bytes.byteLength > Math.max(4096, bytes.byteLength >> 3) ? bytes.slice() : bytes;
+}
 
 function checkSize(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number >= 1, got ${value}`);
