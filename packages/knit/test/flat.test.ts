@@ -30,6 +30,9 @@ import {
   parseRecordLines,
   recordBody,
   spanMatchingBlocks,
+  stripOrigins,
+  decodeRecordLines,
+  lineViews,
   type KnitContent,
   type RawComponent,
 } from '../src/format/index.js';
@@ -192,12 +195,33 @@ describe('TextBuilder on plain records', () => {
           expect(flat.text(key)).toEqual(lines.text(key));
           expect(flat.fulltext(key)).toEqual(lines.fulltext(key));
           expect(flat.content(key).lines).toEqual(lines.content(key).lines);
+          // Annotated texts built flat for their text still give their contents with origins.
+          expect(lines.content(key)).toEqual(new TextBuilder(true, annotated).content(key));
           const i = Number((key[0] as string).slice(1));
           if (i > 0) expect(flat.takeMatchingBlocks(key, [`v${i - 1}`])).toEqual(lines.takeMatchingBlocks(key, [`v${i - 1}`]));
         }
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('an annotated record without its origins is the plain record of the same text', () => {
+    fc.assert(
+      fc.property(fc.array(lineText, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 4 }), (texts, every) => {
+        const { plain, annotated } = stores(texts, every);
+        for (const [key, a] of annotated) {
+          const p = plain.get(key) as RawComponent;
+          const stripped = stripOrigins(decodeRecordLines(a.bytes), a.method === 'line-delta');
+          const expected = decodeRecordLines(p.bytes);
+          expect(lineViews(stripped.text, stripped.starts)).toEqual(lineViews(expected.text, expected.starts));
+        }
+      }),
+      { numRuns: 200 },
+    );
+    // A text line without an origin is refused, naming its line.
+    const bare = parseRecordLines(utf8('version v 3 x\n0,0,2\norigin a\nb\nend v\n'));
+    expect(() => stripOrigins(bare, true)).toThrow(/annotated line 2 has no origin/);
+    expect(() => stripOrigins(parseRecordLines(utf8('version v 1 x\nnothing\nend v\n')), false)).toThrow(KnitCorrupt);
   });
 
   it('names the damaged record, and builds the others, when records were inflated ahead', async () => {

@@ -29,8 +29,8 @@
 import { KeyMap, concatBytes, keysEqual, sha1Hex } from '@versionedfiles/core';
 import type { Key, MatchingBlock } from '@versionedfiles/core';
 import { applyDelta, contentText, parseFulltext, parseLineDelta, type DeltaHunk, type KnitContent } from './content.js';
-import { KnitCorrupt } from './errors.js';
-import { applyFlatDelta, flatFulltext, flatJoined, flatLines, lineCount, lineViews, type FlatText, type HunkSpan } from './flat.js';
+import { KnitCorrupt, type KnitWhere } from './errors.js';
+import { applyFlatDelta, flatFulltext, flatJoined, flatLines, lineCount, lineViews, stripOrigins, type FlatText, type HunkSpan } from './flat.js';
 import type { KnitMethod } from './kndx.js';
 import { decodeRecordLines, inflateRecords, inflateRecordsAsync, parseRecordLines, recordBody, recordSizeHint, type RecordLines } from './record.js';
 
@@ -198,6 +198,16 @@ export class TextBuilder {
     groups.forEach((group, i) => this.#takeInflated(group.nodes, texts[i] ?? null));
   }
 
+  /** An annotated text built flat has lost its origins: a content asked for is built past it. */
+  #fits(built: Built, flat: boolean): boolean {
+    return flat || !this.annotated || !isFlat(built);
+  }
+
+  /** The record as a plain knit would hold it: annotated ones lose their origins (a flat text has none). */
+  #plain(record: RecordLines, delta: boolean, where: KnitWhere): RecordLines {
+    return this.annotated ? stripOrigins(record, delta, where) : record;
+  }
+
   /** `node` and the inflatable records after it, up to a group's worth. */
   #groupFrom(node: Node): { nodes: Node[]; raws: Uint8Array[] } {
     const nodes: Node[] = [node];
@@ -239,7 +249,7 @@ export class TextBuilder {
    * of them; asking again rebuilds.
    */
   #build(node: Node, flat: boolean): Built {
-    if (node.built !== null) return node.built;
+    if (node.built !== null && this.#fits(node.built, flat)) return node.built;
     // Walk back to a fulltext or a text already built. A chain longer than
     // the records there are must pass one of them twice.
     const chain: Node[] = [];
@@ -247,7 +257,7 @@ export class TextBuilder {
     let base: Built | null = null;
     let baseNode: Node | null = null;
     while (cursor !== undefined) {
-      if (cursor.built !== null) {
+      if (cursor.built !== null && this.#fits(cursor.built, flat)) {
         base = cursor.built;
         baseNode = cursor;
         break;
@@ -269,12 +279,12 @@ export class TextBuilder {
       const where = { key: at.key, file: this.file };
       let built: Built;
       if (component.method === 'fulltext') {
-        built = flat && !this.annotated ? flatFulltext(record, component.noeol) : parseFulltext(recordBody(record).body, this.annotated, component.noeol, where);
+        built = flat ? flatFulltext(this.#plain(record, false, where), component.noeol) : parseFulltext(recordBody(record).body, this.annotated, component.noeol, where);
       } else {
         if (base === null || baseNode === null) throw new KnitCorrupt('line-delta without a basis', where);
         let spans: readonly HunkSpan[];
         if (isFlat(base)) {
-          const applied = applyFlatDelta(base, record, component.noeol, where);
+          const applied = applyFlatDelta(base, this.#plain(record, true, where), component.noeol, where);
           built = applied.text;
           spans = applied.spans;
         } else {

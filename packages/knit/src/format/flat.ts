@@ -3,16 +3,21 @@
 // was inflated, and a line delta is applied by copying runs of lines (one
 // copy per run, whatever its number of lines) into a buffer sized up front.
 // The text as one piece, what readers mostly want, is then a view, not a join.
-// Annotated knits keep the line arrays of content.ts: their stored lines
-// carry origins, so no run of them is a run of the text.
+// An annotated record's stored lines carry origins, so no run of them is a
+// run of the text: when only the text is wanted, its origins are cut off
+// first (`stripOrigins`, a copy per line of the record, not of the text), and
+// the rest goes as for plain records. Annotations themselves come from the
+// line arrays of content.ts.
 //
-// Entry points: `FlatText`, `flatFulltext`, `applyFlatDelta`, `flatLines`,
-// `flatJoined`, `lineViews`, `HunkSpan`.
+// Entry points: `FlatText`, `flatFulltext`, `applyFlatDelta`, `stripOrigins`,
+// `flatLines`, `flatJoined`, `lineViews`, `HunkSpan`.
 
 import { markSplitFrom } from '@versionedfiles/core';
 import { KnitCorrupt, type KnitWhere } from './errors.js';
 import { parseHunkHeader } from './content.js';
 import type { RecordLines } from './record.js';
+
+const SP = 0x20;
 
 /**
  * A text whose line i is `bytes[starts[i], starts[i + 1])`; every line ends
@@ -112,6 +117,42 @@ export function applyFlatDelta(
   copy(basis.bytes, bs, pos, basisLines);
   starts[line] = at;
   return { text: { bytes, starts, noeol }, spans };
+}
+
+/**
+ * The body of an annotated record with each text line's origin (and its
+ * space) cut off, hunk headers kept: what the plain record of the same text
+ * would hold, for building annotated texts flat when only the text is wanted.
+ * Checks what `parseFulltext` and `parseLineDelta` check of the origins
+ * (every text line has one), with the same errors; the headers are checked
+ * when the delta is applied.
+ */
+export function stripOrigins(record: RecordLines, delta: boolean, where: KnitWhere = {}): RecordLines {
+  const { text, starts } = record;
+  const n = starts.length - 1;
+  const out = new Uint8Array(text.length);
+  const outStarts = new Int32Array(n + 1);
+  let at = 0;
+  // Text lines still to come in the current hunk (a fulltext: all of them).
+  let left = delta ? 0 : n;
+  for (let i = 0; i < n; i++) {
+    const start = starts[i] as number;
+    const end = starts[i + 1] as number;
+    outStarts[i] = at;
+    let from = start;
+    if (left === 0) {
+      left = parseHunkHeader(text.subarray(start, end), where)[2];
+    } else {
+      const sp = text.indexOf(SP, start);
+      if (sp < 0 || sp >= end) throw new KnitCorrupt(`annotated line ${i} has no origin`, where);
+      from = sp + 1;
+      left--;
+    }
+    out.set(text.subarray(from, end), at);
+    at += end - from;
+  }
+  outStarts[n] = at;
+  return { versionId: record.versionId, sha1: record.sha1, text: out.subarray(0, at), starts: outStarts };
 }
 
 /** The text's lines as the user gave them (`contentText`): views of its buffer. */
