@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConstantMapper,
+  HashEscapedPrefixMapper,
   KeyMap,
   LocalTransport,
   MemoryTransport,
@@ -124,6 +125,21 @@ describe('knit files', () => {
     expect(err).toBeInstanceOf(KnitCorrupt);
     expect((err as KnitCorrupt).key).toEqual(['a']);
     expect(concatBytes([knit]).length).toBeGreaterThan(0);
+  });
+});
+
+describe('listing keys', () => {
+  it("names keys only from .kndx files: a crash's leftover temporary file or a lone .knit names none", async () => {
+    const t = new MemoryTransport();
+    const vf = makeFileFactory(false, new HashEscapedPrefixMapper())(t);
+    await vf.addLines(['f', 'a'], [], splitLines(new TextEncoder().encode('hello\n')));
+    const kndx = (await t.listRecursive()).find((f) => f.endsWith('.kndx')) as string;
+    const dir = kndx.slice(0, kndx.lastIndexOf('/'));
+    // What LocalTransport's put leaves when killed before its rename, and a .knit whose .kndx was never written.
+    await t.put(`${dir}/.tmp-1234-abcdef`, new Uint8Array(3));
+    await t.put(`${dir}/g.knit`, new Uint8Array(0));
+    const fresh = makeFileFactory(false, new HashEscapedPrefixMapper())(t);
+    expect([...(await fresh.keys())]).toEqual([['f', 'a']]);
   });
 });
 

@@ -8,6 +8,8 @@ import type { Key, KeyMapper, Parents, Transport } from '@versionedfiles/core';
 import { KNDX_HEADER, KnitCorrupt, KndxState, methodOf, parseKndx, type KndxEntry, type KndxRecord } from '../format/index.js';
 import type { AddRecordsOptions, BuildDetails, IndexRecord, KnitIndex } from './types.js';
 
+const KNDX_SUFFIX = '.kndx';
+
 export class KndxIndex implements KnitIndex {
   readonly hasGraph = true;
   readonly #states = new Map<string, KndxState>();
@@ -34,7 +36,7 @@ export class KndxIndex implements KnitIndex {
     const id = keyToId(prefix);
     let state = this.#states.get(id);
     if (state !== undefined) return state;
-    const path = this.#path(prefix, '.kndx');
+    const path = this.#path(prefix, KNDX_SUFFIX);
     try {
       state = parseKndx(await this.transport.get(path), path);
     } catch (err) {
@@ -59,7 +61,7 @@ export class KndxIndex implements KnitIndex {
   async getBuildDetails(keys: readonly Key[]): Promise<KeyMap<BuildDetails>> {
     const out = new KeyMap<BuildDetails>();
     for await (const [key, prefix, entry] of this.#entries(keys)) {
-      const file = this.#path(prefix, '.kndx');
+      const file = this.#path(prefix, KNDX_SUFFIX);
       const method = methodOf(entry.options);
       if (method === null) throw new KnitCorrupt(`no compression method in options ${entry.options.join(',')}`, { key, file });
       const parents = entry.parents.map((p) => [...prefix, p]);
@@ -87,10 +89,11 @@ export class KndxIndex implements KnitIndex {
     if (this.mapper instanceof ConstantMapper) {
       prefixes = [[]];
     } else {
+      // Each prefix's keys are in its .kndx; other files (its .knit, or the
+      // temporary file of a write a crash cut short) name no keys.
       const paths = new Set<string>();
       for (const file of await this.transport.listRecursive()) {
-        const dot = file.lastIndexOf('.');
-        paths.add(dot > file.lastIndexOf('/') ? file.slice(0, dot) : file);
+        if (file.endsWith(KNDX_SUFFIX)) paths.add(file.slice(0, -KNDX_SUFFIX.length));
       }
       prefixes = [...paths].map((p) => this.mapper.unmap(p));
     }
@@ -107,7 +110,7 @@ export class KndxIndex implements KnitIndex {
     const byPath = new Map<string, { prefix: Key; records: IndexRecord[] }>();
     for (const record of records) {
       const prefix = record.key.slice(0, -1);
-      const path = this.#path(prefix, '.kndx');
+      const path = this.#path(prefix, KNDX_SUFFIX);
       let group = byPath.get(path);
       if (group === undefined) {
         group = { prefix, records: [] };
