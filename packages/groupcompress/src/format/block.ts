@@ -222,38 +222,50 @@ export class GroupCompressBlock {
   }
 
   #inflateAll(where: GroupCompressWhere): void {
+    // Native inflate fills one buffer of the size hinted: room past the
+    // content is the scratch deltas need (as much as `#room` grows it to at
+    // first), so the block does not move its content to a bigger buffer at
+    // its first delta, which made every block inflated a content's worth of
+    // garbage. A content that inflates longer than declared is refused below.
+    const room = this.contentLength + (this.contentLength >> 3);
     let whole: Uint8Array;
     try {
-      whole = fastZlib.inflate(this.zContent, { maxOutput: this.contentLength, sizeHint: this.contentLength, what: this.source });
+      whole = fastZlib.inflate(this.zContent, { maxOutput: room, sizeHint: room, what: this.source });
     } catch (err) {
       throw new GroupCompressCorrupt(`content does not inflate: ${(err as Error).message}`, where, { cause: err });
     }
     if (whole.length !== this.contentLength) {
       throw new GroupCompressCorrupt(`content inflates to ${whole.length} bytes, header says ${this.contentLength}`, where);
     }
-    // Moved out of node's stream object, which kept it until a full GC;
-    // `whole` is empty afterwards.
-    this.#buffer = moveOut(whole);
-    this.#owned = true;
-    this.#filled = this.#buffer.length;
-    this.#consumed = this.zContent.length;
-    this.#inflater = null;
+    // Moved out of node's stream object, which kept it until a full GC
+    // (`whole` is empty afterwards). Once moved, the whole buffer is this
+    // block's alone, room included.
+    this.#takeInflated(whole);
   }
 
   /**
    * The whole content, inflated elsewhere (a store inflates a large block on
    * libuv's thread pool): taken when it is as long as the header says and
-   * the block does not hold it all yet, and moved out of its holder (see
-   * `moveOut`). False when not taken (the block inflates it itself when read).
+   * the block does not hold it all yet. Its buffer becomes the block's (see
+   * `moveOut`: no other view of it may be in use), the room past the content
+   * scratch for deltas. False when not taken (the block inflates it itself
+   * when read).
    */
   adoptContent(content: Uint8Array): boolean {
     if (content.length !== this.contentLength || this.#filled === this.contentLength) return false;
-    this.#buffer = moveOut(content);
+    this.#takeInflated(content);
+    return true;
+  }
+
+  /** Takes inflated content (see `#inflateAll`): moved out of node's stream object, the whole buffer, room included. */
+  #takeInflated(whole: Uint8Array): void {
+    const original = whole.buffer;
+    const content = moveOut(whole);
+    this.#buffer = content.buffer !== original ? new Uint8Array(content.buffer, content.byteOffset) : content;
     this.#owned = true;
-    this.#filled = this.#buffer.length;
+    this.#filled = this.contentLength;
     this.#consumed = this.zContent.length;
     this.#inflater = null;
-    return true;
   }
 
   #inflateFront(upTo: number, where: GroupCompressWhere): void {

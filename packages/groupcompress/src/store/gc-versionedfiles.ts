@@ -15,7 +15,7 @@
 //
 // Reads. `getRecordStream` reads the blocks a request needs in batches of
 // about 64 KiB, inflates each once (and only as far as needed; a block of
-// 8 MiB and more on libuv's thread pool) through a cache of blocks bounded
+// 4 MiB and more on libuv's thread pool) through a cache of blocks bounded
 // in bytes (a block too big for it is not cached, as in Breezy, and an
 // evicted one frees its memory at once), and yields per block a
 // `groupcompress-block` record followed by `groupcompress-block-ref` ones.
@@ -517,7 +517,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
 type PendingKey = { readonly key: Key; readonly parents: Parents };
 
 /** Blocks of this much content and more are inflated on libuv's thread pool. */
-const THREAD_POOL_INFLATE_BYTES = 8 * 1024 * 1024;
+const THREAD_POOL_INFLATE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Inflates a large block that a read needs most of (past the 1/8 that the
@@ -532,9 +532,12 @@ const THREAD_POOL_INFLATE_BYTES = 8 * 1024 * 1024;
 async function inflateLargeBlock(block: GroupCompressBlock, upTo: number): Promise<void> {
   const length = block.contentLength;
   if (length < THREAD_POOL_INFLATE_BYTES || upTo * 8 <= length || block.inflated === length) return;
+  // One output chunk of the content and the scratch its deltas need, as the
+  // block's own inflation makes (64 bytes of slack, or zlib asks for another
+  // chunk before it sees the end).
+  const room = length + (length >> 3);
   const content = await new Promise<Uint8Array | null>((resolve) => {
-    // One output chunk of the whole content (64 bytes of slack, or zlib asks for another before it sees the end).
-    nodeZlib.inflate(block.zContent, { chunkSize: length + 64, maxOutputLength: length }, (err, out) =>
+    nodeZlib.inflate(block.zContent, { chunkSize: room + 64, maxOutputLength: room }, (err, out) =>
       resolve(err === null ? new Uint8Array(out.buffer, out.byteOffset, out.length) : null),
     );
   });
