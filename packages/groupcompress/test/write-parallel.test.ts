@@ -124,7 +124,7 @@ describe('BatchWriter', () => {
     const want = new Map(texts.map((t) => [t.key.join('/'), t.text]));
     let n = 0;
     blocks.forEach((chunks, b) => {
-      const block = parseBlock(concat(chunks), { zlib: fastZlib });
+      const block = parseBlock(concat(chunks));
       for (const e of entries[b] ?? []) {
         expect(block.extract(e.key, e.start, e.end)).toEqual(want.get(e.key.join('/')));
         n++;
@@ -265,7 +265,7 @@ describe('BatchWriter: large texts', () => {
   function readBack(written: Written): Map<string, Uint8Array> {
     const out = new Map<string, Uint8Array>();
     written.blocks.forEach((chunks, b) => {
-      const block = parseBlock(concat(chunks), { zlib: fastZlib });
+      const block = parseBlock(concat(chunks));
       for (const e of written.texts[b] ?? []) out.set(e.key.join('/'), block.extract(e.key, e.start, e.end));
     });
     return out;

@@ -91,7 +91,7 @@ export function decodeWireBlock(bytes: Uint8Array, zlib: ZlibCodec = compatZlib)
     throw new GroupCompressCorrupt('header does not inflate', { source: SOURCE }, { cause: err });
   }
   if (header.length !== headerLength) fail('header length does not match');
-  const block = parseBlock(bytes.subarray(pos + zHeaderLength), { source: SOURCE, zlib });
+  const block = parseBlock(bytes.subarray(pos + zHeaderLength), { source: SOURCE });
   const text = fromUtf8Strict(header);
   if (text === null) fail('header is not UTF-8');
   const lines = text.split('\n');

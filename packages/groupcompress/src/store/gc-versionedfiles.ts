@@ -499,7 +499,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       const raw = await this.#shared.access.getRawRecords(toRead);
       toRead.forEach((m, i) => {
         const id = BlockCache.id(m);
-        const block = parseBlock(ownBuffer(raw[i] as Uint8Array), { source: `block at ${m.offset} of ${m.pack}`, zlib: this.#shared.settings.zlib });
+        const block = parseBlock(ownBuffer(raw[i] as Uint8Array), { source: `block at ${m.offset} of ${m.pack}` });
         this.#shared.cache.set(id, block);
         out.set(id, block);
       });
