@@ -1,4 +1,5 @@
-// Letting big buffers go at once instead of at V8's next full collection.
+// Letting big buffers go at once instead of at V8's next full collection:
+// tried, and turned off (see below).
 //
 // A buffer that lives a while (a block in the cache, a group being
 // compressed) ages into the old generation, which only a full collection
@@ -13,27 +14,19 @@
 // `freeNow` (free a buffer now).
 
 /**
- * Buffers this large and up are moved; smaller ones are not worth it, and
- * one could share its ArrayBuffer with others (node's pool hands out views of
- * 8 KiB ones).
+ * Not done: the first ArrayBuffer detached in a process (a transfer) turns
+ * off, for good and process-wide, V8's fast path for typed-array access in
+ * optimized code (its "detaching protector"). Measured on npm-small in one
+ * process: groupcompress insert and annotation 10-15% slower after the first
+ * transfer, and every other typed-array user of the process (the caller's
+ * code included) would pay too. So both functions below leave the buffer to
+ * the garbage collector, and stay as the one place that policy lives.
  */
-const MOVE_BYTES = 64 * 1024;
 
-/**
- * The bytes of `view` in an ArrayBuffer of their own that nothing else
- * holds; `view` (and every other view of its buffer) is empty afterwards.
- * Only for a view whose buffer nothing else reads.
- */
+/** The bytes of `view`, for a holder that takes them over: `view` itself (see above). */
 export function moveOut(view: Uint8Array): Uint8Array {
-  const buffer = view.buffer;
-  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < MOVE_BYTES) return view;
-  // Read before the transfer empties `view`.
-  const { byteOffset, length } = view;
-  return new Uint8Array(structuredClone(buffer, { transfer: [buffer] }), byteOffset, length);
+  return view;
 }
 
-/** Frees the memory of `view`'s whole buffer now. Only for a buffer nothing else reads. */
-export function freeNow(view: ArrayBufferView): void {
-  const buffer = view.buffer;
-  if (buffer instanceof ArrayBuffer && buffer.byteLength >= MOVE_BYTES) structuredClone(buffer, { transfer: [buffer] });
-}
+/** A buffer nothing reads any more: left to the collector (see above). */
+export function freeNow(_view: ArrayBufferView): void {}
