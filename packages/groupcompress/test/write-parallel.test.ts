@@ -407,7 +407,7 @@ describe('GroupCompressPool', () => {
     }
   });
 
-  it('jobs after the first reuse the buffers the worker sent back, and write the same blocks', async () => {
+  it('jobs after the first reuse the buffer of the job before, and write the same blocks', async () => {
     const spec = { name: 'fast', level: 6 } as const;
     const groups = [history(3, 12), history(1, 4), history(4, 20, 80)].map((g) => g.map((t) => t.text));
     const pool = new GroupCompressPool(1);

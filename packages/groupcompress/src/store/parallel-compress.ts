@@ -1,14 +1,17 @@
 // Compressing independent groups on worker threads.
 //
 // A task is one group: its texts and how to compress them. When a worker
-// takes it, it becomes a job: the texts concatenated into one buffer (moved
-// to the worker, not copied again) with their lengths. The worker runs
-// `compressGroup`, the same code the calling thread runs on the tasks it
-// takes itself, in one delta index it keeps from group to group, and moves
-// the block back, and the job's buffer too, which the pool fills with the
-// next job's texts: a fresh index and a fresh buffer per group were garbage
-// that piled up between the rare full collections of a worker's small heap,
-// and a thread's malloc arena keeps its high-water mark for good. The pool
+// takes it, it becomes a job: the texts concatenated into one buffer with
+// their lengths, copied to the worker by the message (moving it would detach
+// it here, and the first detach in a process turns off V8's fast typed-array
+// access for good; see format/buffers.ts), so the pool keeps that buffer for
+// the next job's texts. The worker runs `compressGroup`, the same code the
+// calling thread runs on the tasks it takes itself, in one delta index it
+// keeps from group to group, and moves the block back (a move out of the
+// worker detaches only there): a fresh index and a fresh buffer per group
+// were garbage that piled up between the rare full collections of a
+// worker's small heap, and a thread's malloc arena keeps its high-water mark
+// for good. The pool
 // hands jobs to idle workers and answers each job's promise, so the writer
 // decides the order in which blocks reach the pack, whatever order the
 // workers finish in.
@@ -56,9 +59,9 @@ export interface GroupJob {
   readonly codec: BlockCodecSpec;
 }
 
-/** What a worker sends back for job `id`; `buffer`: the job's, to be filled again. */
+/** What a worker sends back for job `id`. */
 export type WorkerReply =
-  | { readonly id: number; readonly block: Uint8Array[]; readonly ranges: Int32Array; readonly buffer: ArrayBuffer | null }
+  | { readonly id: number; readonly block: Uint8Array[]; readonly ranges: Int32Array }
   | { readonly id: number; readonly error: string };
 
 /** A job buffer this large and up is not kept for the next job (a large file's group of its own). */
@@ -113,13 +116,10 @@ export function runJobInThread(job: GroupJob, index?: DeltaIndex): CompressedGro
   return compressGroup(texts, job.maxBytesToIndex, codecFor(job.codec), index);
 }
 
-/** The buffer of a compressed job to send back for the next one, or null (freed) when it is too big to keep. */
-export function jobBufferToReturn(job: GroupJob): ArrayBuffer | null {
+/** The buffer of a job sent (copied) to a worker, kept for the next job; null when too big to keep. */
+export function reusableJobBuffer(job: GroupJob): ArrayBuffer | null {
   const buffer = job.texts.buffer;
-  if (!(buffer instanceof ArrayBuffer)) return null;
-  if (buffer.byteLength < KEEP_JOB_BYTES) return buffer;
-  freeNow(job.texts);
-  return null;
+  return buffer instanceof ArrayBuffer && buffer.byteLength < KEEP_JOB_BYTES ? buffer : null;
 }
 
 /**
@@ -161,7 +161,7 @@ export class GroupCompressPool {
   readonly #slots: Slot[] = [];
   readonly #queue: { id: number; task: GroupTask }[] = [];
   readonly #pending = new Map<number, Pending>();
-  /** Job buffers the workers sent back, for the next jobs. */
+  /** Job buffers already sent, for the next jobs. */
   readonly #buffers: ArrayBuffer[] = [];
   #nextId = 0;
   #closed = false;
@@ -221,7 +221,7 @@ export class GroupCompressPool {
     this.#failAll(new GroupCompressWorkerError('the worker pool was closed'));
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
     this.#slots.length = 0;
-    for (const buffer of this.#buffers.splice(0)) freeNow(new Uint8Array(buffer));
+    this.#buffers.length = 0;
   }
 
   #dispatch(): void {
@@ -235,7 +235,9 @@ export class GroupCompressPool {
       const job = makeJob(task.texts, task.maxBytesToIndex, task.codec, this.#buffers.pop() ?? null);
       slot.job = id;
       slot.worker.ref();
-      slot.worker.postMessage({ id, job }, [job.texts.buffer as ArrayBuffer]);
+      slot.worker.postMessage({ id, job });
+      const keep = reusableJobBuffer(job);
+      if (keep !== null) this.#buffers.push(keep);
     }
   }
 
@@ -250,7 +252,6 @@ export class GroupCompressPool {
       if ('error' in reply) {
         pending?.reject(new GroupCompressWorkerError(reply.error));
       } else {
-        if (reply.buffer !== null && !this.#closed) this.#buffers.push(reply.buffer);
         pending?.resolve({ block: reply.block, ranges: reply.ranges });
       }
       this.#dispatch();

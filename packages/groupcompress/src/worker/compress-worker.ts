@@ -4,7 +4,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { DeltaIndex } from '../format/delta-index.js';
-import { jobBufferToReturn, runJobInThread } from '../store/parallel-compress.js';
+import { runJobInThread } from '../store/parallel-compress.js';
 import type { GroupJob, WorkerReply } from '../store/parallel-compress.js';
 
 const port = parentPort;
@@ -22,10 +22,8 @@ port.on('message', ({ id, job }: { id: number; job: GroupJob }) => {
       index = new DeltaIndex({ maxBytesToIndex: job.maxBytesToIndex });
     }
     const group = runJobInThread(job, index);
-    const buffer = jobBufferToReturn(job);
-    reply = { id, block: group.block, ranges: group.ranges, buffer };
+    reply = { id, block: group.block, ranges: group.ranges };
     moved = movable([group.ranges, ...group.block]);
-    if (buffer !== null) moved.push(buffer);
   } catch (err) {
     reply = { id, error: err instanceof Error ? err.message : String(err) };
   }
