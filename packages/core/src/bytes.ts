@@ -61,6 +61,23 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * The chunks as one array to read, not to keep or change: a view across them
+ * when they lie end to end in one buffer (records read in one piece from a
+ * file), else `concatBytes` of them.
+ */
+export function joinedForReading(chunks: readonly Uint8Array[]): Uint8Array {
+  const first = chunks[0];
+  if (first === undefined) return new Uint8Array(0);
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < chunks.length; i++) {
+    const c = chunks[i] as Uint8Array;
+    if (c.buffer !== first.buffer || c.byteOffset !== end) return concatBytes(chunks);
+    end += c.length;
+  }
+  return new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;

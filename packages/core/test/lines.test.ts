@@ -15,6 +15,7 @@ import {
   concatBytes,
   countNewlines,
   joinLines,
+  joinedForReading,
   lineStarts,
   matchLength,
   sharedLineRuns,
@@ -261,5 +262,29 @@ describe('interning lines split from texts', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('joinedForReading', () => {
+  it('is the concatenation, a view of the buffer when the chunks lie end to end in it', () => {
+    fc.assert(
+      fc.property(fc.array(bytes, { maxLength: 6 }), fc.boolean(), (pieces, adjacent) => {
+        const whole = concatBytes(pieces);
+        let at = 0;
+        const chunks = pieces.map((p) => {
+          const view = adjacent ? whole.subarray(at, at + p.length) : p;
+          at += p.length;
+          return view;
+        });
+        const joined = joinedForReading(chunks);
+        expect([...joined]).toEqual([...whole]);
+        if (adjacent && chunks.length > 0) expect(joined.buffer).toBe(whole.buffer);
+      }),
+      { numRuns: 300 },
+    );
+    // Adjacent offsets in different buffers are not adjacent.
+    const a = new Uint8Array([1, 2]);
+    const b = new Uint8Array(new ArrayBuffer(4), 2, 2).fill(3);
+    expect([...joinedForReading([a, b])]).toEqual([1, 2, 3, 3]);
   });
 });

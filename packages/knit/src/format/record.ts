@@ -30,6 +30,7 @@ import {
   gunzip,
   gunzipConcatenated,
   gunzipConcatenatedAsync,
+  joinedForReading,
   gzipChunks,
   lineStarts,
   utf8,
@@ -147,13 +148,13 @@ function uint32le(bytes: Uint8Array, at: number): number {
  */
 export function inflateRecords(raws: readonly Uint8Array[], maxSize: number = MAX_ENCODED_BYTES): Uint8Array[] | null {
   const sizes = memberSizes(raws, maxSize);
-  return sizes === null ? null : splitInflated(gunzipConcatenated(concatBytes(raws), sizes.total), sizes.each);
+  return sizes === null ? null : splitInflated(gunzipConcatenated(joinedForReading(raws), sizes.total), sizes.each);
 }
 
 /** `inflateRecords` on libuv's thread pool (see core's `gunzipConcatenatedAsync`). */
 export async function inflateRecordsAsync(raws: readonly Uint8Array[], maxSize: number = MAX_ENCODED_BYTES): Promise<Uint8Array[] | null> {
   const sizes = memberSizes(raws, maxSize);
-  return sizes === null ? null : splitInflated(await gunzipConcatenatedAsync(concatBytes(raws), sizes.total), sizes.each);
+  return sizes === null ? null : splitInflated(await gunzipConcatenatedAsync(joinedForReading(raws), sizes.total), sizes.each);
 }
 
 /** Every record's size from its trailer, and their sum; null when one is not a member as Breezy writes them. */
