@@ -19,12 +19,14 @@
 import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
 import { applyDelta, applyDeltaWithin, checkDelta, decodeBase128, encodeBase128 } from './delta.js';
-import { freeNow, moveOut } from './buffers.js';
+import { freeNow } from './buffers.js';
 import { GroupCompressCorrupt } from './errors.js';
 import type { GroupCompressWhere } from './errors.js';
 
 export const GCB_ZLIB_HEADER = 'gcb1z\n';
 export const GCB_LZMA_HEADER = 'gcb1l\n';
+/** Node's one-shot zlib output this long comes in an ArrayBuffer of its own (its pool serves only small ones). */
+const OWN_BUFFER_BYTES = 64 * 1024;
 /** The margin of compressed input taken past the estimate when only the front of a content is needed. */
 const PARTIAL_STEP = 32 * 1024;
 
@@ -233,19 +235,15 @@ export class GroupCompressBlock {
     if (whole.length !== this.contentLength) {
       throw new GroupCompressCorrupt(`content inflates to ${whole.length} bytes, header says ${this.contentLength}`, where);
     }
-    // Moved out of node's stream object, which kept it until a full GC
-    // (`whole` is empty afterwards). Once moved, the whole buffer is this
-    // block's alone, room included.
     this.#takeInflated(whole);
   }
 
   /**
    * The whole content, inflated elsewhere (a store inflates a large block on
    * libuv's thread pool): taken when it is as long as the header says and
-   * the block does not hold it all yet. Its buffer becomes the block's (see
-   * `moveOut`: no other view of it may be in use), the room past the content
-   * scratch for deltas. False when not taken (the block inflates it itself
-   * when read).
+   * the block does not hold it all yet. Its buffer becomes the block's (no
+   * other view of it may be in use), the room past the content scratch for
+   * deltas. False when not taken (the block inflates it itself when read).
    */
   adoptContent(content: Uint8Array): boolean {
     if (content.length !== this.contentLength || this.#filled === this.contentLength) return false;
@@ -253,11 +251,15 @@ export class GroupCompressBlock {
     return true;
   }
 
-  /** Takes inflated content (see `#inflateAll`): moved out of node's stream object, the whole buffer, room included. */
+  /**
+   * Takes inflated content (see `#inflateAll`) and, when node inflated it
+   * into a buffer of its own (one of 64 KiB or more: smaller ones may come
+   * from node's shared pool), the room past it as scratch for deltas.
+   */
   #takeInflated(whole: Uint8Array): void {
-    const original = whole.buffer;
-    const content = moveOut(whole);
-    this.#buffer = content.buffer !== original ? new Uint8Array(content.buffer, content.byteOffset) : content;
+    const buffer = whole.buffer;
+    const own = buffer instanceof ArrayBuffer && whole.byteOffset === 0 && buffer.byteLength >= OWN_BUFFER_BYTES;
+    this.#buffer = own ? new Uint8Array(buffer) : whole;
     this.#owned = true;
     this.#filled = this.contentLength;
     this.#consumed = this.zContent.length;

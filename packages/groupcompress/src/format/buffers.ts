@@ -10,8 +10,7 @@
 // without a copy, to a young object: the next young-generation collection,
 // which comes every few MB of allocation, frees it.
 //
-// Entry points: `moveOut` (the bytes in a buffer nothing else holds),
-// `freeNow` (free a buffer now).
+// Entry point: `freeNow` (a buffer nothing reads any more).
 
 /**
  * Not done: the first ArrayBuffer detached in a process (a transfer) turns
@@ -19,14 +18,9 @@
  * optimized code (its "detaching protector"). Measured on npm-small in one
  * process: groupcompress insert and annotation 10-15% slower after the first
  * transfer, and every other typed-array user of the process (the caller's
- * code included) would pay too. So both functions below leave the buffer to
- * the garbage collector, and stay as the one place that policy lives.
+ * code included) would pay too. So `freeNow` leaves the buffer to the
+ * garbage collector, and stays as the one place that policy lives.
  */
-
-/** The bytes of `view`, for a holder that takes them over: `view` itself (see above). */
-export function moveOut(view: Uint8Array): Uint8Array {
-  return view;
-}
 
 /** A buffer nothing reads any more: left to the collector (see above). */
 export function freeNow(_view: ArrayBufferView): void {}
