@@ -289,7 +289,7 @@ export class GroupCompressBlock {
         throw new GroupCompressCorrupt(`content does not inflate: ${(err as Error).message}`, where, { cause: err });
       }
       if (out.length >= upTo) {
-        // The same front as any held before: views handed out stay true.
+        // The same front as the one held before: views handed out stay true.
         this.#filled = 0;
         const buffer = this.#room(out.length, Math.min(2 * out.length, this.contentLength));
         buffer.set(out, 0);
