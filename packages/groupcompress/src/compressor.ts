@@ -16,7 +16,6 @@
 
 import { ExistingContent, concatBytes, sha1OfChunks } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
-import { freeNow } from './format/buffers.js';
 import { DeltaIndex } from './format/delta-index.js';
 import { encodeBlock, extractRecord, recordHeader } from './format/block.js';
 
@@ -137,7 +136,7 @@ export class GroupCompressor {
     return extractRecord(this.#contentSoFar(), start, end, { key, source: 'group being compressed' }).slice();
   }
 
-  /** Ends the index (its tables freed now, unless it is the caller's), keeping the content's first `length` bytes. */
+  /** Ends the index (its tables dropped, unless it is the caller's), keeping the content's first `length` bytes. */
   #close(length: number): void {
     this.#content = this.#contentSoFar().subarray(0, length);
     if (!this.#borrowed) this.#index?.releaseTables();
@@ -165,13 +164,11 @@ export class GroupCompressor {
   }
 
   /**
-   * Frees the content now (see `freeNow`; a caller's index keeps it for the
-   * next group), once flushed and nothing views it any more: nothing can be
-   * extracted afterwards.
+   * Drops the content (a caller's index keeps it for the next group), once
+   * flushed: nothing can be extracted afterwards.
    */
   release(): void {
     if (!this.#flushed) throw new Error('release a compressor once it is flushed');
-    if (!this.#borrowed) freeNow(this.#content);
     this.#content = new Uint8Array(0);
   }
 

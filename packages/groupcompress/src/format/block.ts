@@ -19,7 +19,6 @@
 import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
 import { applyDelta, applyDeltaWithin, checkDelta, decodeBase128, encodeBase128 } from './delta.js';
-import { freeNow } from './buffers.js';
 import { GroupCompressCorrupt } from './errors.js';
 import type { GroupCompressWhere } from './errors.js';
 
@@ -150,14 +149,15 @@ export function recordHeader(kind: 'fulltext' | 'delta', length: number): Uint8A
 
 /**
  * A parsed block. The content is inflated on demand: a small front part
- * incrementally, anything past 1/8 of it at once with native zlib. Buffers
+ * from a front of the compressed bytes, anything past 1/8 of it at once
+ * (both with native zlib). Buffers
  * grow with the bytes actually inflated, never ahead of them to what the
  * header declares, so a header that lies costs nothing. The inflated content
  * sits at the front of one buffer whose tail is scratch room where deltas
  * are applied (`applyDeltaWithin`), so reading a text makes no garbage but
  * the text. A text is a copy, except a fulltext that is half the content or
  * more, which is handed over (the block forgets its content). `release()`
- * frees the content at once (the store's cache calls it on eviction).
+ * drops the content (the store's cache calls it on eviction).
  */
 export class GroupCompressBlock {
   /** The compressed content (without the header). */
@@ -169,8 +169,6 @@ export class GroupCompressBlock {
   #buffer: Uint8Array = new Uint8Array(0);
   #filled = 0;
   #consumed = 0;
-  /** `#buffer` was allocated here (not a caller's content), so `release()` may free it. */
-  #owned = false;
 
   /** Inflation is always node's (whichever zlib deflated the content, the bytes inflate the same). */
   constructor(zContent: Uint8Array, contentLength: number, source = 'groupcompress block') {
@@ -260,7 +258,6 @@ export class GroupCompressBlock {
     const buffer = whole.buffer;
     const own = buffer instanceof ArrayBuffer && whole.byteOffset === 0 && buffer.byteLength >= OWN_BUFFER_BYTES;
     this.#buffer = own ? new Uint8Array(buffer) : whole;
-    this.#owned = true;
     this.#filled = this.contentLength;
     this.#consumed = this.zContent.length;
   }
@@ -304,23 +301,13 @@ export class GroupCompressBlock {
   /** Drops the inflated content and scratch: the next read inflates again from the start. */
   #forget(): void {
     this.#buffer = new Uint8Array(0);
-    this.#owned = false;
     this.#filled = 0;
     this.#consumed = 0;
   }
 
-  /**
-   * Drops the inflated content and scratch, freeing their memory at once
-   * when this block allocated them (see `freeNow`); the next read inflates
-   * again. Views `content()` gave out become empty, so call it only when
-   * nobody keeps one: the store's block cache does, on eviction (its texts
-   * are copies).
-   */
+  /** Drops the inflated content and scratch (the store's block cache, on eviction); the next read inflates again. */
   release(): void {
-    const buffer = this.#buffer;
-    const owned = this.#owned;
     this.#forget();
-    if (owned) freeNow(buffer);
   }
 
   /**
@@ -334,7 +321,6 @@ export class GroupCompressBlock {
       const grown = new Uint8Array(Math.max(need, atLeast));
       grown.set(this.#buffer.subarray(0, this.#filled));
       this.#buffer = grown;
-      this.#owned = true;
     }
     return this.#buffer;
   }

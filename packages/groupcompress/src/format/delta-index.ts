@@ -21,7 +21,6 @@
 // `release`), `makeDelta(source, target)`, `rabinHash(bytes, at)`.
 
 import { matchLength } from '@versionedfiles/core';
-import { freeNow } from './buffers.js';
 import { RABIN_T as T, RABIN_U as U } from './rabin-tables.js';
 
 const RABIN_WINDOW = 16;
@@ -98,28 +97,17 @@ class TablePool {
   give(t: Tables): void {
     this.#sets.push(t);
     this.#sets.sort((a, b) => b.src.length - a.src.length);
-    for (const dropped of this.#sets.splice(2)) freeTables(dropped);
+    this.#sets.length = Math.min(this.#sets.length, 2);
   }
 
-  /** Frees every set, or only those over `maxBytes`. */
+  /** Drops every set, or only those over `maxBytes`. */
   free(maxBytes = -1): void {
-    const keep: Tables[] = [];
-    for (const t of this.#sets) {
-      if (tablesBytes(t) <= maxBytes) keep.push(t);
-      else freeTables(t);
-    }
-    this.#sets = keep;
+    this.#sets = this.#sets.filter((t) => tablesBytes(t) <= maxBytes);
   }
 }
 
 function tablesBytes(t: Tables): number {
   return t.hash.byteLength + t.slots.byteLength + t.src.byteLength;
-}
-
-function freeTables(t: Tables): void {
-  freeNow(t.hash);
-  freeNow(t.slots);
-  freeNow(t.src);
 }
 
 /**
@@ -328,30 +316,20 @@ export class DeltaIndex {
     this.#sources = [];
     this.#sourceOffset = 0;
     this.#filter?.fill(0);
-    if (this.#content.byteLength > KEEP_BYTES) {
-      freeNow(this.#content);
-      this.#content = new Uint8Array(0);
-    }
-    if (this.#output !== null && this.#output.bytes.byteLength > KEEP_BYTES) {
-      freeNow(this.#output.bytes);
-      this.#output = null;
-    }
+    if (this.#content.byteLength > KEEP_BYTES) this.#content = new Uint8Array(0);
+    if (this.#output !== null && this.#output.bytes.byteLength > KEEP_BYTES) this.#output = null;
   }
 
   /**
-   * Frees the tables and the scratch now (see `freeNow`); `content` stays.
+   * Drops the tables and the scratch (for the collector); `content` stays.
    * The index takes no source and makes no delta afterwards.
    */
   releaseTables(): void {
     this.#released = true;
-    if (this.#index !== null) freeTables(this.#index);
     this.#index = null;
     this.#tables.free();
-    if (this.#filter !== null) freeNow(this.#filter);
     this.#filter = null;
-    if (this.#output !== null) freeNow(this.#output.bytes);
     this.#output = null;
-    for (const scratch of [this.#head, this.#count, this.#next, this.#ptr, this.#val, this.#used]) freeNow(scratch);
     this.#head = new Int32Array(0);
     this.#count = new Uint32Array(0);
     this.#next = this.#ptr = this.#used = new Int32Array(0);
@@ -361,7 +339,6 @@ export class DeltaIndex {
   /** `releaseTables`, and the content too: nothing of the index is left. */
   release(): void {
     this.releaseTables();
-    freeNow(this.#content);
     this.#content = new Uint8Array(0);
     this.#sourceOffset = 0;
   }
@@ -376,7 +353,6 @@ export class DeltaIndex {
   #roomForEntries(n: number): void {
     if (this.#ptr.length >= n) return;
     const size = Math.max(n, 2 * this.#ptr.length, 1024);
-    for (const old of [this.#next, this.#ptr, this.#val, this.#used]) freeNow(old);
     this.#next = new Int32Array(size);
     this.#ptr = new Int32Array(size);
     this.#val = new Uint32Array(size);
@@ -395,8 +371,6 @@ export class DeltaIndex {
       const grown = new Uint8Array(Math.max(end, 2 * old.length, 4096));
       grown.set(old.subarray(0, this.#sourceOffset));
       this.#content = grown;
-      // Nothing else views it: `content` views last until a source is added.
-      freeNow(old);
     }
     // A gap given as a count is zeros (the buffer may hold an earlier group's bytes).
     if (typeof gap === 'number') this.#content.fill(0, this.#sourceOffset, start);
@@ -431,8 +405,6 @@ export class DeltaIndex {
     // Walking down from the end and pushing on the bucket heads leaves each
     // bucket's chain in ascending position.
     if (this.#head.length < hsize) {
-      freeNow(this.#head);
-      freeNow(this.#count);
       this.#head = new Int32Array(hsize).fill(-1);
       this.#count = new Uint32Array(hsize);
     }
@@ -659,12 +631,10 @@ class Output {
     const grown = new Uint8Array(Math.max(size, old.length * 2));
     grown.set(old);
     this.bytes = grown;
-    freeNow(old);
   }
   /** At least `size` bytes for a new delta (what is there need not be kept). */
   reserve(size: number): void {
     if (size <= this.bytes.length) return;
-    freeNow(this.bytes);
     this.bytes = new Uint8Array(size);
   }
 }

@@ -17,7 +17,7 @@
 // about 64 KiB, inflates each once (and only as far as needed; a block of
 // 4 MiB and more on libuv's thread pool) through a cache of blocks bounded
 // in bytes (a block too big for it is not cached, as in Breezy, and an
-// evicted one frees its memory at once), and yields per block a
+// evicted one drops its content), and yields per block a
 // `groupcompress-block` record followed by `groupcompress-block-ref` ones.
 //
 // Entry points: `GroupCompressVersionedFiles`, `GroupCompressStoreOptions`,

@@ -2,10 +2,10 @@
 //
 // A task is one group: its texts and how to compress them. When a worker
 // takes it, it becomes a job: the texts concatenated into one buffer with
-// their lengths, copied to the worker by the message (moving it would detach
-// it here, and the first detach in a process turns off V8's fast typed-array
-// access for good; see format/buffers.ts), so the pool keeps that buffer for
-// the next job's texts. The worker runs `compressGroup`, the same code the
+// their lengths, copied to the worker by the message (moving it would
+// detach it here, and the first detach in a process turns off V8's fast
+// typed-array access for good; see docs/formats/groupcompress.md §7), so
+// the pool keeps that buffer for the next job's texts. The worker runs `compressGroup`, the same code the
 // calling thread runs on the tasks it takes itself, in one delta index it
 // keeps from group to group, and moves the block back (a move out of the
 // worker detaches only there): a fresh index and a fresh buffer per group
@@ -32,7 +32,6 @@ import { VersionedFilesError, compatZlib, fastZlib } from '@versionedfiles/core'
 import type { ZlibCodec } from '@versionedfiles/core';
 import { compressGroup } from '../compressor.js';
 import type { CompressedGroup } from '../compressor.js';
-import { freeNow } from '../format/buffers.js';
 import type { DeltaIndex } from '../format/delta-index.js';
 
 /** Which of core's codecs deflates a block, and at which level (a worker cannot be sent a codec object). */
@@ -83,18 +82,14 @@ export function codecFor(spec: BlockCodecSpec): ZlibCodec {
 
 /**
  * A job for `texts`: copies them into one buffer of its own, which can move
- * to a worker: `reuse` when it is big enough (else it is freed).
+ * to a worker: `reuse` when it is big enough.
  */
 export function makeJob(texts: readonly Uint8Array[], maxBytesToIndex: number, codec: BlockCodecSpec, reuse: ArrayBuffer | null = null): GroupJob {
   let total = 0;
   for (const t of texts) total += t.length;
   let all: Uint8Array;
-  if (reuse !== null && reuse.byteLength >= total) {
-    all = new Uint8Array(reuse, 0, total);
-  } else {
-    if (reuse !== null) freeNow(new Uint8Array(reuse));
-    all = new Uint8Array(total);
-  }
+  if (reuse !== null && reuse.byteLength >= total) all = new Uint8Array(reuse, 0, total);
+  else all = new Uint8Array(total);
   const lengths = new Int32Array(texts.length);
   let at = 0;
   texts.forEach((t, i) => {
