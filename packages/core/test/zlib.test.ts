@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import nodeZlib from 'node:zlib';
-import { CorruptData, LimitExceeded, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
+import { CorruptData, LimitExceeded, compatZlib, fastZlib, inflateOnThreadPool, utf8 } from '@versionedfiles/core';
 
 describe('zlib codecs', () => {
   it('round-trip in both modes and read each other', () => {
@@ -61,6 +61,18 @@ describe('zlib codecs', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('inflating on the thread pool gives what inflate gives, and its typed errors', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 3000 }), fc.boolean(), async (text, raw) => {
+        const z = fastZlib.deflate(text, { raw });
+        expect(await inflateOnThreadPool(z, { raw, sizeHint: text.length })).toEqual(fastZlib.inflate(z, { raw }));
+      }),
+      { numRuns: 50 },
+    );
+    await expect(inflateOnThreadPool(utf8('not zlib at all'))).rejects.toBeInstanceOf(CorruptData);
+    await expect(inflateOnThreadPool(fastZlib.deflate(new Uint8Array(5000)), { maxOutput: 100 })).rejects.toBeInstanceOf(LimitExceeded);
   });
 
   it('incremental deflate with sync flushes inflates to the input', () => {

@@ -7,7 +7,8 @@
 //   either codec writes, both read.
 //
 // Entry points: `ZlibCodec` (one-shot `deflate`/`inflate` and incremental
-// `createDeflater`/`createInflater`), `compatZlib`, `fastZlib`, `zlibFor(mode)`.
+// `createDeflater`/`createInflater`), `compatZlib`, `fastZlib`, `zlibFor(mode)`,
+// `inflateOnThreadPool`.
 // Inflation always takes a `maxOutput` limit so a hostile stream cannot make us
 // allocate without bound (`LimitExceeded`); a stream that does not inflate is
 // `CorruptData`.
@@ -198,23 +199,49 @@ class PakoInflater implements Inflater {
 
 /** One-shot inflate of a whole stream with node:zlib; a truncated stream is `CorruptData`. */
 function nativeInflate(data: Uint8Array, options: InflateOptions): Uint8Array {
+  const settings = inflateSettings(data, options);
+  try {
+    return asUint8Array(options.raw ? nodeZlib.inflateRawSync(data, settings) : nodeZlib.inflateSync(data, settings));
+  } catch (err) {
+    throw inflateError(err, options, settings.maxOutputLength);
+  }
+}
+
+/**
+ * Node's one-shot inflate on libuv's thread pool, with the options and
+ * typed errors of the codecs' `inflate`: this thread goes on meanwhile (a
+ * reader of a big block is free while it inflates).
+ */
+export function inflateOnThreadPool(data: Uint8Array, options: InflateOptions = {}): Promise<Uint8Array> {
+  const settings = inflateSettings(data, options);
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, out: Buffer): void => (err === null ? resolve(asUint8Array(out)) : reject(inflateError(err, options, settings.maxOutputLength)));
+    if (options.raw) nodeZlib.inflateRaw(data, settings, done);
+    else nodeZlib.inflate(data, settings, done);
+  });
+}
+
+function inflateSettings(data: Uint8Array, options: InflateOptions): nodeZlib.ZlibOptions & { maxOutputLength: number } {
   const maxOutputLength = options.maxOutput ?? DEFAULT_MAX_INFLATE;
-  const settings: nodeZlib.ZlibOptions = { maxOutputLength };
+  const settings: nodeZlib.ZlibOptions & { maxOutputLength: number } = { maxOutputLength };
   if (options.partial === true) settings.finishFlush = nodeZlib.constants.Z_SYNC_FLUSH;
   if (options.sizeHint !== undefined && options.sizeHint > nodeZlib.constants.Z_DEFAULT_CHUNK) {
     // 64 bytes of slack: a buffer filled exactly would make zlib ask for another before it sees the end.
     settings.chunkSize = Math.min(options.sizeHint, maxOutputLength, data.length * MAX_DEFLATE_RATIO + 1024) + 64;
   }
-  try {
-    const out = options.raw ? nodeZlib.inflateRawSync(data, settings) : nodeZlib.inflateSync(data, settings);
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
-  } catch (err) {
-    const what = options.what ?? 'zlib stream';
-    if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new LimitExceeded(`inflated size of ${what}`, maxOutputLength, maxOutputLength + 1);
-    }
-    throw new CorruptData(what, `does not inflate (${(err as Error).message})`, '', { cause: err });
+  return settings;
+}
+
+function asUint8Array(out: Buffer): Uint8Array {
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+function inflateError(err: unknown, options: InflateOptions, maxOutputLength: number): Error {
+  const what = options.what ?? 'zlib stream';
+  if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+    return new LimitExceeded(`inflated size of ${what}`, maxOutputLength, maxOutputLength + 1);
   }
+  return new CorruptData(what, `does not inflate (${(err as Error).message})`, '', { cause: err });
 }
 
 export const compatZlib: ZlibCodec = {

@@ -16,8 +16,8 @@
 // `adoptContent`),
 // `extractRecord` (one record from content), `blockRecords` (walk a content).
 
-import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fastZlib, utf8 } from '@versionedfiles/core';
-import type { Key, ZlibCodec } from '@versionedfiles/core';
+import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fastZlib, inflateOnThreadPool, utf8 } from '@versionedfiles/core';
+import type { InflateOptions, Key, ZlibCodec } from '@versionedfiles/core';
 import { applyDelta, applyDeltaWithin, checkDelta, decodeBase128, encodeBase128 } from './delta.js';
 import { GroupCompressCorrupt } from './errors.js';
 import type { GroupCompressWhere } from './errors.js';
@@ -217,16 +217,22 @@ export class GroupCompressBlock {
     return this.#buffer.subarray(0, this.#filled);
   }
 
-  #inflateAll(where: GroupCompressWhere): void {
-    // Native inflate fills one buffer of the size hinted: room past the
-    // content is the scratch deltas need (as much as `#room` grows it to at
-    // first), so the block does not move its content to a bigger buffer at
-    // its first delta, which made every block inflated a content's worth of
-    // garbage. A content that inflates longer than declared is refused below.
+  /**
+   * Native inflate fills one buffer of the size hinted: room past the content
+   * is the scratch deltas need (as much as `#room` grows it to at first), so
+   * the block does not move its content to a bigger buffer at its first
+   * delta, which made every block inflated a content's worth of garbage. A
+   * content that inflates longer than declared is refused by the caller.
+   */
+  #wholeInflateOptions(): InflateOptions {
     const room = this.contentLength + (this.contentLength >> 3);
+    return { maxOutput: room, sizeHint: room, what: this.source };
+  }
+
+  #inflateAll(where: GroupCompressWhere): void {
     let whole: Uint8Array;
     try {
-      whole = fastZlib.inflate(this.zContent, { maxOutput: room, sizeHint: room, what: this.source });
+      whole = fastZlib.inflate(this.zContent, this.#wholeInflateOptions());
     } catch (err) {
       throw new GroupCompressCorrupt(`content does not inflate: ${(err as Error).message}`, where, { cause: err });
     }
@@ -247,6 +253,18 @@ export class GroupCompressBlock {
     if (content.length !== this.contentLength || this.#filled === this.contentLength) return false;
     this.#takeInflated(content);
     return true;
+  }
+
+  /**
+   * Inflates the whole content on libuv's thread pool, so this thread is
+   * free meanwhile (a store does so for a big block it needs most of). Any
+   * failure is left to the block's own inflation when it is read, which
+   * reports it.
+   */
+  async inflateOnThreadPool(): Promise<void> {
+    if (this.#filled === this.contentLength) return;
+    const content = await inflateOnThreadPool(this.zContent, this.#wholeInflateOptions()).catch(() => null);
+    if (content !== null) this.adoptContent(content);
   }
 
   /**

@@ -24,7 +24,6 @@
 // `makePackFactory(graph, delta, keyLength)`, `cleanupPackGroup(vf)`,
 // `openPackFile(transport, {pack, index})`.
 
-import * as nodeZlib from 'node:zlib';
 import {
   AbsentContentFactory,
   ChunkedContentFactory,
@@ -531,17 +530,8 @@ const THREAD_POOL_INFLATE_BYTES = 4 * 1024 * 1024;
  */
 async function inflateLargeBlock(block: GroupCompressBlock, upTo: number): Promise<void> {
   const length = block.contentLength;
-  if (length < THREAD_POOL_INFLATE_BYTES || upTo * 8 <= length || block.inflated === length) return;
-  // One output chunk of the content and the scratch its deltas need, as the
-  // block's own inflation makes (64 bytes of slack, or zlib asks for another
-  // chunk before it sees the end).
-  const room = length + (length >> 3);
-  const content = await new Promise<Uint8Array | null>((resolve) => {
-    nodeZlib.inflate(block.zContent, { chunkSize: room + 64, maxOutputLength: room }, (err, out) =>
-      resolve(err === null ? new Uint8Array(out.buffer, out.byteOffset, out.length) : null),
-    );
-  });
-  if (content !== null) block.adoptContent(content);
+  if (length < THREAD_POOL_INFLATE_BYTES || upTo * 8 <= length) return;
+  await block.inflateOnThreadPool();
 }
 
 /**
