@@ -53,8 +53,6 @@ export class GroupCompressor {
   /** Where the last text's record starts, for `popLast`. */
   #last: number | null = null;
   #flushed = false;
-  /** The index is the caller's (`options.index`): not freed here. */
-  readonly #borrowed: boolean;
 
   constructor(options: CompressorOptions = {}) {
     const maxBytesToIndex = options.maxBytesToIndex ?? 0;
@@ -63,10 +61,8 @@ export class GroupCompressor {
         throw new RangeError('a compressor needs an empty index with its maxBytesToIndex');
       }
       this.#index = options.index;
-      this.#borrowed = true;
     } else {
       this.#index = new DeltaIndex({ maxBytesToIndex });
-      this.#borrowed = false;
     }
   }
 
@@ -136,10 +132,9 @@ export class GroupCompressor {
     return extractRecord(this.#contentSoFar(), start, end, { key, source: 'group being compressed' }).slice();
   }
 
-  /** Ends the index (its tables dropped, unless it is the caller's), keeping the content's first `length` bytes. */
+  /** Lets go of the index, keeping the content's first `length` bytes (a view of the index's, good until a caller's index is reset). */
   #close(length: number): void {
     this.#content = this.#contentSoFar().subarray(0, length);
-    if (!this.#borrowed) this.#index?.releaseTables();
     this.#index = null;
   }
 

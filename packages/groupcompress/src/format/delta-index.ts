@@ -17,7 +17,7 @@
 // other copy.
 //
 // Entry points: `DeltaIndex` (`addSource`, `addDeltaSource`, `makeDelta`,
-// `makeDeltaInScratch`, `content`, `sourceOffset`, `reset`, `releaseTables`,
+// `makeDeltaInScratch`, `content`, `sourceOffset`, `reset`,
 // `release`), `makeDelta(source, target)`, `rabinHash(bytes, at)`.
 
 import { matchLength } from '@versionedfiles/core';
@@ -321,10 +321,10 @@ export class DeltaIndex {
   }
 
   /**
-   * Drops the tables and the scratch (for the collector); `content` stays.
-   * The index takes no source and makes no delta afterwards.
+   * Drops everything the index holds (for the collector): it takes no
+   * source and makes no delta afterwards.
    */
-  releaseTables(): void {
+  release(): void {
     this.#released = true;
     this.#index = null;
     this.#tables.free();
@@ -334,11 +334,6 @@ export class DeltaIndex {
     this.#count = new Uint32Array(0);
     this.#next = this.#ptr = this.#used = new Int32Array(0);
     this.#val = new Uint32Array(0);
-  }
-
-  /** `releaseTables`, and the content too: nothing of the index is left. */
-  release(): void {
-    this.releaseTables();
     this.#content = new Uint8Array(0);
     this.#sourceOffset = 0;
   }
