@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Aborted, Annotator, DelegatingVersionedFiles, PatienceSequenceMatcher, RevisionNotPresent, utf8 } from '@versionedfiles/core';
+import { Aborted, Annotator, DelegatingVersionedFiles, MemoryVersionedFiles, PatienceSequenceMatcher, RevisionNotPresent, splitLines, utf8 } from '@versionedfiles/core';
 import type { ContentFactory, Key, MatchingBlock, Ordering, VersionedFiles } from '@versionedfiles/core';
 import { checkAnnotator, errorOf, loadAnnotateHistories, storeOf } from '../../../test-fixtures/core/annotate/support.js';
 import type { AnnotateHistory } from '../../../test-fixtures/core/annotate/support.js';
@@ -116,5 +116,68 @@ describe('Annotator and records that know their matching blocks', () => {
     const blocks = new PatienceSequenceMatcher(await text(first), await text(['merge'])).getMatchingBlocks();
     const same = knowing(store, ['merge'], first, [...blocks]);
     expect((await new Annotator(same.vf).annotate(['merge'])).annotations).toEqual(diffed);
+  });
+});
+
+describe('Annotator and records that defer their lines', () => {
+  /** Every record knows its blocks against its first parent and defers its lines; counts whose lines are made. */
+  function deferring(vf: VersionedFiles, texts: Map<string, Uint8Array[]>, parents: Map<string, Key[]>): { vf: VersionedFiles; made: string[] } {
+    const made: string[] = [];
+    class Deferring extends DelegatingVersionedFiles {
+      override async *getRecordStream(keys: Iterable<Key>, ordering: Ordering, includeDeltaClosure: boolean): AsyncGenerator<ContentFactory> {
+        for await (const record of this.backing.getRecordStream(keys, ordering, includeDeltaClosure)) {
+          const id = record.key.join();
+          const lines = texts.get(id) as Uint8Array[];
+          const first = parents.get(id)?.[0];
+          yield Object.assign(Object.create(record) as ContentFactory, {
+            takeMatchingBlocks: (p: Key) =>
+              first !== undefined && p.join() === first.join() ? [...new PatienceSequenceMatcher(texts.get(first.join()) as Uint8Array[], lines).getMatchingBlocks()] : null,
+            deferredLines: () => ({
+              count: lines.length,
+              lines: () => {
+                // Made once, as DeferredLines asks.
+                if (!made.includes(id)) made.push(id);
+                return lines;
+              },
+            }),
+          });
+        }
+      }
+    }
+    return { vf: new Deferring(vf), made };
+  }
+
+  async function history(): Promise<{ store: VersionedFiles; texts: Map<string, Uint8Array[]>; parents: Map<string, Key[]> }> {
+    const store = new MemoryVersionedFiles({ keyLength: 1 });
+    const texts = new Map<string, Uint8Array[]>();
+    const parents = new Map<string, Key[]>();
+    const add = async (name: string, ps: string[], text: string): Promise<void> => {
+      const lines = splitLines(utf8(text));
+      texts.set(name, lines);
+      parents.set(name, ps.map((p) => [p]));
+      await store.addLines([name], ps.map((p) => [p]), lines);
+    };
+    await add('base', [], 'a\nb\nc\n');
+    await add('one', ['base'], 'a\nb\nc\nd\n');
+    await add('two', ['one'], 'a\nB\nc\nd\n');
+    await add('side', ['base'], 'a\nb\nc\nside\n');
+    await add('merge', ['two', 'side'], 'a\nB\nc\nd\nside\n');
+    return { store, texts, parents };
+  }
+
+  it('annotates from line counts, making only the lines of the asked text', async () => {
+    const { store, texts, parents } = await history();
+    const { vf, made } = deferring(store, texts, parents);
+    const got = await new Annotator(vf).annotate(['two']);
+    expect(got).toEqual(await new Annotator(store).annotate(['two']));
+    expect(made).toEqual(['two']);
+  });
+
+  it('makes the lines a diff reads: a merge against its other parent', async () => {
+    const { store, texts, parents } = await history();
+    const { vf, made } = deferring(store, texts, parents);
+    const got = await new Annotator(vf).annotate(['merge']);
+    expect(got).toEqual(await new Annotator(store).annotate(['merge']));
+    expect(made).toEqual(['side', 'merge']);
   });
 });

@@ -29,7 +29,7 @@ import {
   sha1Hex,
   TextFactoryBase,
 } from '@versionedfiles/core';
-import type { AdapterContext, ContentFactory, Key, MatchingBlock, Parents, ZlibCodec } from '@versionedfiles/core';
+import type { AdapterContext, ContentFactory, DeferredLines, Key, MatchingBlock, Parents, ZlibCodec } from '@versionedfiles/core';
 import { asLines } from '@versionedfiles/core';
 import {
   KnitCorrupt,
@@ -183,6 +183,11 @@ export class LazyKnitContentFactory extends KnitFactoryBase {
   /** How this text matches its delta basis's, once its text was built (core's `KnownMatchingBlocks`). */
   takeMatchingBlocks(parent: Key): readonly MatchingBlock[] | null {
     return this.batch.builder.takeMatchingBlocks(this.key, parent);
+  }
+
+  /** Its line count, and its lines (checked) only if an annotator asks for them (core's `KnownMatchingBlocks`). */
+  deferredLines(): DeferredLines {
+    return this.batch.builder.deferredText(this.key);
   }
 }
 

@@ -16,6 +16,8 @@
 //   - `flattenAnnotations(text, heads)`: one origin per line, as Breezy's
 //     `annotate_flat`: a tie keeps only its heads, then the smallest key.
 //   - `internedPatienceMatcher()`: the default `BlockMatcher`.
+//   - `DeferredLines`, `linesOf`: a text given by its line count, its lines
+//     made only if a matcher needs them (`knownBlocks` answered first).
 
 import { RevisionNotPresent } from '../errors.js';
 import { KeyMap, compareKeys, keyToId } from '../keys.js';
@@ -32,9 +34,38 @@ export interface AnnotatedText {
   readonly lines: readonly Uint8Array[];
 }
 
+/**
+ * A text's line count now and its lines when first asked for. A text whose
+ * matching blocks against its parents are known (a knit's line delta) is
+ * annotated from its line count alone, so its lines need never be made.
+ */
+export interface DeferredLines {
+  readonly count: number;
+  /** May be called more than once: makes the lines the first time, then gives the same ones. */
+  lines(): readonly Uint8Array[];
+}
+
+/** A text's lines, given now or deferred. */
+export type AnnotatorLines = readonly Uint8Array[] | DeferredLines;
+
+function lineCountOf(lines: AnnotatorLines): number {
+  return isDeferred(lines) ? lines.count : lines.length;
+}
+
+/** The lines themselves, made now if they were deferred. */
+export function linesOf(lines: AnnotatorLines): readonly Uint8Array[] {
+  return isDeferred(lines) ? lines.lines() : lines;
+}
+
+function isDeferred(lines: AnnotatorLines): lines is DeferredLines {
+  return !Array.isArray(lines);
+}
+
 /** A parent's annotated text, as `TextAnnotator.annotate` takes it. */
-export interface AnnotatedParent extends AnnotatedText {
+export interface AnnotatedParent {
   readonly key: Key;
+  readonly annotations: readonly Annotation[];
+  readonly lines: AnnotatorLines;
 }
 
 /**
@@ -48,9 +79,14 @@ export type BlockMatcher = (
   keys: { readonly key: Key; readonly parentKey: Key },
 ) => readonly MatchingBlock[];
 
+/** The matching blocks between a parent's text and a text, when known without their lines; else null. */
+export type KnownBlocks = (keys: { readonly key: Key; readonly parentKey: Key }) => readonly MatchingBlock[] | null;
+
 export interface TextAnnotatorOptions {
   /** Defaults to Breezy's patience matcher, which annotation results depend on. */
   readonly matcher?: BlockMatcher;
+  /** Asked first for each parent; the matcher (and the lines) only when it knows nothing. */
+  readonly knownBlocks?: KnownBlocks;
 }
 
 /** Past this many distinct lines the patience matcher's interner starts afresh (bounds its memory). */
@@ -85,6 +121,7 @@ export function internedPatienceMatcher(): BlockMatcher {
 
 export class TextAnnotator {
   readonly #matcher: BlockMatcher;
+  readonly #knownBlocks: KnownBlocks;
   /** One shared tuple per single origin, and per union of two tuples. */
   readonly #singles = new Map<string, Annotation>();
   readonly #unions = new WeakMap<Annotation, WeakMap<Annotation, Annotation>>();
@@ -92,20 +129,25 @@ export class TextAnnotator {
 
   constructor(options: TextAnnotatorOptions = {}) {
     this.#matcher = options.matcher ?? internedPatienceMatcher();
+    this.#knownBlocks = options.knownBlocks ?? (() => null);
   }
 
   /** The annotation of `lines` (text `key`), given its parents' annotated texts in parent order. */
-  annotate(key: Key, lines: readonly Uint8Array[], parents: readonly AnnotatedParent[]): Annotation[] {
+  annotate(key: Key, lines: AnnotatorLines, parents: readonly AnnotatedParent[]): Annotation[] {
     const own = this.#single(key);
-    const annotations: Annotation[] = new Array<Annotation>(lines.length).fill(own);
+    const annotations: Annotation[] = new Array<Annotation>(lineCountOf(lines)).fill(own);
+    const blocks = (parent: AnnotatedParent): readonly MatchingBlock[] => {
+      const keys = { key, parentKey: parent.key };
+      return this.#knownBlocks(keys) ?? this.#matcher(linesOf(parent.lines), linesOf(lines), keys);
+    };
     const [first, ...others] = parents;
     if (first !== undefined) {
-      for (const [parentStart, start, length] of this.#matcher(first.lines, lines, { key, parentKey: first.key })) {
+      for (const [parentStart, start, length] of blocks(first)) {
         for (let i = 0; i < length; i++) annotations[start + i] = first.annotations[parentStart + i] as Annotation;
       }
     }
     for (const parent of others) {
-      for (const [parentStart, start, length] of this.#matcher(parent.lines, lines, { key, parentKey: parent.key })) {
+      for (const [parentStart, start, length] of blocks(parent)) {
         for (let i = 0; i < length; i++) {
           const mine = annotations[start + i] as Annotation;
           const theirs = parent.annotations[parentStart + i] as Annotation;

@@ -15,6 +15,9 @@
 // A record that knows how its text matches a parent's (`KnownMatchingBlocks`:
 // a knit's line delta against its compression parent) gives those blocks
 // instead of a diff, as Breezy's knit annotator takes them from the delta.
+// Such a record may also defer its lines: most texts of a knit history are
+// then annotated from their line counts, and only the texts a diff reads, and
+// the one asked for, are made into lines (and checked against their sha1s).
 //
 // A ghost in the ancestry raises `RevisionNotPresent`, as in Breezy. Where
 // Breezy annotates held special texts in set order, we take them as their
@@ -27,8 +30,8 @@ import { splitLines } from '../bytes.js';
 import { isAbsent } from '../content/factory.js';
 import { KnownGraph } from '../graph/known-graph.js';
 import type { AnnotatedLine, VersionedFiles, WorkOptions } from '../versionedfiles.js';
-import { TextAnnotator, flattenAnnotations, internedPatienceMatcher } from './annotate-texts.js';
-import type { AnnotatedParent, AnnotatedText, Annotation, TextAnnotatorOptions } from './annotate-texts.js';
+import { TextAnnotator, flattenAnnotations, internedPatienceMatcher, linesOf } from './annotate-texts.js';
+import type { AnnotatedParent, AnnotatedText, Annotation, AnnotatorLines, DeferredLines, TextAnnotatorOptions } from './annotate-texts.js';
 import type { MatchingBlock } from '../diff/patience.js';
 
 /**
@@ -38,6 +41,8 @@ import type { MatchingBlock } from '../diff/patience.js';
  */
 export interface KnownMatchingBlocks {
   takeMatchingBlocks(parent: Key): readonly MatchingBlock[] | null;
+  /** Its text's line count, and its lines only when asked for (instead of `getBytesAs('lines')`). */
+  deferredLines?(): DeferredLines;
 }
 
 function knowsMatchingBlocks(record: object): record is KnownMatchingBlocks {
@@ -52,7 +57,7 @@ function knowsMatchingBlocks(record: object): record is KnownMatchingBlocks {
 interface Entry {
   readonly key: Key;
   parents: readonly Key[] | undefined;
-  lines: readonly Uint8Array[] | undefined;
+  lines: AnnotatorLines | undefined;
   annotations: readonly Annotation[] | undefined;
   /** How many texts still to annotate need this one as a parent (or asked for it). */
   neededBy: number;
@@ -68,9 +73,9 @@ export class Annotator {
 
   constructor(vf: VersionedFiles, options: TextAnnotatorOptions = {}) {
     this.#vf = vf;
-    const diff = options.matcher ?? internedPatienceMatcher();
     this.#texts = new TextAnnotator({
-      matcher: (parentLines, lines, keys) => this.#entry(keys.key).knownBlocks?.takeMatchingBlocks(keys.parentKey) ?? diff(parentLines, lines, keys),
+      matcher: options.matcher ?? internedPatienceMatcher(),
+      knownBlocks: (keys) => this.#entry(keys.key).knownBlocks?.takeMatchingBlocks(keys.parentKey) ?? options.knownBlocks?.(keys) ?? null,
     });
   }
 
@@ -116,8 +121,12 @@ export class Annotator {
       throwIfAborted(options.signal);
       if (isAbsent(record)) throw new RevisionNotPresent(record.key);
       const entry = this.#entry(record.key);
-      entry.lines = record.getBytesAs('lines');
-      if (knowsMatchingBlocks(record)) entry.knownBlocks = record;
+      if (knowsMatchingBlocks(record)) {
+        entry.knownBlocks = record;
+        entry.lines = record.deferredLines?.() ?? record.getBytesAs('lines');
+      } else {
+        entry.lines = record.getBytesAs('lines');
+      }
       // In topological order a text's parents are done before it comes.
       if (waiting.size === 0 && ready(entry)) {
         this.#annotateOne(entry);
@@ -131,9 +140,12 @@ export class Annotator {
       const missing = (entry.parents ?? []).find((p) => this.#entry(p).annotations === undefined);
       throw new RevisionNotPresent(missing ?? entry.key);
     }
-    const { annotations, lines } = this.#entry(key);
+    const entry = this.#entry(key);
+    const { annotations, lines } = entry;
     if (annotations === undefined || lines === undefined) throw new RevisionNotPresent(key);
-    return { annotations, lines };
+    // Kept made, for later calls.
+    entry.lines = linesOf(lines);
+    return { annotations, lines: entry.lines };
   }
 
   /** One origin per line, as Breezy's `annotate_flat`. */
@@ -202,7 +214,7 @@ export class Annotator {
       if (annotations === undefined || lines === undefined) throw new RevisionNotPresent(parent.key);
       return { key: parent.key, annotations, lines };
     });
-    entry.annotations = this.#texts.annotate(entry.key, entry.lines as readonly Uint8Array[], parents);
+    entry.annotations = this.#texts.annotate(entry.key, entry.lines as AnnotatorLines, parents);
     entry.knownBlocks = undefined;
     // Drop what no remaining child needs.
     for (const parent of parentEntries) {

@@ -23,7 +23,8 @@
 //
 // Entry points: `RawComponent` (one stored record and how to read it),
 // `TextBuilder` (`inflateAll()`, `content(key)`, `checkedContent(key)`,
-// `text(key)`, `fulltext(key)`, `sha1(key)`, `takeMatchingBlocks(key, parent)`),
+// `text(key)`, `fulltext(key)`, `deferredText(key)`, `sha1(key)`,
+// `takeMatchingBlocks(key, parent)`),
 // `deltaMatchingBlocks(hunks, basis, target)`, `spanMatchingBlocks`.
 
 import { KeyMap, concatBytes, keysEqual, sha1Hex } from '@versionedfiles/core';
@@ -360,6 +361,30 @@ export class TextBuilder {
   text(key: Key): readonly Uint8Array[] {
     const built = this.#checkedFlat(key).built;
     return isFlat(built) ? flatLines(built) : contentText(built);
+  }
+
+  /**
+   * The text of `key` built flat, its line count now and its lines only if
+   * asked (checked against its record's sha1 then). An annotator walking a
+   * history needs the lines of few texts: the rest it annotates from the
+   * matching blocks their deltas leave, as Breezy's knit annotator does; each
+   * of their records still passed its gzip CRC check.
+   */
+  deferredText(key: Key): { readonly count: number; readonly lines: () => readonly Uint8Array[] } {
+    const node = this.#node(key);
+    const built = this.#build(node, true);
+    this.#asked(node);
+    let lines: readonly Uint8Array[] | null = null;
+    return {
+      count: builtLines(built),
+      lines: () => {
+        if (lines === null) {
+          this.#check(node, built);
+          lines = isFlat(built) ? flatLines(built) : contentText(built);
+        }
+        return lines;
+      },
+    };
   }
 
   /** The text of `key` in one piece, checked against its record's sha1. */
