@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  CorruptData,
   KnownGraph,
   TextAnnotator,
   annotateFromTexts,
@@ -65,6 +66,22 @@ describe('TextAnnotator', () => {
     const base = { key: ['o'], annotations: annotator.annotate(['o'], lines('x\n'), []), lines: lines('x\n') };
     expect(annotator.annotate(['c'], lines('x\n'), [base])).toEqual([[['c']]]);
     expect(asked).toEqual(['o->c']);
+  });
+
+  it('copies a first parent matched in thousands of runs, and refuses blocks that do not fit the text', () => {
+    // Every other line of a 20,000-line text matches its parent's: 10,000 blocks.
+    const n = 20_000;
+    const every = Array.from({ length: n / 2 }, (_, i) => [i, 2 * i, 1] as [number, number, number]);
+    const annotator = new TextAnnotator({ matcher: () => [...every, [n / 2, n, 0]] });
+    const parentLines = Array.from({ length: n / 2 }, (_, i) => utf8(`p${i}\n`));
+    const parent = { key: ['p'], annotations: annotator.annotate(['p'], parentLines, []), lines: parentLines };
+    const text = Array.from({ length: n }, (_, i) => utf8(`${i}\n`));
+    const got = annotator.annotate(['c'], text, [parent]);
+    expect(got.length).toBe(n);
+    expect(got.every((a, i) => a[0]?.[0] === (i % 2 === 0 ? 'p' : 'c'))).toBe(true);
+    const beyond = new TextAnnotator({ matcher: () => [[0, 1, 1], [1, 2, 0]] });
+    const one = { key: ['o'], annotations: beyond.annotate(['o'], lines('x\n'), []), lines: lines('x\n') };
+    expect(() => beyond.annotate(['c'], lines('x\n'), [one])).toThrow(CorruptData);
   });
 
   it('flattenAnnotations keeps the heads of a tie, then the smallest key', () => {

@@ -60,6 +60,8 @@ export class LineInterner {
   // per id, for the base of the current `internAll`: its only position there
   // (-1: repeated); valid where `#baseStamp` holds the current stamp
   #baseStamp = new Int32Array(0);
+  /** Id arrays this interner made: valid bases without a check of every id (one rewritten since gets what it holds). */
+  readonly #made = new WeakSet<Int32Array>();
   #basePos = new Int32Array(0);
   #stamp = 0;
 
@@ -98,6 +100,7 @@ export class LineInterner {
    */
   internAll(lines: readonly DiffLine[], base?: InternedText, text?: Uint8Array): Int32Array {
     const ids = new Int32Array(lines.length);
+    this.#made.add(ids);
     if (base === undefined) {
       for (let i = 0; i < lines.length; i++) ids[i] = this.intern(lines[i] as DiffLine);
       return ids;
@@ -140,6 +143,7 @@ export class LineInterner {
   #checkBase(base: InternedText): void {
     const { ids, lines } = base;
     let bad = ids.length !== lines.length;
+    if (!bad && this.#made.has(ids)) return;
     for (let i = 0; i < ids.length && !bad; i++) bad = (ids[i] as number) < 0 || (ids[i] as number) >= this.#size;
     if (bad) throw new InvalidLineIds(lines.length, ids.length);
   }
