@@ -143,7 +143,7 @@ export class Annotator {
     const entry = this.#entry(key);
     const { annotations, lines } = entry;
     if (annotations === undefined || lines === undefined) throw new RevisionNotPresent(key);
-    // Kept made, for later calls.
+    // Made now if deferred, and kept for later calls.
     entry.lines = linesOf(lines);
     return { annotations, lines: entry.lines };
   }

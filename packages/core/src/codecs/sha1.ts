@@ -4,7 +4,6 @@
 // `Sha1Stream` for texts that arrive in pieces.
 
 import * as crypto from 'node:crypto';
-import { createHash, type Hash } from 'node:crypto';
 
 /**
  * Node's one-shot digest (20.12 and later), which skips the Hash object a
@@ -15,16 +14,16 @@ type OneShotHash = (algorithm: string, data: Uint8Array, encoding: 'hex') => str
 const oneShot = (crypto as { hash?: OneShotHash }).hash;
 
 export const sha1Hex: (bytes: Uint8Array) => string =
-  oneShot === undefined ? (bytes) => createHash('sha1').update(bytes).digest('hex') : (bytes) => oneShot('sha1', bytes, 'hex');
+  oneShot === undefined ? (bytes) => crypto.createHash('sha1').update(bytes).digest('hex') : (bytes) => oneShot('sha1', bytes, 'hex');
 
 export function sha1OfChunks(chunks: Iterable<Uint8Array>): string {
-  const h = createHash('sha1');
+  const h = crypto.createHash('sha1');
   for (const c of chunks) h.update(c);
   return h.digest('hex');
 }
 
 export class Sha1Stream {
-  readonly #hash: Hash = createHash('sha1');
+  readonly #hash: crypto.Hash = crypto.createHash('sha1');
   #size = 0;
 
   update(chunk: Uint8Array): this {

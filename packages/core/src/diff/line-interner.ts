@@ -60,10 +60,10 @@ export class LineInterner {
   // per id, for the base of the current `internAll`: its only position there
   // (-1: repeated); valid where `#baseStamp` holds the current stamp
   #baseStamp = new Int32Array(0);
-  /** Id arrays this interner made: valid bases without a check of every id (one rewritten since gets what it holds). */
-  readonly #made = new WeakSet<Int32Array>();
   #basePos = new Int32Array(0);
   #stamp = 0;
+  /** Id arrays this interner made: valid bases without a check of every id (one rewritten since gets what it holds). */
+  readonly #made = new WeakSet<Int32Array>();
 
   constructor(options: LineInternerOptions = {}) {
     let cap = 16;
