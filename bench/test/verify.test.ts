@@ -70,6 +70,10 @@ describe('runOurs', () => {
     expect(result.ops['extract-unordered'].items).toBe(30);
     expect(result.ops['lookup-batch'].items).toBe(30);
     expect(result.ops.annotate.items).toBeGreaterThan(0);
+    // The harness's own check of the extracted texts is timed apart, and only for extraction.
+    expect(result.ops['extract-unordered'].checkingMs).toBeGreaterThan(0);
+    expect(result.ops['extract-unordered'].ms).toBeGreaterThanOrEqual(0);
+    expect(result.ops.insert.checkingMs).toBe(0);
     expect(Object.keys(result.annotations)).toHaveLength(1);
     expect(result.maxRssKb).toBeGreaterThan(0);
   });
