@@ -94,6 +94,30 @@ describe('delta', () => {
     expect(copies.every((c) => c.length <= 0x10000)).toBe(true);
     expect(bytesEqual(applyDelta(base, delta), base)).toBe(true);
   });
+  it('encodes copies with offsets of one to four bytes, in the delta maker as in encodeCopy', () => {
+    // A source past 16 MiB, its bytes all different enough to index, and a
+    // target of runs from its end, its middle and its start: copy offsets of
+    // four, three, two and one bytes.
+    const base = new Uint8Array((1 << 24) + 100_000);
+    let seed = 7;
+    for (let i = 0; i < base.length; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      base[i] = seed >>> 24;
+    }
+    const runs = [(1 << 24) + 50_000, 300_000, 70_000, 1_000, 100].map((at) => base.subarray(at, at + 200));
+    const target = concatBytes(runs);
+    const delta = makeDelta(base, target) as Uint8Array;
+    expect(bytesEqual(applyDelta(base, delta), target)).toBe(true);
+    const copies = parseDelta(delta).instructions.flatMap((i) => (i.op === 'copy' ? [i] : []));
+    const widths = new Set(copies.map((c) => Math.max(1, Math.ceil(Math.log2(c.offset + 1) / 8))));
+    expect([...widths].sort()).toEqual([1, 2, 3, 4]);
+    for (const c of copies) {
+      const encoded = encodeCopy(c.offset, c.length);
+      expect(parseDelta(concatBytes([encodeBase128(c.length), encoded])).instructions).toEqual([c]);
+    }
+    expect(encodeCopy(0x01020304, 0x10000)).toEqual(Uint8Array.of(0x8f, 0x04, 0x03, 0x02, 0x01));
+    expect(() => encodeCopy(2 ** 32, 1)).toThrow(RangeError);
+  });
   it('gives no delta over the size limit, and none without a source', () => {
     const index = new DeltaIndex();
     expect(index.makeDelta(utf8('anything at all here'))).toBeNull();

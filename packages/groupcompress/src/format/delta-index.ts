@@ -22,6 +22,7 @@
 
 import { matchLength } from '@versionedfiles/core';
 import { RABIN_T as T, RABIN_U as U } from './rabin-tables.js';
+import { writeCopy } from './delta.js';
 
 const RABIN_WINDOW = 16;
 const HASH_LIMIT = 64;
@@ -731,16 +732,7 @@ function createDelta(
       }
       const left = msize < 0x10000 ? 0 : msize - 0x10000;
       msize -= left;
-      const op = outpos++;
-      let cmd = 0x80;
-      const off = moff;
-      if (off & 0xff) (o[outpos++] = off & 0xff), (cmd |= 0x01);
-      if (off & 0xff00) (o[outpos++] = (off >>> 8) & 0xff), (cmd |= 0x02);
-      if (off & 0xff0000) (o[outpos++] = (off >>> 16) & 0xff), (cmd |= 0x04);
-      if (off & 0xff000000) (o[outpos++] = (off >>> 24) & 0xff), (cmd |= 0x08);
-      if (msize & 0xff) (o[outpos++] = msize & 0xff), (cmd |= 0x10);
-      if (msize & 0xff00) (o[outpos++] = (msize >>> 8) & 0xff), (cmd |= 0x20);
-      o[op] = cmd;
+      outpos = writeCopy(o, outpos, moff, msize);
       data += msize;
       moff += msize;
       msize = left;
