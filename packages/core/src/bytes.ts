@@ -193,6 +193,64 @@ export function sharedLineRuns(
   return { head, tail };
 }
 
+/**
+ * How many lines from `a[aFrom]` and `b[bFrom]` on are equal, at most `max`,
+ * found without a byte loop per line: a stretch of lines of equal lengths is
+ * equal when its bytes are, compared natively as one span of the texts, in
+ * stretches that double while they match. Both must be proper lines of their
+ * texts (`aText`, `bText`), as for `sharedLineRuns`; `aStarts[i]` is where
+ * line i starts in its text (`lineOffsets`).
+ */
+export function equalLineRun(
+  a: readonly Uint8Array[],
+  aText: Uint8Array,
+  aStarts: Int32Array,
+  aFrom: number,
+  b: readonly Uint8Array[],
+  bText: Uint8Array,
+  bStarts: Int32Array,
+  bFrom: number,
+  max: number,
+): number {
+  let n = 0;
+  let step = 4;
+  while (n < max) {
+    const want = Math.min(step, max - n);
+    let count = 0;
+    let span = 0;
+    for (; count < want; count++) {
+      const length = (a[aFrom + n + count] as Uint8Array).length;
+      if (length !== (b[bFrom + n + count] as Uint8Array).length) break;
+      span += length;
+    }
+    if (count === 0) return n;
+    const aStart = aStarts[aFrom + n] as number;
+    const bStart = bStarts[bFrom + n] as number;
+    if (rangeCompare.call(aText, bText, bStart, bStart + span, aStart, aStart + span) === 0) {
+      n += count;
+      // A line of another length ends the run.
+      if (count < want) return n;
+      step *= 2;
+    } else if (count === 1) {
+      return n;
+    } else {
+      step = count >> 1;
+    }
+  }
+  return n;
+}
+
+/** Where each line starts in the text the lines make, end to end. */
+export function lineOffsets(lines: readonly Uint8Array[]): Int32Array {
+  const starts = new Int32Array(lines.length);
+  let at = 0;
+  for (let i = 0; i < lines.length; i++) {
+    starts[i] = at;
+    at += (lines[i] as Uint8Array).length;
+  }
+  return starts;
+}
+
 /** memcmp order. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);

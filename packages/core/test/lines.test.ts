@@ -9,13 +9,16 @@ import {
   BadParameterContainsNewline,
   LineInterner,
   BadParameterNotBytes,
+  bytesEqual,
   checkAddedLines,
   commonPrefixLength,
   commonSuffixLength,
   concatBytes,
   countNewlines,
+  equalLineRun,
   joinLines,
   joinedForReading,
+  lineOffsets,
   lineStarts,
   matchLength,
   sharedLineRuns,
@@ -237,6 +240,24 @@ describe('interning lines split from texts', () => {
     const lines = splitLines(new TextEncoder().encode(base)).map((l) => new TextDecoder().decode(l));
     for (const [at, drop, add] of edits) lines.splice(at % (lines.length + 1), drop, ...add);
     return [base, lines.join('')] as const;
+  });
+
+  it('equalLineRun counts the leading equal lines, as a line-by-line compare does', () => {
+    fc.assert(
+      fc.property(pair, fc.nat(), fc.nat(), fc.nat(), ([aText, bText], aAt, bAt, cap) => {
+        const aBytes = new TextEncoder().encode(aText);
+        const bBytes = new TextEncoder().encode(bText);
+        const a = splitLines(aBytes);
+        const b = splitLines(bBytes);
+        const i = aAt % (a.length + 1);
+        const j = bAt % (b.length + 1);
+        const max = Math.min(cap % 30, a.length - i, b.length - j);
+        let expected = 0;
+        while (expected < max && bytesEqual(a[i + expected] as Uint8Array, b[j + expected] as Uint8Array)) expected++;
+        expect(equalLineRun(a, aBytes, lineOffsets(a), i, b, bBytes, lineOffsets(b), j, max)).toBe(expected);
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it('gives the ids a line-by-line pass gives (shared head and tail found by bytes)', () => {

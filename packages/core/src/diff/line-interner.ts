@@ -10,7 +10,8 @@
 //     and only hashed where that fails: most lines of an edit cost one compare.
 //     When both are lines `splitLines` made (untouched), or the caller gives
 //     both texts, the lines inside the bytes both texts begin and end with
-//     take the base's ids without a compare each.
+//     take the base's ids without a compare each, and so do stretches that
+//     match the base in order (compared as spans of bytes, `equalLineRun`).
 //   - `internLines(a, b)`: a fresh interner over one pair, for one-off diffs
 //     (b interned with a as its base).
 //
@@ -18,7 +19,7 @@
 // reads four bytes per step (no string is made per line); strings use a Map.
 // Byte lines and strings are separate spaces: `'a\n'` and its bytes differ.
 
-import { bytesEqual, sharedLineRuns, splitSourceOf } from '../bytes.js';
+import { bytesEqual, equalLineRun, lineOffsets, sharedLineRuns, splitSourceOf } from '../bytes.js';
 import { VersionedFilesError } from '../errors.js';
 
 export type DiffLine = Uint8Array | string;
@@ -123,11 +124,22 @@ export class LineInterner {
     }
     let next = from;
     let stamp = -1;
+    // With both texts, a stretch they share is taken as spans of bytes (line offsets made when first needed).
+    let spans: { readonly own: Int32Array; readonly base: Int32Array } | null = null;
     for (let j = from; j < to; j++) {
       const line = lines[j] as DiffLine;
       const expected = baseLines[next];
       if (expected !== undefined && sameLine(expected, line)) {
         ids[j] = baseIds[next++] as number;
+        if (ownText !== undefined && baseText !== undefined) {
+          const own = lines as readonly Uint8Array[];
+          const theirs = baseLines as readonly Uint8Array[];
+          spans ??= { own: lineOffsets(own), base: lineOffsets(theirs) };
+          const run = equalLineRun(own, ownText, spans.own, j + 1, theirs, baseText, spans.base, next, Math.min(to - j - 1, theirs.length - next));
+          ids.set(baseIds.subarray(next, next + run), j + 1);
+          j += run;
+          next += run;
+        }
         continue;
       }
       const id = this.intern(line);
