@@ -195,9 +195,10 @@ export function sharedLineRuns(
 
 /**
  * How many lines from `a[aFrom]` and `b[bFrom]` on are equal, at most `max`,
- * found without a byte loop per line: a stretch of lines of equal lengths is
- * equal when its bytes are, compared natively as one span of the texts, in
- * stretches that double while they match. Both must be proper lines of their
+ * without a byte loop per line: the bytes the two texts share from there
+ * (`matchLength`, native compares) hold exactly the equal lines, since proper
+ * lines split equal bytes alike (only a last line without its newline can
+ * end inside them, and its length tells). Both must be proper lines of their
  * texts (`aText`, `bText`), as for `sharedLineRuns`; `aStarts[i]` is where
  * line i starts in its text (`lineOffsets`).
  */
@@ -212,30 +213,17 @@ export function equalLineRun(
   bFrom: number,
   max: number,
 ): number {
+  if (max <= 0) return 0;
+  const aStart = aStarts[aFrom] as number;
+  const last = a[aFrom + max - 1] as Uint8Array;
+  const span = (aStarts[aFrom + max - 1] as number) + last.length - aStart;
+  const bStart = bStarts[bFrom] as number;
+  const shared = matchLength(aText, aStart, bText, bStart, Math.min(span, bText.length - bStart));
   let n = 0;
-  let step = 4;
-  while (n < max) {
-    const want = Math.min(step, max - n);
-    let count = 0;
-    let span = 0;
-    for (; count < want; count++) {
-      const length = (a[aFrom + n + count] as Uint8Array).length;
-      if (length !== (b[bFrom + n + count] as Uint8Array).length) break;
-      span += length;
-    }
-    if (count === 0) return n;
-    const aStart = aStarts[aFrom + n] as number;
-    const bStart = bStarts[bFrom + n] as number;
-    if (rangeCompare.call(aText, bText, bStart, bStart + span, aStart, aStart + span) === 0) {
-      n += count;
-      // A line of another length ends the run.
-      if (count < want) return n;
-      step *= 2;
-    } else if (count === 1) {
-      return n;
-    } else {
-      step = count >> 1;
-    }
+  for (let covered = 0; n < max; n++) {
+    const length = (a[aFrom + n] as Uint8Array).length;
+    if (length !== (b[bFrom + n] as Uint8Array).length || covered + length > shared) break;
+    covered += length;
   }
   return n;
 }

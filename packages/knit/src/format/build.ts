@@ -360,7 +360,7 @@ export class TextBuilder {
    */
   text(key: Key): readonly Uint8Array[] {
     const built = this.#checkedFlat(key).built;
-    return isFlat(built) ? flatLines(built) : contentText(built);
+    return textLines(built);
   }
 
   /**
@@ -380,7 +380,7 @@ export class TextBuilder {
       lines: () => {
         if (lines === null) {
           this.#check(node, built);
-          lines = isFlat(built) ? flatLines(built) : contentText(built);
+          lines = textLines(built);
         }
         return lines;
       },
@@ -434,6 +434,11 @@ export class TextBuilder {
     const node = this.#node(key);
     return node.sha1 ?? this.#decode(node).sha1;
   }
+}
+
+/** The text's lines as the user gave them: views of a flat text's buffer, or a content's lines. */
+function textLines(built: Built): readonly Uint8Array[] {
+  return isFlat(built) ? flatLines(built) : contentText(built);
 }
 
 /** Flat texts as line arrays: a view per line. */
