@@ -43,6 +43,18 @@ describe('keys', () => {
     );
   });
 
+  it('keyToId gives a key array the id it made the first time, the same as any equal array gets', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary' }), { minLength: 1, maxLength: 4 }), (key) => {
+        const first = keyToId(key);
+        expect(keyToId(key)).toBe(first);
+        expect(keyToId([...key])).toBe(first);
+        const map = new KeyMap<number>([[key, 1]]);
+        expect(map.get([...key])).toBe(1);
+      }),
+    );
+  });
+
   it('KeyMap and KeySet compare keys by value', () => {
     const m = new KeyMap<number>();
     m.set(['a', 'b'], 1);
