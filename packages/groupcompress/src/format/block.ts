@@ -20,6 +20,7 @@ import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fa
 import type { InflateOptions, Key, ZlibCodec } from '@versionedfiles/core';
 import { applyDelta, applyDeltaWithin, checkDelta, decodeBase128, encodeBase128 } from './delta.js';
 import { GroupCompressCorrupt } from './errors.js';
+import type { WasmDeltaApplier } from './wasm-applier.js';
 import type { GroupCompressWhere } from './errors.js';
 
 export const GCB_ZLIB_HEADER = 'gcb1z\n';
@@ -343,8 +344,12 @@ export class GroupCompressBlock {
     return this.#buffer;
   }
 
-  /** The text of the record at `[start, end)` (a copy); a bad record names `key`. */
-  extract(key: Key | null, start: number, end: number): Uint8Array {
+  /**
+   * The text of the record at `[start, end)` (a copy); a bad record names
+   * `key`. A delta goes to `applier` first when given (JavaScript applies
+   * what it declines, and reports a bad delta).
+   */
+  extract(key: Key | null, start: number, end: number, applier: WasmDeltaApplier | null = null): Uint8Array {
     const where = { key, source: this.source };
     if (end > this.contentLength) throw new GroupCompressCorrupt(`record end ${end} is past the block's ${this.contentLength} bytes`, where);
     checkRange(start, end, where);
@@ -361,6 +366,10 @@ export class GroupCompressBlock {
       const text = content.subarray(r.dataStart, r.end);
       this.#forget();
       return text;
+    }
+    if (applier !== null) {
+      const text = applier.apply(this, content, r.dataStart, r.end, where);
+      if (text !== null) return text;
     }
     // A text that fits the scratch is written as the delta is checked (a bad
     // delta only leaves junk in scratch). One that does not is checked first,

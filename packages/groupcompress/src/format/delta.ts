@@ -113,7 +113,7 @@ export function parseDelta(
  * holds a text over core's `MAX_TEXT_BYTES`, and copies may repeat their
  * source, so a short delta could otherwise declare (and truly make) gigabytes.
  */
-function targetLengthOf(delta: Uint8Array, start: number, end: number, where: GroupCompressWhere): [number, number] {
+export function targetLengthOf(delta: Uint8Array, start: number, end: number, where: GroupCompressWhere = {}): [number, number] {
   if (start >= end) throw new GroupCompressCorrupt('empty delta', where);
   const decoded = decodeBase128(delta.subarray(0, end), start, where);
   if (decoded[0] > MAX_TEXT_BYTES) {

@@ -18,6 +18,7 @@
 import { MAX_TEXT_BYTES, UnavailableRepresentation, chunksToLines, compatZlib, concatBytes, registerNetworkKind } from '@versionedfiles/core';
 import type { ContentFactory, Key, Parents, StorageKind, ZlibCodec } from '@versionedfiles/core';
 import { GroupCompressBlock } from '../format/block.js';
+import type { WasmDeltaApplier } from '../format/wasm-applier.js';
 import { decodeWireBlock, encodeWireBlock } from '../format/wire.js';
 import { DEFAULT_MAX_BYTES_TO_INDEX, GroupCompressor } from '../compressor.js';
 
@@ -42,14 +43,18 @@ export class GroupContentManager {
 
   /** How far into the block the whole read this run is part of goes (a store's request may hold several runs of one block). */
   readonly #readAhead: number;
+  /** Applies the run's deltas, when the reader has one (see `WasmDeltaApplier`). */
+  readonly #applier: WasmDeltaApplier | null;
 
   constructor(
     block: GroupCompressBlock,
     readonly settings: CompressorSettings = DEFAULT_SETTINGS,
     readAhead = 0,
+    applier: WasmDeltaApplier | null = null,
   ) {
     this.#block = block;
     this.#readAhead = readAhead;
+    this.#applier = applier;
   }
 
   get block(): GroupCompressBlock {
@@ -75,7 +80,7 @@ export class GroupContentManager {
    */
   extract(record: GroupCompressRecord): Uint8Array {
     this.#block.content(Math.min(Math.max(this.#lastByte, this.#readAhead), this.#block.contentLength), record.key);
-    return this.#block.extract(record.key, record.start, record.end);
+    return this.#block.extract(record.key, record.start, record.end, this.#applier);
   }
 
   #usage(): { action: 'trim' | 'rebuild' | null; lastByteUsed: number; totalBytesUsed: number } {

@@ -62,6 +62,7 @@ import type { GroupCompressBlock } from '../format/block.js';
 import { DEFAULT_MAX_BYTES_TO_INDEX } from '../compressor.js';
 import { PackFileAccess } from './access.js';
 import { ReadAhead } from './read-ahead.js';
+import { WasmDeltaApplier } from '../format/wasm-applier.js';
 import type { BlockMemo, GroupAccess } from './access.js';
 import { GroupContentManager, GroupCompressRecord } from './content-manager.js';
 import type { CompressorSettings } from './content-manager.js';
@@ -195,6 +196,9 @@ interface BlockRun {
   readonly memo: BlockMemo;
   readonly entries: GroupIndexEntry[];
 }
+
+/** What a stream gives next: a run of a block's records, or one record (pending or absent). */
+type Step = { readonly run: BlockRun } | { readonly single: ContentFactory };
 
 export class GroupCompressVersionedFiles extends VersionedFilesBase {
   readonly #shared: Shared;
@@ -441,7 +445,6 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       order = [...unstored.filter((k) => !pending.has(k)), ...unstored.filter((k) => pending.has(k)), ...largestBlockLast(stored)];
     }
     // Runs of keys per block, in order; pending and absent keys break runs.
-    type Step = { readonly run: BlockRun } | { readonly single: ContentFactory };
     const steps: Step[] = [];
     let run: BlockRun | null = null;
     for (const e of order) {
@@ -505,11 +508,29 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     );
     // An unordered stream's largest block comes last (see `largestBlockLast`): it starts now.
     if (!request.ordered && batches.length > 1) ahead.startEarly(batches.length - 1);
+    // Its runs are whole blocks, each loaded into an applier's memory once.
+    const applier = request.ordered ? null : WasmDeltaApplier.acquire();
+    try {
+      yield* this.#streamBatches(steps, batches, ahead, lastByteOf, applier, request.signal);
+    } finally {
+      applier?.release();
+    }
+  }
+
+  /** The records of the steps of `batches`, each batch's blocks from `ahead`. */
+  async *#streamBatches(
+    steps: readonly Step[],
+    batches: readonly StreamBatch[],
+    ahead: ReadAhead<StreamBatch, Map<string, GroupCompressBlock>>,
+    lastByteOf: ReadonlyMap<string, number>,
+    applier: WasmDeltaApplier | null,
+    signal: AbortSignal | undefined,
+  ): AsyncIterable<ContentFactory> {
     let yielded = 0;
     for (const [n, { from, to }] of batches.entries()) {
       const fetched = await ahead.take(n);
       for (let i = from; i < to; i++) {
-        throwIfAborted(request.signal);
+        throwIfAborted(signal);
         const step = steps[i] as Step;
         if ('single' in step) {
           yield step.single;
@@ -521,7 +542,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
         if (block !== undefined) this.#shared.cache.set(id, block);
         else block = this.#shared.cache.get(id) ?? (await this.#blocks([step.run.memo], key)).get(id);
         await inflateLargeBlock(block as GroupCompressBlock, lastByteOf.get(id) ?? 0);
-        const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings, lastByteOf.get(id));
+        const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings, lastByteOf.get(id), applier);
         for (const e of step.run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
         // Each text is let go once the consumer moves on (it can still ask
         // the record again), so a run never holds all its texts at once.

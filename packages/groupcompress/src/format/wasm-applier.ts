@@ -1,0 +1,108 @@
+// Applying a block's deltas in WebAssembly (delta-apply.wat).
+//
+// In JavaScript each copy or insert instruction is a `copyWithin` call of
+// 60-90 ns, and a block's deltas hold one per 73 bytes of text (npm-large);
+// here it is one `memory.copy`, and a block's texts are made 2-3 times
+// faster. The price is a copy of the block into the applier's memory: its
+// content from the start, as far as the records read so far need, loaded
+// once per block. A reader that switches blocks often (an ordered stream:
+// 553 runs over 30 blocks in groupcompress order on npm-large) would copy
+// more than it makes, so the store gives an applier to unordered streams
+// only, whose runs are whole blocks. A linear memory only grows: an applier
+// lives as long as one stream, and blocks and texts past `MAX_WASM_BYTES`
+// are left to JavaScript, which bounds it.
+//
+// The WebAssembly code checks each instruction as delta.ts does and answers
+// only whether the delta is sound; for one that is not, the caller applies
+// it in JavaScript, which throws the error a reader gets either way.
+//
+// The memory is made at its full size (two `MAX_WASM_BYTES` and a page) and
+// never grown: growing detaches the memory's old buffer, and the first detach
+// in a process turns off V8's fast typed-array access for good (see
+// docs/formats/groupcompress.md §7). Pages never touched take no memory. Each
+// memory reserves gigabytes of address space, so at most `MAX_APPLIERS`
+// are in use at once (`acquire` gives null past that) and each is let go by
+// `release` at the end of its stream.
+//
+// Entry point: `WasmDeltaApplier` (`acquire`, `apply`, `release`).
+
+import { targetLengthOf } from './delta.js';
+import { DELTA_APPLY_WASM } from './delta-apply-wasm.js';
+import type { GroupCompressWhere } from './errors.js';
+
+/** Contents and texts larger than this are applied in JavaScript. */
+export const MAX_WASM_BYTES = 16 * 1024 * 1024;
+/** Appliers in use at once, at most. */
+const MAX_APPLIERS = 4;
+
+const PAGE = 64 * 1024;
+const MEMORY_PAGES = (2 * MAX_WASM_BYTES) / PAGE + 1;
+
+/** The part of the WebAssembly API used here (the compiler's libraries here do not declare it). */
+declare const WebAssembly: {
+  readonly Module: new (bytes: ArrayBufferView) => object;
+  readonly Memory: new (descriptor: { readonly initial: number }) => { readonly buffer: ArrayBuffer };
+  readonly Instance: new (module: object, imports: object) => { readonly exports: Readonly<Record<string, unknown>> };
+};
+
+type ApplyFunction = (pos: number, end: number, sourceLength: number, out: number, targetLength: number) => number;
+
+/** Compiled once per thread, on first use. */
+let compiled: object | null = null;
+let inUse = 0;
+
+export class WasmDeltaApplier {
+  readonly #apply: ApplyFunction;
+  readonly #bytes: Uint8Array;
+  /** Whose content the memory holds, and how much of it. */
+  #owner: object | null = null;
+  #loaded = 0;
+  #released = false;
+
+  private constructor() {
+    compiled ??= new WebAssembly.Module(Buffer.from(DELTA_APPLY_WASM, 'base64'));
+    const memory = new WebAssembly.Memory({ initial: MEMORY_PAGES });
+    const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
+    this.#apply = exports['apply'] as ApplyFunction;
+    this.#bytes = new Uint8Array(memory.buffer);
+  }
+
+  /** An applier, or null while `MAX_APPLIERS` are in use. */
+  static acquire(): WasmDeltaApplier | null {
+    if (inUse >= MAX_APPLIERS) return null;
+    inUse++;
+    return new WasmDeltaApplier();
+  }
+
+  /** Ends this applier's use (it applies nothing more). */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#owner = null;
+    inUse--;
+  }
+
+  /**
+   * The text made by the delta at `content[start, end)` from the source
+   * `content[0, start)`, where `content` is `owner`'s (the same bytes every
+   * time `owner` is given); null when it is too big for this applier, not
+   * sound, or the applier is released. Errors of the declared length are
+   * thrown as delta.ts throws them.
+   */
+  apply(owner: object, content: Uint8Array, start: number, end: number, where: GroupCompressWhere = {}): Uint8Array | null {
+    if (this.#released || end > MAX_WASM_BYTES) return null;
+    const [targetLength, used] = targetLengthOf(content, start, end, where);
+    if (targetLength > MAX_WASM_BYTES) return null;
+    if (owner !== this.#owner) {
+      this.#owner = owner;
+      this.#loaded = 0;
+    }
+    if (this.#loaded < end) {
+      this.#bytes.set(content.subarray(this.#loaded, end), this.#loaded);
+      this.#loaded = end;
+    }
+    const out = this.#loaded;
+    if (this.#apply(start + used, end, start, out, targetLength) !== 1) return null;
+    return this.#bytes.slice(out, out + targetLength);
+  }
+}
