@@ -2,10 +2,11 @@
 // builds to; it makes the text JavaScript makes from every sound delta and
 // declines exactly the deltas JavaScript refuses (which then give the error);
 // blocks read through it give the same texts, loaded whole or front first,
-// from one block or switching; at most four are in use at once.
+// from one block or switching; it says what a read would copy in; at most
+// four are in use at once, and a dropped one's place comes back when collected.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { concatBytes, utf8 } from '@versionedfiles/core';
+import { bytesEqual, concatBytes, utf8 } from '@versionedfiles/core';
 import { GroupCompressBlock, GroupCompressCorrupt, GroupCompressor, applyDeltaWithin, checkDelta, encodeBase128, makeDelta } from '@versionedfiles/groupcompress';
 import { MAX_WASM_BYTES, WasmDeltaApplier } from '../src/format/wasm-applier.js';
 import { DELTA_APPLY_WASM } from '../src/format/delta-apply-wasm.js';
@@ -137,6 +138,54 @@ describe('the WebAssembly delta applier', () => {
         }
       }
     });
+  });
+
+  it('moves to a larger memory when a block outgrows its own, keeping every text right', () => {
+    let seed = 5;
+    const noise = (n: number): Uint8Array => new Uint8Array(n).map(() => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 0xff);
+    // 2 MB of content: past the first memory (twice the first text's needs, at least 1 MiB).
+    const base = noise(40_000);
+    const texts = Array.from({ length: 40 }, (_, i) => concatBytes([noise(40_000), base.subarray(i * 1000)]));
+    const compressor = new GroupCompressor();
+    const ranges = texts.map((t) => compressor.compressText(t));
+    const block = GroupCompressBlock.fromContent(concatBytes(compressor.flush().chunks));
+    expect(block.contentLength).toBeGreaterThan(2_000_000);
+    withApplier((applier) => {
+      // Front to back, then back to the front from the memory it has now.
+      for (const round of [0, 1]) {
+        for (const [i, { start, end }] of ranges.entries()) {
+          expect(bytesEqual(block.extract([`t${i}`], start, end, applier), texts[i] as Uint8Array), `round ${round}, text ${i}`).toBe(true);
+        }
+      }
+    });
+  });
+
+  it('says how much of a block a read would copy in', () => {
+    const base = utf8('abcdefgh'.repeat(100));
+    const { content, start, end } = layout(base, makeDelta(base, base.subarray(8)) as Uint8Array);
+    const owner = {};
+    withApplier((applier) => {
+      expect(applier.loadCost(owner, end)).toBe(end);
+      expect(applier.apply(owner, content, start, end)).toEqual(base.subarray(8));
+      expect(applier.loadCost(owner, end)).toBe(0);
+      expect(applier.loadCost(owner, end + 100)).toBe(100);
+      expect(applier.loadCost({}, 10)).toBe(10);
+    });
+  });
+
+  it('gives back the place of one dropped unreleased, once collected', async () => {
+    const { execFileSync } = await import('node:child_process');
+    // In a child with --expose-gc (the built module, as a store's reader runs it): four dropped, collected, and four more to be had.
+    const script = `
+      const { WasmDeltaApplier } = await import(${JSON.stringify(new URL('../dist/format/wasm-applier.js', import.meta.url).href)});
+      (() => { for (let i = 0; i < 4; i++) WasmDeltaApplier.acquire(); })();
+      const before = WasmDeltaApplier.acquire();
+      for (let i = 0; i < 20; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+      const after = [0, 1, 2, 3].map(() => WasmDeltaApplier.acquire());
+      console.log(JSON.stringify({ before: before === null, after: after.every((a) => a !== null) }));
+    `;
+    const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ before: true, after: true });
   });
 
   it('is in use at most four at a time, and applies nothing once released', () => {

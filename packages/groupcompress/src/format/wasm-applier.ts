@@ -4,25 +4,25 @@
 // 60-90 ns, and a block's deltas hold one per 73 bytes of text (npm-large);
 // here it is one `memory.copy`, and a block's texts are made 2-3 times
 // faster. The price is a copy of the block into the applier's memory: its
-// content from the start, as far as the records read so far need, loaded
-// once per block. A reader that switches blocks often (an ordered stream:
-// 553 runs over 30 blocks in groupcompress order on npm-large) would copy
-// more than it makes, so the store gives an applier to unordered streams
-// only, whose runs are whole blocks. A linear memory only grows: an applier
-// lives as long as one stream, and blocks and texts past `MAX_WASM_BYTES`
-// are left to JavaScript, which bounds it.
+// content from the start, as far as the records read so far need, again
+// each time the reader switches blocks (`loadCost` says how much, so a
+// store can leave a short run in JavaScript). An applier lives as long as
+// one stream, and blocks and texts past `MAX_WASM_BYTES` are left to
+// JavaScript, which bounds its memory.
 //
 // The WebAssembly code checks each instruction as delta.ts does and answers
 // only whether the delta is sound; for one that is not, the caller applies
 // it in JavaScript, which throws the error a reader gets either way.
 //
-// The memory is made at its full size (two `MAX_WASM_BYTES` and a page) and
-// never grown: growing detaches the memory's old buffer, and the first detach
-// in a process turns off V8's fast typed-array access for good (see
-// docs/formats/groupcompress.md §7). Pages never touched take no memory. Each
-// memory reserves gigabytes of address space, so at most `MAX_APPLIERS`
-// are in use at once (`acquire` gives null past that) and each is let go by
-// `release` at the end of its stream.
+// A memory is never grown: growing detaches its old buffer, and the first
+// detach in a process turns off V8's fast typed-array access for good (see
+// docs/formats/groupcompress.md §7). An applier makes its memory at first
+// use, twice what that needs (making one costs about 1 µs a page, zeroing
+// included), and replaces it by a larger one when a read needs more, up to
+// two `MAX_WASM_BYTES` and a page. Each memory reserves gigabytes of address
+// space, so at most `MAX_APPLIERS` are in use at once (`acquire` gives null
+// past that), each let go by `release` at the end of its stream (or,
+// abandoned, when collected).
 //
 // Entry point: `WasmDeltaApplier` (`acquire`, `apply`, `release`).
 
@@ -36,7 +36,9 @@ export const MAX_WASM_BYTES = 16 * 1024 * 1024;
 const MAX_APPLIERS = 4;
 
 const PAGE = 64 * 1024;
-const MEMORY_PAGES = (2 * MAX_WASM_BYTES) / PAGE + 1;
+/** Pages of an applier's memory: at least (1 MiB), and at most (room for the largest content and text). */
+const MIN_PAGES = 16;
+const MAX_PAGES = (2 * MAX_WASM_BYTES) / PAGE + 1;
 
 /** The part of the WebAssembly API used here (the compiler's libraries here do not declare it). */
 declare const WebAssembly: {
@@ -50,28 +52,40 @@ type ApplyFunction = (pos: number, end: number, sourceLength: number, out: numbe
 /** Compiled once per thread, on first use. */
 let compiled: object | null = null;
 let inUse = 0;
+/** An applier dropped unreleased (a stream its reader abandoned) gives back its place when collected. */
+const unreleased = new FinalizationRegistry<null>(() => {
+  inUse--;
+});
 
 export class WasmDeltaApplier {
-  readonly #apply: ApplyFunction;
-  readonly #bytes: Uint8Array;
+  #apply: ApplyFunction | null = null;
+  #bytes = new Uint8Array(0);
   /** Whose content the memory holds, and how much of it. */
   #owner: object | null = null;
   #loaded = 0;
   #released = false;
 
-  private constructor() {
+  private constructor() {}
+
+  /** Makes sure the memory holds `bytes`: if not, a new one (and nothing of any content in it). */
+  #reserve(bytes: number): void {
+    if (this.#bytes.length >= bytes) return;
     compiled ??= new WebAssembly.Module(Buffer.from(DELTA_APPLY_WASM, 'base64'));
-    const memory = new WebAssembly.Memory({ initial: MEMORY_PAGES });
-    const { exports } = new WebAssembly.Instance(compiled, { env: { memory } });
-    this.#apply = exports['apply'] as ApplyFunction;
+    const pages = Math.min(MAX_PAGES, Math.max(MIN_PAGES, Math.ceil((2 * bytes) / PAGE)));
+    const memory = new WebAssembly.Memory({ initial: pages });
+    this.#apply = new WebAssembly.Instance(compiled, { env: { memory } }).exports['apply'] as ApplyFunction;
     this.#bytes = new Uint8Array(memory.buffer);
+    this.#owner = null;
+    this.#loaded = 0;
   }
 
   /** An applier, or null while `MAX_APPLIERS` are in use. */
   static acquire(): WasmDeltaApplier | null {
     if (inUse >= MAX_APPLIERS) return null;
     inUse++;
-    return new WasmDeltaApplier();
+    const applier = new WasmDeltaApplier();
+    unreleased.register(applier, null, applier);
+    return applier;
   }
 
   /** Ends this applier's use (it applies nothing more). */
@@ -79,7 +93,13 @@ export class WasmDeltaApplier {
     if (this.#released) return;
     this.#released = true;
     this.#owner = null;
+    unreleased.unregister(this);
     inUse--;
+  }
+
+  /** Bytes of `owner`'s content a read up to `end` would copy in. */
+  loadCost(owner: object, end: number): number {
+    return owner === this.#owner ? Math.max(0, end - this.#loaded) : end;
   }
 
   /**
@@ -93,16 +113,15 @@ export class WasmDeltaApplier {
     if (this.#released || end > MAX_WASM_BYTES) return null;
     const [targetLength, used] = targetLengthOf(content, start, end, where);
     if (targetLength > MAX_WASM_BYTES) return null;
-    if (owner !== this.#owner) {
-      this.#owner = owner;
-      this.#loaded = 0;
-    }
+    if (owner !== this.#owner) this.#loaded = 0;
+    this.#reserve(Math.max(end, this.#loaded) + targetLength);
+    this.#owner = owner;
     if (this.#loaded < end) {
       this.#bytes.set(content.subarray(this.#loaded, end), this.#loaded);
       this.#loaded = end;
     }
     const out = this.#loaded;
-    if (this.#apply(start + used, end, start, out, targetLength) !== 1) return null;
+    if ((this.#apply as ApplyFunction)(start + used, end, start, out, targetLength) !== 1) return null;
     return this.#bytes.slice(out, out + targetLength);
   }
 }

@@ -21,7 +21,8 @@
 // The batches after the one being extracted are read and their blocks
 // inflated on libuv's thread pool meanwhile (`ReadAhead`, within 2 MiB of
 // compressed bytes); an unordered stream reads its largest block first and
-// gives its texts last.
+// gives its texts last. A stream applies its deltas in WebAssembly
+// (`WasmDeltaApplier`) run by run where copying the block in pays.
 //
 // Entry points: `GroupCompressVersionedFiles`, `GroupCompressStoreOptions`,
 // `makePackFactory(graph, delta, keyLength)`, `cleanupPackGroup(vf)`,
@@ -112,6 +113,18 @@ const BATCH_SIZE = 1 << 16;
 const READ_AHEAD_BYTES = 2 * 1024 * 1024;
 /** An unordered stream's largest block this size and up is read first and its texts given last. */
 const EARLY_BLOCK_BYTES = 1024 * 1024;
+/**
+ * A run's deltas go to the stream's WebAssembly applier when what it must
+ * copy of the block into its memory (the block's front, unless the applier
+ * holds it already) is at most this many times the run's stored bytes. In
+ * one process on npm-large (groupcompress order: 553 runs over 30 blocks)
+ * 16, 64 and 256 measured alike, and even always loading beat JavaScript
+ * (335 against 423 ms); the bound keeps a one-record run at the end of a big
+ * block in JavaScript.
+ */
+const LOAD_PER_RUN_BYTE = 64;
+/** Runs of fewer stored bytes are applied in JavaScript (making an applier's memory costs about 1 µs a page). */
+const MIN_APPLIER_RUN_BYTES = 16 * 1024;
 /** While a read ahead is under way, let the event loop run after this many records. */
 const YIELD_EVERY = 16;
 
@@ -508,13 +521,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     );
     // An unordered stream's largest block comes last (see `largestBlockLast`): it starts now.
     if (!request.ordered && batches.length > 1) ahead.startEarly(batches.length - 1);
-    // Its runs are whole blocks, each loaded into an applier's memory once.
-    const applier = request.ordered ? null : WasmDeltaApplier.acquire();
-    try {
-      yield* this.#streamBatches(steps, batches, ahead, lastByteOf, applier, request.signal);
-    } finally {
-      applier?.release();
-    }
+    yield* this.#streamBatches(steps, batches, ahead, lastByteOf, request.signal);
   }
 
   /** The records of the steps of `batches`, each batch's blocks from `ahead`. */
@@ -523,35 +530,40 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     batches: readonly StreamBatch[],
     ahead: ReadAhead<StreamBatch, Map<string, GroupCompressBlock>>,
     lastByteOf: ReadonlyMap<string, number>,
-    applier: WasmDeltaApplier | null,
     signal: AbortSignal | undefined,
   ): AsyncIterable<ContentFactory> {
-    let yielded = 0;
-    for (const [n, { from, to }] of batches.entries()) {
-      const fetched = await ahead.take(n);
-      for (let i = from; i < to; i++) {
-        throwIfAborted(signal);
-        const step = steps[i] as Step;
-        if ('single' in step) {
-          yield step.single;
-          continue;
-        }
-        const id = BlockCache.id(step.run.memo);
-        const key = step.run.entries[0]?.key ?? null;
-        let block = fetched.get(id);
-        if (block !== undefined) this.#shared.cache.set(id, block);
-        else block = this.#shared.cache.get(id) ?? (await this.#blocks([step.run.memo], key)).get(id);
-        await inflateLargeBlock(block as GroupCompressBlock, lastByteOf.get(id) ?? 0);
-        const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings, lastByteOf.get(id), applier);
-        for (const e of step.run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
-        // Each text is let go once the consumer moves on (it can still ask
-        // the record again), so a run never holds all its texts at once.
-        for (const record of manager.records()) {
-          yield record;
-          record.release();
-          if (ahead.reading && ++yielded % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    const appliers = new RunAppliers();
+    try {
+      let yielded = 0;
+      for (const [n, { from, to }] of batches.entries()) {
+        const fetched = await ahead.take(n);
+        for (let i = from; i < to; i++) {
+          throwIfAborted(signal);
+          const step = steps[i] as Step;
+          if ('single' in step) {
+            yield step.single;
+            continue;
+          }
+          const id = BlockCache.id(step.run.memo);
+          const key = step.run.entries[0]?.key ?? null;
+          let block = fetched.get(id);
+          if (block !== undefined) this.#shared.cache.set(id, block);
+          else block = this.#shared.cache.get(id) ?? (await this.#blocks([step.run.memo], key)).get(id);
+          await inflateLargeBlock(block as GroupCompressBlock, lastByteOf.get(id) ?? 0);
+          const applier = appliers.forRun(block as GroupCompressBlock, step.run.entries);
+          const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings, lastByteOf.get(id), applier);
+          for (const e of step.run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
+          // Each text is let go once the consumer moves on (it can still ask
+          // the record again), so a run never holds all its texts at once.
+          for (const record of manager.records()) {
+            yield record;
+            record.release();
+            if (ahead.reading && ++yielded % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+          }
         }
       }
+    } finally {
+      appliers.release();
     }
   }
 
@@ -610,6 +622,33 @@ function largestBlockLast(stored: GroupIndexEntry[]): GroupIndexEntry[] {
   if (largest === null) return stored;
   const memo = largest;
   return [...stored.filter((e) => !sameBlock(e.block, memo)), ...stored.filter((e) => sameBlock(e.block, memo))];
+}
+
+/**
+ * A stream's WebAssembly applier, asked for at the first run worth it (see
+ * `LOAD_PER_RUN_BYTE`, `MIN_APPLIER_RUN_BYTES`), and which runs use it.
+ */
+class RunAppliers {
+  /** Undefined until asked for; null when none was free. */
+  #applier: WasmDeltaApplier | null | undefined;
+
+  /** The applier for a run of `entries` from `block`, or null to apply them in JavaScript. */
+  forRun(block: GroupCompressBlock, entries: readonly GroupIndexEntry[]): WasmDeltaApplier | null {
+    let runEnd = 0;
+    let runBytes = 0;
+    for (const e of entries) {
+      if (e.end > runEnd) runEnd = e.end;
+      runBytes += e.end - e.start;
+    }
+    if (runBytes < MIN_APPLIER_RUN_BYTES) return null;
+    if ((this.#applier?.loadCost(block, runEnd) ?? runEnd) > LOAD_PER_RUN_BYTE * runBytes) return null;
+    this.#applier ??= WasmDeltaApplier.acquire();
+    return this.#applier;
+  }
+
+  release(): void {
+    this.#applier?.release();
+  }
 }
 
 /** A text added but not yet indexed. */
