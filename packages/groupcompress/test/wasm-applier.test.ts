@@ -2,8 +2,9 @@
 // builds to; it makes the text JavaScript makes from every sound delta and
 // declines exactly the deltas JavaScript refuses (which then give the error);
 // blocks read through it give the same texts, loaded whole or front first,
-// from one block or switching; it says what a read would copy in; at most
-// four are in use at once, and a dropped one's place comes back when collected.
+// from one block or switching; it says what a read would copy in; the last
+// released is kept a second for the next reader; at most four are in use at
+// once, and a dropped one's place comes back when collected.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bytesEqual, concatBytes, utf8 } from '@versionedfiles/core';
@@ -186,6 +187,31 @@ describe('the WebAssembly delta applier', () => {
     `;
     const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ before: true, after: true });
+  });
+
+  it('is kept for the next stream once released, and reads its blocks afresh', async () => {
+    const base = utf8('abcdefgh'.repeat(100));
+    const first = layout(base, makeDelta(base, base.subarray(8)) as Uint8Array);
+    const other = utf8('ABCDEFGH'.repeat(100));
+    const second = layout(other, makeDelta(other, other.subarray(16)) as Uint8Array);
+    const owner = {};
+    const a = WasmDeltaApplier.acquire() as WasmDeltaApplier;
+    expect(a.apply(owner, first.content, first.start, first.end)).toEqual(base.subarray(8));
+    a.release();
+    const b = WasmDeltaApplier.acquire() as WasmDeltaApplier;
+    try {
+      expect(b).toBe(a);
+      // The same owner object with other bytes: a reused applier holds nothing of what it held.
+      expect(b.loadCost(owner, first.end)).toBe(first.end);
+      expect(b.apply(owner, second.content, second.start, second.end)).toEqual(other.subarray(16));
+    } finally {
+      b.release();
+    }
+    // Dropped after a second unused.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const c = WasmDeltaApplier.acquire() as WasmDeltaApplier;
+    expect(c).not.toBe(a);
+    c.release();
   });
 
   it('is in use at most four at a time, and applies nothing once released', () => {
