@@ -123,7 +123,9 @@ const EARLY_BLOCK_BYTES = 1024 * 1024;
  * block in JavaScript.
  */
 const LOAD_PER_RUN_BYTE = 64;
-/** Runs of fewer stored bytes are applied in JavaScript (making an applier's memory costs about 1 µs a page). */
+/** A block read ahead is inflated on the thread pool from this much content up. */
+const POOL_INFLATE_MIN_BYTES = 64 * 1024;
+/** Runs of fewer stored bytes are applied in JavaScript (a fresh applier memory's pages fault in at first touch, about 0.8 ms a MiB). */
 const MIN_APPLIER_RUN_BYTES = 16 * 1024;
 /** While a read ahead is under way, let the event loop run after this many records. */
 const YIELD_EVERY = 16;
@@ -508,11 +510,14 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       batches,
       {
         read: (batch) => this.#readBlocks(batch.memos, batch.firstKey),
-        // Only blocks a read needs most of (a front is inflated when needed).
+        // Only blocks a read needs most of (a front is inflated when needed),
+        // and not small ones: a thread-pool call costs more than inflating them here.
         prepare: async (blocks) => {
           const inflating: Promise<void>[] = [];
           for (const [id, block] of blocks) {
-            if (needsWhole(block, lastByteOf.get(id) ?? 0)) inflating.push(block.inflateOnThreadPool());
+            if (block.contentLength >= POOL_INFLATE_MIN_BYTES && needsWhole(block, lastByteOf.get(id) ?? 0)) {
+              inflating.push(block.inflateOnThreadPool());
+            }
           }
           await Promise.all(inflating);
         },
