@@ -6,9 +6,11 @@
 // faster. The price is a copy of the block into the applier's memory: its
 // content from the start, as far as the records read so far need, again
 // each time the reader switches blocks (`loadCost` says how much, so a
-// store can leave a short run in JavaScript). An applier lives as long as
-// one stream, and blocks and texts past `MAX_WASM_BYTES` are left to
-// JavaScript, which bounds its memory.
+// store can leave a short run in JavaScript). An applier serves one stream
+// at a time, and blocks and texts past `MAX_WASM_BYTES` are left to
+// JavaScript, which bounds its memory. (A record kept past its stream may
+// still use it, after another stream took it: each read names its block, so
+// it reloads, and neither gets a wrong text.)
 //
 // The WebAssembly code checks each instruction as delta.ts does and answers
 // only whether the delta is sound; for one that is not, the caller applies
