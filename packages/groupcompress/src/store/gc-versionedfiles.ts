@@ -510,16 +510,9 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       batches,
       {
         read: (batch) => this.#readBlocks(batch.memos, batch.firstKey),
-        // Only blocks a read needs most of (a front is inflated when needed),
-        // and not small ones: a thread-pool call costs more than inflating them here.
+        // Not small blocks: a thread-pool call costs more than inflating them here.
         prepare: async (blocks) => {
-          const inflating: Promise<void>[] = [];
-          for (const [id, block] of blocks) {
-            if (block.contentLength >= POOL_INFLATE_MIN_BYTES && needsWhole(block, lastByteOf.get(id) ?? 0)) {
-              inflating.push(block.inflateOnThreadPool());
-            }
-          }
-          await Promise.all(inflating);
+          await Promise.all([...blocks].map(([id, block]) => inflateOffThread(block, lastByteOf.get(id) ?? 0, POOL_INFLATE_MIN_BYTES)));
         },
       },
       READ_AHEAD_BYTES,
@@ -554,7 +547,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
           let block = fetched.get(id);
           if (block !== undefined) this.#shared.cache.set(id, block);
           else block = this.#shared.cache.get(id) ?? (await this.#blocks([step.run.memo], key)).get(id);
-          await inflateLargeBlock(block as GroupCompressBlock, lastByteOf.get(id) ?? 0);
+          await inflateOffThread(block as GroupCompressBlock, lastByteOf.get(id) ?? 0, THREAD_POOL_INFLATE_BYTES);
           const applier = appliers.forRun(block as GroupCompressBlock, step.run.entries);
           const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings, lastByteOf.get(id), applier);
           for (const e of step.run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
@@ -659,12 +652,13 @@ class RunAppliers {
 /** A text added but not yet indexed. */
 type PendingKey = { readonly key: Key; readonly parents: Parents };
 
-/** Blocks of this much content and more are inflated on libuv's thread pool. */
+/** A block met without reading ahead is inflated on libuv's thread pool from this much content. */
 const THREAD_POOL_INFLATE_BYTES = 4 * 1024 * 1024;
 
 /**
- * Inflates a large block that a read needs most of (past the 1/8 that the
- * block inflates at once anyway) on libuv's thread pool, so this thread is
+ * Inflates a block of `fromBytes` of content or more that a read needs most
+ * of (past the 1/8 that the block inflates at once anyway, see
+ * `GroupCompressBlock.content`) on libuv's thread pool, so this thread is
  * free meanwhile: a 56 MB block took it over 100 ms. The event loop runs
  * then, and with it V8's garbage collection tasks, which free an earlier
  * read's big text (a full collection is what the allocation of this one
@@ -672,14 +666,9 @@ const THREAD_POOL_INFLATE_BYTES = 4 * 1024 * 1024;
  * large extraction otherwise held two 56 MB texts at once now and then. Any
  * failure is left to the block's own inflation, which reports it.
  */
-async function inflateLargeBlock(block: GroupCompressBlock, upTo: number): Promise<void> {
-  if (block.contentLength < THREAD_POOL_INFLATE_BYTES || !needsWhole(block, upTo)) return;
+async function inflateOffThread(block: GroupCompressBlock, upTo: number, fromBytes: number): Promise<void> {
+  if (block.contentLength < fromBytes || upTo * 8 <= block.contentLength) return;
   await block.inflateOnThreadPool();
-}
-
-/** Whether a read of `block` up to byte `upTo` inflates all of it (past 1/8, see `GroupCompressBlock.content`). */
-function needsWhole(block: GroupCompressBlock, upTo: number): boolean {
-  return upTo * 8 > block.contentLength;
 }
 
 /**
