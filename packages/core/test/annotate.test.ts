@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   CorruptData,
   KnownGraph,
+  LineInterner,
   TextAnnotator,
   annotateFromTexts,
   flattenAnnotations,
@@ -10,7 +11,7 @@ import {
   splitLines,
   utf8,
 } from '@versionedfiles/core';
-import type { AnnotatedParent, Key } from '@versionedfiles/core';
+import type { AnnotatedParent, DeferredLines, Key } from '@versionedfiles/core';
 import { checkAnnotateFromTexts, loadAnnotateHistories } from '../../../test-fixtures/core/annotate/support.js';
 import { ancestorsOf, dagArbitrary } from '../../../test-fixtures/core/graph/support.js';
 
@@ -129,6 +130,42 @@ describe('annotateFromTexts properties', () => {
               if (!inParents.has(line)) expect(annotation).toEqual([key]);
             });
           }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('texts given as ids of one interner annotate as their lines do, without their lines', () => {
+    fc.assert(
+      fc.property(
+        dagArbitrary(12),
+        fc.array(fc.array(fc.nat({ max: vocabulary.length - 1 }), { maxLength: 8 }), { minLength: 12, maxLength: 12 }),
+        fc.boolean(),
+        ({ entries }, picks, oneInterner) => {
+          const withoutGhosts = entries.map(([k, ps]) => [k, ps.filter((p) => entries.some(([e]) => keyToId(e) === keyToId(p)))] as const);
+          const order = new KnownGraph(withoutGhosts).topoSort();
+          const textOf = new Map(order.map((key, i) => [keyToId(key), (picks[i] ?? []).map((n) => utf8(vocabulary[n] as string))]));
+          const expected = annotateFromTexts(withoutGhosts, order.map((k) => [k, textOf.get(keyToId(k)) as Uint8Array[]] as const));
+          // Ids from one interner are matched on; from several, the lines are made and matched.
+          const shared = new LineInterner();
+          let linesMade = 0;
+          const deferred = (lines: readonly Uint8Array[]): DeferredLines => {
+            const interner = oneInterner ? shared : new LineInterner();
+            const ids = Int32Array.from(lines, (l) => interner.intern(l));
+            return { count: lines.length, interned: { ids, interner }, lines: () => (linesMade++, lines) };
+          };
+          const annotator = new TextAnnotator();
+          const done = new Map<string, AnnotatedParent>();
+          const parentsOf = new Map(withoutGhosts.map(([k, ps]) => [keyToId(k), ps]));
+          for (const key of order) {
+            const lines = deferred(textOf.get(keyToId(key)) as Uint8Array[]);
+            const parents = (parentsOf.get(keyToId(key)) ?? []).map((p) => done.get(keyToId(p)) as AnnotatedParent);
+            const annotations = annotator.annotate(key, lines, parents);
+            done.set(keyToId(key), { key, annotations, lines });
+            expect(annotations).toEqual(expected.get(key)?.annotations);
+          }
+          if (oneInterner) expect(linesMade).toBe(0);
         },
       ),
       { numRuns: 60 },

@@ -117,6 +117,30 @@ describe('LineInterner', () => {
     expect(interner.intern(enc('b\n'))).toBe(1);
   });
 
+  it('interns a span of a buffer in place as the same line on its own, and gives its bytes back', () => {
+    fc.assert(
+      fc.property(linesArb, fc.boolean(), (lines, copyLines) => {
+        const text = enc(lines.map((l) => new TextDecoder().decode(l)).join(''));
+        const inPlace = new LineInterner({ copyLines });
+        const alone = new LineInterner({ copyLines });
+        let at = 0;
+        for (const line of lines) {
+          const id = inPlace.internSpan(text, at, at + line.length);
+          expect(id).toBe(alone.intern(line));
+          expect(inPlace.bytesOf(id)).toEqual(line);
+          at += line.length;
+        }
+        expect(inPlace.size).toBe(alone.size);
+      }),
+      { numRuns: 300 },
+    );
+    const interner = new LineInterner();
+    expect(() => interner.internSpan(enc('ab'), 1, 3)).toThrow(RangeError);
+    expect(() => interner.internSpan(enc('ab'), 2, 1)).toThrow(RangeError);
+    expect(interner.bytesOf(interner.intern('a\n'))).toBeUndefined();
+    expect(interner.bytesOf(99)).toBeUndefined();
+  });
+
   it('interns a text against a base exactly as on its own', () => {
     fc.assert(
       fc.property(linesArb, linesArb, linesArb, (base, text, other) => {

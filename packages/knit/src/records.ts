@@ -18,6 +18,7 @@
 
 import {
   KeyMap,
+  LineInterner,
   UnavailableRepresentation,
   RevisionNotPresent,
   compatZlib,
@@ -128,11 +129,17 @@ export class ClosureBatch {
   readonly builder: TextBuilder;
   #wire: Uint8Array | null;
 
-  /** `verifySha1: false` (a store that trusts its records) builds texts without checking their sha1s. */
+  /**
+   * `verifySha1: false` (a store that trusts its records) builds texts
+   * without checking their sha1s. `interner`: the line interner an annotator's
+   * texts are interned with, shared by the batches of one stream so that
+   * their ids compare (made only if an annotator asks).
+   */
   constructor(
     readonly closure: DeltaClosure,
     wire: Uint8Array | null = null,
     verifySha1 = true,
+    readonly interner: () => LineInterner = lazyInterner(),
   ) {
     this.builder = new TextBuilder(closure.annotated, closure.components, '', verifySha1, closure.keys);
     this.#wire = wire;
@@ -185,10 +192,16 @@ export class LazyKnitContentFactory extends KnitFactoryBase {
     return this.batch.builder.takeMatchingBlocks(this.key, parent);
   }
 
-  /** Its line count, and its lines (checked) only if an annotator asks for them (core's `KnownMatchingBlocks`). */
+  /** Its line count and line ids, and its lines (checked) only if an annotator asks for them (core's `KnownMatchingBlocks`). */
   deferredLines(): DeferredLines {
-    return this.batch.builder.deferredText(this.key);
+    return this.batch.builder.deferredText(this.key, this.batch.interner());
   }
+}
+
+/** One line interner, made when first asked for: what the batches of one stream share. */
+export function lazyInterner(): () => LineInterner {
+  let interner: LineInterner | null = null;
+  return () => (interner ??= new LineInterner({ copyLines: true }));
 }
 
 /** A knit-kind record decoded from its wire bytes. */

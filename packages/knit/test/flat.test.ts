@@ -4,16 +4,20 @@
 // (same text, or the same error); many records inflated in one call
 // (`inflateRecords`) against `decodeRecord` one at a time; and the builder's
 // flat texts against the line-array texts of the same records read as
-// annotated content.
+// annotated content; texts as line ids (`applyInternedDelta`, the builder's
+// `deferredText`) against interning those flat texts' lines.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { KeyMap, PatienceSequenceMatcher, compatZlib, concatBytes, fastZlib, gzipChunks, sha1Hex, splitLines, splitSourceOf, utf8 } from '@versionedfiles/core';
+import { KeyMap, LineInterner, PatienceSequenceMatcher, compatZlib, concatBytes, fastZlib, gzipChunks, sha1Hex, splitLines, splitSourceOf, utf8 } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
 import {
   KnitCorrupt,
   TextBuilder,
   applyDelta,
   applyFlatDelta,
+  applyInternedDelta,
+  internedFulltext,
+  textIds,
   contentText,
   decodeRecord,
   deltaFromBlocks,
@@ -99,6 +103,52 @@ describe('applyFlatDelta', () => {
         });
         const simple = outcome(() => contentText(applyDelta(basis, parseLineDelta(body, false), false, 'v')));
         expect(flat).toEqual(simple);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('applyInternedDelta', () => {
+  /** The ids `interner` gives the lines, interned one by one. */
+  const idsOf = (interner: LineInterner, lines: readonly Uint8Array[]): number[] => lines.map((l) => interner.intern(l));
+
+  it("gives the ids of the flat text's lines, and the same spans", () => {
+    fc.assert(
+      fc.property(lineText, fc.boolean(), lineText, fc.boolean(), (a, aNoeol, b, bNoeol) => {
+        const basis = asContent(a, aNoeol);
+        const target = asContent(b, bNoeol);
+        const blocks = new PatienceSequenceMatcher(basis.lines, target.lines).getMatchingBlocks();
+        const delta = parseRecordLines(recordText(lowerLineDelta(deltaFromBlocks(blocks, basis.lines.length, target), false)));
+        const basisRecord = parseRecordLines(recordText(basis.lines));
+        const interner = new LineInterner({ copyLines: true });
+        const interned = applyInternedDelta(internedFulltext(basisRecord, basis.noeol, interner), delta, target.noeol);
+        const flat = applyFlatDelta(flatFulltext(basisRecord, basis.noeol), delta, target.noeol);
+        expect(interned.spans).toEqual(flat.spans);
+        // Stored lines (the next delta's basis), and the lines as the user gave them.
+        expect([...interned.text.ids]).toEqual(idsOf(interner, lineViews(flat.text.bytes, flat.text.starts)));
+        expect([...textIds(interned.text)]).toEqual(idsOf(interner, flatLines(flat.text)));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('fails as applyFlatDelta does on any body', () => {
+    const bodyLine = fc.oneof(
+      fc.tuple(fc.nat(6), fc.nat(6), fc.nat(4)).map(([s, e, c]) => `${s},${e},${c}\n`),
+      fc.constantFrom('x\n', '\n', '1,2\n', '2,1,0\n', ',,\n', '0,0,-1\n'),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', ''), { maxLength: 6 }), fc.array(bodyLine, { maxLength: 8 }), (a, lines) => {
+        const basisRecord = parseRecordLines(recordText(asContent(a, false).lines));
+        const record = parseRecordLines(recordText(lines.map((l) => utf8(l))));
+        const interner = new LineInterner({ copyLines: true });
+        const interned = outcome(() => [...applyInternedDelta(internedFulltext(basisRecord, false, interner), record, false).text.ids]);
+        const flat = outcome(() => {
+          const { bytes, starts } = applyFlatDelta(flatFulltext(basisRecord, false), record, false).text;
+          return idsOf(interner, lineViews(bytes, starts));
+        });
+        expect(interned).toEqual(flat);
       }),
       { numRuns: 1000 },
     );
@@ -203,6 +253,39 @@ describe('TextBuilder on plain records', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("gives an annotator each text's line ids, and its checked lines only when asked", () => {
+    fc.assert(
+      fc.property(fc.array(lineText, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), (texts, every, annotatedRecords) => {
+        const { plain, annotated } = stores(texts, every);
+        const keys = texts.map((_, i) => [`v${i}`] as Key);
+        const builder = new TextBuilder(annotatedRecords, annotatedRecords ? annotated : plain, '', true, keys);
+        const reference = new TextBuilder(false, plain);
+        const interner = new LineInterner({ copyLines: true });
+        keys.forEach((key, i) => {
+          const deferred = builder.deferredText(key, interner);
+          const lines = reference.text(key);
+          expect(deferred.count).toBe(lines.length);
+          expect(deferred.interned?.interner).toBe(interner);
+          expect([...(deferred.interned?.ids ?? [])]).toEqual(lines.map((l) => interner.intern(l)));
+          // A delta's blocks against its basis, as a flat build leaves them.
+          if (i > 0) expect(builder.takeMatchingBlocks(key, [`v${i - 1}`])).toEqual(reference.takeMatchingBlocks(key, [`v${i - 1}`]));
+          expect(deferred.lines()).toEqual(lines);
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('checks a deferred text against its sha1 when its lines are made', () => {
+    const { plain } = stores([['a', 'b'], ['a', 'c']], 4);
+    const component = plain.get(['v1']) as RawComponent;
+    const record = decodeRecord(component.bytes);
+    plain.set(['v1'], { ...component, bytes: encodeRecord('v1', '0'.repeat(40), record.body) });
+    const deferred = new TextBuilder(false, plain).deferredText(['v1'], new LineInterner());
+    expect(deferred.count).toBe(2);
+    expect(() => deferred.lines()).toThrow(/sha1 mismatch/);
   });
 
   it('an annotated record without its origins is the plain record of the same text', () => {

@@ -17,7 +17,8 @@
 //     `annotate_flat`: a tie keeps only its heads, then the smallest key.
 //   - `internedPatienceMatcher()`: the default `BlockMatcher`.
 //   - `DeferredLines`, `linesOf`: a text given by its line count, its lines
-//     made only if a matcher needs them (`knownBlocks` answered first).
+//     made only if a matcher needs them (`knownBlocks` answered first; two
+//     texts a store interned with one `LineInterner` are matched on their ids).
 
 import { CorruptData, RevisionNotPresent } from '../errors.js';
 import { KeyMap, compareKeys, keyToId } from '../keys.js';
@@ -43,6 +44,12 @@ export interface DeferredLines {
   readonly count: number;
   /** May be called more than once: makes the lines the first time, then gives the same ones. */
   lines(): readonly Uint8Array[];
+  /**
+   * The text's lines as ids of `interner` (equal lines, equal ids), when its
+   * store built them so: two texts with ids from one interner are matched on
+   * those, and neither's lines need be made.
+   */
+  readonly interned?: { readonly ids: Int32Array; readonly interner: LineInterner };
 }
 
 /** A text's lines, given now or deferred. */
@@ -138,7 +145,7 @@ export class TextAnnotator {
     const count = lineCountOf(lines);
     const blocks = (parent: AnnotatedParent): readonly MatchingBlock[] => {
       const keys = { key, parentKey: parent.key };
-      return this.#knownBlocks(keys) ?? this.#matcher(linesOf(parent.lines), linesOf(lines), keys);
+      return this.#knownBlocks(keys) ?? sharedIdBlocks(parent.lines, lines) ?? this.#matcher(linesOf(parent.lines), linesOf(lines), keys);
     };
     const [first, ...others] = parents;
     const annotations = first === undefined ? new Array<Annotation>(count).fill(own) : copiedRuns(first.annotations, blocks(first), own, count);
@@ -191,6 +198,14 @@ export class TextAnnotator {
     }
     return tuple;
   }
+}
+
+/** The patience blocks of two texts interned by one store interner; null unless both were. */
+function sharedIdBlocks(parent: AnnotatorLines, text: AnnotatorLines): readonly MatchingBlock[] | null {
+  if (!isDeferred(parent) || !isDeferred(text)) return null;
+  const a = parent.interned;
+  const b = text.interned;
+  return a !== undefined && b !== undefined && a.interner === b.interner ? matchingBlocksIds(a.ids, b.ids) : null;
 }
 
 /**

@@ -2,10 +2,11 @@
 // id, so matching compares integers instead of bytes.
 //
 // Entry points:
-//   - `LineInterner`: `intern(line)`, `internAll(lines, base?)`, `size`. Keep
-//     one across calls (a store can intern each text once and diff the id
-//     arrays with `matchingBlocksIds` as often as it likes); ids are dense
-//     from 0. Given a `base` (an interned text this one was edited from,
+//   - `LineInterner`: `intern(line)`, `internAll(lines, base?)`, `size`,
+//     `internSpan(bytes, start, end)` (a line in place, no view made) and
+//     `bytesOf(id)`. Keep one across calls (a store can intern each text
+//     once and diff the id arrays with `matchingBlocksIds` as often as it
+//     likes); ids are dense from 0. Given a `base` (an interned text this one was edited from,
 //     usually its parent), lines are compared with the base's in order first
 //     and only hashed where that fails: most lines of an edit cost one compare.
 //     When both are lines `splitLines` made (untouched), or the caller gives
@@ -90,7 +91,7 @@ export class LineInterner {
       this.#strings.set(line, id);
       return id;
     }
-    return this.#internBytes(line);
+    return this.#internBytes(line, 0, line.length);
   }
 
   /**
@@ -187,8 +188,22 @@ export class LineInterner {
     return stamp;
   }
 
-  #internBytes(line: Uint8Array): number {
-    const h = hashLine(line);
+  /**
+   * The id of the byte line `bytes[start, end)`, without a view of it: a
+   * store that holds texts as one buffer and line offsets interns them in place.
+   */
+  internSpan(bytes: Uint8Array, start: number, end: number): number {
+    if (start < 0 || end < start || end > bytes.length) throw new RangeError(`line span [${start}, ${end}) is outside ${bytes.length} bytes`);
+    return this.#internBytes(bytes, start, end);
+  }
+
+  /** The bytes of the line with id `id` (the first seen of its equals); undefined for string lines and unknown ids. */
+  bytesOf(id: number): Uint8Array | undefined {
+    return this.#representatives[id];
+  }
+
+  #internBytes(bytes: Uint8Array, start: number, end: number): number {
+    const h = hashSpan(bytes, start, end);
     const slotIds = this.#slotIds;
     const reps = this.#representatives;
     let slot = h & this.#mask;
@@ -197,14 +212,14 @@ export class LineInterner {
       if (id < 0) break;
       if (this.#slotHashes[slot] === h) {
         const rep = reps[id] as Uint8Array;
-        if (bytesEqual(rep, line)) return id;
+        if (spanEquals(rep, bytes, start, end)) return id;
       }
       slot = (slot + 1) & this.#mask;
     }
     const id = this.#size++;
     slotIds[slot] = id;
     this.#slotHashes[slot] = h;
-    reps[id] = this.#copyLines ? line.slice() : line;
+    reps[id] = this.#copyLines ? bytes.slice(start, end) : bytes.subarray(start, end);
     if (reps.length * 2 > this.#mask) this.#grow();
     return id;
   }
@@ -249,19 +264,25 @@ export class InvalidLineIds extends VersionedFilesError {
   }
 }
 
-/** A 32-bit hash of a line, four bytes per multiply (lines are hashed on every one-off diff). */
-function hashLine(line: Uint8Array): number {
-  const n = line.length;
-  let h = 0x811c9dc5 ^ n;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+/** A 32-bit hash of the line `bytes[start, end)`, four bytes per multiply (lines are hashed on every one-off diff). */
+function hashSpan(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5 ^ (end - start);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
     const word =
-      (line[i] as number) | ((line[i + 1] as number) << 8) | ((line[i + 2] as number) << 16) | ((line[i + 3] as number) << 24);
+      (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24);
     h = Math.imul(h ^ word, 0x01000193);
     h ^= h >>> 15;
   }
-  for (; i < n; i++) h = Math.imul(h ^ (line[i] as number), 0x01000193);
+  for (; i < end; i++) h = Math.imul(h ^ (bytes[i] as number), 0x01000193);
   return h;
+}
+
+/** `line` equals `bytes[start, end)`. */
+function spanEquals(line: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (line.length !== end - start) return false;
+  for (let i = 0; i < line.length; i++) if (line[i] !== bytes[start + i]) return false;
+  return true;
 }
 
 function sameLine(x: DiffLine, y: DiffLine): boolean {

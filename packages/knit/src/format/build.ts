@@ -28,9 +28,10 @@
 // `deltaMatchingBlocks(hunks, basis, target)`, `spanMatchingBlocks`.
 
 import { KeyMap, concatBytes, keysEqual, sha1Hex } from '@versionedfiles/core';
-import type { Key, MatchingBlock } from '@versionedfiles/core';
+import type { DeferredLines, Key, LineInterner, MatchingBlock } from '@versionedfiles/core';
 import { applyDelta, contentText, parseFulltext, parseLineDelta, type DeltaHunk, type KnitContent } from './content.js';
 import { KnitCorrupt, type KnitWhere } from './errors.js';
+import { applyInternedDelta, internedFulltext, textIds, type InternedKnitText } from './interned.js';
 import { applyFlatDelta, flatFulltext, flatJoined, flatLines, lineCount, lineViews, stripOrigins, type FlatText, type HunkSpan } from './flat.js';
 import type { KnitMethod } from './kndx.js';
 import { decodeRecordLines, inflateRecords, inflateRecordsAsync, parseRecordLines, recordBody, recordSizeHint, type RecordLines } from './record.js';
@@ -51,14 +52,31 @@ const INFLATE_GROUP_BYTES = 1 << 20;
 const INFLATE_GROUP_RECORDS = 512;
 
 /** A built text: plain knits build flat texts, annotated ones line arrays with origins. */
-type Built = FlatText | KnitContent;
+type TextBuilt = FlatText | KnitContent;
+/** Or, for an annotator, the stored lines' ids. */
+type Built = TextBuilt | InternedKnitText;
 
 function isFlat(built: Built): built is FlatText {
   return 'bytes' in built;
 }
 
+function isInterned(built: Built): built is InternedKnitText {
+  return 'ids' in built;
+}
+
 function builtLines(built: Built): number {
-  return isFlat(built) ? lineCount(built) : built.lines.length;
+  return isFlat(built) ? lineCount(built) : isInterned(built) ? built.ids.length : built.lines.length;
+}
+
+/**
+ * How a chain is built in one form: which kept texts it may start from, and
+ * how a record becomes a text of that form (a fulltext on its own, a delta on
+ * its basis's text, giving where its hunks were).
+ */
+interface BuildForm<T extends Built> {
+  fits(built: Built): built is T;
+  fulltext(record: RecordLines, noeol: boolean, where: KnitWhere): T;
+  delta(basis: T, record: RecordLines, noeol: boolean, where: KnitWhere): { text: T; spans: readonly HunkSpan[] };
 }
 
 /** How a text built from a delta matches its basis, worked out only if asked. */
@@ -105,6 +123,9 @@ export class TextBuilder {
   /** The nodes in the order their records were given. */
   readonly #order: Node[] = [];
   #wantedLinesKept = 0;
+  readonly #flatForm: BuildForm<TextBuilt>;
+  readonly #contentForm: BuildForm<TextBuilt>;
+  #interned: { readonly interner: LineInterner; readonly form: BuildForm<InternedKnitText> } | null = null;
 
   /**
    * `verifySha1: false` trusts the records: texts are not checked against
@@ -117,6 +138,8 @@ export class TextBuilder {
     private readonly verifySha1 = true,
     wanted: Iterable<Key> = [],
   ) {
+    this.#flatForm = this.#textForm(true);
+    this.#contentForm = this.#textForm(false);
     for (const [key, component] of components) {
       const node: Node = {
         key,
@@ -199,9 +222,33 @@ export class TextBuilder {
     groups.forEach((group, i) => this.#takeInflated(group.nodes, texts[i] ?? null));
   }
 
-  /** An annotated text built flat has lost its origins: a content asked for is built past it. */
-  #fits(built: Built, flat: boolean): boolean {
-    return flat || !this.annotated || !isFlat(built);
+  /**
+   * Texts as bytes: flat (one buffer, where it can) or as a content (line
+   * arrays, origins kept). A chain goes on in the form of the text it starts
+   * from; an annotated text built flat has lost its origins, so a content
+   * asked for is built past it.
+   */
+  #textForm(flat: boolean): BuildForm<TextBuilt> {
+    const annotated = this.annotated;
+    return {
+      fits: (built): built is TextBuilt => !isInterned(built) && (flat || !annotated || !isFlat(built)),
+      fulltext: (record, noeol, where) =>
+        flat ? flatFulltext(this.#plain(record, false, where), noeol) : parseFulltext(recordBody(record).body, annotated, noeol, where),
+      delta: (basis, record, noeol, where) => {
+        if (isFlat(basis)) return applyFlatDelta(basis, this.#plain(record, true, where), noeol, where);
+        const hunks = parseLineDelta(recordBody(record).body, annotated, where);
+        return { text: applyDelta(basis, hunks, noeol, record.versionId, where), spans: hunkSpans(hunks) };
+      },
+    };
+  }
+
+  /** Texts as ids of `interner` (interned.ts). */
+  #internedForm(interner: LineInterner): BuildForm<InternedKnitText> {
+    return {
+      fits: (built): built is InternedKnitText => isInterned(built) && built.interner === interner,
+      fulltext: (record, noeol, where) => internedFulltext(this.#plain(record, false, where), noeol, interner),
+      delta: (basis, record, noeol, where) => applyInternedDelta(basis, this.#plain(record, true, where), noeol, where),
+    };
   }
 
   /** The record as a plain knit would hold it: annotated ones lose their origins (a flat text has none). */
@@ -245,20 +292,20 @@ export class TextBuilder {
   }
 
   /**
-   * The built text of `node`. A text is kept only while deltas not yet built
-   * apply to it, so a batch holds about one chain's worth of texts, not all
-   * of them; asking again rebuilds.
+   * The built text of `node`, in `form`. A text is kept only while deltas
+   * not yet built apply to it, so a batch holds about one chain's worth of
+   * texts, not all of them; asking again rebuilds.
    */
-  #build(node: Node, flat: boolean): Built {
-    if (node.built !== null && this.#fits(node.built, flat)) return node.built;
+  #build<T extends Built>(node: Node, form: BuildForm<T>): T {
+    if (node.built !== null && form.fits(node.built)) return node.built;
     // Walk back to a fulltext or a text already built. A chain longer than
     // the records there are must pass one of them twice.
     const chain: Node[] = [];
     let cursor: Node | undefined = node;
-    let base: Built | null = null;
+    let base: T | null = null;
     let baseNode: Node | null = null;
     while (cursor !== undefined) {
-      if (cursor.built !== null && this.#fits(cursor.built, flat)) {
+      if (cursor.built !== null && form.fits(cursor.built)) {
         base = cursor.built;
         baseNode = cursor;
         break;
@@ -278,22 +325,14 @@ export class TextBuilder {
       const component = at.component;
       const record = this.#decode(at);
       const where = { key: at.key, file: this.file };
-      let built: Built;
+      let built: T;
       if (component.method === 'fulltext') {
-        built = flat ? flatFulltext(this.#plain(record, false, where), component.noeol) : parseFulltext(recordBody(record).body, this.annotated, component.noeol, where);
+        built = form.fulltext(record, component.noeol, where);
       } else {
         if (base === null || baseNode === null) throw new KnitCorrupt('line-delta without a basis', where);
-        let spans: readonly HunkSpan[];
-        if (isFlat(base)) {
-          const applied = applyFlatDelta(base, this.#plain(record, true, where), component.noeol, where);
-          built = applied.text;
-          spans = applied.spans;
-        } else {
-          const hunks = parseLineDelta(recordBody(record).body, this.annotated, where);
-          built = applyDelta(base, hunks, component.noeol, at.key[at.key.length - 1] as string, where);
-          spans = hunkSpans(hunks);
-        }
-        at.shape = { basis: baseNode.key, spans, basisLines: builtLines(base), basisNoeol: base.noeol, lines: builtLines(built), noeol: built.noeol };
+        const applied = form.delta(base, record, component.noeol, where);
+        built = applied.text;
+        at.shape = { basis: baseNode.key, spans: applied.spans, basisLines: builtLines(base), basisNoeol: base.noeol, lines: builtLines(built), noeol: built.noeol };
         baseNode.waiting -= 1;
         this.#release(baseNode);
       }
@@ -304,7 +343,7 @@ export class TextBuilder {
       base = built;
       baseNode = at;
     }
-    return base as Built;
+    return base as T;
   }
 
   /**
@@ -341,13 +380,13 @@ export class TextBuilder {
 
   /** The content of `key` (every line with its stored newline). */
   content(key: Key): KnitContent {
-    return asContent(this.#build(this.#node(key), false));
+    return asContent(this.#build(this.#node(key), this.#contentForm));
   }
 
   /** The content of `key`, its text checked against its record's sha1 (once). */
   checkedContent(key: Key): KnitContent {
     const node = this.#node(key);
-    const built = this.#build(node, false);
+    const built = this.#build(node, this.#contentForm);
     this.#check(node, built);
     this.#asked(node);
     return asContent(built);
@@ -364,23 +403,27 @@ export class TextBuilder {
   }
 
   /**
-   * The text of `key` built flat, its line count now and its lines only if
-   * asked (checked against its record's sha1 then). An annotator walking a
-   * history needs the lines of few texts: the rest it annotates from the
-   * matching blocks their deltas leave, as Breezy's knit annotator does; each
-   * of their records still passed its gzip CRC check.
+   * The text of `key` for an annotator: its line count and line ids (of
+   * `interner`) now, its lines only if asked (built then, and checked against
+   * its record's sha1). An annotator walking a history needs the lines of few
+   * texts: it matches the rest on their ids, or takes the matching blocks
+   * their deltas leave, as Breezy's knit annotator does; each of their records
+   * still passed its gzip CRC check.
    */
-  deferredText(key: Key): { readonly count: number; readonly lines: () => readonly Uint8Array[] } {
+  deferredText(key: Key, interner: LineInterner): DeferredLines {
     const node = this.#node(key);
-    const built = this.#build(node, true);
+    if (this.#interned?.interner !== interner) this.#interned = { interner, form: this.#internedForm(interner) };
+    const built = this.#build(node, this.#interned.form);
     this.#asked(node);
     let lines: readonly Uint8Array[] | null = null;
     return {
       count: builtLines(built),
+      interned: { ids: textIds(built), interner },
       lines: () => {
         if (lines === null) {
-          this.#check(node, built);
-          lines = textLines(built);
+          const text = this.#build(node, this.#flatForm);
+          this.#check(node, text);
+          lines = textLines(text);
         }
         return lines;
       },
@@ -394,16 +437,16 @@ export class TextBuilder {
   }
 
   /** Builds `key` (flat where it can), checks it once, and gives the join the check made, if any. */
-  #checkedFlat(key: Key): { built: Built; joined: Uint8Array | null } {
+  #checkedFlat(key: Key): { built: TextBuilt; joined: Uint8Array | null } {
     const node = this.#node(key);
-    const built = this.#build(node, true);
+    const built = this.#build(node, this.#flatForm);
     let text: Uint8Array | null = null;
     if (this.verifySha1 && !node.verified) this.#verify(node, (text = joined(built)));
     this.#asked(node);
     return { built, joined: text };
   }
 
-  #check(node: Node, built: Built): void {
+  #check(node: Node, built: TextBuilt): void {
     if (this.verifySha1 && !node.verified) this.#verify(node, joined(built));
   }
 
@@ -437,16 +480,16 @@ export class TextBuilder {
 }
 
 /** The text's lines as the user gave them: views of a flat text's buffer, or a content's lines. */
-function textLines(built: Built): readonly Uint8Array[] {
+function textLines(built: TextBuilt): readonly Uint8Array[] {
   return isFlat(built) ? flatLines(built) : contentText(built);
 }
 
 /** Flat texts as line arrays: a view per line. */
-function asContent(built: Built): KnitContent {
+function asContent(built: TextBuilt): KnitContent {
   return isFlat(built) ? { lines: lineViews(built.bytes, built.starts), origins: null, noeol: built.noeol } : built;
 }
 
-function joined(built: Built): Uint8Array {
+function joined(built: TextBuilt): Uint8Array {
   return isFlat(built) ? flatJoined(built) : concatBytes(contentText(built));
 }
 

@@ -46,21 +46,21 @@ export function flatFulltext(record: RecordLines, noeol: boolean): FlatText {
   return { bytes: record.text, starts: record.starts, noeol };
 }
 
+/** The hunks of a line delta's body: where each replaced its basis's lines, and where its new lines start in the record. */
+export interface DeltaHunks {
+  readonly spans: readonly HunkSpan[];
+  /** Per hunk, the record line its new lines start at. */
+  readonly firsts: readonly number[];
+}
+
 /**
- * Applies the line delta whose body `record` holds to `basis`, checking it
- * as `parseLineDelta` and `applyDelta` do, with the same errors. Gives the new
- * text and where its hunks were.
+ * Reads and checks the hunk headers of the line delta `record` holds, for a
+ * basis of `basisLines` lines, with `parseLineDelta`'s and `applyDelta`'s errors.
  */
-export function applyFlatDelta(
-  basis: FlatText,
-  record: RecordLines,
-  noeol: boolean,
-  where: KnitWhere = {},
-): { text: FlatText; spans: HunkSpan[] } {
+export function readDeltaHunks(record: RecordLines, basisLines: number, where: KnitWhere = {}): DeltaHunks {
   const { text: rec, starts: rs } = record;
   const bodyLines = rs.length - 1;
   const spans: HunkSpan[] = [];
-  // Where each hunk's new lines start, as a line index of the record.
   const firsts: number[] = [];
   let cur = 0;
   let last = 0;
@@ -74,23 +74,44 @@ export function applyFlatDelta(
     firsts.push(cur);
     cur += count;
   }
+  for (const { start, end } of spans) {
+    if (end > basisLines) throw new KnitCorrupt(`line-delta hunk ${start},${end} does not fit a basis of ${basisLines} lines`, where);
+  }
+  return { spans, firsts };
+}
+
+/** The line count of a delta's result: the basis's, less what the hunks replace, plus their new lines. */
+export function deltaResultLines(spans: readonly HunkSpan[], basisLines: number): number {
+  let lines = basisLines;
+  for (const { start, end, count } of spans) lines += count - (end - start);
+  return lines;
+}
+
+/**
+ * Applies the line delta whose body `record` holds to `basis`, checking it
+ * as `parseLineDelta` and `applyDelta` do, with the same errors. Gives the new
+ * text and where its hunks were.
+ */
+export function applyFlatDelta(
+  basis: FlatText,
+  record: RecordLines,
+  noeol: boolean,
+  where: KnitWhere = {},
+): { text: FlatText; spans: readonly HunkSpan[] } {
+  const { text: rec, starts: rs } = record;
   const bs = basis.starts;
   const basisLines = bs.length - 1;
+  const { spans, firsts } = readDeltaHunks(record, basisLines, where);
   let size = 0;
-  let lines = 0;
   let pos = 0;
   for (let h = 0; h < spans.length; h++) {
     const { start, end, count } = spans[h] as HunkSpan;
-    if (end > basisLines) {
-      throw new KnitCorrupt(`line-delta hunk ${start},${end} does not fit a basis of ${basisLines} lines`, where);
-    }
     const first = firsts[h] as number;
     size += (bs[start] as number) - (bs[pos] as number) + (rs[first + count] as number) - (rs[first] as number);
-    lines += start - pos + count;
     pos = end;
   }
   size += (bs[basisLines] as number) - (bs[pos] as number);
-  lines += basisLines - pos;
+  const lines = deltaResultLines(spans, basisLines);
 
   const bytes = new Uint8Array(size);
   const starts = new Int32Array(lines + 1);

@@ -5,5 +5,6 @@ export * from './record.js';
 export * from './kndx.js';
 export * from './wire.js';
 export * from './flat.js';
+export * from './interned.js';
 export * from './build.js';
 export * from './pack-value.js';

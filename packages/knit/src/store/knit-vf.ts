@@ -63,6 +63,7 @@ import {
 } from '../format/index.js';
 import {
   ClosureBatch,
+  lazyInterner,
   KnitContentFactory,
   knitRawOf,
   registerKnitAdapters,
@@ -419,8 +420,10 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   async *#closureBatches(keys: readonly Key[], details: KeyMap<BuildDetails>, signal?: AbortSignal): AsyncGenerator<ContentFactory> {
     const components = await this.#components(keys, true, details);
     const batches = closureBatchKeys(keys, components);
+    // An annotator's texts are interned with one interner for the whole stream.
+    const interner = lazyInterner();
     const open = (batch: readonly Key[]): Promise<ClosureBatch> => {
-      const opened = this.#openClosureBatch(batch, details, components);
+      const opened = this.#openClosureBatch(batch, details, components, interner);
       // Read ahead: if the reader stops before it, nobody awaits it.
       opened.catch(() => {});
       return opened;
@@ -435,7 +438,12 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   }
 
   /** The records of `batch` and of every record their delta chains need, read and inflated. */
-  async #openClosureBatch(batch: readonly Key[], details: KeyMap<BuildDetails>, components: KeyMap<BuildDetails>): Promise<ClosureBatch> {
+  async #openClosureBatch(
+    batch: readonly Key[],
+    details: KeyMap<BuildDetails>,
+    components: KeyMap<BuildDetails>,
+    interner: () => LineInterner,
+  ): Promise<ClosureBatch> {
     const needed = new KeyMap<BuildDetails>();
     for (const key of batch) {
       for (let c: Key | null = key; c !== null && !needed.has(c); ) {
@@ -447,7 +455,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     }
     const parents = new KeyMap<Parents>(batch.map((k) => [k, this.hasGraph ? (details.get(k) as BuildDetails).parents : null] as const));
     const closure = { annotated: this.annotated, keys: batch, parents, components: await this.#readRaw(needed) };
-    const opened = new ClosureBatch(closure, null, this.verifySha1);
+    const opened = new ClosureBatch(closure, null, this.verifySha1, interner);
     await opened.builder.inflateAll();
     return opened;
   }
