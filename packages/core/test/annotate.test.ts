@@ -85,6 +85,26 @@ describe('TextAnnotator', () => {
     expect(() => beyond.annotate(['c'], lines('x\n'), [one])).toThrow(CorruptData);
   });
 
+  it('works in annotation ids inside: one id per distinct tuple, equal tuples from elsewhere found by value', () => {
+    const annotator = new TextAnnotator();
+    const baseIds = annotator.annotateIds(['o'], lines('x\ny\n'), []);
+    const otherIds = annotator.annotateIds(['p'], lines('x\nz\n'), []);
+    const merged = annotator.annotateIds(['m'], lines('x\ny\nz\nw\n'), [
+      { key: ['o'], ids: baseIds, lines: lines('x\ny\n') },
+      { key: ['p'], ids: otherIds, lines: lines('x\nz\n') },
+    ]);
+    const tuples = annotator.tuplesOf(merged);
+    expect(tuples).toEqual([[['o'], ['p']], [['o']], [['p']], [['m']]]);
+    // The same answer through the tuple API, and ids for equal tuples made elsewhere.
+    expect(annotator.idsOf([[['o'], ['p']], [['m']]])).toEqual(Int32Array.of(merged[0] as number, merged[3] as number));
+    expect(annotator.tuplesOf(annotator.idsOf(tuples))[0]).toBe(tuples[0]);
+    expect(() => annotator.tuplesOf(Int32Array.of(99))).toThrow(RangeError);
+    // Blocks past the end of the parent are refused too.
+    const short = new TextAnnotator({ matcher: () => [[0, 0, 2], [1, 2, 0]] });
+    const one = { key: ['o'], annotations: short.annotate(['o'], lines('x\n'), []), lines: lines('x\n') };
+    expect(() => short.annotate(['c'], lines('x\ny\n'), [one])).toThrow(CorruptData);
+  });
+
   it('flattenAnnotations keeps the heads of a tie, then the smallest key', () => {
     const graph = new KnownGraph([
       [['r'], []],

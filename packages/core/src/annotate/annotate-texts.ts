@@ -11,6 +11,9 @@
 //   - `TextAnnotator`: `annotate(key, lines, parents)` for one text whose
 //     parents are already annotated; one instance shares annotation tuples
 //     across texts (identity then means equality, as Breezy's cache intends).
+//     Inside, each distinct tuple has an integer id and a text's annotations
+//     are an `Int32Array` (`annotateIds`, `tuplesOf`, `idsOf`), so a parent's
+//     annotations over a matching block are one native copy.
 //   - `annotateFromTexts(parentMap, texts)`: a whole history, texts given
 //     parents first; the pure core that stores holding texts can reuse.
 //   - `flattenAnnotations(text, heads)`: one origin per line, as Breezy's
@@ -126,13 +129,30 @@ export function internedPatienceMatcher(): BlockMatcher {
   };
 }
 
+/**
+ * A parent's annotated text with its annotations as ids of the
+ * `TextAnnotator` that made them (`annotateIds`): each id one shared tuple.
+ */
+export interface AnnotatedParentIds {
+  readonly key: Key;
+  readonly ids: Int32Array;
+  readonly lines: AnnotatorLines;
+}
+
 export class TextAnnotator {
   readonly #matcher: BlockMatcher;
   readonly #knownBlocks: KnownBlocks;
-  /** One shared tuple per single origin, and per union of two tuples. */
-  readonly #singles = new Map<string, Annotation>();
-  readonly #unions = new WeakMap<Annotation, WeakMap<Annotation, Annotation>>();
-  readonly #byValue = new Map<string, Annotation>();
+  /**
+   * Each distinct annotation once, as a frozen tuple, found by its id: an
+   * annotated text is an array of ids, so copying a parent's annotations over
+   * a matching block is one native copy.
+   */
+  readonly #tuples: Annotation[] = [];
+  readonly #idOfTuple = new WeakMap<Annotation, number>();
+  readonly #byValue = new Map<string, number>();
+  /** The id of each single origin, by key id; of each union, by the two ids it joins. */
+  readonly #singles = new Map<string, number>();
+  readonly #unions = new Map<number, Map<number, number>>();
 
   constructor(options: TextAnnotatorOptions = {}) {
     this.#matcher = options.matcher ?? internedPatienceMatcher();
@@ -141,62 +161,110 @@ export class TextAnnotator {
 
   /** The annotation of `lines` (text `key`), given its parents' annotated texts in parent order. */
   annotate(key: Key, lines: AnnotatorLines, parents: readonly AnnotatedParent[]): Annotation[] {
+    const ids = this.annotateIds(
+      key,
+      lines,
+      parents.map((p) => ({ key: p.key, lines: p.lines, ids: this.idsOf(p.annotations) })),
+    );
+    return this.tuplesOf(ids);
+  }
+
+  /**
+   * `annotate` with annotations as this annotator's ids: what a caller that
+   * keeps a whole history's annotations (`Annotator`) works in, turning only
+   * the texts it gives out into tuples (`tuplesOf`).
+   */
+  annotateIds(key: Key, lines: AnnotatorLines, parents: readonly AnnotatedParentIds[]): Int32Array {
     const own = this.#single(key);
     const count = lineCountOf(lines);
-    const blocks = (parent: AnnotatedParent): readonly MatchingBlock[] => {
+    const blocks = (parent: AnnotatedParentIds): readonly MatchingBlock[] => {
       const keys = { key, parentKey: parent.key };
-      return this.#knownBlocks(keys) ?? sharedIdBlocks(parent.lines, lines) ?? this.#matcher(linesOf(parent.lines), linesOf(lines), keys);
-    };
-    const [first, ...others] = parents;
-    const annotations = first === undefined ? new Array<Annotation>(count).fill(own) : copiedRuns(first.annotations, blocks(first), own, count);
-    for (const parent of others) {
-      for (const [parentStart, start, length] of blocks(parent)) {
-        for (let i = 0; i < length; i++) {
-          const mine = annotations[start + i] as Annotation;
-          const theirs = parent.annotations[parentStart + i] as Annotation;
-          if (mine === theirs) continue;
-          annotations[start + i] = mine === own ? theirs : this.#union(mine, theirs);
+      const found = this.#knownBlocks(keys) ?? sharedIdBlocks(parent.lines, lines) ?? this.#matcher(linesOf(parent.lines), linesOf(lines), keys);
+      for (const [parentStart, start, length] of found) {
+        if (start + length > count || parentStart + length > parent.ids.length) {
+          throw new CorruptData('matching blocks', `they cover lines past the end of a ${count}-line text or its ${parent.ids.length}-line parent`);
         }
       }
-    }
+      return found;
+    };
+    const annotations = new Int32Array(count).fill(own);
+    parents.forEach((parent, p) => {
+      const theirs = parent.ids;
+      for (const [parentStart, start, length] of blocks(parent)) {
+        // The first parent's annotations are copied whole over its blocks.
+        if (p === 0) {
+          annotations.set(theirs.subarray(parentStart, parentStart + length), start);
+          continue;
+        }
+        for (let i = 0; i < length; i++) {
+          const mine = annotations[start + i] as number;
+          const other = theirs[parentStart + i] as number;
+          if (mine !== other) annotations[start + i] = mine === own ? other : this.#union(mine, other);
+        }
+      }
+    });
     return annotations;
   }
 
-  #single(key: Key): Annotation {
-    const id = keyToId(key);
-    let tuple = this.#singles.get(id);
-    if (tuple === undefined) {
-      tuple = this.#intern([key]);
-      this.#singles.set(id, tuple);
+  /** The tuples of annotation ids this annotator made. */
+  tuplesOf(ids: Int32Array): Annotation[] {
+    const out = new Array<Annotation>(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const tuple = this.#tuples[ids[i] as number];
+      if (tuple === undefined) throw new RangeError(`annotation id ${ids[i]} is not this annotator's`);
+      out[i] = tuple;
     }
-    return tuple;
+    return out;
   }
 
-  #union(a: Annotation, b: Annotation): Annotation {
+  /** The ids of annotations (tuples this annotator made, or any equal ones). */
+  idsOf(annotations: readonly Annotation[]): Int32Array {
+    const out = new Int32Array(annotations.length);
+    for (let i = 0; i < annotations.length; i++) {
+      const tuple = annotations[i] as Annotation;
+      out[i] = this.#idOfTuple.get(tuple) ?? this.#intern(tuple);
+    }
+    return out;
+  }
+
+  #single(key: Key): number {
+    const keyId = keyToId(key);
+    let id = this.#singles.get(keyId);
+    if (id === undefined) {
+      id = this.#intern([key]);
+      this.#singles.set(keyId, id);
+    }
+    return id;
+  }
+
+  #union(a: number, b: number): number {
     let row = this.#unions.get(a);
     if (row === undefined) {
-      row = new WeakMap();
+      row = new Map();
       this.#unions.set(a, row);
     }
     let union = row.get(b);
     if (union === undefined) {
       const byId = new Map<string, Key>();
-      for (const key of [...a, ...b]) byId.set(keyToId(key), key);
+      for (const key of [...(this.#tuples[a] as Annotation), ...(this.#tuples[b] as Annotation)]) byId.set(keyToId(key), key);
       union = this.#intern([...byId.values()].sort(compareKeys));
       row.set(b, union);
     }
     return union;
   }
 
-  /** Equal tuples become the same object, so `===` compares them by value. */
-  #intern(keys: readonly Key[]): Annotation {
-    const id = JSON.stringify(keys.map(keyToId));
-    let tuple = this.#byValue.get(id);
-    if (tuple === undefined) {
-      tuple = Object.freeze([...keys]);
-      this.#byValue.set(id, tuple);
+  /** The id of the annotation `keys`: equal tuples get one id (and one frozen tuple). */
+  #intern(keys: readonly Key[]): number {
+    const value = JSON.stringify(keys.map(keyToId));
+    let id = this.#byValue.get(value);
+    if (id === undefined) {
+      id = this.#tuples.length;
+      const tuple = Object.freeze([...keys]);
+      this.#tuples.push(tuple);
+      this.#idOfTuple.set(tuple, id);
+      this.#byValue.set(value, id);
     }
-    return tuple;
+    return id;
   }
 }
 
@@ -206,20 +274,6 @@ function sharedIdBlocks(parent: AnnotatorLines, text: AnnotatorLines): readonly 
   const a = parent.interned;
   const b = text.interned;
   return a !== undefined && b !== undefined && a.interner === b.interner ? matchingBlocksIds(a.ids, b.ids) : null;
-}
-
-/**
- * `count` annotations: the parent's over the blocks, `own` between them.
- * (Joining slices with concat measured slower here than this loop.)
- */
-function copiedRuns(parent: readonly Annotation[], blocks: readonly MatchingBlock[], own: Annotation, count: number): Annotation[] {
-  const out = new Array<Annotation>(count).fill(own);
-  for (const [parentStart, start, length] of blocks) {
-    for (let i = 0; i < length; i++) out[start + i] = parent[parentStart + i] as Annotation;
-  }
-  // Blocks past the text's end would have grown the array.
-  if (out.length !== count) throw new CorruptData('matching blocks', `they cover lines past the end of a ${count}-line text`);
-  return out;
 }
 
 /**

@@ -31,7 +31,7 @@ import { isAbsent } from '../content/factory.js';
 import { KnownGraph } from '../graph/known-graph.js';
 import type { AnnotatedLine, VersionedFiles, WorkOptions } from '../versionedfiles.js';
 import { TextAnnotator, flattenAnnotations, internedPatienceMatcher, linesOf } from './annotate-texts.js';
-import type { AnnotatedParent, AnnotatedText, Annotation, AnnotatorLines, DeferredLines, TextAnnotatorOptions } from './annotate-texts.js';
+import type { AnnotatedParentIds, AnnotatedText, AnnotatorLines, DeferredLines, TextAnnotatorOptions } from './annotate-texts.js';
 import type { MatchingBlock } from '../diff/patience.js';
 
 /**
@@ -58,7 +58,8 @@ interface Entry {
   readonly key: Key;
   parents: readonly Key[] | undefined;
   lines: AnnotatorLines | undefined;
-  annotations: readonly Annotation[] | undefined;
+  /** As ids of the annotator's `TextAnnotator` (tuples only for the texts given out). */
+  annotations: Int32Array | undefined;
   /** How many texts still to annotate need this one as a parent (or asked for it). */
   neededBy: number;
   /** Its record, when it knows its blocks against a parent and is not annotated yet. */
@@ -145,7 +146,7 @@ export class Annotator {
     if (annotations === undefined || lines === undefined) throw new RevisionNotPresent(key);
     // Made now if deferred, and kept for later calls.
     entry.lines = linesOf(lines);
-    return { annotations, lines: entry.lines };
+    return { annotations: this.#texts.tuplesOf(annotations), lines: entry.lines };
   }
 
   /** One origin per line, as Breezy's `annotate_flat`. */
@@ -209,12 +210,12 @@ export class Annotator {
 
   #annotateOne(entry: Entry): void {
     const parentEntries = (entry.parents ?? []).map((p) => this.#entry(p));
-    const parents = parentEntries.map((parent): AnnotatedParent => {
+    const parents = parentEntries.map((parent): AnnotatedParentIds => {
       const { annotations, lines } = parent;
       if (annotations === undefined || lines === undefined) throw new RevisionNotPresent(parent.key);
-      return { key: parent.key, annotations, lines };
+      return { key: parent.key, ids: annotations, lines };
     });
-    entry.annotations = this.#texts.annotate(entry.key, entry.lines as AnnotatorLines, parents);
+    entry.annotations = this.#texts.annotateIds(entry.key, entry.lines as AnnotatorLines, parents);
     entry.knownBlocks = undefined;
     // Drop what no remaining child needs.
     for (const parent of parentEntries) {
