@@ -47,6 +47,8 @@ export interface RawComponent {
 
 /** At most this many lines of texts built ahead of being asked for are kept. */
 const KEEP_WANTED_LINES = 1 << 21;
+/** At most this many bytes of records are kept inflated after an annotator's build (see `#decode`). */
+const KEEP_INFLATED_BYTES = 8 << 20;
 /** Records are inflated together, in one native call, up to about this many bytes of output. */
 const INFLATE_GROUP_BYTES = 1 << 20;
 const INFLATE_GROUP_RECORDS = 512;
@@ -74,6 +76,8 @@ function builtLines(built: Built): number {
  * its basis's text, giving where its hunks were).
  */
 interface BuildForm<T extends Built> {
+  /** Keep the records' inflated bytes for a build in another form next (see `#decode`). */
+  readonly keepsRecords: boolean;
   fits(built: Built): built is T;
   fulltext(record: RecordLines, noeol: boolean, where: KnitWhere): T;
   delta(basis: T, record: RecordLines, noeol: boolean, where: KnitWhere): { text: T; spans: readonly HunkSpan[] };
@@ -100,6 +104,8 @@ interface Node {
   readonly index: number;
   /** Its record inflated ahead of being decoded, along with the records before it. */
   inflated: Uint8Array | null;
+  /** Its record's bytes stay inflated after decoding (see `#decode`). */
+  keptInflated: boolean;
   /** Decoded at least once: not inflated ahead again. */
   decoded: boolean;
   /** Inflated on its own: a group it was in did not inflate whole. */
@@ -123,6 +129,7 @@ export class TextBuilder {
   /** The nodes in the order their records were given. */
   readonly #order: Node[] = [];
   #wantedLinesKept = 0;
+  #inflatedKept = 0;
   readonly #flatForm: BuildForm<TextBuilt>;
   readonly #contentForm: BuildForm<TextBuilt>;
   #interned: { readonly interner: LineInterner; readonly form: BuildForm<InternedKnitText> } | null = null;
@@ -146,6 +153,7 @@ export class TextBuilder {
         component,
         index: this.#order.length,
         inflated: null,
+        keptInflated: false,
         decoded: false,
         alone: false,
         basis: undefined,
@@ -178,14 +186,24 @@ export class TextBuilder {
     return this.#nodes.has(key);
   }
 
-  /** Decodes the record of `node`, keeping only its sha1 (the body is used once, to build). */
-  #decode(node: Node): RecordLines {
+  /**
+   * Decodes the record of `node`, keeping only its sha1 (the body is used
+   * once, to build), or with `keep` its inflated bytes too while they fit
+   * `KEEP_INFLATED_BYTES`: an annotator that walked a chain as ids asks for
+   * the last text's bytes next, and its chain then needs no inflating again.
+   */
+  #decode(node: Node, keep = false): RecordLines {
     const key = node.key;
     const where = { key, file: this.file };
     const versionId = key[key.length - 1] as string;
     if (node.inflated === null && !node.alone) this.#inflateAhead(node);
     const text = node.inflated;
-    node.inflated = null;
+    if (text !== null) {
+      const kept = keep && (node.keptInflated || this.#inflatedKept + text.length <= KEEP_INFLATED_BYTES);
+      if (kept !== node.keptInflated) this.#inflatedKept += kept ? text.length : -text.length;
+      node.keptInflated = kept;
+    }
+    if (!node.keptInflated) node.inflated = null;
     node.decoded = true;
     const record = text !== null ? parseRecordLines(text, where, versionId) : decodeRecordLines(node.component.bytes, where, { versionId });
     node.sha1 = record.sha1;
@@ -206,9 +224,13 @@ export class TextBuilder {
    * Inflates every record not inflated yet, in the groups `#inflateAhead`
    * would make, on libuv's thread pool: a reader can start this for its next
    * batch of records while it builds texts from this one. Building waits for
-   * nothing: call it, and await it, before asking for any text.
+   * nothing: call it, and await it, before asking for any text. With
+   * `onlyInParallel`, it does so only when there are two groups or more to
+   * inflate side by side; otherwise the records are left to be inflated here
+   * as building needs them (one group handed to the pool and waited for
+   * costs this thread more than inflating it: an annotator's small batches).
    */
-  async inflateAll(): Promise<void> {
+  async inflateAll(onlyInParallel = false): Promise<void> {
     // Groups go forward through the order, so each starts past the last one's end.
     const groups: { nodes: Node[]; raws: Uint8Array[] }[] = [];
     for (let i = 0; i < this.#order.length; i++) {
@@ -218,6 +240,7 @@ export class TextBuilder {
       groups.push(group);
       i = (group.nodes[group.nodes.length - 1] as Node).index;
     }
+    if (onlyInParallel && groups.length < 2) return;
     const texts = await Promise.all(groups.map((group) => inflateRecordsAsync(group.raws)));
     groups.forEach((group, i) => this.#takeInflated(group.nodes, texts[i] ?? null));
   }
@@ -231,6 +254,7 @@ export class TextBuilder {
   #textForm(flat: boolean): BuildForm<TextBuilt> {
     const annotated = this.annotated;
     return {
+      keepsRecords: false,
       fits: (built): built is TextBuilt => !isInterned(built) && (flat || !annotated || !isFlat(built)),
       fulltext: (record, noeol, where) =>
         flat ? flatFulltext(this.#plain(record, false, where), noeol) : parseFulltext(recordBody(record).body, annotated, noeol, where),
@@ -245,6 +269,7 @@ export class TextBuilder {
   /** Texts as ids of `interner` (interned.ts). */
   #internedForm(interner: LineInterner): BuildForm<InternedKnitText> {
     return {
+      keepsRecords: true,
       fits: (built): built is InternedKnitText => isInterned(built) && built.interner === interner,
       fulltext: (record, noeol, where) => internedFulltext(this.#plain(record, false, where), noeol, interner),
       delta: (basis, record, noeol, where) => applyInternedDelta(basis, this.#plain(record, true, where), noeol, where),
@@ -323,7 +348,7 @@ export class TextBuilder {
     for (let i = chain.length - 1; i >= 0; i--) {
       const at = chain[i] as Node;
       const component = at.component;
-      const record = this.#decode(at);
+      const record = this.#decode(at, form.keepsRecords);
       const where = { key: at.key, file: this.file };
       let built: T;
       if (component.method === 'fulltext') {

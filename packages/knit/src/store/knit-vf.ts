@@ -422,17 +422,17 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     const batches = closureBatchKeys(keys, components);
     // An annotator's texts are interned with one interner for the whole stream.
     const interner = lazyInterner();
-    const open = (batch: readonly Key[]): Promise<ClosureBatch> => {
-      const opened = this.#openClosureBatch(batch, details, components, interner);
+    const open = (batch: readonly Key[], first: boolean): Promise<ClosureBatch> => {
+      const opened = this.#openClosureBatch(batch, details, components, interner, first);
       // Read ahead: if the reader stops before it, nobody awaits it.
       opened.catch(() => {});
       return opened;
     };
-    let next = batches.length > 0 ? open(batches[0] as Key[]) : null;
+    let next = batches.length > 0 ? open(batches[0] as Key[], true) : null;
     for (let i = 0; next !== null; i++) {
       throwIfAborted(signal);
       const current = await next;
-      next = i + 1 < batches.length ? open(batches[i + 1] as Key[]) : null;
+      next = i + 1 < batches.length ? open(batches[i + 1] as Key[], false) : null;
       yield* current.records();
     }
   }
@@ -443,6 +443,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     details: KeyMap<BuildDetails>,
     components: KeyMap<BuildDetails>,
     interner: () => LineInterner,
+    first: boolean,
   ): Promise<ClosureBatch> {
     const needed = new KeyMap<BuildDetails>();
     for (const key of batch) {
@@ -456,7 +457,9 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     const parents = new KeyMap<Parents>(batch.map((k) => [k, this.hasGraph ? (details.get(k) as BuildDetails).parents : null] as const));
     const closure = { annotated: this.annotated, keys: batch, parents, components: await this.#readRaw(needed) };
     const opened = new ClosureBatch(closure, null, this.verifySha1, interner);
-    await opened.builder.inflateAll();
+    // A batch read ahead inflates on the pool while the one before is built;
+    // the first is needed at once, and gains from the pool only in parallel.
+    await opened.builder.inflateAll(first);
     return opened;
   }
 
