@@ -11,6 +11,11 @@
 // fill-in-place vs rebuild choices, the per-bucket limit of 64, the
 // keep-the-lowest rule for repeated windows).
 //
+// Deltas are made in WebAssembly (delta-make.wat, through wasm-delta-maker.ts,
+// over a copy of these tables kept in step by each table's `journal`): the
+// same steps as `createDelta` here, which makes them where that cannot run
+// (a big-endian host, an index past its size) or when asked (`wasm: false`).
+//
 // The index keeps its own copy of the sources at their content offsets; a
 // compressor that gives it the record headers too (`addSource(bytes,
 // header)`) has the whole group content there (`content`), and keeps no
@@ -23,6 +28,7 @@
 import { matchLength } from '@versionedfiles/core';
 import { RABIN_T as T, RABIN_U as U } from './rabin-tables.js';
 import { writeCopy } from './delta.js';
+import { WasmDeltaMaker, type MirroredTable } from './wasm-delta-maker.js';
 
 const RABIN_WINDOW = 16;
 const HASH_LIMIT = 64;
@@ -122,7 +128,9 @@ function tablesBytes(t: Tables): number {
  * index grows through), so most windows without a match skip their bucket.
  * Its arrays come from, and go back to, its index's `TablePool`.
  */
-class PackedIndex implements Tables {
+class PackedIndex implements Tables, MirroredTable {
+  /** Slots `put` since a WebAssembly maker last copied this table in (null: none mirrors it). */
+  journal: number[] | null = null;
   readonly hashMask: number;
   numEntries: number;
   readonly hash: Int32Array;
@@ -159,6 +167,7 @@ class PackedIndex implements Tables {
     this.slots[2 * slot] = val;
     this.slots[2 * slot + 1] = from.ptr[e] as number;
     this.src[slot] = from.src;
+    this.journal?.push(slot);
   }
 
   copyFrom(slot: number, from: PackedIndex, at: number): void {
@@ -227,10 +236,19 @@ export class DeltaIndex {
   #output: Output | null = null;
   #released = false;
   #sourceOffset = 0;
+  /** Makes the deltas in WebAssembly (null: this host cannot; undefined: not made yet). */
+  #maker: WasmDeltaMaker | null | undefined;
+  /** Counts groups (`reset`), so a maker's copy of the content is not taken for the next group's. */
+  #generation = 0;
   readonly maxBytesToIndex: number;
 
-  /** `maxBytesToIndex`: 0 indexes every 16 bytes; else at most this many bytes' worth of entries per source. */
-  constructor(options: { maxBytesToIndex?: number } = {}) {
+  /**
+   * `maxBytesToIndex`: 0 indexes every 16 bytes; else at most this many
+   * bytes' worth of entries per source. `wasm: false` makes every delta in
+   * JavaScript (the same bytes; for comparing the two).
+   */
+  constructor(options: { maxBytesToIndex?: number; wasm?: boolean } = {}) {
+    if (options.wasm === false) this.#maker = null;
     const max = options.maxBytesToIndex ?? 0;
     if (!Number.isInteger(max) || max < 0 || (max > 0 && max < RABIN_WINDOW)) {
       throw new RangeError(`maxBytesToIndex must be 0 or at least ${RABIN_WINDOW}, got ${max}`);
@@ -299,8 +317,12 @@ export class DeltaIndex {
       this.#populateFirstIndex();
     }
     if (target.length === 0) throw new RangeError('cannot make a delta to an empty text');
+    const maxSize = Math.floor(maxDeltaSize);
+    this.#maker ??= WasmDeltaMaker.create();
+    const made = this.#maker?.make(this.#index as PackedIndex, this.#sources, this.content, this, this.#generation, target, maxSize);
+    if (made !== undefined) return made;
     this.#output ??= new Output(0);
-    return createDelta(this.#index as PackedIndex, this.#sources, this.#content, target, Math.floor(maxDeltaSize), this.#output);
+    return createDelta(this.#index as PackedIndex, this.#sources, this.#content, target, maxSize, this.#output);
   }
 
   /**
@@ -316,6 +338,7 @@ export class DeltaIndex {
     this.#tables.free(KEEP_BYTES);
     this.#sources = [];
     this.#sourceOffset = 0;
+    this.#generation++;
     this.#filter?.fill(0);
     if (this.#content.byteLength > KEEP_BYTES) this.#content = new Uint8Array(0);
     if (this.#output !== null && this.#output.bytes.byteLength > KEEP_BYTES) this.#output = null;
@@ -328,6 +351,7 @@ export class DeltaIndex {
   release(): void {
     this.#released = true;
     this.#index = null;
+    this.#maker = null;
     this.#tables.free();
     this.#filter = null;
     this.#output = null;

@@ -32,31 +32,23 @@
 import { targetLengthOf } from './delta.js';
 import { DELTA_APPLY_WASM } from './delta-apply-wasm.js';
 import type { GroupCompressWhere } from './errors.js';
+import { CompiledModule, WASM_PAGE } from './wasm-runtime.js';
 
 /** Contents and texts larger than this are applied in JavaScript. */
 export const MAX_WASM_BYTES = 16 * 1024 * 1024;
 /** Appliers in use at once, at most. */
 const MAX_APPLIERS = 4;
 
-const PAGE = 64 * 1024;
 /** Pages of an applier's memory: at least (1 MiB), and at most (room for the largest content and text). */
 const MIN_PAGES = 16;
-const MAX_PAGES = (2 * MAX_WASM_BYTES) / PAGE + 1;
-
-/** The part of the WebAssembly API used here (the compiler's libraries here do not declare it). */
-declare const WebAssembly: {
-  readonly Module: new (bytes: ArrayBufferView) => object;
-  readonly Memory: new (descriptor: { readonly initial: number }) => { readonly buffer: ArrayBuffer };
-  readonly Instance: new (module: object, imports: object) => { readonly exports: Readonly<Record<string, unknown>> };
-};
+const MAX_PAGES = (2 * MAX_WASM_BYTES) / WASM_PAGE + 1;
 
 type ApplyFunction = (pos: number, end: number, sourceLength: number, out: number, targetLength: number) => number;
 
 /** An applier released this long ago and not taken again is dropped (its memory with it). */
 const IDLE_MS = 1000;
 
-/** Compiled once per thread, on first use. */
-let compiled: object | null = null;
+const module = new CompiledModule(DELTA_APPLY_WASM);
 let inUse = 0;
 /**
  * The last applier released, for the next stream: a fresh memory's pages
@@ -83,11 +75,10 @@ export class WasmDeltaApplier {
   /** Makes sure the memory holds `bytes`: if not, a new one (and nothing of any content in it). */
   #reserve(bytes: number): void {
     if (this.#bytes.length >= bytes) return;
-    compiled ??= new WebAssembly.Module(Buffer.from(DELTA_APPLY_WASM, 'base64'));
-    const pages = Math.min(MAX_PAGES, Math.max(MIN_PAGES, Math.ceil((2 * bytes) / PAGE)));
-    const memory = new WebAssembly.Memory({ initial: pages });
-    this.#apply = new WebAssembly.Instance(compiled, { env: { memory } }).exports['apply'] as ApplyFunction;
-    this.#bytes = new Uint8Array(memory.buffer);
+    const pages = Math.min(MAX_PAGES, Math.max(MIN_PAGES, Math.ceil((2 * bytes) / WASM_PAGE)));
+    const { exported, buffer } = module.instantiateOver(pages, 'apply');
+    this.#apply = exported as ApplyFunction;
+    this.#bytes = new Uint8Array(buffer);
     this.#owner = null;
     this.#loaded = 0;
   }

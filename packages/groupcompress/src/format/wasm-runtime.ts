@@ -1,0 +1,32 @@
+// What the WebAssembly modules of this package share: the part of the
+// WebAssembly API they use (the compiler's libraries here do not declare it)
+// and one way to make an instance of a committed module over a fresh memory.
+// A memory is never grown: growing detaches its old buffer, and the first
+// detach in a process turns off V8's fast typed-array access for good (see
+// docs/formats/groupcompress.md §7), so a module that needs more room is
+// given a new, larger memory instead.
+//
+// Entry points: `WASM_PAGE`, `instantiateOver(module, pages)`, `CompiledModule`.
+
+declare const WebAssembly: {
+  readonly Module: new (bytes: ArrayBufferView) => object;
+  readonly Memory: new (descriptor: { readonly initial: number }) => { readonly buffer: ArrayBuffer };
+  readonly Instance: new (module: object, imports: object) => { readonly exports: Readonly<Record<string, unknown>> };
+};
+
+export const WASM_PAGE = 64 * 1024;
+
+/** A committed module (its bytes in base64), compiled once per thread on first use. */
+export class CompiledModule {
+  #module: object | null = null;
+
+  constructor(private readonly base64: string) {}
+
+  /** An instance over a new memory of `pages` pages: its export `name` and the memory's bytes. */
+  instantiateOver(pages: number, name: string): { readonly exported: unknown; readonly buffer: ArrayBuffer } {
+    this.#module ??= new WebAssembly.Module(Buffer.from(this.base64, 'base64'));
+    const memory = new WebAssembly.Memory({ initial: pages });
+    const exported = new WebAssembly.Instance(this.#module, { env: { memory } }).exports[name];
+    return { exported, buffer: memory.buffer };
+  }
+}
