@@ -17,7 +17,7 @@
 ;;   sources  per source: its start and end in the content
 ;;   ref      the group content (position p at ref + p)
 ;;   target   the text, `top` bytes
-;;   out      room for the delta: at least 2 * top + 64 bytes
+;;   out      room for the delta: 2 * top + 64 bytes, or maxSize + 64 when less
 ;; make(...) -> the delta's length, or -1 when it would pass `maxSize`
 ;; (0: no limit). Every word is little-endian, as WebAssembly reads it.
 (module

@@ -82,6 +82,9 @@ interface Sizes {
   out: number;
 }
 const REGIONS = ['hash', 'slots', 'src', 'sources', 'content', 'target', 'out'] as const;
+const MIB = 1024 * 1024;
+/** Each region's least room: about what a group of 4 MiB of text needs (see batch-writer.ts). */
+const MIN_ROOM: Sizes = { hash: MIB, slots: 8 * MIB, src: 4 * MIB, sources: 64 * 1024, content: 8 * MIB, target: 4 * MIB, out: 4 * MIB };
 
 /** Each region's offset (8-aligned) and room. */
 type Layout = Record<(typeof REGIONS)[number], { readonly at: number; readonly room: number }>;
@@ -127,7 +130,9 @@ export class WasmDeltaMaker {
       sources: 8 * sources.length,
       content: content.length,
       target: top,
-      out: 2 * top + 64,
+      // A delta passes its limit by at most an instruction before the maker
+      // stops; without one it is at most twice its text (a 4-byte copy takes 8).
+      out: maxSize > 0 ? Math.min(maxSize, 2 * top) + 64 : 2 * top + 64,
     };
     if (!this.#fits(sizes) && !this.#relayOut(sizes)) return undefined;
     const layout = this.#layout as Layout;
@@ -161,12 +166,17 @@ export class WasmDeltaMaker {
     return layout !== null && REGIONS.every((r) => sizes[r] <= layout[r].room);
   }
 
-  /** A new memory with room for `sizes` and half again; false past `MAX_MAKER_BYTES`. */
+  /**
+   * A new memory with room for twice `sizes`, and at least a usual group's
+   * (`MIN_ROOM`); false past `MAX_MAKER_BYTES`. Room costs address space
+   * only until touched, while each memory outgrown is garbage until
+   * collected: room to spare up front keeps a group from going through several.
+   */
   #relayOut(sizes: Sizes): boolean {
     let at = FIXED_BYTES;
     const layout = {} as Record<(typeof REGIONS)[number], { at: number; room: number }>;
     for (const r of REGIONS) {
-      const room = (Math.ceil((sizes[r] * 3) / 2 / 8) + 1) * 8;
+      const room = Math.max(MIN_ROOM[r], (Math.ceil((2 * sizes[r]) / 8) + 1) * 8);
       layout[r] = { at, room };
       at += room;
     }
