@@ -12,9 +12,9 @@
 // keep-the-lowest rule for repeated windows).
 //
 // Deltas are made in WebAssembly (delta-make.wat, through wasm-delta-maker.ts,
-// over a copy of these tables kept in step by each table's `journal`): the
-// same steps as `createDelta` here, which makes them where that cannot run
-// (a big-endian host, an index past its size) or when asked (`wasm: false`).
+// in whose memory the tables are laid out): the same steps as `createDelta`
+// here, which makes them where that cannot run (a big-endian host, an index
+// past its size) or when asked (`wasm: false`).
 //
 // The index keeps its own copy of the sources at their content offsets; a
 // compressor that gives it the record headers too (`addSource(bytes,
@@ -87,9 +87,20 @@ interface Tables {
 class TablePool {
   /** At most two sets, the larger kept. */
   #sets: Tables[] = [];
+  /** Sets in a WebAssembly maker's memory: its to reuse, never kept here. */
+  readonly #placed = new WeakSet<Tables>();
+
+  /** `place`: arrays in a delta maker's memory, where it can (see `WasmDeltaMaker.takeTables`). */
+  constructor(private readonly place: (hsize: number, count: number) => Tables | null = () => null) {}
 
   /** Arrays for a table of `hsize` buckets and `count` slots, slots zeroed. */
   take(hsize: number, count: number): Tables {
+    const placed = this.place(hsize, count);
+    if (placed !== null) {
+      placed.slots.fill(0, 0, 2 * count);
+      this.#placed.add(placed);
+      return placed;
+    }
     const i = this.#sets.findIndex((t) => t.src.length >= count && t.hash.length >= hsize + 1);
     if (i >= 0) {
       const [t] = this.#sets.splice(i, 1) as [Tables];
@@ -102,6 +113,7 @@ class TablePool {
 
   /** Takes back the arrays of a dead table. */
   give(t: Tables): void {
+    if (this.#placed.has(t)) return;
     this.#sets.push(t);
     this.#sets.sort((a, b) => b.src.length - a.src.length);
     this.#sets.length = Math.min(this.#sets.length, 2);
@@ -212,8 +224,8 @@ export class DeltaIndex {
   #content = new Uint8Array(0);
   /** Shared by the index's successive tables; all zeros for a new group. */
   #filter: Int32Array | null = null;
-  /** Spare table arrays (see `TablePool`). */
-  readonly #tables = new TablePool();
+  /** Spare table arrays (see `TablePool`); tables go in the maker's memory when there is one. */
+  readonly #tables = new TablePool((hsize, count) => this.#maker?.takeTables(hsize, count) ?? null);
   /**
    * Bucket heads and counts for the entries of one new source, kept between
    * sources (all -1 and 0 at rest: only the buckets a source used are reset),
@@ -236,8 +248,8 @@ export class DeltaIndex {
   #output: Output | null = null;
   #released = false;
   #sourceOffset = 0;
-  /** Makes the deltas in WebAssembly (null: this host cannot; undefined: not made yet). */
-  #maker: WasmDeltaMaker | null | undefined;
+  /** Makes the deltas in WebAssembly (null: this host cannot, or not asked to). */
+  #maker: WasmDeltaMaker | null;
   /** Counts groups (`reset`), so a maker's copy of the content is not taken for the next group's. */
   #generation = 0;
   readonly maxBytesToIndex: number;
@@ -245,10 +257,12 @@ export class DeltaIndex {
   /**
    * `maxBytesToIndex`: 0 indexes every 16 bytes; else at most this many
    * bytes' worth of entries per source. `wasm: false` makes every delta in
-   * JavaScript (the same bytes; for comparing the two).
+   * JavaScript (the same bytes; for comparing the two); `{ roomScale }`
+   * sizes the WebAssembly maker's memory (see `WasmDeltaMaker.create`).
    */
-  constructor(options: { maxBytesToIndex?: number; wasm?: boolean } = {}) {
-    if (options.wasm === false) this.#maker = null;
+  constructor(options: { maxBytesToIndex?: number; wasm?: boolean | { readonly roomScale?: number } } = {}) {
+    const wasm = options.wasm ?? true;
+    this.#maker = wasm === false ? null : WasmDeltaMaker.create(wasm === true ? {} : wasm);
     const max = options.maxBytesToIndex ?? 0;
     if (!Number.isInteger(max) || max < 0 || (max > 0 && max < RABIN_WINDOW)) {
       throw new RangeError(`maxBytesToIndex must be 0 or at least ${RABIN_WINDOW}, got ${max}`);
@@ -318,7 +332,6 @@ export class DeltaIndex {
     }
     if (target.length === 0) throw new RangeError('cannot make a delta to an empty text');
     const maxSize = Math.floor(maxDeltaSize);
-    this.#maker ??= WasmDeltaMaker.create();
     const made = this.#maker?.make(this.#index as PackedIndex, this.#sources, this.content, this, this.#generation, target, maxSize);
     if (made !== undefined) return made;
     this.#output ??= new Output(0);

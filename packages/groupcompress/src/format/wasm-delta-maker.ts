@@ -6,20 +6,23 @@
 // again). The WebAssembly one is compiled before its first call, and makes
 // the same bytes: it reads the same tables, in its own memory.
 //
-// So the maker mirrors the index there: the rabin tables and the filter at
-// fixed places, then the bucket table, the slots, their sources, the
-// sources' bounds, the group content, the target and room for the delta.
-// Between two deltas of a group the index changes little: new entries go
-// into free slots (each one noted in the table's `journal`) and content is
-// only appended, so each delta copies in what changed since the last one; a
-// table laid out anew, a group begun anew (`generation`) or a region that
-// outgrew its room is copied whole. A memory is never grown (see
-// wasm-runtime.ts): one with room to spare replaces it. Indexes past
-// `MAX_MAKER_BYTES`, and big-endian hosts (the memory is little-endian,
-// typed arrays native), are left to JavaScript.
+// So the index's tables live in the maker's memory: the index lays each new
+// table out in arrays the maker gives it (`takeTables`), in whichever of its
+// two table regions the current table is not in (a table is built from the
+// one before), and a delta reads them where they are. The rabin tables and
+// the filter sit at fixed places (the filter is copied in: whole for a new
+// table, then word by word for the slots a table fills in place, which it
+// notes in its `journal`), then the sources' bounds, the group content
+// (copied in as it is appended; all of it for a new group, `generation`),
+// the target and room for the delta. A memory is never grown (see
+// wasm-runtime.ts): a larger one replaces it, starting with room for a usual
+// group (untouched room costs no memory). A table left in a replaced memory,
+// or made elsewhere, is copied in. Indexes past `MAX_MAKER_BYTES`, and
+// big-endian hosts (the memory is little-endian, typed arrays native), are
+// left to JavaScript.
 //
-// Entry points: `WasmDeltaMaker` (`create`, `make`), `MirroredTable`,
-// `MAX_MAKER_BYTES`.
+// Entry points: `WasmDeltaMaker` (`create`, `takeTables`, `make`),
+// `MirroredTable`, `TableArrays`, `MAX_MAKER_BYTES`.
 
 import { DELTA_MAKE_WASM } from './delta-make-wasm.js';
 import { RABIN_T, RABIN_U } from './rabin-tables.js';
@@ -71,40 +74,111 @@ const FILTER_SHIFT = 12;
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const module = new CompiledModule(DELTA_MAKE_WASM);
 
-/** The regions' sizes in bytes, in memory order. */
+/** The regions' sizes in bytes, in memory order: two tables, then the rest. */
 interface Sizes {
-  hash: number;
-  slots: number;
-  src: number;
+  hash0: number;
+  slots0: number;
+  src0: number;
+  hash1: number;
+  slots1: number;
+  src1: number;
   sources: number;
   content: number;
   target: number;
   out: number;
 }
-const REGIONS = ['hash', 'slots', 'src', 'sources', 'content', 'target', 'out'] as const;
+type Region = keyof Sizes;
+const REGIONS: readonly Region[] = ['hash0', 'slots0', 'src0', 'hash1', 'slots1', 'src1', 'sources', 'content', 'target', 'out'];
+const TABLE_REGIONS = [
+  { hash: 'hash0', slots: 'slots0', src: 'src0' },
+  { hash: 'hash1', slots: 'slots1', src: 'src1' },
+] as const;
 const MIB = 1024 * 1024;
 /** Each region's least room: about what a group of 4 MiB of text needs (see batch-writer.ts). */
-const MIN_ROOM: Sizes = { hash: MIB, slots: 8 * MIB, src: 4 * MIB, sources: 64 * 1024, content: 8 * MIB, target: 4 * MIB, out: 4 * MIB };
+const MIN_ROOM: Sizes = {
+  hash0: MIB,
+  slots0: 8 * MIB,
+  src0: 4 * MIB,
+  hash1: MIB,
+  slots1: 8 * MIB,
+  src1: 4 * MIB,
+  sources: 64 * 1024,
+  content: 8 * MIB,
+  target: 4 * MIB,
+  out: 4 * MIB,
+};
 
 /** Each region's offset (8-aligned) and room. */
-type Layout = Record<(typeof REGIONS)[number], { readonly at: number; readonly room: number }>;
+type Layout = Record<Region, { readonly at: number; readonly room: number }>;
+
+/** A table's arrays, as delta-index.ts's `TablePool` hands them out. */
+export interface TableArrays {
+  readonly hash: Int32Array;
+  readonly slots: Int32Array;
+  readonly src: Int32Array;
+}
 
 export class WasmDeltaMaker {
   #make: MakeFunction | null = null;
+  #buffer: ArrayBuffer | null = null;
   #bytes = new Uint8Array(0);
   #words = new Int32Array(0);
   #layout: Layout | null = null;
-  /** The table the memory mirrors, and the content: whose, of which group, how far. */
-  #table: MirroredTable | null = null;
+  /**
+   * Which table region the current table is in (laid out there, or copied
+   * in); a new table is laid out in the other, so the one it is built from
+   * stays whole meanwhile.
+   */
+  #active: 0 | 1 = 0;
+  /** The table each region holds a copy of (a table laid out in place is not a copy), and the filter's. */
+  readonly #copied: [MirroredTable | null, MirroredTable | null] = [null, null];
+  #filterOf: MirroredTable | null = null;
+  /** The content: whose, of which group, how far copied in. */
   #contentOwner: object | null = null;
   #generation = -1;
   #contentSynced = 0;
 
-  private constructor() {}
+  private constructor(private readonly roomScale: number) {}
 
-  /** A maker, or null where WebAssembly cannot read the mirror (a big-endian host). */
-  static create(): WasmDeltaMaker | null {
-    return LITTLE_ENDIAN ? new WasmDeltaMaker() : null;
+  /**
+   * A maker, or null where WebAssembly cannot read the mirror (a big-endian
+   * host). `roomScale` scales the least room of each region (1: a usual
+   * group's; less for a memory that starts small and grows as needed).
+   */
+  static create(options: { roomScale?: number } = {}): WasmDeltaMaker | null {
+    const scale = options.roomScale ?? 1;
+    if (!(scale >= 0 && scale <= 1)) throw new RangeError(`roomScale must be from 0 to 1, got ${scale}`);
+    return LITTLE_ENDIAN ? new WasmDeltaMaker(scale) : null;
+  }
+
+  /**
+   * Arrays for a new table of `hsize` buckets and room for `room` slots, in
+   * this maker's memory (the table region not in use), so that a delta made
+   * from it copies nothing; null past `MAX_MAKER_BYTES`. Slots not zeroed.
+   */
+  takeTables(hsize: number, room: number): TableArrays | null {
+    const next: 0 | 1 = this.#active === 0 ? 1 : 0;
+    const names = TABLE_REGIONS[next];
+    const want = { hash: 4 * (hsize + 1), slots: 8 * room, src: 4 * room };
+    const layout = this.#layout;
+    if (layout === null || want.hash > layout[names.hash].room || want.slots > layout[names.slots].room || want.src > layout[names.src].room) {
+      const sizes = this.#roomsNow();
+      for (const t of TABLE_REGIONS) {
+        sizes[t.hash] = Math.max(sizes[t.hash], want.hash);
+        sizes[t.slots] = Math.max(sizes[t.slots], want.slots);
+        sizes[t.src] = Math.max(sizes[t.src], want.src);
+      }
+      if (!this.#relayOut(sizes)) return null;
+    }
+    const at = this.#layout as Layout;
+    const buffer = this.#buffer as ArrayBuffer;
+    this.#active = next;
+    this.#copied[next] = null;
+    return {
+      hash: new Int32Array(buffer, at[names.hash].at, hsize + 1),
+      slots: new Int32Array(buffer, at[names.slots].at, 2 * room),
+      src: new Int32Array(buffer, at[names.src].at, room),
+    };
   }
 
   /**
@@ -123,20 +197,29 @@ export class WasmDeltaMaker {
     maxSize: number,
   ): Uint8Array | null | undefined {
     const top = target.length;
-    const sizes: Sizes = {
-      hash: 4 * (table.hashMask + 2),
-      slots: 8 * table.slotCount,
-      src: 4 * table.slotCount,
-      sources: 8 * sources.length,
-      content: content.length,
-      target: top,
-      // A delta passes its limit by at most an instruction before the maker
-      // stops; without one it is at most twice its text (a 4-byte copy takes 8).
-      out: maxSize > 0 ? Math.min(maxSize, 2 * top) + 64 : 2 * top + 64,
-    };
-    if (!this.#fits(sizes) && !this.#relayOut(sizes)) return undefined;
+    let region = this.#regionOf(table);
+    const sizes = this.#roomsNow();
+    if (region === -1) {
+      const names = TABLE_REGIONS[this.#active];
+      sizes[names.hash] = Math.max(sizes[names.hash], 4 * (table.hashMask + 2));
+      sizes[names.slots] = Math.max(sizes[names.slots], 8 * table.slotCount);
+      sizes[names.src] = Math.max(sizes[names.src], 4 * table.slotCount);
+    }
+    sizes.sources = 8 * sources.length;
+    sizes.content = content.length;
+    sizes.target = top;
+    // A delta passes its limit by at most an instruction before the maker
+    // stops; without one it is at most twice its text (a 4-byte copy takes 8).
+    sizes.out = maxSize > 0 ? Math.min(maxSize, 2 * top) + 64 : 2 * top + 64;
+    if (!this.#fits(sizes)) {
+      if (!this.#relayOut(sizes)) return undefined;
+      // A table laid out in the old memory is copied into the new one.
+      region = this.#regionOf(table);
+    }
     const layout = this.#layout as Layout;
-    this.#mirrorTable(table, layout);
+    if (region === -1) region = this.#copyTable(table, layout);
+    this.#active = region;
+    this.#mirrorFilter(table);
     this.#mirrorContent(content, owner, generation, layout);
     const words = this.#words;
     let w = layout.sources.at >> 2;
@@ -145,11 +228,12 @@ export class WasmDeltaMaker {
       words[w++] = end;
     }
     this.#bytes.set(target, layout.target.at);
+    const names = TABLE_REGIONS[region];
     const out = layout.out.at;
     const n = (this.#make as MakeFunction)(
-      layout.hash.at,
-      layout.slots.at,
-      layout.src.at,
+      layout[names.hash].at,
+      layout[names.slots].at,
+      layout[names.src].at,
       layout.sources.at,
       layout.content.at,
       layout.target.at,
@@ -161,6 +245,23 @@ export class WasmDeltaMaker {
     return n < 0 ? null : this.#bytes.subarray(out, out + n);
   }
 
+  /** The table region `table` was laid out in, in this memory; -1 when it is elsewhere. */
+  #regionOf(table: MirroredTable): 0 | 1 | -1 {
+    const layout = this.#layout;
+    if (layout === null || table.slots.buffer !== this.#buffer) return -1;
+    if (table.slots.byteOffset === layout.slots0.at) return 0;
+    if (table.slots.byteOffset === layout.slots1.at) return 1;
+    return -1;
+  }
+
+  /** The rooms of the current layout (zero before the first). */
+  #roomsNow(): Sizes {
+    const layout = this.#layout;
+    const sizes = {} as Sizes;
+    for (const r of REGIONS) sizes[r] = layout === null ? 0 : layout[r].room;
+    return sizes;
+  }
+
   #fits(sizes: Sizes): boolean {
     const layout = this.#layout;
     return layout !== null && REGIONS.every((r) => sizes[r] <= layout[r].room);
@@ -170,54 +271,73 @@ export class WasmDeltaMaker {
    * A new memory with room for twice `sizes`, and at least a usual group's
    * (`MIN_ROOM`); false past `MAX_MAKER_BYTES`. Room costs address space
    * only until touched, while each memory outgrown is garbage until
-   * collected: room to spare up front keeps a group from going through several.
+   * collected: room to spare up front keeps a group from going through
+   * several. A table laid out in the old memory stays readable there, and is
+   * copied in when a delta needs it.
    */
   #relayOut(sizes: Sizes): boolean {
     let at = FIXED_BYTES;
-    const layout = {} as Record<(typeof REGIONS)[number], { at: number; room: number }>;
+    const layout = {} as Record<Region, { at: number; room: number }>;
     for (const r of REGIONS) {
-      const room = Math.max(MIN_ROOM[r], (Math.ceil((2 * sizes[r]) / 8) + 1) * 8);
+      const room = (Math.ceil(Math.max(MIN_ROOM[r] * this.roomScale, 2 * sizes[r]) / 8) + 1) * 8;
       layout[r] = { at, room };
       at += room;
     }
     if (at > MAX_MAKER_BYTES) return false;
     const { exported, buffer } = module.instantiateOver(Math.ceil(at / WASM_PAGE), 'make');
     this.#make = exported as MakeFunction;
+    this.#buffer = buffer;
     this.#bytes = new Uint8Array(buffer);
     this.#words = new Int32Array(buffer);
     new Uint32Array(buffer, T_AT, 256).set(RABIN_T);
     new Uint32Array(buffer, U_AT, 256).set(RABIN_U);
     this.#layout = layout;
-    this.#table = null;
+    this.#copied[0] = this.#copied[1] = null;
+    this.#filterOf = null;
     this.#contentOwner = null;
     return true;
   }
 
-  /** Copies `table` in: whole when it is not the one mirrored, else the slots its journal names. */
-  #mirrorTable(table: MirroredTable, layout: Layout): void {
+  /**
+   * Copies `table` into the active table region: whole when that region holds
+   * another, else the slots its journal names. Returns the region.
+   */
+  #copyTable(table: MirroredTable, layout: Layout): 0 | 1 {
+    const region = this.#active;
+    const names = TABLE_REGIONS[region];
     const words = this.#words;
-    const slots = layout.slots.at >> 2;
-    const src = layout.src.at >> 2;
-    if (table !== this.#table || table.journal === null) {
-      words.set(table.hash.subarray(0, table.hashMask + 2), layout.hash.at >> 2);
+    const slots = layout[names.slots].at >> 2;
+    const src = layout[names.src].at >> 2;
+    if (this.#copied[region] !== table || table.journal === null) {
+      words.set(table.hash.subarray(0, table.hashMask + 2), layout[names.hash].at >> 2);
       words.set(table.slots.subarray(0, 2 * table.slotCount), slots);
       words.set(table.src.subarray(0, table.slotCount), src);
-      words.set(table.filter, FILTER_AT >> 2);
-      table.journal = [];
-      this.#table = table;
-      return;
+      this.#copied[region] = table;
+      this.#filterOf = null;
+      return region;
     }
-    const journal = table.journal;
-    for (let i = 0; i < journal.length; i++) {
-      const slot = journal[i] as number;
-      const val = table.slots[2 * slot] as number;
-      words[slots + 2 * slot] = val;
+    for (const slot of table.journal) {
+      words[slots + 2 * slot] = table.slots[2 * slot] as number;
       words[slots + 2 * slot + 1] = table.slots[2 * slot + 1] as number;
       words[src + slot] = table.src[slot] as number;
-      const word = (val >>> FILTER_SHIFT) >>> 5;
-      words[(FILTER_AT >> 2) + word] = table.filter[word] as number;
     }
-    journal.length = 0;
+    return region;
+  }
+
+  /** Copies in the filter: whole for another table, else the words of the slots its journal names. */
+  #mirrorFilter(table: MirroredTable): void {
+    const words = this.#words;
+    const at = FILTER_AT >> 2;
+    if (this.#filterOf !== table || table.journal === null) {
+      words.set(table.filter, at);
+      this.#filterOf = table;
+    } else {
+      for (const slot of table.journal) {
+        const word = ((table.slots[2 * slot] as number) >>> FILTER_SHIFT) >>> 5;
+        words[at + word] = table.filter[word] as number;
+      }
+    }
+    table.journal = [];
   }
 
   /** Copies in the content appended since the last delta of the same group (all of it for another). */
