@@ -14,7 +14,9 @@
 // lines, views of that buffer. Every annotated text, and plain texts asked for
 // as contents, are built as line arrays (content.ts), whose lines are shared
 // with the basis and the records. A chain goes on in the form of the text it
-// starts from. Records are inflated in groups, each in one native call
+// starts from. For an annotator (`deferredText`), texts are built as line
+// ids of its interner (interned.ts), never as bytes, and the records stay
+// inflated for the one text it then asks for whole. Records are inflated in groups, each in one native call
 // (`inflateRecords`): a record and those after it not yet decoded, since
 // texts are built in about the order their records come; or all of them
 // ahead, on libuv's thread pool (`inflateAll`), which a reader can run for
@@ -23,7 +25,7 @@
 //
 // Entry points: `RawComponent` (one stored record and how to read it),
 // `TextBuilder` (`inflateAll()`, `content(key)`, `checkedContent(key)`,
-// `text(key)`, `fulltext(key)`, `deferredText(key)`, `sha1(key)`,
+// `text(key)`, `fulltext(key)`, `deferredText(key, interner)`, `sha1(key)`,
 // `takeMatchingBlocks(key, parent)`),
 // `deltaMatchingBlocks(hunks, basis, target)`, `spanMatchingBlocks`.
 
