@@ -141,7 +141,7 @@ function tablesBytes(t: Tables): number {
  * Its arrays come from, and go back to, its index's `TablePool`.
  */
 class PackedIndex implements Tables, MirroredTable {
-  /** Slots `put` since a WebAssembly maker last copied this table in (null: none mirrors it). */
+  /** Slots `put` since the WebAssembly maker last read this table (null: it has not yet). */
   journal: number[] | null = null;
   readonly hashMask: number;
   numEntries: number;

@@ -1,9 +1,10 @@
 ;; The groupcompress delta maker in WebAssembly: `createDelta` of
 ;; delta-index.ts (Breezy's create_delta) step for step, so that it makes the
-;; same bytes, over an index mirrored into one linear memory. JavaScript code
-;; runs interpreted until V8 has optimized it, which for the delta maker's
-;; loop took longer than compressing a small store; this is compiled before
-;; its first call.
+;; same bytes, over an index held in one linear memory (its tables laid out
+;; there, its filter and content copied in; see wasm-delta-maker.ts).
+;; JavaScript code runs interpreted until V8 has optimized it, which for the
+;; delta maker's loop took longer than compressing a small store; this is
+;; compiled before its first call.
 ;;
 ;; Built by packages/groupcompress/scripts/build-wasm.mjs into
 ;; delta-make-wasm.ts (the bytes, committed); a test checks the two agree.
