@@ -179,18 +179,16 @@ export class TextAnnotator {
     const count = lineCountOf(lines);
     const blocks = (parent: AnnotatedParentIds): readonly MatchingBlock[] => {
       const keys = { key, parentKey: parent.key };
-      const found = this.#knownBlocks(keys) ?? sharedIdBlocks(parent.lines, lines) ?? this.#matcher(linesOf(parent.lines), linesOf(lines), keys);
-      for (const [parentStart, start, length] of found) {
-        if (start + length > count || parentStart + length > parent.ids.length) {
-          throw new CorruptData('matching blocks', `they cover lines past the end of a ${count}-line text or its ${parent.ids.length}-line parent`);
-        }
-      }
-      return found;
+      return this.#knownBlocks(keys) ?? sharedIdBlocks(parent.lines, lines) ?? this.#matcher(linesOf(parent.lines), linesOf(lines), keys);
     };
     const annotations = new Int32Array(count).fill(own);
     parents.forEach((parent, p) => {
       const theirs = parent.ids;
       for (const [parentStart, start, length] of blocks(parent)) {
+        // Checked here: a copy of a subarray would clamp a block that runs past either end.
+        if (start + length > count || parentStart + length > theirs.length) {
+          throw new CorruptData('matching blocks', `they cover lines past the end of a ${count}-line text or its ${theirs.length}-line parent`);
+        }
         // The first parent's annotations are copied whole over its blocks.
         if (p === 0) {
           annotations.set(theirs.subarray(parentStart, parentStart + length), start);

@@ -6,9 +6,10 @@
 //     `internSpan(bytes, start, end)` (a line in place, no view made) and
 //     `bytesOf(id)`. Keep one across calls (a store can intern each text
 //     once and diff the id arrays with `matchingBlocksIds` as often as it
-//     likes); ids are dense from 0. Given a `base` (an interned text this one was edited from,
-//     usually its parent), lines are compared with the base's in order first
-//     and only hashed where that fails: most lines of an edit cost one compare.
+//     likes); ids are dense from 0. Given a `base` (an interned text this
+//     one was edited from, usually its parent), lines are compared with the
+//     base's in order first and only hashed where that fails: most lines of
+//     an edit cost one compare.
 //     When both are lines `splitLines` made (untouched), or the caller gives
 //     both texts, the lines inside the bytes both texts begin and end with
 //     take the base's ids without a compare each, and so do stretches that
