@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import nodeZlib from 'node:zlib';
-import { CorruptData, LimitExceeded, compatZlib, fastZlib, inflateOnThreadPool, utf8 } from '@versionedfiles/core';
+import { CorruptData, DEFLATE_PIECE_BYTES, LimitExceeded, adler32, compatZlib, concatBytes, deflateOnThreadPool, fastZlib, inflateOnThreadPool, utf8 } from '@versionedfiles/core';
 
 describe('zlib codecs', () => {
   it('round-trip in both modes and read each other', () => {
@@ -99,5 +99,87 @@ describe('zlib codecs', () => {
     expect(new TextDecoder().decode(inf.push(joined))).toBe('abc');
     expect(inf.ended).toBe(true);
     expect(inf.unusedBytes).toBe(4);
+  });
+});
+
+/** `length` bytes of text-like data: lines repeating at a distance, with a changing number in each, so matches cross any cut. */
+function linesOf(length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  const line = utf8('a line of text that comes back every few lines, numbered ');
+  let at = 0;
+  for (let n = 0; at < length; n++) {
+    const number = utf8(`${(n * 7919) % 100003}\n`);
+    out.set(line.subarray(0, Math.min(line.length, length - at)), at);
+    at += line.length;
+    if (at < length) out.set(number.subarray(0, Math.min(number.length, length - at)), at);
+    at += number.length;
+  }
+  return out;
+}
+
+/** Whether two long arrays hold the same bytes (an assertion's diff of megabytes would not fit in memory). */
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
+}
+
+/** `bytes` cut at the given points. */
+function cut(bytes: Uint8Array, points: readonly number[]): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  let from = 0;
+  for (const p of [...points, bytes.length]) {
+    chunks.push(bytes.subarray(from, p));
+    from = p;
+  }
+  return chunks;
+}
+
+describe('native deflate of long inputs, in pieces', () => {
+  const P = DEFLATE_PIECE_BYTES;
+
+  it('up to one piece, it is the one-shot zlib stream', async () => {
+    for (const length of [0, 1, 1000, P]) {
+      const data = linesOf(length);
+      const single = new Uint8Array(nodeZlib.deflateSync(data, { level: 6 }));
+      expect(same(fastZlib.deflate(cut(data, [Math.floor(length / 3)]), { level: 6 }), single)).toBe(true);
+      expect(same(concatBytes(await deflateOnThreadPool(data, { level: 6 })), single)).toBe(true);
+    }
+  });
+
+  it('past one piece, both inflaters restore it, from any cut of the input; the thread pool writes the same bytes', async () => {
+    const data = linesOf(2 * P + 12345);
+    for (const level of [0, 1, 6, 9]) {
+      const whole = fastZlib.deflate(data, { level });
+      const chunked = fastZlib.deflate(cut(data, [7, P - 5, P + 40000]), { level });
+      expect(same(chunked, whole)).toBe(true);
+      expect(same(concatBytes(await deflateOnThreadPool(cut(data, [P + 1]), { level })), whole)).toBe(true);
+      expect(same(fastZlib.inflate(whole, { maxOutput: data.length }), data)).toBe(true);
+      expect(same(compatZlib.inflate(whole, { maxOutput: data.length }), data)).toBe(true);
+      // The header zlib itself writes at this level, and a few bytes per cut at most.
+      const single = nodeZlib.deflateSync(data, { level });
+      expect([...whole.subarray(0, 2)]).toEqual([...single.subarray(0, 2)]);
+      expect(whole.length).toBeLessThanOrEqual(Math.ceil(single.length * 1.001) + 64);
+    }
+  });
+
+  it('a damaged pieced stream is refused', () => {
+    const data = linesOf(P + 100);
+    const z = fastZlib.deflate(data);
+    const badSum = z.slice();
+    badSum[badSum.length - 1] = (badSum[badSum.length - 1] as number) ^ 1;
+    expect(() => fastZlib.inflate(badSum, { maxOutput: data.length })).toThrow(CorruptData);
+    expect(() => fastZlib.inflate(z.subarray(0, z.length - 9), { maxOutput: data.length })).toThrow(CorruptData);
+  });
+
+  it('adler32 runs on across chunks', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 20000 }), fc.nat(20000), (data, at) => {
+        const split = Math.min(at, data.length);
+        const once = adler32(data);
+        expect(adler32(data.subarray(split), adler32(data.subarray(0, split)))).toBe(once);
+        const trailer = nodeZlib.deflateSync(data).subarray(-4);
+        expect(once).toBe(new DataView(trailer.buffer, trailer.byteOffset, 4).getUint32(0));
+      }),
+      { numRuns: 50 },
+    );
   });
 });

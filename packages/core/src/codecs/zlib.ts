@@ -8,7 +8,15 @@
 //
 // Entry points: `ZlibCodec` (one-shot `deflate`/`inflate` and incremental
 // `createDeflater`/`createInflater`), `compatZlib`, `fastZlib`, `zlibFor(mode)`,
-// `inflateOnThreadPool`.
+// `inflateOnThreadPool`, `deflateOnThreadPool`, `DEFLATE_PIECE_BYTES`.
+//
+// `fastZlib` deflates an input longer than `DEFLATE_PIECE_BYTES` in pieces of
+// that size: each a raw deflate primed with the 32 KiB before it (so matches
+// still reach back across the cut) and ended on a byte boundary (a sync
+// flush), joined under one zlib header and the Adler-32 of the whole input.
+// That is one zlib stream any inflater reads (Breezy's too), about ten bytes
+// longer per piece, and its pieces can be deflated at once on libuv's thread
+// pool (`deflateOnThreadPool`), which writes the same bytes as `deflate`.
 // Inflation always takes a `maxOutput` limit so a hostile stream cannot make us
 // allocate without bound (`LimitExceeded`); a stream that does not inflate is
 // `CorruptData`.
@@ -17,6 +25,7 @@ import { Deflate, Inflate, constants as pakoConstants } from 'pako';
 import * as nodeZlib from 'node:zlib';
 import { CorruptData, LimitExceeded } from '../errors.js';
 import { concatBytes } from '../bytes.js';
+import { adler32 } from './adler32.js';
 
 export type CompressionMode = 'compat' | 'fast';
 
@@ -244,6 +253,88 @@ function inflateError(err: unknown, options: InflateOptions, maxOutputLength: nu
   return new CorruptData(what, `does not inflate (${(err as Error).message})`, '', { cause: err });
 }
 
+/** Native deflate cuts a zlib stream longer than this into pieces (see the tour above). */
+export const DEFLATE_PIECE_BYTES = 8 * 1024 * 1024;
+/** What deflate can reach back: the dictionary each piece after the first is primed with. */
+const DEFLATE_WINDOW = 32 * 1024;
+
+/** One piece of a pieced deflate: its input (a view when it lies in one chunk) and the raw deflate's options. */
+interface DeflatePiece {
+  readonly input: Uint8Array;
+  readonly options: nodeZlib.ZlibOptions;
+}
+
+/** `chunks`' bytes from `start` to `end`: a view when they lie in one chunk, else a copy. */
+function bytesBetween(chunks: readonly Uint8Array[], start: number, end: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (const chunk of chunks) {
+    const from = Math.max(start, at);
+    const to = Math.min(end, at + chunk.length);
+    if (from < to) parts.push(chunk.subarray(from - at, to - at));
+    at += chunk.length;
+    if (at >= end) break;
+  }
+  return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts);
+}
+
+function deflatePieces(chunks: readonly Uint8Array[], total: number, level: number): DeflatePiece[] {
+  const pieces: DeflatePiece[] = [];
+  for (let start = 0; start < total; start += DEFLATE_PIECE_BYTES) {
+    const end = Math.min(total, start + DEFLATE_PIECE_BYTES);
+    const options: nodeZlib.ZlibOptions = {
+      level,
+      finishFlush: end === total ? nodeZlib.constants.Z_FINISH : nodeZlib.constants.Z_SYNC_FLUSH,
+    };
+    if (start > 0) options.dictionary = bytesBetween(chunks, start - DEFLATE_WINDOW, start);
+    pieces.push({ input: bytesBetween(chunks, start, end), options });
+  }
+  return pieces;
+}
+
+/** The two-byte zlib header zlib writes for `level` (window 32 KiB, no preset dictionary). */
+function zlibHeader(level: number): Uint8Array {
+  const compressionLevel = level < 2 ? 0 : level < 6 ? 1 : level === 6 ? 2 : 3;
+  const header = 0x7800 | (compressionLevel << 6);
+  const checked = header + 31 - (header % 31);
+  return Uint8Array.of(checked >> 8, checked & 0xff);
+}
+
+/** The zlib trailer: the Adler-32 of everything deflated, big-endian. */
+function zlibTrailer(chunks: readonly Uint8Array[]): Uint8Array {
+  let sum = 1;
+  for (const chunk of chunks) sum = adler32(chunk, sum);
+  return Uint8Array.of(sum >>> 24, (sum >>> 16) & 0xff, (sum >>> 8) & 0xff, sum & 0xff);
+}
+
+function totalLength(chunks: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const chunk of chunks) total += chunk.length;
+  return total;
+}
+
+/**
+ * `fastZlib.deflate`'s bytes, made on libuv's thread pool: this thread goes
+ * on meanwhile, and the pieces of a long input are deflated at once. The
+ * result comes as chunks (the pieces are not joined).
+ */
+export async function deflateOnThreadPool(data: Uint8Array | readonly Uint8Array[], options: { readonly level?: number } = {}): Promise<Uint8Array[]> {
+  const chunks = data instanceof Uint8Array ? [data] : data;
+  const level = normaliseLevel(options.level);
+  const total = totalLength(chunks);
+  const run = (input: Uint8Array, settings: nodeZlib.ZlibOptions, raw: boolean): Promise<Uint8Array> =>
+    new Promise((resolve, reject) => {
+      const done = (err: Error | null, out: Buffer): void => (err === null ? resolve(asUint8Array(out)) : reject(err));
+      if (raw) nodeZlib.deflateRaw(input, settings, done);
+      else nodeZlib.deflate(input, settings, done);
+    });
+  if (total <= DEFLATE_PIECE_BYTES) return [await run(chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(chunks), { level }, false)];
+  const deflating = Promise.all(deflatePieces(chunks, total, level).map((piece) => run(piece.input, piece.options, true)));
+  // Summed here while the pool deflates.
+  const trailer = zlibTrailer(chunks);
+  return [zlibHeader(level), ...(await deflating), trailer];
+}
+
 export const compatZlib: ZlibCodec = {
   mode: 'compat',
   deflate(data, options = {}) {
@@ -269,10 +360,16 @@ export const compatZlib: ZlibCodec = {
 export const fastZlib: ZlibCodec = {
   mode: 'fast',
   deflate(data, options = {}) {
-    const input = data instanceof Uint8Array ? data : concatBytes(data);
+    const chunks = data instanceof Uint8Array ? [data] : data;
     const level = normaliseLevel(options.level);
+    const total = totalLength(chunks);
+    if (!options.raw && total > DEFLATE_PIECE_BYTES) {
+      const pieces = deflatePieces(chunks, total, level).map((piece) => asUint8Array(nodeZlib.deflateRawSync(piece.input, piece.options)));
+      return concatBytes([zlibHeader(level), ...pieces, zlibTrailer(chunks)]);
+    }
+    const input = chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(chunks);
     const out = options.raw ? nodeZlib.deflateRawSync(input, { level, windowBits: rawWindowBits(input.length) }) : nodeZlib.deflateSync(input, { level });
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    return asUint8Array(out);
   },
   inflate(data, options = {}) {
     return nativeInflate(data, options);

@@ -3,10 +3,13 @@
 // Entry points: `urlEscapePath` (Python's `urllib.parse.quote(path, safe='/')`,
 // which is how Breezy writes a transport-relative path), `hashEscape` /
 // `hashUnescape` (HashEscapedPrefixMapper's own escape: every byte outside
-// [a-z0-9-_@,.] becomes `%xx` with lowercase hex), and `adler32`.
+// [a-z0-9-_@,.] becomes `%xx` with lowercase hex); `adler32` (codecs/adler32.ts)
+// is re-exported here, where the mappers first needed it.
 
 import { InvalidKey } from '../errors.js';
 import { fromUtf8Strict, utf8 } from '../bytes.js';
+
+export { adler32 } from '../codecs/adler32.js';
 
 const HEX_UPPER = '0123456789ABCDEF';
 const HEX_LOWER = '0123456789abcdef';
@@ -66,20 +69,3 @@ export function hashUnescape(name: string): string {
   return text;
 }
 
-/** zlib's Adler-32 checksum. */
-export function adler32(bytes: Uint8Array): number {
-  const MOD = 65521;
-  let a = 1;
-  let b = 0;
-  // 5552 is the longest run whose sums cannot overflow before the modulo (zlib's NMAX).
-  for (let i = 0; i < bytes.length; ) {
-    const end = Math.min(i + 5552, bytes.length);
-    for (; i < end; i++) {
-      a += bytes[i] as number;
-      b += a;
-    }
-    a %= MOD;
-    b %= MOD;
-  }
-  return ((b << 16) | a) >>> 0;
-}

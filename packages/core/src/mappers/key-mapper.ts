@@ -22,7 +22,8 @@ import { InvalidKey } from '../errors.js';
 import type { Key, PendingKey } from '../keys.js';
 import { utf8 } from '../bytes.js';
 import { baseName, hasLoneSurrogate, normalisePath, segmentProblem } from '../transport/path.js';
-import { adler32, hashEscape, hashUnescape } from './escaping.js';
+import { adler32 } from '../codecs/adler32.js';
+import { hashEscape, hashUnescape } from './escaping.js';
 
 export interface KeyMapper {
   /** The relative path (no suffix) of the file holding `key` (a pending key names its file too). */
