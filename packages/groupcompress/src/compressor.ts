@@ -9,15 +9,16 @@
 // headers too, is the group content: the compressor keeps no other copy, and
 // a block is deflated from it without joining pieces first.
 //
-// Entry points: `GroupCompressor` (`compress`, `extract`, `popLast`,
-// `flush`, `endpoint`), `compressGroup` (texts in, one block and their
-// ranges out: what a worker thread runs), `CompressResult`, `NULL_SHA1`,
+// Entry points: `GroupCompressor` (`compress`, `compressLast`, `extract`,
+// `popLast`, `flush`, `endpoint`), `compressGroup` (texts in, one block and
+// their ranges out: what a worker thread runs), `compressGroupOnThreadPool`
+// (the same, deflating off this thread), `CompressResult`, `NULL_SHA1`,
 // `DEFAULT_MAX_BYTES_TO_INDEX`.
 
 import { ExistingContent, concatBytes, sha1OfChunks } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
 import { DeltaIndex } from './format/delta-index.js';
-import { encodeBlock, extractRecord, recordHeader } from './format/block.js';
+import { encodeBlock, encodeBlockOnThreadPool, extractRecord, recordHeader } from './format/block.js';
 
 /** sha1 of the empty text. */
 export const NULL_SHA1 = 'da39a3ee5e6b4b0d3255bfef95601890afd80709';
@@ -52,6 +53,8 @@ export class GroupCompressor {
   #content: Uint8Array = new Uint8Array(0);
   /** Where the last text's record starts, for `popLast`. */
   #last: number | null = null;
+  /** The record `compressLast` added (its header and body), kept out of the index. */
+  #final: Uint8Array[] = [];
   #flushed = false;
 
   constructor(options: CompressorOptions = {}) {
@@ -100,9 +103,23 @@ export class GroupCompressor {
 
   /** Adds one non-empty text whose sha1 nobody needs (`compress` without the checks). */
   compressText(text: Uint8Array): Omit<CompressResult, 'sha1'> {
-    if (this.#index === null) throw new Error('this compressor was flushed or rolled back');
+    return this.#add(text, false);
+  }
+
+  /**
+   * Adds the group's last text (as `compressText`) without indexing it or
+   * copying it into the index's content: no text can follow it, so the index
+   * would never be asked about it. Its record joins the content at `flush`,
+   * as a chunk of its own; only `flush` and `release` may follow.
+   */
+  compressLast(text: Uint8Array): Omit<CompressResult, 'sha1'> {
+    return this.#add(text, true);
+  }
+
+  #add(text: Uint8Array, last: boolean): Omit<CompressResult, 'sha1'> {
+    if (this.#index === null || this.#final.length > 0) throw new Error('this compressor was flushed or rolled back, or given its last text');
     const length = text.length;
-    // The delta is copied into the index's content at once: it can stay in the index's scratch.
+    // The delta is copied at once (into the index's content, or out as the last record): it can stay in the index's scratch.
     const delta = this.#index.makeDeltaInScratch(text, Math.floor(length / 2));
     const start = this.#endpoint;
     this.#last = start;
@@ -110,12 +127,14 @@ export class GroupCompressor {
     if (delta === null) {
       kind = 'fulltext';
       const header = recordHeader('fulltext', length);
-      this.#index.addSource(text, header);
+      if (last) this.#final = [header, text];
+      else this.#index.addSource(text, header);
       this.#endpoint += header.length + length;
     } else {
       kind = 'delta';
       const header = recordHeader('delta', delta.length);
-      this.#index.addDeltaSource(delta, header);
+      if (last) this.#final = [header, delta.slice()];
+      else this.#index.addDeltaSource(delta, header);
       this.#endpoint += header.length + delta.length;
     }
     this.#inputBytes += length;
@@ -127,8 +146,9 @@ export class GroupCompressor {
     return this.#index?.content ?? this.#content;
   }
 
-  /** The text of a record added to this group, from its range. */
+  /** The text of a record added to this group, from its range (not the one `compressLast` added). */
   extract(start: number, end: number, key: Key | null = null): Uint8Array {
+    if (this.#final.length > 0) throw new Error('a compressor given its last text cannot extract');
     return extractRecord(this.#contentSoFar(), start, end, { key, source: 'group being compressed' }).slice();
   }
 
@@ -142,20 +162,24 @@ export class GroupCompressor {
   popLast(): void {
     if (this.#last === null) throw new Error('nothing to pop');
     this.#close(this.#last);
+    this.#final = [];
     this.#endpoint = this.#last;
     this.#last = null;
   }
 
   /**
-   * Ends the group: its content (as one chunk, a view of the compressor's
-   * buffer, or none when empty), and its length. Its texts stay readable
-   * with `extract`.
+   * Ends the group: its content as chunks (a view of the index's buffer,
+   * then the record `compressLast` added; none when empty), and its length.
+   * Its texts stay readable with `extract`. `copy`: the content is copied out
+   * of the index's buffer, so it outlives the index's next group.
    */
-  flush(): { chunks: Uint8Array[]; length: number } {
+  flush(copy = false): { chunks: Uint8Array[]; length: number } {
     if (this.#flushed) throw new Error('compressor already flushed');
     this.#flushed = true;
-    this.#close(this.#endpoint);
-    return { chunks: this.#content.length > 0 ? [this.#content] : [], length: this.#endpoint };
+    this.#close(this.#last !== null && this.#final.length > 0 ? this.#last : this.#endpoint);
+    if (copy) this.#content = this.#content.slice();
+    const chunks = [this.#content, ...this.#final].filter((chunk) => chunk.length > 0);
+    return { chunks, length: this.#endpoint };
   }
 
   /**
@@ -165,6 +189,7 @@ export class GroupCompressor {
   release(): void {
     if (!this.#flushed) throw new Error('release a compressor once it is flushed');
     this.#content = new Uint8Array(0);
+    this.#final = [];
   }
 
   /** Compression achieved so far: input bytes per content byte. */
@@ -184,19 +209,60 @@ export interface CompressedGroup {
  * synchronous, so a worker thread and the calling thread run the same code
  * and write the same bytes. `index`: a thread's index, reset and used for
  * this group, its arrays kept for the next (else a fresh one, freed after).
+ * `afterText`: called after each text (the calling thread answers its
+ * workers there, so none waits for this group to end for its next job).
  */
-export function compressGroup(texts: readonly Uint8Array[], maxBytesToIndex: number, zlib: ZlibCodec, index?: DeltaIndex): CompressedGroup {
-  index?.reset();
-  const compressor = new GroupCompressor({ maxBytesToIndex, ...(index !== undefined ? { index } : {}) });
-  const ranges = new Int32Array(2 * texts.length);
-  texts.forEach((text, i) => {
-    if (text.length === 0) return;
-    const { start, end } = compressor.compressText(text);
-    ranges[2 * i] = start;
-    ranges[2 * i + 1] = end;
-  });
+export function compressGroup(
+  texts: readonly Uint8Array[],
+  maxBytesToIndex: number,
+  zlib: ZlibCodec,
+  index?: DeltaIndex,
+  afterText?: () => void,
+): CompressedGroup {
+  const { compressor, ranges } = fillGroup(texts, maxBytesToIndex, index, afterText);
   const block = encodeBlock(compressor.flush().chunks, zlib);
   // The block is deflated: the content (as long as the group) is let go at once.
   compressor.release();
   return { block, ranges };
+}
+
+/**
+ * `compressGroup` with core's native codec at `level`, deflating on libuv's
+ * thread pool (the same bytes): this thread is free for the next group as
+ * soon as this one's deltas are made. The content is copied out of `index`,
+ * which the next group reuses at once.
+ */
+export function compressGroupOnThreadPool(
+  texts: readonly Uint8Array[],
+  maxBytesToIndex: number,
+  level: number,
+  index?: DeltaIndex,
+  afterText?: () => void,
+): Promise<CompressedGroup> {
+  const { compressor, ranges } = fillGroup(texts, maxBytesToIndex, index, afterText);
+  const { chunks } = compressor.flush(true);
+  compressor.release();
+  return encodeBlockOnThreadPool(chunks, level).then((block) => ({ block, ranges }));
+}
+
+/** A compressor given `texts` in order (the last one by `compressLast`), and their ranges. */
+function fillGroup(
+  texts: readonly Uint8Array[],
+  maxBytesToIndex: number,
+  index: DeltaIndex | undefined,
+  afterText: (() => void) | undefined,
+): { compressor: GroupCompressor; ranges: Int32Array } {
+  index?.reset();
+  const compressor = new GroupCompressor({ maxBytesToIndex, ...(index !== undefined ? { index } : {}) });
+  const ranges = new Int32Array(2 * texts.length);
+  let last = texts.length - 1;
+  while (last >= 0 && (texts[last] as Uint8Array).length === 0) last--;
+  texts.forEach((text, i) => {
+    if (text.length === 0) return;
+    const { start, end } = i === last ? compressor.compressLast(text) : compressor.compressText(text);
+    ranges[2 * i] = start;
+    ranges[2 * i + 1] = end;
+    afterText?.();
+  });
+  return { compressor, ranges };
 }

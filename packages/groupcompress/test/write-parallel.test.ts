@@ -12,10 +12,13 @@ import {
   GroupCompressPool,
   GroupCompressVersionedFiles,
   GroupCompressWorkerError,
+  GroupCompressor,
   LARGE_TEXT_BYTES,
   MemoryGroupIndex,
   PackFileAccess,
   compressGroup,
+  compressGroupOnThreadPool,
+  encodeBlock,
   makeJob,
   makePackFactory,
   parseBlock,
@@ -385,6 +388,58 @@ describe('compressGroup in a reused delta index', () => {
       index.release();
       expect(() => index.reset()).toThrow();
     }
+  });
+
+  it('writes the block of a compressor given every text, though its last text is never indexed', () => {
+    const texts = history(3, 8).map((t) => t.text);
+    fc.assert(
+      fc.property(fc.subarray(texts), fc.nat(3), fc.nat(3), (picked, emptyAt, trailingEmpty) => {
+        const group = [...picked];
+        group.splice(Math.min(emptyAt, group.length), 0, new Uint8Array(0));
+        for (let i = 0; i < trailingEmpty; i++) group.push(new Uint8Array(0));
+        const whole = new GroupCompressor({ maxBytesToIndex: 1024 });
+        const expected: number[] = [];
+        for (const text of group) {
+          if (text.length === 0) expected.push(0, 0);
+          else {
+            const { start, end } = whole.compressText(text);
+            expected.push(start, end);
+          }
+        }
+        const block = encodeBlock(whole.flush().chunks, fastZlib);
+        const got = compressGroup(group, 1024, fastZlib);
+        expect([...got.ranges]).toEqual(expected);
+        expect(concat(got.block)).toEqual(concat(block));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('deflating on the thread pool writes the same blocks, though the index goes on to the next groups before they are deflated', async () => {
+    const groups = [history(3, 12), history(1, 1), history(5, 30, 120), history(2, 6)].map((g) => g.map((t) => t.text));
+    const index = new DeltaIndex({ maxBytesToIndex: 1024 });
+    // Every group's deltas are made before any deflate is awaited.
+    const pooled = groups.map((group) => compressGroupOnThreadPool(group, 1024, 6, index));
+    const done = await Promise.all(pooled);
+    groups.forEach((group, n) => {
+      const here = compressGroup(group, 1024, fastZlib);
+      expect((done[n] as { ranges: Int32Array }).ranges).toEqual(here.ranges);
+      expect(concat((done[n] as { block: Uint8Array[] }).block)).toEqual(concat(here.block));
+    });
+    index.release();
+  });
+
+  it('a compressor given its last text only flushes', () => {
+    const [a, b] = history(1, 2).map((t) => t.text) as [Uint8Array, Uint8Array];
+    const compressor = new GroupCompressor({ maxBytesToIndex: 0 });
+    compressor.compressText(a);
+    const last = compressor.compressLast(b);
+    expect(last.kind).toBe('delta');
+    expect(() => compressor.compressText(a)).toThrow();
+    expect(() => compressor.extract(0, last.start)).toThrow();
+    const { chunks, length } = compressor.flush();
+    expect(length).toBe(last.end);
+    expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(last.end);
   });
 
   it('refuses an index of another density', () => {

@@ -10,13 +10,14 @@
 // names a record by its `[start, end)` in the content; an empty text is
 // `[0, 0)` and stores nothing. "gcb1l\n" (LZMA) is recognised and refused.
 //
-// Entry points: `encodeBlock` (content chunks -> block chunks), `parseBlock`
+// Entry points: `encodeBlock` (content chunks -> block chunks; and
+// `encodeBlockOnThreadPool`, the same bytes deflated off this thread), `parseBlock`
 // (bytes -> `GroupCompressBlock`, header checked), `GroupCompressBlock` (lazy,
 // partial inflation: `content(upTo)`, `extract(key, start, end)`, `release()`,
 // `adoptContent`),
 // `extractRecord` (one record from content), `blockRecords` (walk a content).
 
-import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, fastZlib, inflateOnThreadPool, utf8 } from '@versionedfiles/core';
+import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, deflateOnThreadPool, fastZlib, inflateOnThreadPool, utf8 } from '@versionedfiles/core';
 import type { InflateOptions, Key, ZlibCodec } from '@versionedfiles/core';
 import { applyDelta, applyDeltaWithin, checkDelta, decodeBase128, encodeBase128 } from './delta.js';
 import { GroupCompressCorrupt } from './errors.js';
@@ -39,10 +40,22 @@ export interface BlockOptions {
 
 /** A block's bytes as chunks: the header, then the compressed content. */
 export function encodeBlock(content: readonly Uint8Array[], zlib: ZlibCodec = compatZlib): Uint8Array[] {
+  const z = zlib.deflate(content);
+  return [blockHeader(z.length, content), z];
+}
+
+/** `encodeBlock` with core's native codec at `level`, deflated on libuv's thread pool (the same bytes); the compressed content may come in several chunks. */
+export async function encodeBlockOnThreadPool(content: readonly Uint8Array[], level: number): Promise<Uint8Array[]> {
+  const z = await deflateOnThreadPool(content, { level });
+  let zLength = 0;
+  for (const c of z) zLength += c.length;
+  return [blockHeader(zLength, content), ...z];
+}
+
+function blockHeader(zLength: number, content: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const c of content) length += c.length;
-  const z = zlib.deflate(content);
-  return [utf8(`${GCB_ZLIB_HEADER}${z.length}\n${length}\n`), z];
+  return utf8(`${GCB_ZLIB_HEADER}${zLength}\n${length}\n`);
 }
 
 /** Reads a decimal field ending in "\n" within 14 bytes of `pos`. */

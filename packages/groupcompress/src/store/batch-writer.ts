@@ -49,7 +49,7 @@ import { compressGroup } from '../compressor.js';
 import type { CompressedGroup } from '../compressor.js';
 import { DeltaIndex } from '../format/delta-index.js';
 import type { CompressorSettings } from './content-manager.js';
-import { GroupCompressPool, codecFor } from './parallel-compress.js';
+import { GroupCompressPool, codecFor, compressHere } from './parallel-compress.js';
 import type { BlockCodecSpec } from './parallel-compress.js';
 import { GroupWriter, prefixOf } from './writer.js';
 import type { BlockSink, TextWriter } from './writer.js';
@@ -59,9 +59,10 @@ export const GROUP_BYTES = 4 * 1024 * 1024;
 /** Write the buffer once it holds this many groups' worth of text. */
 const BATCH_GROUPS = 4;
 /**
- * Use workers for a batch of at least this many groups. A worker costs about
- * 150 ms of CPU to start and warm up, about what compressing 4 MiB of text
- * costs, so a batch of one or two groups is done sooner in this thread.
+ * Start workers for a batch of at least this many groups. A worker costs
+ * about 150 ms of CPU to start and warm up, about what compressing 4 MiB of
+ * text costs, so a batch of one or two groups is done sooner in this thread;
+ * once they are started, a batch of two groups uses them too.
  */
 const PARALLEL_GROUPS = 3;
 /** Level of the deflate of default-mode blocks (zlib's default). */
@@ -237,7 +238,8 @@ export class BatchWriter implements TextWriter {
     if (batch === null) return;
     this.#takeBatch(batch);
     const before = this.#inflight[this.#inflight.length - 1] ?? Promise.resolve();
-    const compressing = this.#compress(batch);
+    const pool = this.#poolFor(batch);
+    const compressing = this.#compress(batch, pool, true);
     // Settled either way, so an early failure is not reported as unhandled;
     // it is thrown where the batch is awaited.
     compressing.catch(() => {});
@@ -250,7 +252,7 @@ export class BatchWriter implements TextWriter {
     );
     written.catch(() => {});
     this.#inflight.push(written);
-    if (batch.groups.length < PARALLEL_GROUPS || this.#startPool() === null) await this.#settle();
+    if (pool === null) await this.#settle();
   }
 
   /**
@@ -261,6 +263,8 @@ export class BatchWriter implements TextWriter {
    */
   async #settle(keep = 0): Promise<void> {
     while (this.#inflight.length > keep) {
+      // Nothing else for this thread to do until a batch is written: it takes queued groups, the last too.
+      await this.#helpWorkers(0);
       try {
         await this.#inflight.shift();
       } catch (err) {
@@ -343,7 +347,7 @@ export class BatchWriter implements TextWriter {
     await this.#settle();
     const batch = this.#planBatch();
     if (batch !== null) {
-      const compressed = await this.#compress(batch);
+      const compressed = await this.#compress(batch, this.#poolFor(batch), false);
       // Aborted: the texts stay buffered (a stream's own are dropped by `discardFrom`).
       throwIfAborted(signal);
       this.#takeBatch(batch);
@@ -393,6 +397,27 @@ export class BatchWriter implements TextWriter {
     }
   }
 
+  /**
+   * Compresses queued groups here, from the back of the queue, until at most
+   * `leave` are left, letting the event loop in between. While the caller
+   * has texts to give, one group per worker is left queued, so no worker
+   * waits for its next job while this thread is in a group (and the caller's
+   * next batch, which queues more, is not held up behind this thread's share).
+   */
+  async #helpWorkers(leave: number): Promise<void> {
+    const pool = this.#pool;
+    if (pool === null) return;
+    const index = this.#index ?? undefined;
+    while (pool.runQueuedHere(index, leave)) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** The pool that compresses `batch` with this thread; null when this thread does it alone. */
+  #poolFor(batch: Batch): GroupCompressPool | null {
+    const groups = batch.groups.length;
+    if (groups >= PARALLEL_GROUPS || (groups >= 2 && this.#pool?.started === true)) return this.#startPool();
+    return null;
+  }
+
   /** The worker pool, made on first use; null when this writer uses none. */
   #startPool(): GroupCompressPool | null {
     if (this.options.workers === 0 || this.#spec === null) return null;
@@ -414,20 +439,21 @@ export class BatchWriter implements TextWriter {
    * Each group compressed. With workers and several groups, every group is
    * queued for the workers and this thread takes groups from the back of the
    * queue meanwhile (it would only wait otherwise), letting replies in
-   * between; else all here.
+   * between; else all here. `moreToCome`: the caller goes on adding texts
+   * meanwhile (see `#helpWorkers`); else this thread takes every group it can.
    */
-  async #compress({ texts, groups: planned }: Batch): Promise<CompressedGroup[]> {
+  async #compress({ texts, groups: planned }: Batch, pool: GroupCompressPool | null, moreToCome: boolean): Promise<CompressedGroup[]> {
     const { settings } = this.options;
     const groups = planned.map((g) => g.map((i) => (texts[i] as Buffered).text));
     this.#index ??= new DeltaIndex({ maxBytesToIndex: settings.maxBytesToIndex });
     const index = this.#index;
-    const pool = groups.length < PARALLEL_GROUPS ? null : this.#startPool();
-    if (pool === null || this.#spec === null) return groups.map((group) => compressGroup(group, settings.maxBytesToIndex, this.#codec, index));
     const codec = this.#spec;
+    if (codec === null) return groups.map((group) => compressGroup(group, settings.maxBytesToIndex, this.#codec, index));
+    if (pool === null) return Promise.all(groups.map((group) => compressHere({ texts: group, maxBytesToIndex: settings.maxBytesToIndex, codec }, index)));
     const runs = groups.map((group) => pool.run({ texts: group, maxBytesToIndex: settings.maxBytesToIndex, codec }));
     // Handled from the start: the pool may be closed (and reject them) while this thread takes its share.
     const settling = Promise.allSettled(runs);
-    while (pool.runQueuedHere(index)) await new Promise((resolve) => setImmediate(resolve));
+    await this.#helpWorkers(moreToCome ? pool.size : 0);
     const settled = await settling;
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) {

@@ -16,21 +16,29 @@
 // decides the order in which blocks reach the pack, whatever order the
 // workers finish in.
 //
+// The calling thread takes queued groups too (`runQueuedHere`). A group takes
+// it a few hundred milliseconds, and a worker's answer waiting in the event
+// loop meanwhile would leave that worker idle until the group ends; so each
+// worker answers on a port of its own, which this thread also reads between
+// the texts of its group (`receiveMessageOnPort`) and gives the worker its
+// next job at once.
+//
 // Workers are started on first use, do not keep the process alive while idle
 // (`unref`), and are ended by `close()`. A worker that fails or dies rejects
 // its job with `GroupCompressWorkerError`; the pool is then closed.
 //
 // Entry points: `GroupTask`, `GroupJob`, `BlockCodecSpec`, `codecFor`, `makeJob`,
-// `runJobInThread`, `GroupCompressPool` (`run`, `runQueuedHere`, `start`,
+// `runJobInThread`, `compressHere`, `GroupCompressPool` (`run`, `runQueuedHere`, `start`,
 // `close`), `GroupCompressWorkerError`, `defaultWorkerCount`.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { VersionedFilesError, compatZlib, fastZlib } from '@versionedfiles/core';
 import type { ZlibCodec } from '@versionedfiles/core';
-import { compressGroup } from '../compressor.js';
+import { compressGroup, compressGroupOnThreadPool } from '../compressor.js';
 import type { CompressedGroup } from '../compressor.js';
 import type { DeltaIndex } from '../format/delta-index.js';
 
@@ -111,6 +119,24 @@ export function runJobInThread(job: GroupJob, index?: DeltaIndex): CompressedGro
   return compressGroup(texts, job.maxBytesToIndex, codecFor(job.codec), index);
 }
 
+/**
+ * Compresses a task in this thread. With core's native codec the block is
+ * deflated on libuv's thread pool (`compressGroupOnThreadPool`, the same
+ * bytes), so this thread goes on to its next group meanwhile; pako's
+ * (compat) deflates here. `index`: this thread's, used when its density
+ * matches; `afterText` as for `compressGroup`.
+ */
+export function compressHere(task: GroupTask, index?: DeltaIndex, afterText?: () => void): Promise<CompressedGroup> {
+  const { texts, maxBytesToIndex, codec } = task;
+  const here = index?.maxBytesToIndex === maxBytesToIndex ? index : undefined;
+  try {
+    if (codec.name === 'fast') return compressGroupOnThreadPool(texts, maxBytesToIndex, codec.level, here, afterText);
+    return Promise.resolve(compressGroup(texts, maxBytesToIndex, codecFor(codec), here, afterText));
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
 /** The buffer of a job sent (copied) to a worker, kept for the next job; null when too big to keep. */
 export function reusableJobBuffer(job: GroupJob): ArrayBuffer | null {
   const buffer = job.texts.buffer;
@@ -147,6 +173,8 @@ interface Pending {
 
 interface Slot {
   readonly worker: Worker;
+  /** Where the worker answers. */
+  readonly replies: MessagePort;
   /** The job it runs, or null when idle. */
   job: number | null;
 }
@@ -170,6 +198,11 @@ export class GroupCompressPool {
     return this.#size;
   }
 
+  /** Whether a worker has been started (and the pool not closed). */
+  get started(): boolean {
+    return this.#slots.length > 0;
+  }
+
   /**
    * Compresses a group on a worker, or here if `runQueuedHere` takes it
    * first. Its texts are copied into a job (which moves to the worker) only
@@ -186,21 +219,18 @@ export class GroupCompressPool {
 
   /**
    * Runs here the last job no worker has taken yet, and settles its promise;
-   * false when there is none. The calling thread helps with the queue this
-   * way instead of waiting (workers take from the front, it from the back).
-   * `index`: this thread's, see `compressGroup`.
+   * false when there is none, or no more than `leave` jobs are queued. The
+   * calling thread helps with the queue this way instead of waiting (workers
+   * take from the front, it from the back). `index`: this thread's, see
+   * `compressGroup`.
    */
-  runQueuedHere(index?: DeltaIndex): boolean {
+  runQueuedHere(index?: DeltaIndex, leave = 0): boolean {
+    if (this.#queue.length <= leave) return false;
     const queued = this.#queue.pop();
     if (queued === undefined) return false;
     const pending = this.#pending.get(queued.id);
     this.#pending.delete(queued.id);
-    try {
-      const { texts, maxBytesToIndex, codec } = queued.task;
-      pending?.resolve(compressGroup(texts, maxBytesToIndex, codecFor(codec), index?.maxBytesToIndex === maxBytesToIndex ? index : undefined));
-    } catch (err) {
-      pending?.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+    compressHere(queued.task, index, () => this.#takeReplies()).then(pending?.resolve, pending?.reject);
     return true;
   }
 
@@ -214,7 +244,12 @@ export class GroupCompressPool {
     if (this.#closed) return;
     this.#closed = true;
     this.#failAll(new GroupCompressWorkerError('the worker pool was closed'));
-    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.#slots.map((s) => {
+        s.replies.close();
+        return s.worker.terminate();
+      }),
+    );
     this.#slots.length = 0;
     this.#buffers.length = 0;
   }
@@ -236,21 +271,35 @@ export class GroupCompressPool {
     }
   }
 
+  /** Answers now the replies workers have sent (between the texts of a group this thread compresses). */
+  #takeReplies(): void {
+    for (const slot of this.#slots) {
+      if (slot.job === null) continue;
+      const received = receiveMessageOnPort(slot.replies);
+      if (received !== undefined) this.#answer(slot, received.message as WorkerReply);
+    }
+  }
+
+  #answer(slot: Slot, reply: WorkerReply): void {
+    const pending = this.#pending.get(reply.id);
+    this.#pending.delete(reply.id);
+    slot.job = null;
+    slot.worker.unref();
+    if ('error' in reply) {
+      pending?.reject(new GroupCompressWorkerError(reply.error));
+    } else {
+      pending?.resolve({ block: reply.block, ranges: reply.ranges });
+    }
+    this.#dispatch();
+  }
+
   #spawn(): Slot {
-    const worker = new Worker(workerScript());
-    const slot: Slot = { worker, job: null };
-    worker.on('message', (reply: WorkerReply) => {
-      const pending = this.#pending.get(reply.id);
-      this.#pending.delete(reply.id);
-      slot.job = null;
-      worker.unref();
-      if ('error' in reply) {
-        pending?.reject(new GroupCompressWorkerError(reply.error));
-      } else {
-        pending?.resolve({ block: reply.block, ranges: reply.ranges });
-      }
-      this.#dispatch();
-    });
+    const { port1: replies, port2 } = new MessageChannel();
+    const worker = new Worker(workerScript(), { workerData: { replies: port2 }, transferList: [port2] });
+    const slot: Slot = { worker, replies, job: null };
+    replies.on('message', (reply: WorkerReply) => this.#answer(slot, reply));
+    // The port alone does not keep the process alive: the worker's ref does, while it has a job.
+    replies.unref();
     const fail = (err: Error): void => {
       if (this.#closed) return;
       this.#failAll(new GroupCompressWorkerError(err.message, { cause: err }));

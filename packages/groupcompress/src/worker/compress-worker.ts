@@ -1,14 +1,17 @@
 // The worker thread of `GroupCompressPool`: compresses the groups it is sent,
-// one at a time, and moves each block back. Any error goes back as a message
-// (the pool turns it into `GroupCompressWorkerError`).
+// one at a time, and moves each block back on the reply port it was started
+// with (`workerData.replies`). Any error goes back as a message (the pool
+// turns it into `GroupCompressWorkerError`).
 
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { DeltaIndex } from '../format/delta-index.js';
 import { runJobInThread } from '../store/parallel-compress.js';
 import type { GroupJob, WorkerReply } from '../store/parallel-compress.js';
 
 const port = parentPort;
 if (port === null) throw new Error('compress-worker runs as a worker thread');
+const replies = (workerData as { replies: MessagePort }).replies;
 
 /** The delta index every group is compressed in (its arrays reused), for jobs of its `maxBytesToIndex`. */
 let index: DeltaIndex | null = null;
@@ -27,7 +30,7 @@ port.on('message', ({ id, job }: { id: number; job: GroupJob }) => {
   } catch (err) {
     reply = { id, error: err instanceof Error ? err.message : String(err) };
   }
-  port.postMessage(reply, moved);
+  replies.postMessage(reply, moved);
 });
 
 /**
