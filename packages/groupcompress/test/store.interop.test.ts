@@ -6,13 +6,13 @@
 //   the graph allows several orders, Breezy's follows Python's set order.)
 // - Breezy opens the packs we write (compat, and default mode with either
 //   zlib codec, and a default-mode pack of several groups compressed on
-//   worker threads) and its check() passes, every text with the sha1 and
-//   parents we gave.
+//   worker threads, and one whose block was deflated in pieces) and its
+//   check() passes, every text with the sha1 and parents we gave.
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { FulltextContentFactory, LocalTransport, bytesEqual, compatZlib, fastZlib, sha1OfChunks, splitLines, utf8 } from '@versionedfiles/core';
+import { DEFLATE_PIECE_BYTES, FulltextContentFactory, LocalTransport, bytesEqual, compatZlib, fastZlib, sha1OfChunks, splitLines, utf8 } from '@versionedfiles/core';
 import type { ContentFactory, Key, ZlibCodec } from '@versionedfiles/core';
 import { MemoryGroupIndex, makePackFactory } from '@versionedfiles/groupcompress';
 import type { GroupCompressMode, GroupCompressVersionedFiles } from '@versionedfiles/groupcompress';
@@ -201,6 +201,28 @@ describe('default mode with workers', () => {
     const seen = breezy({ action: 'read', dir, graph: true });
     expect(Object.keys(seen).length).toBe(adds.length);
     for (const add of adds) expect(seen[JSON.stringify(add.key)]).toEqual([sha1OfChunks([add.text]), add.parents]);
+  });
+});
+
+describe('default mode: a block deflated in pieces', () => {
+  it('Breezy reads and checks a text longer than a native deflate piece, in its block of its own', async () => {
+    const big = utf8(Array.from({ length: 400_000 }, (_, i) => `a long log line, entry ${String((i * 7919) % 100_003).padStart(6, '0')}\n`).join(''));
+    expect(big.length).toBeGreaterThan(DEFLATE_PIECE_BYTES);
+    const adds: Add[] = [
+      { key: ['log', 'v1'], parents: [], text: big },
+      { key: ['small', 'v1'], parents: [], text: utf8('a small text\n') },
+      { key: ['small', 'v2'], parents: [['small', 'v1']], text: utf8('a small text\nand more\n') },
+    ];
+    for (const workers of [0, 1]) {
+      const dir = tempDir();
+      const vf = makePackFactory(true, true, 2, { workers })(new LocalTransport(dir));
+      await vf.insertRecordStream(adds.map((a) => new FulltextContentFactory(a.key, a.parents, sha1OfChunks([a.text]), a.text)));
+      await vf.close();
+      writeFileSync(join(dir, 'index'), (vf.index as MemoryGroupIndex).builder.finish());
+      const seen = breezy({ action: 'read', dir, graph: true });
+      expect(Object.keys(seen).length).toBe(adds.length);
+      for (const add of adds) expect(seen[JSON.stringify(add.key)]).toEqual([sha1OfChunks([add.text]), add.parents]);
+    }
   });
 });
 
