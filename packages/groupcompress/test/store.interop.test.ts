@@ -182,6 +182,18 @@ describe.each([
   });
 });
 
+/** `adds` inserted as one stream in default mode with `workers`; Breezy then reads and checks the pack. */
+async function streamInAndCheck(adds: readonly Add[], workers: number): Promise<void> {
+  const dir = tempDir();
+  const vf = makePackFactory(true, true, 2, { workers })(new LocalTransport(dir));
+  await vf.insertRecordStream(adds.map((a) => new FulltextContentFactory(a.key, a.parents, sha1OfChunks([a.text]), a.text)));
+  await vf.close();
+  writeFileSync(join(dir, 'index'), (vf.index as MemoryGroupIndex).builder.finish());
+  const seen = breezy({ action: 'read', dir, graph: true });
+  expect(Object.keys(seen).length).toBe(adds.length);
+  for (const add of adds) expect(seen[JSON.stringify(add.key)]).toEqual([sha1OfChunks([add.text]), add.parents]);
+}
+
 describe('default mode with workers', () => {
   it('Breezy reads and checks a pack of several groups compressed on worker threads', async () => {
     // 8 files of 40 versions of about 40 KiB: 13 MB, so batches of 3+ groups go to the workers.
@@ -193,14 +205,7 @@ describe('default mode with workers', () => {
         adds.push({ key: [`file${f}`, `v${v}`], parents: v ? [[`file${f}`, `v${v - 1}`]] : [], text: utf8(lines.join('')) });
       }
     }
-    const dir = tempDir();
-    const vf = makePackFactory(true, true, 2, { workers: 1 })(new LocalTransport(dir));
-    await vf.insertRecordStream(adds.map((a) => new FulltextContentFactory(a.key, a.parents, sha1OfChunks([a.text]), a.text)));
-    await vf.close();
-    writeFileSync(join(dir, 'index'), (vf.index as MemoryGroupIndex).builder.finish());
-    const seen = breezy({ action: 'read', dir, graph: true });
-    expect(Object.keys(seen).length).toBe(adds.length);
-    for (const add of adds) expect(seen[JSON.stringify(add.key)]).toEqual([sha1OfChunks([add.text]), add.parents]);
+    await streamInAndCheck(adds, 1);
   });
 });
 
@@ -213,16 +218,7 @@ describe('default mode: a block deflated in pieces', () => {
       { key: ['small', 'v1'], parents: [], text: utf8('a small text\n') },
       { key: ['small', 'v2'], parents: [['small', 'v1']], text: utf8('a small text\nand more\n') },
     ];
-    for (const workers of [0, 1]) {
-      const dir = tempDir();
-      const vf = makePackFactory(true, true, 2, { workers })(new LocalTransport(dir));
-      await vf.insertRecordStream(adds.map((a) => new FulltextContentFactory(a.key, a.parents, sha1OfChunks([a.text]), a.text)));
-      await vf.close();
-      writeFileSync(join(dir, 'index'), (vf.index as MemoryGroupIndex).builder.finish());
-      const seen = breezy({ action: 'read', dir, graph: true });
-      expect(Object.keys(seen).length).toBe(adds.length);
-      for (const add of adds) expect(seen[JSON.stringify(add.key)]).toEqual([sha1OfChunks([add.text]), add.parents]);
-    }
+    for (const workers of [0, 1]) await streamInAndCheck(adds, workers);
   });
 });
 
