@@ -15,7 +15,7 @@
 // (the same, deflating off this thread), `CompressResult`, `NULL_SHA1`,
 // `DEFAULT_MAX_BYTES_TO_INDEX`.
 
-import { ExistingContent, concatBytes, sha1OfChunks } from '@versionedfiles/core';
+import { DEFLATE_PIECE_BYTES, ExistingContent, concatBytes, sha1OfChunks } from '@versionedfiles/core';
 import type { Key, ZlibCodec } from '@versionedfiles/core';
 import { DeltaIndex } from './format/delta-index.js';
 import { encodeBlock, encodeBlockOnThreadPool, extractRecord, recordHeader } from './format/block.js';
@@ -170,14 +170,12 @@ export class GroupCompressor {
   /**
    * Ends the group: its content as chunks (a view of the index's buffer,
    * then the record `compressLast` added; none when empty), and its length.
-   * Its texts stay readable with `extract`. `copy`: the content is copied out
-   * of the index's buffer, so it outlives the index's next group.
+   * Its texts stay readable with `extract`.
    */
-  flush(copy = false): { chunks: Uint8Array[]; length: number } {
+  flush(): { chunks: Uint8Array[]; length: number } {
     if (this.#flushed) throw new Error('compressor already flushed');
     this.#flushed = true;
     this.#close(this.#last !== null && this.#final.length > 0 ? this.#last : this.#endpoint);
-    if (copy) this.#content = this.#content.slice();
     const chunks = [this.#content, ...this.#final].filter((chunk) => chunk.length > 0);
     return { chunks, length: this.#endpoint };
   }
@@ -240,9 +238,15 @@ export function compressGroupOnThreadPool(
   afterText?: () => void,
 ): Promise<CompressedGroup> {
   const { compressor, ranges } = fillGroup(texts, maxBytesToIndex, index, afterText);
-  const { chunks } = compressor.flush(true);
+  const { chunks, length } = compressor.flush();
+  // The first chunk may be the index's buffer, which the next group reuses at
+  // once: it is copied. A content deflated in one call is joined by that copy
+  // (the call takes one buffer); a longer one is deflated in pieces, which
+  // are views of the chunks (the last record's are the caller's text, or a
+  // delta already copied).
+  const owned = length <= DEFLATE_PIECE_BYTES ? [concatBytes(chunks)] : chunks.map((chunk, i) => (i === 0 ? chunk.slice() : chunk));
   compressor.release();
-  return encodeBlockOnThreadPool(chunks, level).then((block) => ({ block, ranges }));
+  return encodeBlockOnThreadPool(owned, level).then((block) => ({ block, ranges }));
 }
 
 /** A compressor given `texts` in order (the last one by `compressLast`), and their ranges. */

@@ -4,7 +4,7 @@
 // `npx tsc -b packages/groupcompress` first, as `npm test` does.)
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Aborted, FulltextContentFactory, MAX_TEXT_BYTES, MemoryTransport, compatZlib, fastZlib, sha1OfChunks, splitLines, utf8 } from '@versionedfiles/core';
+import { Aborted, DEFLATE_PIECE_BYTES, FulltextContentFactory, MAX_TEXT_BYTES, MemoryTransport, compatZlib, fastZlib, sha1OfChunks, splitLines, utf8 } from '@versionedfiles/core';
 import type { ContentFactory, Key } from '@versionedfiles/core';
 import {
   BatchWriter,
@@ -426,6 +426,21 @@ describe('compressGroup in a reused delta index', () => {
       expect((done[n] as { ranges: Int32Array }).ranges).toEqual(here.ranges);
       expect(concat((done[n] as { block: Uint8Array[] }).block)).toEqual(concat(here.block));
     });
+    index.release();
+  });
+
+  it('a content past one deflate piece: its block on the thread pool is the one made here, and reads back', async () => {
+    const line = (i: number): string => `line ${i} of a long text ${String((i * 7919) % 100_003).padStart(6, '0')}\n`;
+    const base = utf8(Array.from({ length: 300_000 }, (_, i) => line(i)).join(''));
+    const group = [utf8('a small text first\n'), base];
+    expect(base.length).toBeGreaterThan(DEFLATE_PIECE_BYTES);
+    const index = new DeltaIndex({ maxBytesToIndex: 1024 * 1024 });
+    const pooled = await compressGroupOnThreadPool(group, 1024 * 1024, 6, index);
+    const here = compressGroup(group, 1024 * 1024, fastZlib);
+    expect([...pooled.ranges]).toEqual([...here.ranges]);
+    expect(Buffer.compare(concat(pooled.block), concat(here.block))).toBe(0);
+    const block = parseBlock(concat(pooled.block));
+    expect(Buffer.compare(block.extract(null, pooled.ranges[2] as number, pooled.ranges[3] as number), base)).toBe(0);
     index.release();
   });
 
