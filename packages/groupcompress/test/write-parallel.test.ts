@@ -499,6 +499,12 @@ describe('GroupCompressPool', () => {
     const big = makeJob([new Uint8Array(200_000)], 0, spec, buffer);
     expect(big.texts.buffer).not.toBe(buffer);
     expect(big.texts.length).toBe(200_000);
+    // What a worker is sent: its texts in a shared buffer, read in place, compressed alike.
+    const group = history(2, 6).map((t) => t.text);
+    const shared = new SharedArrayBuffer(1 << 20);
+    const onShared = makeJob(group, 0, spec, shared);
+    expect(onShared.texts.buffer).toBe(shared);
+    expect(concat(runJobInThread(onShared).block)).toEqual(concat(runJobInThread(makeJob(group, 0, spec)).block));
   });
 
   it('a job that fails in the worker rejects with a typed error; a closed pool refuses jobs', async () => {

@@ -2,10 +2,12 @@
 //
 // A task is one group: its texts and how to compress them. When a worker
 // takes it, it becomes a job: the texts concatenated into one buffer with
-// their lengths, copied to the worker by the message (moving it would
-// detach it here, and the first detach in a process turns off V8's fast
-// typed-array access for good; see docs/formats/groupcompress.md §7), so
-// the pool keeps that buffer for the next job's texts. The worker runs `compressGroup`, the same code the
+// their lengths. That buffer is a SharedArrayBuffer the worker reads in
+// place, one per worker, kept for its next jobs (below 16 MiB): a message
+// would copy an ordinary buffer twice more (out, and into a fresh buffer
+// there), and moving one would detach it here (the first detach in a
+// process turns off V8's fast typed-array access for good; see
+// docs/formats/groupcompress.md §7). The worker runs `compressGroup`, the same code the
 // calling thread runs on the tasks it takes itself, in one delta index it
 // keeps from group to group, and moves the block back (a move out of the
 // worker detaches only there): a fresh index and a fresh buffer per group
@@ -89,10 +91,10 @@ export function codecFor(spec: BlockCodecSpec): ZlibCodec {
 }
 
 /**
- * A job for `texts`: copies them into one buffer of its own, which can move
- * to a worker: `reuse` when it is big enough.
+ * A job for `texts`: copies them into one buffer, `reuse` when it is big
+ * enough (a worker's SharedArrayBuffer), else one of its own.
  */
-export function makeJob(texts: readonly Uint8Array[], maxBytesToIndex: number, codec: BlockCodecSpec, reuse: ArrayBuffer | null = null): GroupJob {
+export function makeJob(texts: readonly Uint8Array[], maxBytesToIndex: number, codec: BlockCodecSpec, reuse: ArrayBufferLike | null = null): GroupJob {
   let total = 0;
   for (const t of texts) total += t.length;
   let all: Uint8Array;
@@ -137,10 +139,16 @@ export function compressHere(task: GroupTask, index?: DeltaIndex, afterText?: ()
   }
 }
 
-/** The buffer of a job sent (copied) to a worker, kept for the next job; null when too big to keep. */
-export function reusableJobBuffer(job: GroupJob): ArrayBuffer | null {
-  const buffer = job.texts.buffer;
-  return buffer instanceof ArrayBuffer && buffer.byteLength < KEEP_JOB_BYTES ? buffer : null;
+/**
+ * A shared buffer of at least `length` bytes for a worker's next job: its
+ * own when big enough; else a new one, kept as its own if under
+ * `KEEP_JOB_BYTES` (a large file's group of its own is not kept).
+ */
+function jobBufferFor(slot: Slot, length: number): SharedArrayBuffer {
+  if (slot.buffer !== null && slot.buffer.byteLength >= length) return slot.buffer;
+  const buffer = new SharedArrayBuffer(length);
+  if (length < KEEP_JOB_BYTES) slot.buffer = buffer;
+  return buffer;
 }
 
 /**
@@ -177,6 +185,8 @@ interface Slot {
   readonly replies: MessagePort;
   /** The job it runs, or null when idle. */
   job: number | null;
+  /** Where its jobs' texts are written (it reads them there); free while it is idle. */
+  buffer: SharedArrayBuffer | null;
 }
 
 export class GroupCompressPool {
@@ -184,8 +194,6 @@ export class GroupCompressPool {
   readonly #slots: Slot[] = [];
   readonly #queue: { id: number; task: GroupTask }[] = [];
   readonly #pending = new Map<number, Pending>();
-  /** Job buffers already sent, for the next jobs. */
-  readonly #buffers: ArrayBuffer[] = [];
   #nextId = 0;
   #closed = false;
 
@@ -251,7 +259,6 @@ export class GroupCompressPool {
       }),
     );
     this.#slots.length = 0;
-    this.#buffers.length = 0;
   }
 
   #dispatch(): void {
@@ -262,12 +269,12 @@ export class GroupCompressPool {
         slot = this.#spawn();
       }
       const { id, task } = this.#queue.shift() as { id: number; task: GroupTask };
-      const job = makeJob(task.texts, task.maxBytesToIndex, task.codec, this.#buffers.pop() ?? null);
+      let length = 0;
+      for (const text of task.texts) length += text.length;
+      const job = makeJob(task.texts, task.maxBytesToIndex, task.codec, jobBufferFor(slot, length));
       slot.job = id;
       slot.worker.ref();
       slot.worker.postMessage({ id, job });
-      const keep = reusableJobBuffer(job);
-      if (keep !== null) this.#buffers.push(keep);
     }
   }
 
@@ -296,7 +303,7 @@ export class GroupCompressPool {
   #spawn(): Slot {
     const { port1: replies, port2 } = new MessageChannel();
     const worker = new Worker(workerScript(), { workerData: { replies: port2 }, transferList: [port2] });
-    const slot: Slot = { worker, replies, job: null };
+    const slot: Slot = { worker, replies, job: null, buffer: null };
     replies.on('message', (reply: WorkerReply) => this.#answer(slot, reply));
     // The port alone does not keep the process alive: the worker's ref does, while it has a job.
     replies.unref();
