@@ -6,8 +6,10 @@
 // text stores nothing and is `[0, 0)`. The delta index sees fulltexts whole and
 // deltas through their inserts, exactly as Breezy feeds it, so the content
 // bytes are Breezy's. The index's copy of the sources, given the record
-// headers too, is the group content: the compressor keeps no other copy, and
-// a block is deflated from it without joining pieces first.
+// headers too, is the group content: the compressor keeps no other copy. A
+// whole group compressed at once (`compressGroup`) gives its last text by
+// `compressLast`: nothing is compared with that text, so it is neither
+// indexed nor copied in, and its record is deflated as a chunk of its own.
 //
 // Entry points: `GroupCompressor` (`compress`, `compressLast`, `extract`,
 // `popLast`, `flush`, `endpoint`), `compressGroup` (texts in, one block and

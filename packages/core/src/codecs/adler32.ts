@@ -5,7 +5,7 @@
 // Entry point: `adler32`.
 
 const MOD = 65521;
-/** The longest run whose sums cannot pass 2^53 before the modulo is zlib's 5552; doubles allow far more, but the modulo is cheap. */
+/** Bytes summed between two reductions: zlib's NMAX, the most after which its 32-bit sums cannot overflow. */
 const RUN = 5552;
 
 /** The Adler-32 of `bytes`, or of what came before (`running`, 1 for nothing) followed by `bytes`. */

@@ -17,12 +17,14 @@
 // The buffer is written when it holds 4 groups' worth, on `flush()` and on
 // `close()`; until its blocks are written its texts are read from it.
 // `discardFrom(mark)` drops texts still buffered (an insert stream that
-// failed). A batch of 3 or more groups is compressed by the workers (taking
-// groups from the front) and this thread (from the back) together, and goes
-// on in the background while the next batch fills, so the workers are not
-// left idle at the end of each batch; at most 2 are under way, and batches
-// write in order. Smaller batches are compressed here, since starting a
-// worker costs about as much as compressing a group.
+// failed). A batch of 3 or more groups (2, once workers are started) is
+// compressed by the workers (taking groups from the front) and this thread
+// (from the back) together, and goes on in the background while the next
+// batch fills, so the workers are not left idle at the end of each batch;
+// at most 2 are under way, and batches write in order. Smaller batches are
+// compressed here, since starting a worker costs about as much as
+// compressing a group. This thread deflates its groups on libuv's thread
+// pool (`compressHere`), going on to its next group meanwhile.
 //
 // Large texts (`LARGE_TEXT_BYTES` and up) of a file whose versions keep
 // coming skip the buffer: planned by raw size, batch after batch, each would

@@ -7,16 +7,15 @@
 // would copy an ordinary buffer twice more (out, and into a fresh buffer
 // there), and moving one would detach it here (the first detach in a
 // process turns off V8's fast typed-array access for good; see
-// docs/formats/groupcompress.md §7). The worker runs `compressGroup`, the same code the
-// calling thread runs on the tasks it takes itself, in one delta index it
-// keeps from group to group, and moves the block back (a move out of the
-// worker detaches only there): a fresh index and a fresh buffer per group
-// were garbage that piled up between the rare full collections of a
-// worker's small heap, and a thread's malloc arena keeps its high-water mark
-// for good. The pool
-// hands jobs to idle workers and answers each job's promise, so the writer
-// decides the order in which blocks reach the pack, whatever order the
-// workers finish in.
+// docs/formats/groupcompress.md §7). The worker runs `compressGroup`, the
+// same code the calling thread runs on the tasks it takes itself, in one
+// delta index it keeps from group to group, and moves the block back (a move
+// out of the worker detaches only there): a fresh index and a fresh buffer
+// per group were garbage that piled up between the rare full collections of
+// a worker's small heap, and a thread's malloc arena keeps its high-water
+// mark for good. The pool hands jobs to idle workers and answers each job's
+// promise, so the writer decides the order in which blocks reach the pack,
+// whatever order the workers finish in.
 //
 // The calling thread takes queued groups too (`runQueuedHere`). A group takes
 // it a few hundred milliseconds, and a worker's answer waiting in the event
@@ -29,9 +28,10 @@
 // (`unref`), and are ended by `close()`. A worker that fails or dies rejects
 // its job with `GroupCompressWorkerError`; the pool is then closed.
 //
-// Entry points: `GroupTask`, `GroupJob`, `BlockCodecSpec`, `codecFor`, `makeJob`,
-// `runJobInThread`, `compressHere`, `GroupCompressPool` (`run`, `runQueuedHere`, `start`,
-// `close`), `GroupCompressWorkerError`, `defaultWorkerCount`.
+// Entry points: `GroupTask`, `GroupJob`, `BlockCodecSpec`, `codecFor`,
+// `makeJob`, `runJobInThread`, `compressHere`, `GroupCompressPool` (`run`,
+// `runQueuedHere`, `start`, `close`), `GroupCompressWorkerError`,
+// `defaultWorkerCount`.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -213,8 +213,8 @@ export class GroupCompressPool {
 
   /**
    * Compresses a group on a worker, or here if `runQueuedHere` takes it
-   * first. Its texts are copied into a job (which moves to the worker) only
-   * when a worker takes it, so queued groups cost no copy.
+   * first. Its texts are copied into a job (in that worker's shared buffer)
+   * only when a worker takes it, so queued groups cost no copy.
    */
   run(task: GroupTask): Promise<CompressedGroup> {
     if (this.#closed) return Promise.reject(new GroupCompressWorkerError('the worker pool is closed'));
