@@ -76,7 +76,11 @@ describe('a sync killed mid-way', () => {
         kills.push(run.killed);
         const target = open(targetDir);
         const partial = (await target.keys()).size;
-        if (run.killed) expect(partial).toBeLessThan(120);
+        // The last kill may land after the child wrote its 120th record but
+        // before it exited (its reports come in batches): nothing is left to
+        // copy then. The early ones land before the end.
+        expect(partial).toBeLessThanOrEqual(120);
+        if (killAfter < 97) expect(partial).toBeLessThan(120);
         const resumed = await syncVersionedFiles(source, target);
         expect(resumed.copied).toBe(120 - partial);
         expect(await snapshot(target)).toEqual(want);
