@@ -5,6 +5,7 @@ export * from './bytes.js';
 export * from './line-checks.js';
 export * from './codecs/sha1.js';
 export * from './codecs/zlib.js';
+export * from './wasm/runtime.js';
 export * from './content/factory.js';
 export type * from './versionedfiles.js';
 export * from './diff/patience.js';

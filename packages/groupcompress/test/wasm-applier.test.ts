@@ -12,7 +12,7 @@ import { GroupCompressBlock, GroupCompressCorrupt, GroupCompressor, applyDeltaWi
 import { MAX_WASM_BYTES, WasmDeltaApplier } from '../src/format/wasm-applier.js';
 import { DELTA_APPLY_WASM } from '../src/format/delta-apply-wasm.js';
 // @ts-expect-error: a plain .mjs build script, without types
-import { wasmModuleSource } from '../scripts/build-wasm.mjs';
+import { wasmModuleSource } from '../../../scripts/build-wasm.mjs';
 
 /** An applier for the test's length; released after. */
 function withApplier<T>(f: (applier: WasmDeltaApplier) => T): T {
@@ -46,7 +46,7 @@ function javascript(content: Uint8Array, start: number, end: number): Uint8Array
 
 describe('the WebAssembly delta applier', () => {
   it('is built from delta-apply.wat into the committed bytes', async () => {
-    const source = (await wasmModuleSource()) as string;
+    const source = (await wasmModuleSource('delta-apply')) as string;
     expect(source).toContain(`export const DELTA_APPLY_WASM = '${DELTA_APPLY_WASM}';`);
   });
 

@@ -11,7 +11,7 @@ import { DeltaIndex, applyDelta } from '@versionedfiles/groupcompress';
 import { DELTA_MAKE_WASM } from '../src/format/delta-make-wasm.js';
 import { WasmDeltaMaker } from '../src/format/wasm-delta-maker.js';
 // @ts-expect-error: a plain .mjs build script, without types
-import { wasmModuleSource } from '../scripts/build-wasm.mjs';
+import { wasmModuleSource } from '../../../scripts/build-wasm.mjs';
 
 /** Texts that share pieces, as a history's do: words from a small vocabulary, lines of them. */
 const wordArb = fc.constantFrom('alpha', 'beta', 'gamma', 'delta', '{', '}', 'return x;', '\n', '    ', 'function f() {\n', '0123456789abcdef');

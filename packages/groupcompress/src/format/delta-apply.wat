@@ -4,7 +4,7 @@
 ;; `memory.copy`; in JavaScript each was a `copyWithin` call costing 60-90 ns,
 ;; which a block's deltas make about once per 73 bytes of text.
 ;;
-;; Built by packages/groupcompress/scripts/build-wasm.mjs into
+;; Built by scripts/build-wasm.mjs into
 ;; delta-apply-wasm.ts (the bytes, committed); a test checks the two agree.
 ;;
 ;; apply(pos, end, sourceLength, out, targetLength) -> 1 when the instructions

@@ -6,7 +6,7 @@
 ;; delta maker's loop took longer than compressing a small store; this is
 ;; compiled before its first call.
 ;;
-;; Built by packages/groupcompress/scripts/build-wasm.mjs into
+;; Built by scripts/build-wasm.mjs into
 ;; delta-make-wasm.ts (the bytes, committed); a test checks the two agree.
 ;;
 ;; The memory holds, at fixed places, the rabin tables T (at 0) and U (at

@@ -29,10 +29,10 @@
 //
 // Entry point: `WasmDeltaApplier` (`acquire`, `apply`, `release`).
 
+import { CompiledModule, WASM_PAGE } from '@versionedfiles/core';
 import { targetLengthOf } from './delta.js';
 import { DELTA_APPLY_WASM } from './delta-apply-wasm.js';
 import type { GroupCompressWhere } from './errors.js';
-import { CompiledModule, WASM_PAGE } from './wasm-runtime.js';
 
 /** Contents and texts larger than this are applied in JavaScript. */
 export const MAX_WASM_BYTES = 16 * 1024 * 1024;

@@ -15,7 +15,7 @@
 // notes in its `journal`), then the sources' bounds, the group content
 // (copied in as it is appended; all of it for a new group, `generation`),
 // the target and room for the delta. A memory is never grown (see
-// wasm-runtime.ts): a larger one replaces it, starting with room for a usual
+// core's wasm/runtime.ts): a larger one replaces it, starting with room for a usual
 // group (untouched room costs no memory). A table left in a replaced memory,
 // or made elsewhere, is copied in. Indexes past `MAX_MAKER_BYTES`, and
 // big-endian hosts (the memory is little-endian, typed arrays native), are
@@ -24,9 +24,9 @@
 // Entry points: `WasmDeltaMaker` (`create`, `takeTables`, `make`),
 // `MirroredTable`, `TableArrays`, `MAX_MAKER_BYTES`.
 
+import { CompiledModule, WASM_PAGE } from '@versionedfiles/core';
 import { DELTA_MAKE_WASM } from './delta-make-wasm.js';
 import { RABIN_T, RABIN_U } from './rabin-tables.js';
-import { CompiledModule, WASM_PAGE } from './wasm-runtime.js';
 
 /** Mirrors needing more memory than this are not made: JavaScript makes those deltas. */
 export const MAX_MAKER_BYTES = 256 * 1024 * 1024;

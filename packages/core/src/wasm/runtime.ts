@@ -1,12 +1,13 @@
-// What the WebAssembly modules of this package share: the part of the
-// WebAssembly API they use (the compiler's libraries here do not declare it)
-// and one way to make an instance of a committed module over a fresh memory.
+// What the WebAssembly modules of the packages share (core's Adler-32,
+// groupcompress's delta maker and applier): the part of the WebAssembly API
+// they use (the compiler's libraries here do not declare it) and one way to
+// make an instance of a committed module over a fresh memory.
 // A memory is never grown: growing detaches its old buffer, and the first
 // detach in a process turns off V8's fast typed-array access for good (see
 // docs/formats/groupcompress.md §7), so a module that needs more room is
 // given a new, larger memory instead.
 //
-// Entry points: `WASM_PAGE`, `instantiateOver(module, pages)`, `CompiledModule`.
+// Entry points: `WASM_PAGE`, `CompiledModule` (`instantiateOver`).
 
 declare const WebAssembly: {
   readonly Module: new (bytes: ArrayBufferView) => object;
