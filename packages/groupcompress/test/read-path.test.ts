@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FulltextContentFactory, MemoryTransport, VersionedFilesError, bytesEqual, compatZlib, concatBytes, utf8 } from '@versionedfiles/core';
 import type { ContentFactory } from '@versionedfiles/core';
+import type { BlockMemo } from '@versionedfiles/groupcompress';
 import {
   GroupCompressBlock,
   GroupCompressCorrupt,
@@ -359,5 +360,51 @@ describe('a store with a block larger than its cache', () => {
         text.fill(0);
       }
     }
+  });
+});
+
+describe('the block cache and a stream larger than it', () => {
+  /** A pack access that counts the blocks it reads. */
+  class CountingAccess extends PackFileAccess {
+    blocksRead = 0;
+    override getRawRecords(memos: readonly BlockMemo[]): Promise<Uint8Array[]> {
+      this.blocksRead += memos.length;
+      return super.getRawRecords(memos);
+    }
+  }
+
+  async function storeOf(cacheBytes: number): Promise<{ vf: GroupCompressVersionedFiles; access: CountingAccess; keys: string[][] }> {
+    const access = new CountingAccess(new MemoryTransport(), 'newpack');
+    const vf = new GroupCompressVersionedFiles({ keyLength: 1, index: new MemoryGroupIndex(true, 1), access, workers: 0, cacheBytes });
+    const keys: string[][] = [];
+    // One stream per file: a block each of about 60 KB.
+    for (let f = 0; f < 6; f++) {
+      keys.push([`f${f}`]);
+      await vf.insertRecordStream([new FulltextContentFactory([`f${f}`], [], null, utf8(`line ${f}\n`.repeat(7500)))]);
+    }
+    return { vf, access, keys };
+  }
+
+  async function readAll(vf: GroupCompressVersionedFiles, keys: readonly string[][]): Promise<number> {
+    let n = 0;
+    for await (const r of vf.getRecordStream(keys, 'unordered', true)) n += r.getBytesAs('fulltext').length > 0 ? 1 : 0;
+    return n;
+  }
+
+  it('leaves none of its blocks cached once past them: the next read of any of them reads it again', async () => {
+    const { vf, access, keys } = await storeOf(200 * 1024);
+    expect(await readAll(vf, keys)).toBe(6);
+    expect(access.blocksRead).toBe(6);
+    // An LRU alone would still hold the last blocks read; every one is read again.
+    for (const key of keys) expect(await readAll(vf, [key])).toBe(1);
+    expect(access.blocksRead).toBe(12);
+  });
+
+  it('leaves the blocks of a stream that fits cached for the next', async () => {
+    const { vf, access, keys } = await storeOf(10 * 1024 * 1024);
+    expect(await readAll(vf, keys)).toBe(6);
+    for (const key of keys) expect(await readAll(vf, [key])).toBe(1);
+    expect(await readAll(vf, keys)).toBe(6);
+    expect(access.blocksRead).toBe(6);
   });
 });

@@ -93,18 +93,16 @@ class TablePool {
   /** `place`: arrays in a delta maker's memory, where it can (see `WasmDeltaMaker.takeTables`). */
   constructor(private readonly place: (hsize: number, count: number) => Tables | null = () => null) {}
 
-  /** Arrays for a table of `hsize` buckets and `count` slots, slots zeroed. */
+  /** Arrays for a table of `hsize` buckets and `count` slots; what they hold is left to the caller to overwrite. */
   take(hsize: number, count: number): Tables {
     const placed = this.place(hsize, count);
     if (placed !== null) {
-      placed.slots.fill(0, 0, 2 * count);
       this.#placed.add(placed);
       return placed;
     }
     const i = this.#sets.findIndex((t) => t.src.length >= count && t.hash.length >= hsize + 1);
     if (i >= 0) {
       const [t] = this.#sets.splice(i, 1) as [Tables];
-      t.slots.fill(0, 0, 2 * count);
       return t;
     }
     const room = 2 * count;
@@ -168,10 +166,6 @@ class PackedIndex implements Tables, MirroredTable {
     return this.slots[2 * slot + 1] === 0;
   }
 
-  val(slot: number): number {
-    return (this.slots[2 * slot] as number) >>> 0;
-  }
-
   put(slot: number, from: NewEntries, e: number): void {
     const val = from.val[e] as number;
     const bit = val >>> FILTER_SHIFT;
@@ -180,12 +174,6 @@ class PackedIndex implements Tables, MirroredTable {
     this.slots[2 * slot + 1] = from.ptr[e] as number;
     this.src[slot] = from.src;
     this.journal?.push(slot);
-  }
-
-  copyFrom(slot: number, from: PackedIndex, at: number): void {
-    this.slots[2 * slot] = from.slots[2 * at] as number;
-    this.slots[2 * slot + 1] = from.slots[2 * at + 1] as number;
-    this.src[slot] = from.src[at] as number;
   }
 
   /** The first free slot of bucket `b` (after its last used one), or -1 when it is full. */
@@ -621,7 +609,12 @@ function rebuildWithEntries(old: PackedIndex, entries: NewEntries, from: number,
   return layOut(hsize, total, old, entries, { head, next }, pool, old.filter);
 }
 
-/** A new table: per bucket, the entries of `old` that hash to it, then the new ones, then 4 free slots. */
+/**
+ * A new table: per bucket, the entries of `old` that hash to it, then the new
+ * ones, then 4 free slots. Every slot is written, so the arrays need not
+ * come zeroed. This runs for most fulltexts a group adds, over the whole
+ * table, so it reads and writes the arrays directly.
+ */
 function layOut(
   hsize: number,
   total: number,
@@ -633,24 +626,51 @@ function layOut(
 ): PackedIndex {
   const hmask = hsize - 1;
   const index = new PackedIndex(hsize, total, filter, pool);
+  const { hash, slots, src } = index;
+  const { head, next } = buckets;
+  const { ptr, val } = entries;
+  const newSrc = entries.src;
+  // With no old table, its one empty bucket.
+  const oldHash = old?.hash ?? ZERO_BUCKET;
+  const oldSlots = old?.slots ?? ZERO_BUCKET;
+  const oldSrc = old?.src ?? ZERO_BUCKET;
+  const oldMask = old?.hashMask ?? 0;
+  const sameSize = oldMask === hmask;
   let pos = 0;
   for (let b = 0; b < hsize; b++) {
-    index.hash[b] = pos;
-    if (old) {
-      const j = b & old.hashMask;
-      for (let e = old.hash[j] as number; e < (old.hash[j + 1] as number) && !old.isFree(e); e++) {
-        if ((old.val(e) & hmask) === b) index.copyFrom(pos++, old, e);
+    hash[b] = pos;
+    const j = b & oldMask;
+    const last = oldHash[j + 1] as number;
+    for (let e = oldHash[j] as number; e < last; e++) {
+      const at = oldSlots[2 * e + 1] as number;
+      if (at === 0) break;
+      const v = oldSlots[2 * e] as number;
+      if (sameSize || (v & hmask) === b) {
+        slots[2 * pos] = v;
+        slots[2 * pos + 1] = at;
+        src[pos++] = oldSrc[e] as number;
       }
     }
-    for (let e = buckets.head[b] as number; e !== -1; e = buckets.next[e] as number) index.put(pos++, entries, e);
+    for (let e = head[b] as number; e !== -1; e = next[e] as number) {
+      const v = val[e] as number;
+      const bit = v >>> FILTER_SHIFT;
+      filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
+      slots[2 * pos] = v;
+      slots[2 * pos + 1] = ptr[e] as number;
+      src[pos++] = newSrc;
+    }
+    for (let k = 2 * pos, stop = 2 * (pos + EXTRA_NULLS); k < stop; k++) slots[k] = 0;
     pos += EXTRA_NULLS;
   }
-  index.hash[hsize] = pos;
+  hash[hsize] = pos;
   if (pos !== index.slotCount) throw new Error(`delta index layout: expected ${index.slotCount} slots, made ${pos}`);
   // Everything of `old` is in the new table now.
   if (old) pool.give(old);
   return index;
 }
+
+/** An old table of one bucket and no slots. */
+const ZERO_BUCKET = new Int32Array(2);
 
 /** A byte buffer that grows; `at` may move back (an insert absorbed into a copy). */
 class Output {

@@ -190,6 +190,19 @@ class BlockCache {
     for (const block of this.#blocks.values()) block.release();
     this.#blocks.clear();
   }
+
+  /** Drops `id`'s block and its memory now (a stream is done with it). */
+  drop(id: string): void {
+    const block = this.#blocks.get(id);
+    if (block === undefined) return;
+    this.#blocks.delete(id);
+    block.release();
+  }
+
+  /** Whether blocks of `bytes` in all, inflated, would not fit together. */
+  outgrownBy(bytes: number): boolean {
+    return bytes > this.budget;
+  }
 }
 
 /** What a store and its `withoutFallbacks()` views share. */
@@ -484,6 +497,18 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       for (const e of step.run.entries) if (e.end > last) last = e.end;
       lastByteOf.set(id, last);
     }
+    // A stream reading more than the cache holds would push each block out
+    // with the ones after it anyway: it drops each block once past its last
+    // run, so the cache does not hold a budget's worth of blocks it is done
+    // with. A smaller stream leaves its blocks cached for the next.
+    let inflated = 0;
+    for (const bytes of lastByteOf.values()) inflated += bytes;
+    const lastStepOf = new Map<string, number>();
+    if (this.#shared.cache.outgrownBy(inflated)) {
+      steps.forEach((step, i) => {
+        if ('run' in step) lastStepOf.set(BlockCache.id(step.run.memo), i);
+      });
+    }
     // Batches of about BATCH_SIZE bytes of blocks to read, each read once
     // (a block used again later comes from the cache, or is read again).
     const batches: StreamBatch[] = [];
@@ -519,7 +544,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     );
     // An unordered stream's largest block comes last (see `largestBlockLast`): it starts now.
     if (!request.ordered && batches.length > 1) ahead.startEarly(batches.length - 1);
-    yield* this.#streamBatches(steps, batches, ahead, lastByteOf, request.signal);
+    yield* this.#streamBatches(steps, batches, ahead, { lastByteOf, lastStepOf }, request.signal);
   }
 
   /** The records of the steps of `batches`, each batch's blocks from `ahead`. */
@@ -527,7 +552,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     steps: readonly Step[],
     batches: readonly StreamBatch[],
     ahead: ReadAhead<StreamBatch, Map<string, GroupCompressBlock>>,
-    lastByteOf: ReadonlyMap<string, number>,
+    plan: { readonly lastByteOf: ReadonlyMap<string, number>; readonly lastStepOf: ReadonlyMap<string, number> },
     signal: AbortSignal | undefined,
   ): AsyncIterable<ContentFactory> {
     const appliers = new RunAppliers();
@@ -547,9 +572,9 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
           let block = fetched.get(id);
           if (block !== undefined) this.#shared.cache.set(id, block);
           else block = this.#shared.cache.get(id) ?? (await this.#blocks([step.run.memo], key)).get(id);
-          await inflateOffThread(block as GroupCompressBlock, lastByteOf.get(id) ?? 0, THREAD_POOL_INFLATE_BYTES);
+          await inflateOffThread(block as GroupCompressBlock, plan.lastByteOf.get(id) ?? 0, THREAD_POOL_INFLATE_BYTES);
           const applier = appliers.forRun(block as GroupCompressBlock, step.run.entries);
-          const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings, lastByteOf.get(id), applier);
+          const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings, plan.lastByteOf.get(id), applier);
           for (const e of step.run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
           // Each text is let go once the consumer moves on (it can still ask
           // the record again), so a run never holds all its texts at once.
@@ -558,6 +583,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
             record.release();
             if (ahead.reading && ++yielded % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
           }
+          if (plan.lastStepOf.get(id) === i) this.#shared.cache.drop(id);
         }
       }
     } finally {
