@@ -507,6 +507,27 @@ describe('GroupCompressPool', () => {
     expect(concat(runJobInThread(onShared).block)).toEqual(concat(runJobInThread(makeJob(group, 0, spec)).block));
   });
 
+  it('a job waits in the queue while its worker loads, where this thread can take it; a loaded worker takes the next', async () => {
+    const spec = { name: 'fast', level: 6 } as const;
+    const [first, second] = [history(2, 8), history(3, 9)].map((g) => g.map((t) => t.text)) as [Uint8Array[], Uint8Array[]];
+    const pool = new GroupCompressPool(1);
+    try {
+      const queued = pool.run({ texts: first, maxBytesToIndex: 0, codec: spec });
+      // The worker has only just been started: the job is still here to take.
+      expect(pool.started).toBe(true);
+      expect(pool.runQueuedHere()).toBe(true);
+      const here = await queued;
+      expect(concat(here.block)).toEqual(concat(runJobInThread(makeJob(first, 0, spec)).block));
+      // Nothing queued is left for this thread; the worker, once loaded, runs the next job.
+      expect(pool.runQueuedHere()).toBe(false);
+      const next = pool.run({ texts: second, maxBytesToIndex: 0, codec: spec });
+      const there = await next;
+      expect(concat(there.block)).toEqual(concat(runJobInThread(makeJob(second, 0, spec)).block));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a job that fails in the worker rejects with a typed error; a closed pool refuses jobs', async () => {
     const pool = new GroupCompressPool(1);
     // A density the delta index refuses: the worker throws while compressing.

@@ -24,8 +24,9 @@
 // the texts of its group (`receiveMessageOnPort`) and gives the worker its
 // next job at once.
 //
-// Workers are started on first use, do not keep the process alive while idle
-// (`unref`), and are ended by `close()`. A worker that fails or dies rejects
+// Workers are started on first use, take jobs once loaded (a job waits in
+// the queue meanwhile, where the calling thread may take it), do not keep
+// the process alive while idle (`unref`), and are ended by `close()`. A worker that fails or dies rejects
 // its job with `GroupCompressWorkerError`; the pool is then closed.
 //
 // Entry points: `GroupTask`, `GroupJob`, `BlockCodecSpec`, `codecFor`,
@@ -72,6 +73,9 @@ export interface GroupJob {
 export type WorkerReply =
   | { readonly id: number; readonly block: Uint8Array[]; readonly ranges: Int32Array }
   | { readonly id: number; readonly error: string };
+
+/** What a worker sends once it has loaded, before any reply: it takes jobs from then on. */
+export const WORKER_READY = 'ready';
 
 /** A job buffer this large and up is not kept for the next job (a large file's group of its own). */
 const KEEP_JOB_BYTES = 16 * 1024 * 1024;
@@ -185,6 +189,13 @@ interface Slot {
   readonly replies: MessagePort;
   /** The job it runs, or null when idle. */
   job: number | null;
+  /**
+   * Whether it has loaded. A job waits in the queue until a worker is ready
+   * rather than in a booting worker's inbox, where the calling thread could
+   * not take it back: on a small store this thread is often done before a
+   * worker has loaded, and the worker then gets nothing.
+   */
+  ready: boolean;
   /** Where its jobs' texts are written (it reads them there); free while it is idle. */
   buffer: SharedArrayBuffer | null;
 }
@@ -263,10 +274,10 @@ export class GroupCompressPool {
 
   #dispatch(): void {
     while (this.#queue.length > 0) {
-      let slot = this.#slots.find((s) => s.job === null);
+      const slot = this.#slots.find((s) => s.ready && s.job === null);
       if (slot === undefined) {
-        if (this.#slots.length >= this.#size) return;
-        slot = this.#spawn();
+        if (this.#slots.length < this.#size) this.#spawn();
+        return;
       }
       const { id, task } = this.#queue.shift() as { id: number; task: GroupTask };
       let length = 0;
@@ -278,16 +289,22 @@ export class GroupCompressPool {
     }
   }
 
-  /** Answers now the replies workers have sent (between the texts of a group this thread compresses). */
+  /** Answers now the replies workers have sent, and notes workers now ready (between the texts of a group this thread compresses). */
   #takeReplies(): void {
     for (const slot of this.#slots) {
-      if (slot.job === null) continue;
+      if (slot.ready && slot.job === null) continue;
       const received = receiveMessageOnPort(slot.replies);
-      if (received !== undefined) this.#answer(slot, received.message as WorkerReply);
+      if (received !== undefined) this.#answer(slot, received.message as WorkerReply | typeof WORKER_READY);
     }
   }
 
-  #answer(slot: Slot, reply: WorkerReply): void {
+  #answer(slot: Slot, reply: WorkerReply | typeof WORKER_READY): void {
+    if (reply === WORKER_READY) {
+      slot.ready = true;
+      slot.worker.unref();
+      this.#dispatch();
+      return;
+    }
     const pending = this.#pending.get(reply.id);
     this.#pending.delete(reply.id);
     slot.job = null;
@@ -303,8 +320,8 @@ export class GroupCompressPool {
   #spawn(): Slot {
     const { port1: replies, port2 } = new MessageChannel();
     const worker = new Worker(workerScript(), { workerData: { replies: port2 }, transferList: [port2] });
-    const slot: Slot = { worker, replies, job: null, buffer: null };
-    replies.on('message', (reply: WorkerReply) => this.#answer(slot, reply));
+    const slot: Slot = { worker, replies, job: null, ready: false, buffer: null };
+    replies.on('message', (reply: WorkerReply | typeof WORKER_READY) => this.#answer(slot, reply));
     // The port alone does not keep the process alive: the worker's ref does, while it has a job.
     replies.unref();
     const fail = (err: Error): void => {
@@ -314,7 +331,7 @@ export class GroupCompressPool {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
-    worker.unref();
+    // Kept alive until it is ready: a job may be waiting for it.
     this.#slots.push(slot);
     return slot;
   }

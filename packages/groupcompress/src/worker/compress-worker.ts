@@ -1,12 +1,12 @@
-// The worker thread of `GroupCompressPool`: compresses the groups it is sent,
-// one at a time, and moves each block back on the reply port it was started
-// with (`workerData.replies`). Any error goes back as a message (the pool
+// The worker thread of `GroupCompressPool`: says it is ready once loaded,
+// then compresses the groups it is sent, one at a time, and moves each block
+// back on the reply port it was started with (`workerData.replies`). Any error goes back as a message (the pool
 // turns it into `GroupCompressWorkerError`).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { DeltaIndex } from '../format/delta-index.js';
-import { runJobInThread } from '../store/parallel-compress.js';
+import { WORKER_READY, runJobInThread } from '../store/parallel-compress.js';
 import type { GroupJob, WorkerReply } from '../store/parallel-compress.js';
 
 const port = parentPort;
@@ -32,6 +32,9 @@ port.on('message', ({ id, job }: { id: number; job: GroupJob }) => {
   }
   replies.postMessage(reply, moved);
 });
+
+// Loaded: the pool sends jobs from now on.
+replies.postMessage(WORKER_READY);
 
 /**
  * The buffers to move rather than copy: those a view spans whole (a small
