@@ -3,7 +3,9 @@
 // JavaScript maker makes (which the fixture tests hold to Breezy's), for
 // groups of fulltexts and deltas, with and without a size limit or a sparse
 // index, across groups of one index (`reset`) and past the room its mirror
-// first had; a delta made in it applies to its target.
+// first had; a delta made in it applies to its target. Its table layout
+// puts every slot where the layout rule says, from no table or an old one
+// of the same or a smaller size, and declines what it cannot reach.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concatBytes, utf8 } from '@versionedfiles/core';
@@ -77,5 +79,109 @@ describe('WasmDeltaMaker', () => {
       wasm.addSource(text, 1);
       js.addSource(text, 1);
     }
+  });
+});
+
+describe('WasmDeltaMaker.layOut', () => {
+  /** Entries as a delta index chains them: bucket heads and links, newest pushed first so chains ascend. */
+  function chained(vals: readonly number[], hsize: number): { head: Int32Array; next: Int32Array; ptr: Int32Array; val: Uint32Array } {
+    const head = new Int32Array(hsize).fill(-1);
+    const next = new Int32Array(vals.length);
+    const ptr = Int32Array.from(vals, (_, i) => 16 + 16 * i);
+    const val = Uint32Array.from(vals);
+    for (let e = vals.length - 1; e >= 0; e--) {
+      const b = (val[e] as number) & (hsize - 1);
+      next[e] = head[b] as number;
+      head[b] = e;
+    }
+    return { head, next, ptr, val };
+  }
+
+  /** The table the layout rule gives, slot by slot: [hash, position, source] per used slot, buckets apart. */
+  function expected(
+    hsize: number,
+    old: { readonly hash: Int32Array; readonly slots: Int32Array; readonly src: Int32Array; readonly hashMask: number } | null,
+    fresh: ReturnType<typeof chained>,
+    src: number,
+  ): number[][][] {
+    const buckets: number[][][] = [];
+    for (let b = 0; b < hsize; b++) {
+      const bucket: number[][] = [];
+      if (old !== null) {
+        const j = b & old.hashMask;
+        for (let e = old.hash[j] as number; e < (old.hash[j + 1] as number) && old.slots[2 * e + 1] !== 0; e++) {
+          if (((old.slots[2 * e] as number) & (hsize - 1)) === b) bucket.push([old.slots[2 * e] as number, old.slots[2 * e + 1] as number, old.src[e] as number]);
+        }
+      }
+      for (let e = fresh.head[b] as number; e !== -1; e = fresh.next[e] as number) bucket.push([(fresh.val[e] as number) | 0, fresh.ptr[e] as number, src]);
+      buckets.push(bucket);
+    }
+    return buckets;
+  }
+
+  /** A laid-out table read back bucket by bucket; each must end in 4 free slots (all zero). */
+  function readBack(t: { readonly hash: Int32Array; readonly slots: Int32Array; readonly src: Int32Array }, hsize: number): number[][][] {
+    const buckets: number[][][] = [];
+    let spareWords = '';
+    for (let b = 0; b < hsize; b++) {
+      const from = t.hash[b] as number;
+      const to = Math.max(from + 4, t.hash[b + 1] as number);
+      const bucket: number[][] = [];
+      for (let e = from; e < to - 4; e++) bucket.push([t.slots[2 * e] as number, t.slots[2 * e + 1] as number, t.src[e] as number]);
+      spareWords += t.slots.subarray(2 * (to - 4), 2 * to).join('');
+      buckets.push(bucket);
+    }
+    expect(spareWords).toBe('0'.repeat(8 * hsize));
+    return buckets;
+  }
+
+  it('lays out a first table, then a grown or same-size one from it, as the layout rule says', () => {
+    // One maker of the usual room for every run: its tables alternate between its two regions.
+    const maker = WasmDeltaMaker.create() as WasmDeltaMaker;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 4, max: 9 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 400 }),
+        fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 400 }),
+        (bits, grow, firstVals, secondVals) => {
+          const hsize = 1 << bits;
+          const first = chained(firstVals, hsize);
+          const firstCount = firstVals.length + 4 * hsize;
+          const t1 = maker.takeTables(hsize, firstCount);
+          expect(t1).not.toBeNull();
+          const a = t1 as NonNullable<typeof t1>;
+          // Whatever the arrays held before: every slot is written.
+          a.slots.fill(-7);
+          expect(maker.layOut(a, hsize, null, { src: 0, ...first }, first, firstVals.length, 4)).toBe(firstCount);
+          expect(readBack(a, hsize)).toEqual(expected(hsize, null, first, 0));
+
+          const old = { ...a, hashMask: hsize - 1 };
+          const hsize2 = hsize << grow;
+          const second = chained(secondVals, hsize2);
+          const secondCount = firstVals.length + secondVals.length + 4 * hsize2;
+          const b = maker.takeTables(hsize2, secondCount) as NonNullable<typeof t1>;
+          const want = expected(hsize2, old, second, 1);
+          expect(maker.layOut(b, hsize2, old, { src: 1, ...second }, second, secondVals.length, 4)).toBe(secondCount);
+          expect(readBack(b, hsize2)).toEqual(want);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('declines tables not in its memory, and entries past their room (the next memory has it)', () => {
+    const maker = WasmDeltaMaker.create({ roomScale: 0 }) as WasmDeltaMaker;
+    const elsewhere = { hash: new Int32Array(17), slots: new Int32Array(2 * 64), src: new Int32Array(64) };
+    const fresh = chained([1, 2, 3], 16);
+    expect(maker.layOut(elsewhere, 16, null, { src: 0, ...fresh }, fresh, 3, 4)).toBeNull();
+    const t = maker.takeTables(16, 3 + 64) as NonNullable<ReturnType<WasmDeltaMaker['takeTables']>>;
+    const many = 1 << 20;
+    const big = { head: new Int32Array(16).fill(-1), next: new Int32Array(many), ptr: new Int32Array(many), val: new Uint32Array(many) };
+    expect(maker.layOut(t, 16, null, { src: 0, ...big }, big, many, 4)).toBeNull();
+    // A new memory (a bigger table asks for one) has room for them.
+    const roomy = maker.takeTables(1 << 12, 64 + 4 * (1 << 12)) as NonNullable<ReturnType<WasmDeltaMaker['takeTables']>>;
+    const bigHead = { ...big, head: new Int32Array(1 << 12).fill(-1) };
+    expect(maker.layOut(roomy, 1 << 12, null, { src: 0, ...bigHead }, bigHead, many, 4)).toBe(4 * (1 << 12));
   });
 });

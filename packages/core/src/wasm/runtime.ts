@@ -7,7 +7,8 @@
 // docs/formats/groupcompress.md §7), so a module that needs more room is
 // given a new, larger memory instead.
 //
-// Entry points: `WASM_PAGE`, `CompiledModule` (`instantiateOver`).
+// Entry points: `WASM_PAGE`, `CompiledModule` (`instantiateOver`,
+// `instantiateWithExports`).
 
 declare const WebAssembly: {
   readonly Module: new (bytes: ArrayBufferView) => object;
@@ -25,9 +26,15 @@ export class CompiledModule {
 
   /** An instance over a new memory of `pages` pages: its export `name` and the memory's bytes. */
   instantiateOver(pages: number, name: string): { readonly exported: unknown; readonly buffer: ArrayBuffer } {
+    const { exports, buffer } = this.instantiateWithExports(pages);
+    return { exported: exports[name], buffer };
+  }
+
+  /** `instantiateOver`, with every export. */
+  instantiateWithExports(pages: number): { readonly exports: Readonly<Record<string, unknown>>; readonly buffer: ArrayBuffer } {
     this.#module ??= new WebAssembly.Module(Buffer.from(this.base64, 'base64'));
     const memory = new WebAssembly.Memory({ initial: pages });
-    const exported = new WebAssembly.Instance(this.#module, { env: { memory } }).exports[name];
-    return { exported, buffer: memory.buffer };
+    const { exports } = new WebAssembly.Instance(this.#module, { env: { memory } });
+    return { exports, buffer: memory.buffer };
   }
 }

@@ -28,7 +28,7 @@
 import { matchLength } from '@versionedfiles/core';
 import { RABIN_T as T, RABIN_U as U } from './rabin-tables.js';
 import { writeCopy } from './delta.js';
-import { WasmDeltaMaker, type MirroredTable } from './wasm-delta-maker.js';
+import { WasmDeltaMaker, type EntryArrays, type MirroredTable } from './wasm-delta-maker.js';
 
 const RABIN_WINDOW = 16;
 const HASH_LIMIT = 64;
@@ -51,11 +51,7 @@ interface Source {
  * last byte in the group content, and its hash. Typed arrays, not objects: a
  * 1 MiB text makes 65,536 of them.
  */
-interface NewEntries {
-  readonly src: number;
-  readonly ptr: Int32Array;
-  readonly val: Uint32Array;
-}
+type NewEntries = EntryArrays;
 
 /** New entries chained per bucket, in ascending position: `head[b]`, then `next[e]`, -1 ends. */
 interface Buckets {
@@ -135,7 +131,10 @@ function tablesBytes(t: Tables): number {
  * entry's position is its window's last byte, never before byte 15.
  * Which source a slot came from (`src`) is read only on a hash hit.
  * `filter` has a bit set for every hash ever put (shared by the tables an
- * index grows through), so most windows without a match skip their bucket.
+ * index grows through), so most windows without a match skip their bucket;
+ * a bit is set when an entry is hashed, before the table it goes in is
+ * built, so a bucket limit's culled entries leave theirs too (a bucket scan
+ * that finds nothing, never a wrong match).
  * Its arrays come from, and go back to, its index's `TablePool`.
  */
 class PackedIndex implements Tables, MirroredTable {
@@ -168,8 +167,6 @@ class PackedIndex implements Tables, MirroredTable {
 
   put(slot: number, from: NewEntries, e: number): void {
     const val = from.val[e] as number;
-    const bit = val >>> FILTER_SHIFT;
-    this.filter[bit >>> 5] = (this.filter[bit >>> 5] as number) | (1 << (bit & 31));
     this.slots[2 * slot] = val;
     this.slots[2 * slot + 1] = from.ptr[e] as number;
     this.src[slot] = from.src;
@@ -364,6 +361,11 @@ export class DeltaIndex {
     this.#sourceOffset = 0;
   }
 
+  /** What a new table is laid out with: arrays, the filter, the maker (for entries `[0, count)`). */
+  #layOutRoom(filter: Int32Array, count: number): LayOutRoom {
+    return { pool: this.#tables, filter, maker: this.#maker, count };
+  }
+
   /** The filter of the index's tables. */
   #filterOf(): Int32Array {
     this.#filter ??= newFilter();
@@ -437,6 +439,7 @@ export class DeltaIndex {
     const used = this.#used;
     let usedCount = 0;
     const crowded: number[] = [];
+    const filter = this.#filterOf();
     let n = 0;
     let prevVal = 0xffffffff;
     for (let d = numEntries * stride - RABIN_WINDOW; d >= 0; d -= stride) {
@@ -448,6 +451,8 @@ export class DeltaIndex {
       } else {
         prevVal = val;
         const b = val & (hsize - 1);
+        const bit = val >>> FILTER_SHIFT;
+        filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
         entries.ptr[n] = start + d + RABIN_WINDOW;
         entries.val[n] = val;
         if (head[b] === -1) used[usedCount++] = b;
@@ -461,7 +466,7 @@ export class DeltaIndex {
     const usedBuckets = used.subarray(0, usedCount);
     try {
       total = limitHashBuckets(crowded, head, next, count, total);
-      return packIndex(entries, { head, next }, usedBuckets, hsize, total, old, { pool: this.#tables, filter: this.#filterOf() });
+      return packIndex(entries, { head, next }, usedBuckets, hsize, total, old, this.#layOutRoom(filter, n));
     } finally {
       for (const b of usedBuckets) {
         head[b] = -1;
@@ -512,6 +517,11 @@ export class DeltaIndex {
     }
     if (data !== top) throw new RangeError('delta source is not a well-formed delta');
     if (n === 0) return old;
+    const filter = this.#filterOf();
+    for (let e = 0; e < n; e++) {
+      const bit = (found.val[e] as number) >>> FILTER_SHIFT;
+      filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
+    }
     let i = 0;
     for (; i < n; i++) {
       const slot = old.freeSlot((found.val[i] as number) & old.hashMask);
@@ -519,7 +529,7 @@ export class DeltaIndex {
       old.put(slot, found, i);
       old.numEntries++;
     }
-    return i < n ? rebuildWithEntries(old, found, i, n, this.#tables) : old;
+    return i < n ? rebuildWithEntries(old, found, i, n, this.#layOutRoom(filter, n)) : old;
   }
 }
 
@@ -563,7 +573,7 @@ function packIndex(
   hsize: number,
   total: number,
   old: PackedIndex | null,
-  room: { readonly pool: TablePool; readonly filter: Int32Array },
+  room: LayOutRoom,
 ): PackedIndex {
   const hmask = hsize - 1;
   const { head, next } = buckets;
@@ -590,11 +600,11 @@ function packIndex(
     }
     if (fits) return old;
   }
-  return layOut(hsize, total, old, entries, buckets, room.pool, room.filter);
+  return layOut(hsize, total, old, entries, buckets, room);
 }
 
 /** create_index_from_old_and_new_entries: a bigger table holding `old` and entries `[from, to)` that did not fit. */
-function rebuildWithEntries(old: PackedIndex, entries: NewEntries, from: number, to: number, pool: TablePool): PackedIndex {
+function rebuildWithEntries(old: PackedIndex, entries: NewEntries, from: number, to: number, room: LayOutRoom): PackedIndex {
   const total = to - from + old.numEntries;
   let hsize = hashSizeFor(total);
   if (hsize < old.hashMask) hsize = old.hashMask + 1;
@@ -606,26 +616,37 @@ function rebuildWithEntries(old: PackedIndex, entries: NewEntries, from: number,
     next[e] = head[b] as number;
     head[b] = e;
   }
-  return layOut(hsize, total, old, entries, { head, next }, pool, old.filter);
+  return layOut(hsize, total, old, entries, { head, next }, room);
+}
+
+/** What `layOut` builds a table with: its arrays' pool, the filter, the maker, and how many entries there are. */
+interface LayOutRoom {
+  readonly pool: TablePool;
+  readonly filter: Int32Array;
+  readonly maker: WasmDeltaMaker | null;
+  /** Entries `[0, count)` of the new entries' arrays (those not chained are ignored). */
+  readonly count: number;
 }
 
 /**
  * A new table: per bucket, the entries of `old` that hash to it, then the new
  * ones, then 4 free slots. Every slot is written, so the arrays need not
  * come zeroed. This runs for most fulltexts a group adds, over the whole
- * table, so it reads and writes the arrays directly.
+ * table: the WebAssembly maker lays it out where it holds both tables (the
+ * same slots), else the loop here.
  */
-function layOut(
-  hsize: number,
-  total: number,
-  old: PackedIndex | null,
-  entries: NewEntries,
-  buckets: Buckets,
-  pool: TablePool,
-  filter: Int32Array,
-): PackedIndex {
+function layOut(hsize: number, total: number, old: PackedIndex | null, entries: NewEntries, buckets: Buckets, room: LayOutRoom): PackedIndex {
+  const index = new PackedIndex(hsize, total, room.filter, room.pool);
+  const made = room.maker?.layOut(index, hsize, old, entries, buckets, room.count, EXTRA_NULLS) ?? layOutHere(index, hsize, old, entries, buckets);
+  if (made !== index.slotCount) throw new Error(`delta index layout: expected ${index.slotCount} slots, made ${made}`);
+  // Everything of `old` is in the new table now.
+  if (old) room.pool.give(old);
+  return index;
+}
+
+/** `layOut`'s slots, laid out in JavaScript; returns how many. */
+function layOutHere(index: PackedIndex, hsize: number, old: PackedIndex | null, entries: NewEntries, buckets: Buckets): number {
   const hmask = hsize - 1;
-  const index = new PackedIndex(hsize, total, filter, pool);
   const { hash, slots, src } = index;
   const { head, next } = buckets;
   const { ptr, val } = entries;
@@ -652,10 +673,7 @@ function layOut(
       }
     }
     for (let e = head[b] as number; e !== -1; e = next[e] as number) {
-      const v = val[e] as number;
-      const bit = v >>> FILTER_SHIFT;
-      filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
-      slots[2 * pos] = v;
+      slots[2 * pos] = val[e] as number;
       slots[2 * pos + 1] = ptr[e] as number;
       src[pos++] = newSrc;
     }
@@ -663,10 +681,7 @@ function layOut(
     pos += EXTRA_NULLS;
   }
   hash[hsize] = pos;
-  if (pos !== index.slotCount) throw new Error(`delta index layout: expected ${index.slotCount} slots, made ${pos}`);
-  // Everything of `old` is in the new table now.
-  if (old) pool.give(old);
-  return index;
+  return pos;
 }
 
 /** An old table of one bucket and no slots. */

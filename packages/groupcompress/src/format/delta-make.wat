@@ -93,6 +93,73 @@
     (i32.store8 (local.get $op) (local.get $cmd))
     (local.get $at))
 
+;; A new table, as delta-index.ts's `layOut` lays it out: per bucket b of
+  ;; `hsize`, the entries of the old table's bucket b & oldMask that hash to
+  ;; b (all of them when the sizes agree), then the new entries chained from
+  ;; head[b] through next (positions in ptr, hashes in val, all of source
+  ;; `newSrc`), then `spare` free slots; hash[hsize] ends the last bucket.
+  ;; With no old table, `oldHash` points at two zero words. Returns the slots
+  ;; laid out.
+  (func (export "layOut")
+    (param $hash i32) (param $slots i32) (param $src i32) (param $hsize i32)
+    (param $oldHash i32) (param $oldSlots i32) (param $oldSrc i32) (param $oldMask i32)
+    (param $head i32) (param $next i32) (param $ptr i32) (param $val i32) (param $newSrc i32)
+    (param $spare i32)
+    (result i32)
+    (local $b i32) (local $pos i32) (local $e i32) (local $last i32) (local $at i32)
+    (local $v i32) (local $hmask i32) (local $sameSize i32) (local $j i32) (local $k i32)
+    (local.set $hmask (i32.sub (local.get $hsize) (i32.const 1)))
+    (local.set $sameSize (i32.eq (local.get $oldMask) (local.get $hmask)))
+    (block $bucketsDone
+      (loop $buckets
+        (br_if $bucketsDone (i32.ge_u (local.get $b) (local.get $hsize)))
+        (i32.store (i32.add (local.get $hash) (i32.shl (local.get $b) (i32.const 2))) (local.get $pos))
+        ;; The old bucket's entries, up to its first free slot.
+        (local.set $j (i32.shl (i32.and (local.get $b) (local.get $oldMask)) (i32.const 2)))
+        (local.set $e (i32.load (i32.add (local.get $oldHash) (local.get $j))))
+        (local.set $last (i32.load offset=4 (i32.add (local.get $oldHash) (local.get $j))))
+        (block $oldDone
+          (loop $old
+            (br_if $oldDone (i32.ge_s (local.get $e) (local.get $last)))
+            (local.set $at (i32.load offset=4 (i32.add (local.get $oldSlots) (i32.shl (local.get $e) (i32.const 3)))))
+            (br_if $oldDone (i32.eqz (local.get $at)))
+            (local.set $v (i32.load (i32.add (local.get $oldSlots) (i32.shl (local.get $e) (i32.const 3)))))
+            (if (i32.or (local.get $sameSize) (i32.eq (i32.and (local.get $v) (local.get $hmask)) (local.get $b)))
+              (then
+                (i32.store (i32.add (local.get $slots) (i32.shl (local.get $pos) (i32.const 3))) (local.get $v))
+                (i32.store offset=4 (i32.add (local.get $slots) (i32.shl (local.get $pos) (i32.const 3))) (local.get $at))
+                (i32.store (i32.add (local.get $src) (i32.shl (local.get $pos) (i32.const 2)))
+                  (i32.load (i32.add (local.get $oldSrc) (i32.shl (local.get $e) (i32.const 2)))))
+                (local.set $pos (i32.add (local.get $pos) (i32.const 1)))))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))
+            (br $old)))
+        ;; The new entries of the bucket, in chain order.
+        (local.set $e (i32.load (i32.add (local.get $head) (i32.shl (local.get $b) (i32.const 2)))))
+        (block $newDone
+          (loop $new
+            (br_if $newDone (i32.lt_s (local.get $e) (i32.const 0)))
+            (i32.store (i32.add (local.get $slots) (i32.shl (local.get $pos) (i32.const 3)))
+              (i32.load (i32.add (local.get $val) (i32.shl (local.get $e) (i32.const 2)))))
+            (i32.store offset=4 (i32.add (local.get $slots) (i32.shl (local.get $pos) (i32.const 3)))
+              (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $e) (i32.const 2)))))
+            (i32.store (i32.add (local.get $src) (i32.shl (local.get $pos) (i32.const 2))) (local.get $newSrc))
+            (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
+            (local.set $e (i32.load (i32.add (local.get $next) (i32.shl (local.get $e) (i32.const 2)))))
+            (br $new)))
+        ;; Free slots: hash and position zero.
+        (local.set $k (i32.const 0))
+        (block $spareDone
+          (loop $spares
+            (br_if $spareDone (i32.ge_u (local.get $k) (local.get $spare)))
+            (i64.store (i32.add (local.get $slots) (i32.shl (local.get $pos) (i32.const 3))) (i64.const 0))
+            (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $spares)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $buckets)))
+    (i32.store (i32.add (local.get $hash) (i32.shl (local.get $hsize) (i32.const 2))) (local.get $pos))
+    (local.get $pos))
+
   (func (export "make")
     (param $hash i32) (param $slots i32) (param $src i32) (param $sources i32) (param $ref i32)
     (param $target i32) (param $top i32) (param $out i32) (param $maxSize i32) (param $hashMask i32)

@@ -21,8 +21,13 @@
 // big-endian hosts (the memory is little-endian, typed arrays native), are
 // left to JavaScript.
 //
-// Entry points: `WasmDeltaMaker` (`create`, `takeTables`, `make`),
-// `MirroredTable`, `TableArrays`, `MAX_MAKER_BYTES`.
+// The maker also lays out the index's new tables (`layOut`, the same slots
+// as delta-index.ts's JavaScript): a group rebuilds its table for most
+// fulltexts it adds, over every slot, and both tables are in this memory
+// already; only the new entries are copied in.
+//
+// Entry points: `WasmDeltaMaker` (`create`, `takeTables`, `layOut`, `make`),
+// `MirroredTable`, `TableArrays`, `EntryArrays`, `MAX_MAKER_BYTES`.
 
 import { CompiledModule, WASM_PAGE } from '@versionedfiles/core';
 import { DELTA_MAKE_WASM } from './delta-make-wasm.js';
@@ -49,6 +54,30 @@ interface SourceBounds {
   readonly end: number;
 }
 
+type LayOutFunction = (
+  hash: number,
+  slots: number,
+  src: number,
+  hsize: number,
+  oldHash: number,
+  oldSlots: number,
+  oldSrc: number,
+  oldMask: number,
+  head: number,
+  next: number,
+  ptr: number,
+  val: number,
+  newSrc: number,
+  spare: number,
+) => number;
+
+/** A source's new index entries, as delta-index.ts keeps them: positions and hashes, all of source `src`. */
+export interface EntryArrays {
+  readonly src: number;
+  readonly ptr: Int32Array;
+  readonly val: Uint32Array;
+}
+
 type MakeFunction = (
   hash: number,
   slots: number,
@@ -67,7 +96,9 @@ const T_AT = 0;
 const U_AT = 1024;
 const FILTER_AT = 2048;
 const FILTER_WORDS = 1 << 15;
-const FIXED_BYTES = FILTER_AT + 4 * FILTER_WORDS;
+/** Two zero words: the one empty bucket of "no old table" for `layOut`. */
+const ZERO_AT = FILTER_AT + 4 * FILTER_WORDS;
+const FIXED_BYTES = ZERO_AT + 8;
 /** The filter's shift, as delta-index.ts sets a slot's bit. */
 const FILTER_SHIFT = 12;
 
@@ -86,9 +117,10 @@ interface Sizes {
   content: number;
   target: number;
   out: number;
+  entries: number;
 }
 type Region = keyof Sizes;
-const REGIONS: readonly Region[] = ['hash0', 'slots0', 'src0', 'hash1', 'slots1', 'src1', 'sources', 'content', 'target', 'out'];
+const REGIONS: readonly Region[] = ['hash0', 'slots0', 'src0', 'hash1', 'slots1', 'src1', 'sources', 'content', 'target', 'out', 'entries'];
 const TABLE_REGIONS = [
   { hash: 'hash0', slots: 'slots0', src: 'src0' },
   { hash: 'hash1', slots: 'slots1', src: 'src1' },
@@ -106,6 +138,7 @@ const MIN_ROOM: Sizes = {
   content: 8 * MIB,
   target: 4 * MIB,
   out: 4 * MIB,
+  entries: 4 * MIB,
 };
 
 /** Each region's offset (8-aligned) and room. */
@@ -120,6 +153,9 @@ export interface TableArrays {
 
 export class WasmDeltaMaker {
   #make: MakeFunction | null = null;
+  #layOut: LayOutFunction | null = null;
+  /** Room the entries of a layout asked for and did not find: the next memory has it. */
+  #entriesWanted = 0;
   #buffer: ArrayBuffer | null = null;
   #bytes = new Uint8Array(0);
   #words = new Int32Array(0);
@@ -245,8 +281,65 @@ export class WasmDeltaMaker {
     return n < 0 ? null : this.#bytes.subarray(out, out + n);
   }
 
+  /**
+   * Lays `table` (arrays `takeTables` gave) out as delta-index.ts's `layOut`
+   * does, in WebAssembly: from `old` (null: none) and the new entries chained
+   * from `head` through `next` (of entries `[0, count)`), with `spare` free
+   * slots a bucket. Returns the slots laid out; null when either table is
+   * not in this memory (one made before it was replaced) or the entries do
+   * not fit their room here (the next memory has room for them), and the
+   * caller lays it out in JavaScript. The entries are copied in: the
+   * layout reads and writes every slot of both tables, they are a fraction.
+   */
+  layOut(
+    table: TableArrays,
+    hsize: number,
+    old: (TableArrays & { readonly hashMask: number }) | null,
+    entries: EntryArrays,
+    chains: { readonly head: Int32Array; readonly next: Int32Array },
+    count: number,
+    spare: number,
+  ): number | null {
+    const layout = this.#layout;
+    const layOut = this.#layOut;
+    if (layout === null || layOut === null) return null;
+    const region = this.#regionOf(table);
+    const oldRegion = old === null ? -1 : this.#regionOf(old);
+    if (region === -1 || (old !== null && (oldRegion === -1 || oldRegion === region))) return null;
+    const need = 4 * hsize + 12 * count;
+    if (need > layout.entries.room) {
+      this.#entriesWanted = Math.max(this.#entriesWanted, need);
+      return null;
+    }
+    const words = this.#words;
+    const headAt = layout.entries.at;
+    const nextAt = headAt + 4 * hsize;
+    const ptrAt = nextAt + 4 * count;
+    const valAt = ptrAt + 4 * count;
+    words.set(chains.head.subarray(0, hsize), headAt >> 2);
+    words.set(chains.next.subarray(0, count), nextAt >> 2);
+    words.set(entries.ptr.subarray(0, count), ptrAt >> 2);
+    words.set(new Int32Array(entries.val.buffer, entries.val.byteOffset, count), valAt >> 2);
+    return layOut(
+      table.hash.byteOffset,
+      table.slots.byteOffset,
+      table.src.byteOffset,
+      hsize,
+      old === null ? ZERO_AT : old.hash.byteOffset,
+      old === null ? 0 : old.slots.byteOffset,
+      old === null ? 0 : old.src.byteOffset,
+      old === null ? 0 : old.hashMask,
+      headAt,
+      nextAt,
+      ptrAt,
+      valAt,
+      entries.src,
+      spare,
+    );
+  }
+
   /** The table region `table` was laid out in, in this memory; -1 when it is elsewhere. */
-  #regionOf(table: MirroredTable): 0 | 1 | -1 {
+  #regionOf(table: { readonly slots: Int32Array }): 0 | 1 | -1 {
     const layout = this.#layout;
     if (layout === null || table.slots.buffer !== this.#buffer) return -1;
     if (table.slots.byteOffset === layout.slots0.at) return 0;
@@ -254,11 +347,12 @@ export class WasmDeltaMaker {
     return -1;
   }
 
-  /** The rooms of the current layout (zero before the first). */
+  /** The rooms of the current layout (zero before the first), and the entries' room wanted. */
   #roomsNow(): Sizes {
     const layout = this.#layout;
     const sizes = {} as Sizes;
     for (const r of REGIONS) sizes[r] = layout === null ? 0 : layout[r].room;
+    sizes.entries = Math.max(sizes.entries, this.#entriesWanted);
     return sizes;
   }
 
@@ -284,8 +378,9 @@ export class WasmDeltaMaker {
       at += room;
     }
     if (at > MAX_MAKER_BYTES) return false;
-    const { exported, buffer } = module.instantiateOver(Math.ceil(at / WASM_PAGE), 'make');
-    this.#make = exported as MakeFunction;
+    const { exports, buffer } = module.instantiateWithExports(Math.ceil(at / WASM_PAGE));
+    this.#make = exports['make'] as MakeFunction;
+    this.#layOut = exports['layOut'] as LayOutFunction;
     this.#buffer = buffer;
     this.#bytes = new Uint8Array(buffer);
     this.#words = new Int32Array(buffer);
