@@ -5,11 +5,12 @@
 // index, across groups of one index (`reset`) and past the room its mirror
 // first had; a delta made in it applies to its target. Its table layout
 // puts every slot where the layout rule says, from no table or an old one
-// of the same or a smaller size, and declines what it cannot reach.
+// of the same or a smaller size, and declines what it cannot reach; it
+// hashes a fulltext's windows as the index does.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concatBytes, utf8 } from '@versionedfiles/core';
-import { DeltaIndex, applyDelta } from '@versionedfiles/groupcompress';
+import { DeltaIndex, applyDelta, rabinHash } from '@versionedfiles/groupcompress';
 import { DELTA_MAKE_WASM } from '../src/format/delta-make-wasm.js';
 import { WasmDeltaMaker } from '../src/format/wasm-delta-maker.js';
 // @ts-expect-error: a plain .mjs build script, without types
@@ -183,5 +184,36 @@ describe('WasmDeltaMaker.layOut', () => {
     const roomy = maker.takeTables(1 << 12, 64 + 4 * (1 << 12)) as NonNullable<ReturnType<WasmDeltaMaker['takeTables']>>;
     const bigHead = { ...big, head: new Int32Array(1 << 12).fill(-1) };
     expect(maker.layOut(roomy, 1 << 12, null, { src: 0, ...bigHead }, bigHead, many, 4)).toBe(4 * (1 << 12));
+  });
+});
+
+describe('WasmDeltaMaker.hashSource', () => {
+  it('hashes every window a fulltext is indexed at, keeping the lowest of a run of equal hashes', () => {
+    const maker = WasmDeltaMaker.create() as WasmDeltaMaker;
+    // Repeated pieces make runs of equal windows; the stride as a sparse index sets it.
+    const contentArb = fc.array(fc.constantFrom('aaaaaaaaaaaaaaaa', 'abcdefghijklmnop', 'x', '\n', 'qrstuvwxyz012345'), { minLength: 1, maxLength: 80 });
+    let generation = 0;
+    fc.assert(
+      fc.property(contentArb, fc.nat(40), fc.integer({ min: 0, max: 40 }), (pieces, gap, extra) => {
+        const text = utf8(pieces.join(''));
+        const content = concatBytes([new Uint8Array(gap), text]);
+        const full = Math.floor((text.length - 1) / 16);
+        const numEntries = Math.max(0, full - (extra % (full + 1)));
+        const stride = numEntries === 0 ? 16 : Math.floor((text.length - 1) / numEntries);
+        const want: [number, number][] = [];
+        for (let d = numEntries * stride - 16; d >= 0; d -= stride) {
+          const val = rabinHash(content, gap + d + 1);
+          const at = gap + d + 16;
+          const last = want[want.length - 1];
+          if (last !== undefined && last[1] === val) last[0] = at;
+          else want.push([at, val]);
+        }
+        const out = { ptr: new Int32Array(numEntries), val: new Uint32Array(numEntries) };
+        const n = maker.hashSource(content, maker, generation++, gap, numEntries, stride, out);
+        expect(n).toBe(want.length);
+        expect([...out.ptr.subarray(0, want.length)].map((at, i) => [at, out.val[i]])).toEqual(want);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

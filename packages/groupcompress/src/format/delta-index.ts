@@ -408,25 +408,25 @@ export class DeltaIndex {
     this.#index = this.#indexSource(0, null);
   }
 
-  /** create_delta_index: every `stride` bytes of a fulltext, newest-first into linked buckets, then packed. */
+  /** create_delta_index: every `stride` bytes of a fulltext, hashed (in the maker where there is one), chained per bucket, then packed. */
   #indexSource(srcId: number, old: PackedIndex | null): PackedIndex {
     const { start, end } = this.#sources[srcId] as Source;
-    const buf = this.#content.subarray(start, end);
+    const length = end - start;
     let stride = RABIN_WINDOW;
-    let numEntries = Math.floor((buf.length - 1) / RABIN_WINDOW);
+    let numEntries = Math.floor((length - 1) / RABIN_WINDOW);
     if (this.maxBytesToIndex > 0) {
       const maxEntries = Math.floor(this.maxBytesToIndex / RABIN_WINDOW);
       if (numEntries > maxEntries) {
         numEntries = maxEntries;
-        stride = Math.floor((buf.length - 1) / numEntries);
+        stride = Math.floor((length - 1) / numEntries);
       }
     }
     let total = numEntries + (old ? old.numEntries : 0);
     let hsize = hashSizeFor(total);
     if (old && old.hashMask > hsize - 1) hsize = old.hashMask + 1;
 
-    // Walking down from the end and pushing on the bucket heads leaves each
-    // bucket's chain in ascending position.
+    // Entries come in descending position: pushed on the bucket heads in
+    // that order, each bucket's chain ascends.
     if (this.#head.length < hsize) {
       this.#head = new Int32Array(hsize).fill(-1);
       this.#count = new Uint32Array(hsize);
@@ -436,32 +436,25 @@ export class DeltaIndex {
     this.#roomForEntries(Math.max(numEntries, 0));
     const next = this.#next;
     const entries: NewEntries = { src: srcId, ptr: this.#ptr, val: this.#val };
+    const n =
+      this.#maker?.hashSource(this.content, this, this.#generation, start, numEntries, stride, entries) ??
+      hashWindows(this.#content, start, numEntries, stride, entries);
+    // One window per entry, each a new entry or merged into the one before.
+    total -= numEntries - n;
     const used = this.#used;
     let usedCount = 0;
     const crowded: number[] = [];
     const filter = this.#filterOf();
-    let n = 0;
-    let prevVal = 0xffffffff;
-    for (let d = numEntries * stride - RABIN_WINDOW; d >= 0; d -= stride) {
-      const val = rabinHash(buf, d + 1);
-      if (val === prevVal) {
-        // Keep the lowest of consecutive identical windows.
-        entries.ptr[n - 1] = start + d + RABIN_WINDOW;
-        total--;
-      } else {
-        prevVal = val;
-        const b = val & (hsize - 1);
-        const bit = val >>> FILTER_SHIFT;
-        filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
-        entries.ptr[n] = start + d + RABIN_WINDOW;
-        entries.val[n] = val;
-        if (head[b] === -1) used[usedCount++] = b;
-        next[n] = head[b] as number;
-        head[b] = n;
-        count[b] = (count[b] as number) + 1;
-        if (count[b] === HASH_LIMIT + 1) crowded.push(b);
-        n++;
-      }
+    for (let e = 0; e < n; e++) {
+      const val = entries.val[e] as number;
+      const b = val & (hsize - 1);
+      const bit = val >>> FILTER_SHIFT;
+      filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
+      if (head[b] === -1) used[usedCount++] = b;
+      next[e] = head[b] as number;
+      head[b] = e;
+      count[b] = (count[b] as number) + 1;
+      if (count[b] === HASH_LIMIT + 1) crowded.push(b);
     }
     const usedBuckets = used.subarray(0, usedCount);
     try {
@@ -531,6 +524,32 @@ export class DeltaIndex {
     }
     return i < n ? rebuildWithEntries(old, found, i, n, this.#layOutRoom(filter, n)) : old;
   }
+}
+
+/**
+ * The entries of the fulltext at `content[start, ...)`: the windows ending
+ * every `stride` bytes (`numEntries` of them), from the last down, each its
+ * end position and hash; a window hashing as the one above it only moves
+ * that entry down (the lowest of a run is kept). Returns how many entries.
+ * Entries come out in descending position, so pushing them on bucket heads
+ * in this order leaves each bucket's chain ascending.
+ */
+function hashWindows(content: Uint8Array, start: number, numEntries: number, stride: number, out: NewEntries): number {
+  let n = 0;
+  let prevVal = 0xffffffff;
+  for (let d = numEntries * stride - RABIN_WINDOW; d >= 0; d -= stride) {
+    const val = rabinHash(content, start + d + 1);
+    const at = start + d + RABIN_WINDOW;
+    if (val === prevVal) {
+      out.ptr[n - 1] = at;
+    } else {
+      prevVal = val;
+      out.ptr[n] = at;
+      out.val[n] = val;
+      n++;
+    }
+  }
+  return n;
 }
 
 /**

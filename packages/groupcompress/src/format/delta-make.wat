@@ -93,7 +93,47 @@
     (i32.store8 (local.get $op) (local.get $cmd))
     (local.get $at))
 
-;; A new table, as delta-index.ts's `layOut` lays it out: per bucket b of
+;; The index entries of a fulltext at ref + start, as delta-index.ts's
+  ;; `hashWindows` makes them: the 16-byte windows ending every `stride`
+  ;; bytes (`numEntries` of them), from the last down; each window's end
+  ;; position (past `start`) goes to ptr and its hash to val, but a window
+  ;; hashing as the one above it only moves that entry down (the lowest of a
+  ;; run is kept). Returns how many entries.
+  (func (export "hashSource")
+    (param $ref i32) (param $start i32) (param $numEntries i32) (param $stride i32)
+    (param $ptr i32) (param $val i32)
+    (result i32)
+    (local $d i32) (local $n i32) (local $prev i32) (local $v i32) (local $at i32) (local $stop i32)
+    (local.set $prev (i32.const -1))
+    (local.set $d (i32.sub (i32.mul (local.get $numEntries) (local.get $stride)) (i32.const 16)))
+    (block $done
+      (loop $windows
+        (br_if $done (i32.lt_s (local.get $d) (i32.const 0)))
+        ;; The window's bytes: ref + start + d + 1 up to 16 more.
+        (local.set $at (i32.add (i32.add (local.get $ref) (local.get $start)) (i32.add (local.get $d) (i32.const 1))))
+        (local.set $stop (i32.add (local.get $at) (i32.const 16)))
+        (local.set $v (i32.const 0))
+        (block $hashed
+          (loop $bytes
+            (br_if $hashed (i32.ge_u (local.get $at) (local.get $stop)))
+            (local.set $v (call $roll (local.get $v) (i32.load8_u (local.get $at))))
+            (local.set $at (i32.add (local.get $at) (i32.const 1)))
+            (br $bytes)))
+        (if (i32.eq (local.get $v) (local.get $prev))
+          (then
+            (i32.store (i32.sub (i32.add (local.get $ptr) (i32.shl (local.get $n) (i32.const 2))) (i32.const 4))
+              (i32.add (i32.add (local.get $start) (local.get $d)) (i32.const 16))))
+          (else
+            (local.set $prev (local.get $v))
+            (i32.store (i32.add (local.get $ptr) (i32.shl (local.get $n) (i32.const 2)))
+              (i32.add (i32.add (local.get $start) (local.get $d)) (i32.const 16)))
+            (i32.store (i32.add (local.get $val) (i32.shl (local.get $n) (i32.const 2))) (local.get $v))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+        (local.set $d (i32.sub (local.get $d) (local.get $stride)))
+        (br $windows)))
+    (local.get $n))
+
+  ;; A new table, as delta-index.ts's `layOut` lays it out: per bucket b of
   ;; `hsize`, the entries of the old table's bucket b & oldMask that hash to
   ;; b (all of them when the sizes agree), then the new entries chained from
   ;; head[b] through next (positions in ptr, hashes in val, all of source

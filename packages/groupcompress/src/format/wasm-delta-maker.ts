@@ -21,12 +21,15 @@
 // big-endian hosts (the memory is little-endian, typed arrays native), are
 // left to JavaScript.
 //
-// The maker also lays out the index's new tables (`layOut`, the same slots
-// as delta-index.ts's JavaScript): a group rebuilds its table for most
-// fulltexts it adds, over every slot, and both tables are in this memory
-// already; only the new entries are copied in.
+// The maker also hashes a new fulltext's windows (`hashSource`) and lays out
+// the index's new tables (`layOut`), as delta-index.ts's JavaScript does: a
+// group rebuilds its table for most fulltexts it adds, over every slot, and
+// both tables are in this memory already; only the new entries are copied
+// in. Run here, neither waits for V8 to optimize it (a small store's insert
+// is mostly code running cold).
 //
-// Entry points: `WasmDeltaMaker` (`create`, `takeTables`, `layOut`, `make`),
+// Entry points: `WasmDeltaMaker` (`create`, `takeTables`, `hashSource`,
+// `layOut`, `make`),
 // `MirroredTable`, `TableArrays`, `EntryArrays`, `MAX_MAKER_BYTES`.
 
 import { CompiledModule, WASM_PAGE } from '@versionedfiles/core';
@@ -53,6 +56,8 @@ interface SourceBounds {
   readonly start: number;
   readonly end: number;
 }
+
+type HashFunction = (ref: number, start: number, numEntries: number, stride: number, ptr: number, val: number) => number;
 
 type LayOutFunction = (
   hash: number,
@@ -154,6 +159,7 @@ export interface TableArrays {
 export class WasmDeltaMaker {
   #make: MakeFunction | null = null;
   #layOut: LayOutFunction | null = null;
+  #hashSource: HashFunction | null = null;
   /** Room the entries of a layout asked for and did not find: the next memory has it. */
   #entriesWanted = 0;
   #buffer: ArrayBuffer | null = null;
@@ -282,6 +288,36 @@ export class WasmDeltaMaker {
   }
 
   /**
+   * The entries delta-index.ts's `hashWindows` makes of the fulltext at
+   * `content[start, ...)` (`owner`'s content in its `generation`th group, as
+   * for `make`), written to `out`; returns how many, or null past
+   * `MAX_MAKER_BYTES`. The content is copied in as for a delta (a delta
+   * made next copies nothing more).
+   */
+  hashSource(
+    content: Uint8Array,
+    owner: object,
+    generation: number,
+    start: number,
+    numEntries: number,
+    stride: number,
+    out: { readonly ptr: Int32Array; readonly val: Uint32Array },
+  ): number | null {
+    const sizes = this.#roomsNow();
+    sizes.content = Math.max(sizes.content, content.length);
+    sizes.entries = Math.max(sizes.entries, 8 * numEntries);
+    if (!this.#fits(sizes) && !this.#relayOut(sizes)) return null;
+    const layout = this.#layout as Layout;
+    this.#mirrorContent(content, owner, generation, layout);
+    const ptrAt = layout.entries.at;
+    const valAt = ptrAt + 4 * numEntries;
+    const n = (this.#hashSource as HashFunction)(layout.content.at, start, numEntries, stride, ptrAt, valAt);
+    out.ptr.set(this.#words.subarray(ptrAt >> 2, (ptrAt >> 2) + n));
+    out.val.set(new Uint32Array(this.#buffer as ArrayBuffer, valAt, n));
+    return n;
+  }
+
+  /**
    * Lays `table` (arrays `takeTables` gave) out as delta-index.ts's `layOut`
    * does, in WebAssembly: from `old` (null: none) and the new entries chained
    * from `head` through `next` (of entries `[0, count)`), with `spare` free
@@ -381,6 +417,7 @@ export class WasmDeltaMaker {
     const { exports, buffer } = module.instantiateWithExports(Math.ceil(at / WASM_PAGE));
     this.#make = exports['make'] as MakeFunction;
     this.#layOut = exports['layOut'] as LayOutFunction;
+    this.#hashSource = exports['hashSource'] as HashFunction;
     this.#buffer = buffer;
     this.#bytes = new Uint8Array(buffer);
     this.#words = new Int32Array(buffer);
