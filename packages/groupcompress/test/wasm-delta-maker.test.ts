@@ -6,7 +6,7 @@
 // first had; a delta made in it applies to its target. Its table layout
 // puts every slot where the layout rule says, from no table or an old one
 // of the same or a smaller size, and declines what it cannot reach; it
-// hashes a fulltext's windows as the index does.
+// hashes a fulltext's windows and a delta's inserts as the index does.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { concatBytes, utf8 } from '@versionedfiles/core';
@@ -215,5 +215,30 @@ describe('WasmDeltaMaker.hashSource', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('a delta source', () => {
+  it('is hashed alike with and without the maker, and a malformed one is refused by both', () => {
+    const base = utf8(Array.from({ length: 300 }, (_, i) => `line ${i} of the base text\n`).join(''));
+    const repeated = utf8('an insert long enough to be indexed, and then some more\n'.repeat(3));
+    const target = concatBytes([base.subarray(0, 2000), repeated, base.subarray(2000)]);
+    const again = concatBytes([utf8('head\n'), repeated, utf8('tail\n')]);
+    // Its length header, then an insert of 60 bytes that runs past the end.
+    const malformed = concatBytes([Uint8Array.of(0x90, 0x03, 60), utf8('this insert is shorter than it says')]);
+    const made = [true, false].map((wasm) => {
+      const index = new DeltaIndex({ wasm });
+      index.addSource(base, 0);
+      const delta = index.makeDelta(target) as Uint8Array;
+      index.addDeltaSource(delta, 2);
+      // What the index found in the delta's insert: the deltas of a text that reuses it.
+      const reuse = index.makeDelta(again) as Uint8Array;
+      expect(applyDelta(index.content, reuse)).toEqual(again);
+      // The repeated lines are only in the delta's insert: a short delta copies them from there.
+      expect(reuse.length).toBeLessThan(again.length / 3);
+      expect(() => index.addDeltaSource(malformed, 2)).toThrow('delta source is not a well-formed delta');
+      return reuse;
+    });
+    expect(made[0]).toEqual(made[1]);
   });
 });

@@ -468,47 +468,17 @@ export class DeltaIndex {
     }
   }
 
-  /** create_delta_index_from_delta: the insert instructions of a delta, into free slots or a rebuilt index. */
+  /** create_delta_index_from_delta: the insert instructions of a delta, hashed (in the maker where there is one), into free slots or a rebuilt index. */
   #indexDelta(srcId: number, old: PackedIndex): PackedIndex {
     const { start, end } = this.#sources[srcId] as Source;
-    const buf = this.#content.subarray(start, end);
-    const top = buf.length;
-    const maxEntries = Math.floor((top - 1) / RABIN_WINDOW);
+    const maxEntries = Math.floor((end - start - 1) / RABIN_WINDOW);
     if (maxEntries === 0) return old;
     this.#roomForEntries(maxEntries + 1);
     const found: NewEntries = { src: srcId, ptr: this.#ptr, val: this.#val };
-    let n = 0;
-    let prevVal = 0xffffffff;
-    let data = 0;
-    // The target-length header: as get_delta_hdr_size, no length limit.
-    for (;;) {
-      const c = buf[data++] as number;
-      if (!(c & 0x80) || data >= top) break;
-    }
-    while (data < top) {
-      let cmd = buf[data++] as number;
-      if (cmd & 0x80) {
-        for (let bit = 0x01; bit <= 0x40; bit <<= 1) if (cmd & bit) data++;
-      } else if (cmd) {
-        if (data + cmd > top) break;
-        // A copy needs a match of at least 4 bytes past a full window, so
-        // shorter inserts are not worth indexing.
-        for (; cmd > RABIN_WINDOW + 3; cmd -= RABIN_WINDOW, data += RABIN_WINDOW) {
-          const val = rabinHash(buf, data + 1);
-          if (val !== prevVal) {
-            prevVal = val;
-            found.ptr[n] = start + data + RABIN_WINDOW;
-            found.val[n] = val;
-            n++;
-            if (n > maxEntries) break;
-          }
-        }
-        data += cmd;
-      } else {
-        break;
-      }
-    }
-    if (data !== top) throw new RangeError('delta source is not a well-formed delta');
+    const n =
+      this.#maker?.hashDelta(this.content, this, this.#generation, start, end, maxEntries, found) ??
+      hashDeltaInserts(this.#content, start, end, maxEntries, found);
+    if (n < 0) throw new RangeError('delta source is not a well-formed delta');
     if (n === 0) return old;
     const filter = this.#filterOf();
     for (let e = 0; e < n; e++) {
@@ -550,6 +520,48 @@ function hashWindows(content: Uint8Array, start: number, numEntries: number, str
     }
   }
   return n;
+}
+
+/**
+ * The entries of the delta at `content[start, end)`: past its length
+ * header, each insert longer than 19 bytes gives a window every 16 bytes
+ * (a copy needs 4 bytes past a full window, so shorter inserts are not
+ * worth indexing; a run of equal hashes gives one entry), at most
+ * `maxEntries + 1` in all. Returns how many, or -1 when the instructions do
+ * not end at the delta's end.
+ */
+function hashDeltaInserts(content: Uint8Array, start: number, end: number, maxEntries: number, out: NewEntries): number {
+  const top = end - start;
+  let n = 0;
+  let prevVal = 0xffffffff;
+  let data = 0;
+  // The target-length header: as get_delta_hdr_size, no length limit.
+  for (;;) {
+    const c = content[start + data++] as number;
+    if (!(c & 0x80) || data >= top) break;
+  }
+  while (data < top) {
+    let cmd = content[start + data++] as number;
+    if (cmd & 0x80) {
+      for (let bit = 0x01; bit <= 0x40; bit <<= 1) if (cmd & bit) data++;
+    } else if (cmd) {
+      if (data + cmd > top) break;
+      for (; cmd > RABIN_WINDOW + 3; cmd -= RABIN_WINDOW, data += RABIN_WINDOW) {
+        const val = rabinHash(content, start + data + 1);
+        if (val !== prevVal) {
+          prevVal = val;
+          out.ptr[n] = start + data + RABIN_WINDOW;
+          out.val[n] = val;
+          n++;
+          if (n > maxEntries) break;
+        }
+      }
+      data += cmd;
+    } else {
+      break;
+    }
+  }
+  return data === top ? n : -1;
 }
 
 /**

@@ -133,6 +133,76 @@
         (br $windows)))
     (local.get $n))
 
+  ;; The index entries of a delta at ref + [start, end), as delta-index.ts's
+  ;; `hashDeltaInserts` makes them: past its length header, each insert
+  ;; longer than 19 bytes gives a window every 16 bytes (a run of equal
+  ;; hashes gives one), at most maxEntries + 1 in all; its end position goes
+  ;; to ptr and its hash to val. Returns how many, or -1 when the delta's
+  ;; instructions do not end at its end.
+  (func (export "hashDelta")
+    (param $ref i32) (param $start i32) (param $end i32) (param $maxEntries i32)
+    (param $ptr i32) (param $val i32)
+    (result i32)
+    (local $data i32) (local $top i32) (local $c i32) (local $cmd i32) (local $bit i32)
+    (local $n i32) (local $prev i32) (local $v i32) (local $at i32) (local $stop i32) (local $buf i32)
+    (local.set $buf (i32.add (local.get $ref) (local.get $start)))
+    (local.set $top (i32.sub (local.get $end) (local.get $start)))
+    (local.set $prev (i32.const -1))
+    ;; The target-length header, seven bits a byte.
+    (block $headerDone
+      (loop $header
+        (local.set $c (i32.load8_u (i32.add (local.get $buf) (local.get $data))))
+        (local.set $data (i32.add (local.get $data) (i32.const 1)))
+        (br_if $headerDone (i32.eqz (i32.and (local.get $c) (i32.const 0x80))))
+        (br_if $headerDone (i32.ge_s (local.get $data) (local.get $top)))
+        (br $header)))
+    (block $done
+      (loop $instructions
+        (br_if $done (i32.ge_s (local.get $data) (local.get $top)))
+        (local.set $cmd (i32.load8_u (i32.add (local.get $buf) (local.get $data))))
+        (local.set $data (i32.add (local.get $data) (i32.const 1)))
+        (if (i32.and (local.get $cmd) (i32.const 0x80))
+          (then
+            ;; A copy: one byte per offset and length bit set.
+            (local.set $bit (i32.const 1))
+            (block $bitsDone
+              (loop $bits
+                (br_if $bitsDone (i32.gt_u (local.get $bit) (i32.const 0x40)))
+                (if (i32.and (local.get $cmd) (local.get $bit))
+                  (then (local.set $data (i32.add (local.get $data) (i32.const 1)))))
+                (local.set $bit (i32.shl (local.get $bit) (i32.const 1)))
+                (br $bits))))
+          (else
+            (br_if $done (i32.eqz (local.get $cmd)))
+            (br_if $done (i32.gt_s (i32.add (local.get $data) (local.get $cmd)) (local.get $top)))
+            (block $windowsDone
+              (loop $windows
+                (br_if $windowsDone (i32.le_s (local.get $cmd) (i32.const 19)))
+                (local.set $at (i32.add (local.get $buf) (i32.add (local.get $data) (i32.const 1))))
+                (local.set $stop (i32.add (local.get $at) (i32.const 16)))
+                (local.set $v (i32.const 0))
+                (block $hashed
+                  (loop $bytes
+                    (br_if $hashed (i32.ge_u (local.get $at) (local.get $stop)))
+                    (local.set $v (call $roll (local.get $v) (i32.load8_u (local.get $at))))
+                    (local.set $at (i32.add (local.get $at) (i32.const 1)))
+                    (br $bytes)))
+                (if (i32.ne (local.get $v) (local.get $prev))
+                  (then
+                    (local.set $prev (local.get $v))
+                    (i32.store (i32.add (local.get $ptr) (i32.shl (local.get $n) (i32.const 2)))
+                      (i32.add (i32.add (local.get $start) (local.get $data)) (i32.const 16)))
+                    (i32.store (i32.add (local.get $val) (i32.shl (local.get $n) (i32.const 2))) (local.get $v))
+                    (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                    (br_if $windowsDone (i32.gt_s (local.get $n) (local.get $maxEntries)))))
+                (local.set $cmd (i32.sub (local.get $cmd) (i32.const 16)))
+                (local.set $data (i32.add (local.get $data) (i32.const 16)))
+                (br $windows)))
+            (local.set $data (i32.add (local.get $data) (local.get $cmd)))))
+        (br $instructions)))
+    (if (i32.ne (local.get $data) (local.get $top)) (then (return (i32.const -1))))
+    (local.get $n))
+
   ;; A new table, as delta-index.ts's `layOut` lays it out: per bucket b of
   ;; `hsize`, the entries of the old table's bucket b & oldMask that hash to
   ;; b (all of them when the sizes agree), then the new entries chained from

@@ -21,15 +21,16 @@
 // big-endian hosts (the memory is little-endian, typed arrays native), are
 // left to JavaScript.
 //
-// The maker also hashes a new fulltext's windows (`hashSource`) and lays out
+// The maker also hashes a new source's windows (`hashSource` for a
+// fulltext, `hashDelta` for a delta's inserts) and lays out
 // the index's new tables (`layOut`), as delta-index.ts's JavaScript does: a
 // group rebuilds its table for most fulltexts it adds, over every slot, and
 // both tables are in this memory already; only the new entries are copied
-// in. Run here, neither waits for V8 to optimize it (a small store's insert
+// in. Run here, none waits for V8 to optimize it (a small store's insert
 // is mostly code running cold).
 //
 // Entry points: `WasmDeltaMaker` (`create`, `takeTables`, `hashSource`,
-// `layOut`, `make`),
+// `hashDelta`, `layOut`, `make`),
 // `MirroredTable`, `TableArrays`, `EntryArrays`, `MAX_MAKER_BYTES`.
 
 import { CompiledModule, WASM_PAGE } from '@versionedfiles/core';
@@ -58,6 +59,7 @@ interface SourceBounds {
 }
 
 type HashFunction = (ref: number, start: number, numEntries: number, stride: number, ptr: number, val: number) => number;
+type HashDeltaFunction = (ref: number, start: number, end: number, maxEntries: number, ptr: number, val: number) => number;
 
 type LayOutFunction = (
   hash: number,
@@ -75,6 +77,12 @@ type LayOutFunction = (
   newSrc: number,
   spare: number,
 ) => number;
+
+/** Where hashed entries are copied out to: positions and hashes. */
+interface EntryOutput {
+  readonly ptr: Int32Array;
+  readonly val: Uint32Array;
+}
 
 /** A source's new index entries, as delta-index.ts keeps them: positions and hashes, all of source `src`. */
 export interface EntryArrays {
@@ -160,6 +168,7 @@ export class WasmDeltaMaker {
   #make: MakeFunction | null = null;
   #layOut: LayOutFunction | null = null;
   #hashSource: HashFunction | null = null;
+  #hashDelta: HashDeltaFunction | null = null;
   /** Room the entries of a layout asked for and did not find: the next memory has it. */
   #entriesWanted = 0;
   #buffer: ArrayBuffer | null = null;
@@ -301,19 +310,46 @@ export class WasmDeltaMaker {
     start: number,
     numEntries: number,
     stride: number,
-    out: { readonly ptr: Int32Array; readonly val: Uint32Array },
+    out: EntryOutput,
+  ): number | null {
+    return this.#hashInto(content, owner, generation, numEntries, out, (ref, ptr, val) =>
+      (this.#hashSource as HashFunction)(ref, start, numEntries, stride, ptr, val),
+    );
+  }
+
+  /**
+   * The entries delta-index.ts's `hashDeltaInserts` makes of the delta at
+   * `content[start, end)` (at most `maxEntries + 1`), as `hashSource` does;
+   * -1 when the delta's instructions do not end at its end.
+   */
+  hashDelta(content: Uint8Array, owner: object, generation: number, start: number, end: number, maxEntries: number, out: EntryOutput): number | null {
+    return this.#hashInto(content, owner, generation, maxEntries + 1, out, (ref, ptr, val) =>
+      (this.#hashDelta as HashDeltaFunction)(ref, start, end, maxEntries, ptr, val),
+    );
+  }
+
+  /** Mirrors the content, runs `hash` with room for `most` entries, copies what it made out to `out`. */
+  #hashInto(
+    content: Uint8Array,
+    owner: object,
+    generation: number,
+    most: number,
+    out: EntryOutput,
+    hash: (ref: number, ptr: number, val: number) => number,
   ): number | null {
     const sizes = this.#roomsNow();
     sizes.content = Math.max(sizes.content, content.length);
-    sizes.entries = Math.max(sizes.entries, 8 * numEntries);
+    sizes.entries = Math.max(sizes.entries, 8 * most);
     if (!this.#fits(sizes) && !this.#relayOut(sizes)) return null;
     const layout = this.#layout as Layout;
     this.#mirrorContent(content, owner, generation, layout);
     const ptrAt = layout.entries.at;
-    const valAt = ptrAt + 4 * numEntries;
-    const n = (this.#hashSource as HashFunction)(layout.content.at, start, numEntries, stride, ptrAt, valAt);
-    out.ptr.set(this.#words.subarray(ptrAt >> 2, (ptrAt >> 2) + n));
-    out.val.set(new Uint32Array(this.#buffer as ArrayBuffer, valAt, n));
+    const valAt = ptrAt + 4 * most;
+    const n = hash(layout.content.at, ptrAt, valAt);
+    if (n > 0) {
+      out.ptr.set(this.#words.subarray(ptrAt >> 2, (ptrAt >> 2) + n));
+      out.val.set(new Uint32Array(this.#buffer as ArrayBuffer, valAt, n));
+    }
     return n;
   }
 
@@ -418,6 +454,7 @@ export class WasmDeltaMaker {
     this.#make = exports['make'] as MakeFunction;
     this.#layOut = exports['layOut'] as LayOutFunction;
     this.#hashSource = exports['hashSource'] as HashFunction;
+    this.#hashDelta = exports['hashDelta'] as HashDeltaFunction;
     this.#buffer = buffer;
     this.#bytes = new Uint8Array(buffer);
     this.#words = new Int32Array(buffer);
