@@ -188,6 +188,10 @@ export class WasmDeltaMaker {
   #contentOwner: object | null = null;
   #generation = -1;
   #contentSynced = 0;
+  /** The sources' bounds, likewise (a group's sources only grow, and each delta reads them all). */
+  #sourcesOwner: object | null = null;
+  #sourcesGeneration = -1;
+  #sourcesSynced = 0;
 
   private constructor(private readonly roomScale: number) {}
 
@@ -272,12 +276,7 @@ export class WasmDeltaMaker {
     this.#active = region;
     this.#mirrorFilter(table);
     this.#mirrorContent(content, owner, generation, layout);
-    const words = this.#words;
-    let w = layout.sources.at >> 2;
-    for (const { start, end } of sources) {
-      words[w++] = start;
-      words[w++] = end;
-    }
+    this.#mirrorSources(sources, owner, generation, layout);
     this.#bytes.set(target, layout.target.at);
     const names = TABLE_REGIONS[region];
     const out = layout.out.at;
@@ -464,6 +463,7 @@ export class WasmDeltaMaker {
     this.#copied[0] = this.#copied[1] = null;
     this.#filterOf = null;
     this.#contentOwner = null;
+    this.#sourcesOwner = null;
     return true;
   }
 
@@ -507,6 +507,23 @@ export class WasmDeltaMaker {
       }
     }
     table.journal = [];
+  }
+
+  /** Copies in the bounds of the sources added since the last delta of the same group (all of them for another). */
+  #mirrorSources(sources: readonly SourceBounds[], owner: object, generation: number, layout: Layout): void {
+    if (owner !== this.#sourcesOwner || generation !== this.#sourcesGeneration || sources.length < this.#sourcesSynced) {
+      this.#sourcesOwner = owner;
+      this.#sourcesGeneration = generation;
+      this.#sourcesSynced = 0;
+    }
+    const words = this.#words;
+    let w = (layout.sources.at >> 2) + 2 * this.#sourcesSynced;
+    for (let i = this.#sourcesSynced; i < sources.length; i++) {
+      const { start, end } = sources[i] as SourceBounds;
+      words[w++] = start;
+      words[w++] = end;
+    }
+    this.#sourcesSynced = sources.length;
   }
 
   /** Copies in the content appended since the last delta of the same group (all of it for another). */
