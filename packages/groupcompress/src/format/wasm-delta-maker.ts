@@ -14,24 +14,24 @@
 // table, then word by word for the slots a table fills in place, which it
 // notes in its `journal`), then the sources' bounds, the group content
 // (copied in as it is appended; all of it for a new group, `generation`),
-// the target and room for the delta. A memory is never grown (see
-// core's wasm/runtime.ts): a larger one replaces it, starting with room for a usual
-// group (untouched room costs no memory). A table left in a replaced memory,
-// or made elsewhere, is copied in. Indexes past `MAX_MAKER_BYTES`, and
-// big-endian hosts (the memory is little-endian, typed arrays native), are
-// left to JavaScript.
+// the target and room for the delta. A memory is never grown (see core's
+// wasm/runtime.ts): a larger one replaces it, starting with room for a
+// usual group (untouched room costs no memory). A table left in a replaced
+// memory, or made elsewhere, is copied in. Indexes past `MAX_MAKER_BYTES`,
+// and big-endian hosts (the memory is little-endian, typed arrays native),
+// are left to JavaScript.
 //
 // The maker also hashes a new source's windows (`hashSource` for a
-// fulltext, `hashDelta` for a delta's inserts) and lays out
-// the index's new tables (`layOut`), as delta-index.ts's JavaScript does: a
-// group rebuilds its table for most fulltexts it adds, over every slot, and
-// both tables are in this memory already; only the new entries are copied
-// in. Run here, none waits for V8 to optimize it (a small store's insert
-// is mostly code running cold).
+// fulltext, `hashDelta` for a delta's inserts) and lays out the index's new
+// tables (`layOut`), as delta-index.ts's JavaScript does: a group rebuilds
+// its table for most fulltexts it adds, over every slot, and both tables
+// are in this memory already; only the new entries are copied in. Run
+// here, none waits for V8 to optimize it (a small store's insert is mostly
+// code running cold).
 //
 // Entry points: `WasmDeltaMaker` (`create`, `takeTables`, `hashSource`,
-// `hashDelta`, `layOut`, `make`),
-// `MirroredTable`, `TableArrays`, `EntryArrays`, `MAX_MAKER_BYTES`.
+// `hashDelta`, `layOut`, `make`), `MirroredTable`, `TableArrays`,
+// `EntryArrays`, `MAX_MAKER_BYTES`.
 
 import { CompiledModule, WASM_PAGE } from '@versionedfiles/core';
 import { DELTA_MAKE_WASM } from './delta-make-wasm.js';
