@@ -26,8 +26,9 @@
 //
 // Workers are started on first use, take jobs once loaded (a job waits in
 // the queue meanwhile, where the calling thread may take it), do not keep
-// the process alive while idle (`unref`), and are ended by `close()`. A worker that fails or dies rejects
-// its job with `GroupCompressWorkerError`; the pool is then closed.
+// the process alive while idle (`unref`), and are ended by `close()`. A
+// worker that fails or dies rejects its job with `GroupCompressWorkerError`;
+// the pool is then closed.
 //
 // Entry points: `GroupTask`, `GroupJob`, `BlockCodecSpec`, `codecFor`,
 // `makeJob`, `runJobInThread`, `compressHere`, `GroupCompressPool` (`run`,

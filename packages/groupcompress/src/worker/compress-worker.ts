@@ -1,7 +1,8 @@
 // The worker thread of `GroupCompressPool`: says it is ready once loaded,
 // then compresses the groups it is sent, one at a time, and moves each block
-// back on the reply port it was started with (`workerData.replies`). Any error goes back as a message (the pool
-// turns it into `GroupCompressWorkerError`).
+// back on the reply port it was started with (`workerData.replies`). Any
+// error goes back as a message (the pool turns it into
+// `GroupCompressWorkerError`).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
