@@ -4,15 +4,18 @@
 // `.knit` + `.kndx` per mapped prefix, Breezy's names and bytes) and
 // `makePackFactory(graph, delta, keyLength, options)` (a plain knit in one pack
 // container, `newpack`, indexed by an in-memory GraphIndex; `finish()` ends the
-// container and writes the index beside it as `newpack.tix`).
+// container and writes the index beside it as `newpack.tix`). A knit pack
+// deflates its records on a worker thread and writes them behind `addLines`
+// (store/write-behind.ts) unless `deflateWorker: false`.
 
-import { ConstantMapper } from '@versionedfiles/core';
+import { ConstantMapper, fastZlib } from '@versionedfiles/core';
 import type { KeyMapper, Transport, ZlibCodec } from '@versionedfiles/core';
 import { KnitFileAccess } from './store/file-access.js';
 import { KndxIndex } from './store/kndx-index.js';
 import { KnitVersionedFiles } from './store/knit-vf.js';
 import { KnitPackAccess } from './store/pack-access.js';
 import { KnitPackIndex } from './store/pack-index.js';
+import { WriteBehind } from './store/write-behind.js';
 
 export interface KnitFactoryOptions {
   /** Elements per key. Default: 1 for a `ConstantMapper`, else 2. */
@@ -27,6 +30,12 @@ export interface KnitFactoryOptions {
   readonly maxTextBytes?: number;
   /** Check each text read against its record's sha1 (default true); false for trusted bulk reads. */
   readonly verifySha1?: boolean;
+  /**
+   * Knit packs only: deflate new records on a worker thread, written in
+   * order behind `addLines` (default true; the same bytes either way). The
+   * worker starts once a megabyte of records has been added.
+   */
+  readonly deflateWorker?: boolean;
 }
 
 /** The store options a factory's options carry over. */
@@ -60,11 +69,18 @@ export class KnitPackVersionedFiles extends KnitVersionedFiles {
     readonly transport: Transport,
     options: ConstructorParameters<typeof KnitVersionedFiles>[2],
   ) {
-    super(packIndex, packAccess, options);
+    const behind = options.writeBehind;
+    super(behind?.index ?? packIndex, behind?.access ?? packAccess, options);
+  }
+
+  /** Writes the records still being deflated (they are readable before this too). */
+  async flush(): Promise<void> {
+    await this.options.writeBehind?.flush();
   }
 
   /** Ends the container and writes the GraphIndex; returns both files' names. */
   async finish(): Promise<{ readonly pack: string; readonly index: string }> {
+    await this.options.writeBehind?.close();
     await this.packAccess.finish();
     const index = `${this.packAccess.packName}.tix`;
     await this.transport.put(index, this.packIndex.finishBytes());
@@ -85,11 +101,13 @@ export function makePackFactory(graph: boolean, delta: boolean, keyLength: numbe
     const access = new KnitPackAccess(transport, 'newpack');
     await access.begin();
     const index = new KnitPackIndex({ graph, deltas: delta }, keyLength, 'newpack');
+    const writeBehind = options.deflateWorker === false ? null : WriteBehind.forPack(index, access, options.zlib ?? fastZlib);
     return new KnitPackVersionedFiles(index, access, transport, {
       keyLength,
       annotated: false,
       maxDeltaChain: delta ? 200 : 0,
       ...storeOptions(options),
+      ...(writeBehind === null ? {} : { writeBehind }),
       name: `knit pack at ${transport.base}`,
     });
   };

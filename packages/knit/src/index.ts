@@ -11,5 +11,7 @@ export { KndxIndex } from './store/kndx-index.js';
 export { KnitFileAccess } from './store/file-access.js';
 export { KnitPackIndex } from './store/pack-index.js';
 export { KnitPackAccess } from './store/pack-access.js';
+export { WriteBehind } from './store/write-behind.js';
+export { RecordDeflater, type RecordDeflaterOptions } from './store/record-deflater.js';
 export * from './store/locked.js';
 export * from './factory.js';

@@ -82,6 +82,21 @@ export function recordTextChunks(
   return [utf8(`version ${versionId} ${body.length} ${sha1}\n`), ...(dense ?? body), utf8(`end ${versionId}\n`)];
 }
 
+/** The uncompressed record as chunks, and its size; refused (`LimitExceeded`) past `maxSize`. */
+export function sizedRecordChunks(
+  versionId: string,
+  sha1: string,
+  body: readonly Uint8Array[],
+  options: Omit<EncodeRecordOptions, 'zlib'> = {},
+): { chunks: Uint8Array[]; size: number } {
+  const chunks = recordTextChunks(versionId, sha1, body, options.dense);
+  const maxSize = options.maxSize ?? MAX_ENCODED_BYTES;
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  if (size > maxSize) throw new LimitExceeded('knit record', maxSize, size);
+  return { chunks, size };
+}
+
 /** The gzip bytes of one record. */
 export function encodeRecord(
   versionId: string,
@@ -89,12 +104,7 @@ export function encodeRecord(
   body: readonly Uint8Array[],
   options: EncodeRecordOptions = {},
 ): Uint8Array {
-  const chunks = recordTextChunks(versionId, sha1, body, options.dense);
-  const maxSize = options.maxSize ?? MAX_ENCODED_BYTES;
-  let size = 0;
-  for (const c of chunks) size += c.length;
-  if (size > maxSize) throw new LimitExceeded('knit record', maxSize, size);
-  return gzipChunks(chunks, options.zlib ?? compatZlib);
+  return gzipChunks(sizedRecordChunks(versionId, sha1, body, options).chunks, options.zlib ?? compatZlib);
 }
 
 /** Decompresses and checks one record. */

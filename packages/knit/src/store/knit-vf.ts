@@ -27,6 +27,7 @@ import {
   checkMaxTextOption,
   checkTextSize,
   fastZlib,
+  gzipChunks,
   isAbsent,
   keysEqual,
   readerLimitFor,
@@ -54,7 +55,7 @@ import {
   contentText,
   decodeRecord,
   deltaFromBlocks,
-  encodeRecord,
+  sizedRecordChunks,
   lowerFulltext,
   lowerLineDelta,
   type DeltaHunk,
@@ -70,6 +71,7 @@ import {
   stripAnnotations,
   withFinalNewline,
 } from '../records.js';
+import type { WriteBehind } from './write-behind.js';
 import { compareMemos, type BuildDetails, type IndexMemo, type IndexRecord, type KnitAccess, type KnitIndex } from './types.js';
 
 registerKnitAdapters();
@@ -91,6 +93,11 @@ export interface KnitStoreOptions {
    */
   readonly verifySha1?: boolean;
   readonly name?: string;
+  /**
+   * New records go through this (deflated on a worker, written in order
+   * behind `addLines`); `index` and `access` must then be its views.
+   */
+  readonly writeBehind?: WriteBehind;
 }
 
 /** A record's delta chain: deltas above its fulltext, their total size, the fulltext's size. */
@@ -190,25 +197,29 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     let leftBlocks = hint;
     if (this.annotated && presentParents.length > 0) [content, leftBlocks] = await this.#mergeAnnotations(content, presentParents, hint, diff);
     const recordOptions = noeol ? ['no-eol'] : [];
-    let raw: Uint8Array;
-    const encoding = { zlib: this.zlib, maxSize: this.#maxRecordBytes };
+    let record: { chunks: Uint8Array[]; size: number };
+    const encoding = { maxSize: this.#maxRecordBytes };
     if (delta) {
       recordOptions.push('line-delta');
       const hunks = await this.#delta(left as Key, content, leftBlocks, diff);
-      raw = encodeRecord(versionId, sha1, lowerLineDelta(hunks, this.annotated), encoding);
+      record = sizedRecordChunks(versionId, sha1, lowerLineDelta(hunks, this.annotated), encoding);
       // Lines a delta leaves alone keep the basis' origins when read back,
       // whatever the merge said: remember the content as it will read.
       if (this.annotated) content = applyDelta(await this.#content(left as Key), hunks, noeol, versionId);
     } else {
       recordOptions.push('fulltext');
-      raw = this.annotated
-        ? encodeRecord(versionId, sha1, lowerFulltext(content, true), encoding)
-        : encodeRecord(versionId, sha1, internal, { ...encoding, dense: noeol ? [text.text, NL] : [text.text] });
+      record = this.annotated
+        ? sizedRecordChunks(versionId, sha1, lowerFulltext(content, true), encoding)
+        : sizedRecordChunks(versionId, sha1, internal, { ...encoding, dense: noeol ? [text.text, NL] : [text.text] });
     }
-    const [memo] = await this.access.addRawRecords([{ key, bytes: raw }]);
-    await this.index.addRecords([{ key, options: recordOptions, memo: memo as IndexMemo, parents: text.parents }], {
-      randomId: options.randomId ?? false,
-    });
+    const entry = { key, options: recordOptions, parents: text.parents };
+    const addOptions = { randomId: options.randomId ?? false };
+    if (this.options.writeBehind !== undefined) {
+      await this.options.writeBehind.add(entry, addOptions, record.chunks, record.size);
+    } else {
+      const [memo] = await this.access.addRawRecords([{ key, bytes: gzipChunks(record.chunks, this.zlib) }]);
+      await this.index.addRecords([{ ...entry, memo: memo as IndexMemo }], addOptions);
+    }
     this.#remember(key, content, diff.ids, text.text);
   }
 

@@ -1,0 +1,203 @@
+// Knit pack records deflated on a worker and written behind addLines: the
+// same bytes as deflating on the calling thread, readable at once, nothing
+// lost when the worker is given up.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { MemoryTransport, RevisionAlreadyPresent, bytesEqual, compatZlib, fastZlib, gzipChunks, splitLines, utf8 } from '@versionedfiles/core';
+import type { Key, ZlibCodec } from '@versionedfiles/core';
+import { KnitPackAccess, KnitPackIndex, KnitPackVersionedFiles, makePackFactory } from '../src/index.js';
+import { RecordDeflater } from '../src/store/record-deflater.js';
+import type { RecordDeflaterOptions } from '../src/store/record-deflater.js';
+import { WriteBehind } from '../src/store/write-behind.js';
+
+interface Insert {
+  readonly key: Key;
+  readonly parents: Key[];
+  readonly text: Uint8Array;
+}
+
+/** A knit pack store with write-behind on `options` (the worker starts at once unless told otherwise). */
+async function storeWith(t: MemoryTransport, codec: ZlibCodec, options: RecordDeflaterOptions | null): Promise<KnitPackVersionedFiles> {
+  const access = new KnitPackAccess(t, 'newpack');
+  await access.begin();
+  const index = new KnitPackIndex({ graph: true, deltas: true }, 2, 'newpack');
+  const writeBehind = options === null ? null : WriteBehind.forPack(index, access, codec, options);
+  if (writeBehind !== null) await loadedWorker(writeBehind.deflater);
+  return new KnitPackVersionedFiles(index, access, t, {
+    keyLength: 2,
+    annotated: false,
+    maxDeltaChain: 200,
+    zlib: codec,
+    ...(writeBehind === null ? {} : { writeBehind }),
+  });
+}
+
+/** Starts the deflater's worker and waits until it takes records. */
+async function loadedWorker(deflater: RecordDeflater): Promise<void> {
+  deflater.start();
+  for (let tries = 0; !deflater.loaded; tries++) {
+    if (tries > 300) throw new Error('the worker did not load');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Versions of a few files, interleaved as a release history is: each a line or two changed from its parent. */
+function history(files: number, versions: number, lineBytes = 40): Insert[] {
+  const out: Insert[] = [];
+  const latest = new Map<number, { key: Key; lines: string[] }>();
+  for (let v = 0; v < versions; v++) {
+    for (let f = 0; f < files; f++) {
+      if ((v + f) % 3 === 1) continue;
+      const prev = latest.get(f);
+      const lines = prev ? prev.lines.slice() : Array.from({ length: 200 }, (_, i) => `file ${f} line ${i} `.padEnd(lineBytes, 'x'));
+      lines[(v * 7 + f) % lines.length] = `changed in ${v} `.padEnd(lineBytes, 'y');
+      if (v % 4 === 0) lines.push(`added in ${v}`);
+      const key: Key = [`f${f}`, `v${v}`];
+      out.push({ key, parents: prev ? [prev.key] : [], text: utf8(lines.join('\n') + (f % 2 === 0 ? '\n' : '')) });
+      latest.set(f, { key, lines });
+    }
+  }
+  return out;
+}
+
+async function packBytes(inserts: readonly Insert[], codec: ZlibCodec, options: RecordDeflaterOptions | null): Promise<{ pack: Uint8Array; index: Uint8Array; answered: number }> {
+  const t = new MemoryTransport();
+  const vf = await storeWith(t, codec, options);
+  for (const i of inserts) await vf.addLines(i.key, i.parents, splitLines(i.text));
+  const answered = (vf.options.writeBehind?.deflater.answered ?? 0);
+  const files = await vf.finish();
+  return { pack: await t.get(files.pack), index: await t.get(files.index), answered };
+}
+
+describe('knit pack write-behind', () => {
+  for (const [name, codec] of [
+    ['fast', fastZlib],
+    ['compat', compatZlib],
+  ] as const) {
+    it(`writes the same pack and index as deflating here (${name} codec)`, async () => {
+      const inserts = history(6, 40);
+      const here = await packBytes(inserts, codec, null);
+      const behind = await packBytes(inserts, codec, {});
+      expect(behind.answered).toBeGreaterThan(inserts.length / 2);
+      expect(bytesEqual(behind.pack, here.pack)).toBe(true);
+      expect(bytesEqual(behind.index, here.index)).toBe(true);
+    });
+  }
+
+  it('the same bytes whatever the ring size: texts refused, placed at its front, wrapped around', async () => {
+    const inserts = history(4, 24, 30);
+    const here = await packBytes(inserts, fastZlib, null);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 4 * 1024, max: 200 * 1024 }), async (ringBytes) => {
+        const behind = await packBytes(inserts, fastZlib, { ringBytes });
+        expect(bytesEqual(behind.pack, here.pack)).toBe(true);
+        expect(bytesEqual(behind.index, here.index)).toBe(true);
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it('answers for records still queued: parents, keys, texts, annotations', async () => {
+    const t = new MemoryTransport();
+    const vf = await storeWith(t, fastZlib, {});
+    const inserts = history(3, 12);
+    for (const i of inserts) await vf.addLines(i.key, i.parents, splitLines(i.text));
+    const writeBehind = vf.options.writeBehind as WriteBehind;
+    // Reads below find every key whether or not it has been written yet.
+    const last = inserts[inserts.length - 1] as Insert;
+    expect((await vf.getParentMap([last.key])).get(last.key)).toEqual(last.parents);
+    expect((await vf.keys()).size).toBe(inserts.length);
+    expect(writeBehind.queued).toBe(0);
+    const texts = new Map<string, Uint8Array>();
+    for await (const r of vf.getRecordStream(inserts.map((i) => i.key), 'unordered', true)) texts.set(r.key.join('/'), r.getBytesAs('fulltext'));
+    for (const i of inserts) expect(bytesEqual(texts.get(i.key.join('/')) as Uint8Array, i.text)).toBe(true);
+    const annotated = await vf.annotate(last.key);
+    expect(annotated.length).toBe(splitLines(last.text).length);
+    await vf.finish();
+  });
+
+  it('a key added again while its record is queued is refused as present', async () => {
+    const t = new MemoryTransport();
+    const vf = await storeWith(t, fastZlib, {});
+    const inserts = history(2, 6);
+    for (const i of inserts) await vf.addLines(i.key, i.parents, splitLines(i.text));
+    const first = inserts[0] as Insert;
+    await expect(vf.addLines(first.key, first.parents, splitLines(first.text))).rejects.toBeInstanceOf(RevisionAlreadyPresent);
+    await vf.finish();
+  });
+
+  it('the factory uses it by default, and deflateWorker: false turns it off', async () => {
+    const on = await makePackFactory(true, true, 2)(new MemoryTransport());
+    const off = await makePackFactory(true, true, 2, { deflateWorker: false })(new MemoryTransport());
+    expect(on.options.writeBehind).toBeInstanceOf(WriteBehind);
+    expect(off.options.writeBehind).toBeUndefined();
+    // A codec no worker can run (not one of core's) is deflated here.
+    const custom = await makePackFactory(true, true, 2, { zlib: { ...fastZlib } })(new MemoryTransport());
+    expect(custom.options.writeBehind).toBeUndefined();
+    await Promise.all([on.finish(), off.finish(), custom.finish()]);
+  });
+});
+
+describe('RecordDeflater', () => {
+  const texts = Array.from({ length: 40 }, (_, i) => utf8(`record ${i}\n`.repeat(50 + i * 13)));
+
+  async function loaded(options: RecordDeflaterOptions = {}): Promise<RecordDeflater> {
+    const deflater = RecordDeflater.forCodec(fastZlib, options) as RecordDeflater;
+    await loadedWorker(deflater);
+    return deflater;
+  }
+
+  it('starts its worker only once startAfterBytes have been offered, and deflates nothing before it loads', () => {
+    const deflater = RecordDeflater.forCodec(fastZlib, { startAfterBytes: 100 }) as RecordDeflater;
+    const text = utf8('x\n'.repeat(30));
+    expect(deflater.submit([text], text.length)).toBeNull();
+    expect(deflater.loaded).toBe(false);
+    // The second offer passes 100 bytes and starts the worker, which has not loaded yet.
+    expect(deflater.submit([text], text.length)).toBeNull();
+    return deflater.close();
+  });
+
+  it("answers in order with the members this thread's gzipChunks makes", async () => {
+    const deflater = await loaded();
+    const ids = texts.map((t) => deflater.submit([t.subarray(0, 7), t.subarray(7)], t.length));
+    expect(ids.every((id) => id !== null)).toBe(true);
+    expect(deflater.pending).toBe(texts.length);
+    for (const [i, t] of texts.entries()) {
+      const reply = deflater.wait();
+      expect(reply?.id).toBe(ids[i]);
+      expect(bytesEqual(reply?.member as Uint8Array, gzipChunks([t], fastZlib))).toBe(true);
+    }
+    expect(deflater.answered).toBe(texts.length);
+    expect(deflater.wait()).toBeNull();
+    await deflater.close();
+  });
+
+  it('closed with texts in flight, makes their members here; refuses texts after', async () => {
+    const deflater = await loaded();
+    const ids = texts.map((t) => deflater.submit([t], t.length));
+    await deflater.close();
+    for (const [i, t] of texts.entries()) {
+      const reply = deflater.take();
+      expect(reply?.id).toBe(ids[i]);
+      expect(bytesEqual(reply?.member as Uint8Array, gzipChunks([t], fastZlib))).toBe(true);
+    }
+    expect(deflater.take()).toBeNull();
+    expect(deflater.submit([texts[0] as Uint8Array], (texts[0] as Uint8Array).length)).toBeNull();
+  });
+
+  it('refuses what does not fit: a text over a quarter of the ring, and a full ring', async () => {
+    const deflater = await loaded({ ringBytes: 4096 });
+    expect(deflater.submit([new Uint8Array(1025)], 1025)).toBeNull();
+    let taken = 0;
+    while (deflater.submit([new Uint8Array(1000)], 1000) !== null) taken++;
+    // Four fit: room comes back only as replies are taken.
+    expect(taken).toBe(4);
+    for (let reply = deflater.wait(); reply !== null; reply = deflater.wait()) expect(reply.member.length).toBeGreaterThan(18);
+    expect(deflater.pending).toBe(0);
+    await deflater.close();
+  });
+
+  it('takes no worker for a codec it cannot name', () => {
+    expect(RecordDeflater.forCodec({ ...fastZlib })).toBeNull();
+  });
+});
