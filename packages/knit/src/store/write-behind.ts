@@ -118,7 +118,7 @@ export class WriteBehind {
   /** Writes the first `count` queued records (fewer if some were written meanwhile), waiting for their members. */
   async #writeUntil(count: number): Promise<void> {
     let left = count - (await this.#writeReady(false));
-    while (left > 0) left -= await this.#writeReady(true);
+    while (left > 0 && this.#queue.length > 0) left -= await this.#writeReady(true);
   }
 
   /**
