@@ -6,7 +6,7 @@
 // so a pack holds the same bytes, in the same places, as when every record
 // is deflated on the calling thread. A queued record is not in the index yet,
 // so the store sees its index and access only through the views here
-// (`index`, `access`): any question about a queued key first waits until that
+// (`index`, `access`): every question about a queued key first waits until that
 // key, and every record before it, is written; anything else that needs the
 // whole store (listing keys, adding records another way) waits for all of
 // them. The next version of a file asks for its parent's build details
