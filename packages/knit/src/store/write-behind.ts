@@ -106,11 +106,16 @@ export class WriteBehind {
   /** Waits until `keys` (those queued) and every record before them are written. */
   #through(keys: readonly Key[]): Promise<void> {
     let last = -1;
+    let writing = false;
     for (const key of keys) {
       const queued = this.#queued.get(key);
-      if (queued !== undefined) last = Math.max(last, this.#queue.indexOf(queued));
+      if (queued === undefined) continue;
+      const at = this.#queue.indexOf(queued);
+      // Out of the queue but still listed: its write is under way; wait for that turn to end.
+      if (at < 0) writing = true;
+      last = Math.max(last, at);
     }
-    if (last < 0) return Promise.resolve();
+    if (last < 0) return writing ? this.#inTurn(async () => {}) : Promise.resolve();
     const target = this.#queue[last] as Queued;
     return this.#inTurn(() => this.#writeUntil(this.#queue.indexOf(target) + 1));
   }
