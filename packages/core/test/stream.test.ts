@@ -85,7 +85,7 @@ describe('record-stream helpers', () => {
       [['c'], 'y'],
       [['d'], 'x'],
     ]);
-    expect(runsBySource(keys, src)).toEqual([
+    expect(runsBySource(keys, (k) => src.get(k))).toEqual([
       ['x', [['a'], ['b']]],
       ['y', [['c']]],
       ['x', [['d']]],

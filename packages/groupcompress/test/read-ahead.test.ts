@@ -1,8 +1,9 @@
 // Reading ahead: batches are taken in order, each started once, within the
 // budget of bytes past the one taken (at least one), or at once when asked;
 // a failed batch fails when taken, never before and never unhandled; a store
-// stream gives the same texts with it, an unordered one its largest block's
-// texts last, and a bad block's error after the records before it.
+// stream gives the same texts with it, starts its largest block at once (an
+// unordered one gives its texts last), and a bad block's error after the
+// records before it.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FulltextContentFactory, MemoryTransport, bytesEqual, utf8 } from '@versionedfiles/core';
@@ -155,6 +156,41 @@ describe('a store stream reading ahead', () => {
       if (ordering === 'unordered') expect(order.at(-1)).toBe('big/v0');
       vf.clearCache();
     }
+  });
+
+  it('starts the largest block at once in an ordered stream, past the read-ahead budget', async () => {
+    // Small files first in groupcompress order, a 3 MB block (more than the
+    // 2 MiB budget) last: read at once, it is asked for before the first text.
+    const reads: number[][] = [];
+    class Recording extends MemoryTransport {
+      override readv(path: string, ranges: readonly (readonly [number, number])[]) {
+        reads.push(ranges.map(([offset]) => offset));
+        return super.readv(path, ranges);
+      }
+    }
+    const transport = new Recording();
+    const vf = new GroupCompressVersionedFiles({
+      keyLength: 2,
+      index: new MemoryGroupIndex(true, 2),
+      access: new PackFileAccess(transport, 'newpack'),
+      workers: 0,
+      groupBytes: 64 * 1024,
+    });
+    const files: FulltextContentFactory[] = [];
+    for (let f = 0; f < 40; f++) files.push(new FulltextContentFactory([`a${String(f).padStart(2, '0')}`, 'v0'], [], null, noise(60_000)));
+    await vf.insertRecordStream(files);
+    const huge = noise(3_000_000);
+    await vf.insertRecordStream([new FulltextContentFactory(['zz', 'v0'], [], null, huge)]);
+    vf.clearCache();
+    const hugeAt = (files.length * 60_000) >> 1;
+    const stream = vf.getRecordStream([...files.map((r) => r.key), ['zz', 'v0']], 'groupcompress', true)[Symbol.asyncIterator]();
+    reads.length = 0;
+    const first = await stream.next();
+    expect(first.done).toBe(false);
+    expect(reads.some((offsets) => offsets.some((o) => o > hugeAt + 1_000_000))).toBe(true);
+    let last = (first.value as { key: readonly string[] }).key;
+    for (let r = await stream.next(); !r.done; r = await stream.next()) last = r.value.key;
+    expect(last).toEqual(['zz', 'v0']);
   });
 
   it('reports a bad block read ahead only when the stream reaches it, naming a key of it', async () => {

@@ -37,10 +37,10 @@ export function orderKeys(ordering: Ordering, parentMap: KeyMap<Parents>): Key[]
  * source, so each run can be streamed from its source without breaking the
  * global order.
  */
-export function runsBySource<S>(keys: readonly Key[], sourceOf: KeyMap<S>): [S, Key[]][] {
+export function runsBySource<S>(keys: readonly Key[], sourceOf: (key: Key) => S): [S, Key[]][] {
   const runs: [S, Key[]][] = [];
   for (const key of keys) {
-    const source = sourceOf.get(key) as S;
+    const source = sourceOf(key);
     const last = runs[runs.length - 1];
     if (last && last[0] === source) last[1].push(key);
     else runs.push([source, [key]]);

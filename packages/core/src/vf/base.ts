@@ -434,21 +434,25 @@ export abstract class VersionedFilesBase implements VersionedFiles {
       return;
     }
     // Ordered: place every key first, sort globally, then stream runs per source.
+    // Only keys a fallback holds are placed: the rest are local (a large
+    // request pays no map of every key to its source).
     const local = await this.localParentMap(wanted);
-    const parentMap = new KeyMap<Parents>(local);
-    const sourceOf = new KeyMap<VersionedFiles | null>();
-    for (const k of local.keys()) sourceOf.set(k, null);
+    let parentMap = local;
+    const fallbackOf = new KeyMap<VersionedFiles>();
     for (const fallback of this.#fallbacks) {
       const missing = wanted.filter((k) => !parentMap.has(k));
       if (missing.length === 0) break;
+      if (parentMap === local) parentMap = new KeyMap<Parents>(local);
       for (const [k, parents] of await fallback.getParentMap(missing)) {
         if (parentMap.has(k)) continue;
         parentMap.set(k, parents);
-        sourceOf.set(k, fallback);
+        fallbackOf.set(k, fallback);
       }
     }
     for (const key of wanted) if (!parentMap.has(key)) yield emit(new AbsentContentFactory(key));
-    for (const [source, run] of runsBySource(orderKeys(ordering, parentMap), sourceOf)) {
+    const order = orderKeys(ordering, parentMap);
+    const runs = fallbackOf.size === 0 ? [[null, order] as const] : runsBySource(order, (k) => fallbackOf.get(k) ?? null);
+    for (const [source, run] of runs) {
       const records =
         source === null
           ? this.localRecordStream(run, { ordered: true, includeDeltaClosure, ...signalOf(options) })

@@ -13,9 +13,9 @@
 // would hold that back until the next batch, so `reading` says when the
 // stream should let the event loop run between records.
 //
-// A batch can also be started at once, out of turn (`startEarly`): an
-// unordered stream takes its largest block last and starts it first, so it
-// inflates while the other blocks' texts are extracted.
+// A batch can also be started at once, out of turn (`startEarly`): a stream
+// starts its largest block first, so it inflates while the other blocks'
+// texts are extracted.
 //
 // Entry point: `ReadAhead`.
 
