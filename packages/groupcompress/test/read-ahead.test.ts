@@ -121,14 +121,17 @@ describe('a store stream reading ahead', () => {
     for (let v = 0; v < 4; v++) small.set(`f${f}/v${v}`, new Uint8Array([...base.subarray(0, 15_000 + 1000 * v), ...utf8(`file ${f} v${v}\n`)]));
   }
 
-  async function store(transport: Transport = new MemoryTransport()) {
-    const vf = new GroupCompressVersionedFiles({
+  const emptyStore = (transport: Transport) =>
+    new GroupCompressVersionedFiles({
       keyLength: 2,
       index: new MemoryGroupIndex(true, 2),
       access: new PackFileAccess(transport, 'newpack'),
       workers: 0,
       groupBytes: 64 * 1024,
     });
+
+  async function store(transport: Transport = new MemoryTransport()) {
+    const vf = emptyStore(transport);
     const half = [...small].slice(0, 16);
     const rest = [...small].slice(16);
     const factory = ([k, t]: [string, Uint8Array]) => {
@@ -168,14 +171,7 @@ describe('a store stream reading ahead', () => {
         return super.readv(path, ranges);
       }
     }
-    const transport = new Recording();
-    const vf = new GroupCompressVersionedFiles({
-      keyLength: 2,
-      index: new MemoryGroupIndex(true, 2),
-      access: new PackFileAccess(transport, 'newpack'),
-      workers: 0,
-      groupBytes: 64 * 1024,
-    });
+    const vf = emptyStore(new Recording());
     const files: FulltextContentFactory[] = [];
     for (let f = 0; f < 40; f++) files.push(new FulltextContentFactory([`a${String(f).padStart(2, '0')}`, 'v0'], [], null, noise(60_000)));
     await vf.insertRecordStream(files);
