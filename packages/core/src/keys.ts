@@ -162,8 +162,8 @@ export function sortKeys<K extends Key>(keys: Iterable<K>): K[] {
 }
 
 /** A map keyed by `Key` value, not identity. Iterates in insertion order. */
-export class KeyMap<V> implements Iterable<[Key, V]> {
-  readonly #entries = new Map<string, [Key, V]>();
+export class KeyMap<V> implements Iterable<readonly [Key, V]> {
+  readonly #entries = new Map<string, readonly [Key, V]>();
 
   constructor(entries?: Iterable<readonly [Key, V]>) {
     if (entries) for (const [k, v] of entries) this.set(k, v);
@@ -202,11 +202,12 @@ export class KeyMap<V> implements Iterable<[Key, V]> {
     for (const [, v] of this.#entries.values()) yield v;
   }
 
-  *entries(): IterableIterator<[Key, V]> {
-    for (const [k, v] of this.#entries.values()) yield [k, v];
+  /** The map's own pairs, not copies (read only). */
+  entries(): IterableIterator<readonly [Key, V]> {
+    return this.#entries.values();
   }
 
-  [Symbol.iterator](): IterableIterator<[Key, V]> {
+  [Symbol.iterator](): IterableIterator<readonly [Key, V]> {
     return this.entries();
   }
 }

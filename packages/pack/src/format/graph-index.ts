@@ -94,7 +94,7 @@ export class GraphIndexBuilder implements IndexShape {
     return out;
   }
 
-  #sorted(): [Key, BuilderNode][] {
+  #sorted(): (readonly [Key, BuilderNode])[] {
     return sortByKey([...this.#nodes.entries()], ([key]) => key);
   }
 
