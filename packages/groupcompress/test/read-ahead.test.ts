@@ -18,6 +18,7 @@ function harness(sizes: readonly number[], aheadBytes: number) {
   const batches: Batch[] = sizes.map((bytes, id) => ({ id, bytes }));
   const started: number[] = [];
   const prepared: number[] = [];
+  const preparedWanted: number[] = [];
   const finish = new Map<number, (fail: boolean) => void>();
   const ahead = new ReadAhead<Batch, number>(
     batches,
@@ -26,13 +27,14 @@ function harness(sizes: readonly number[], aheadBytes: number) {
         started.push(b.id);
         return new Promise<number>((resolve, reject) => finish.set(b.id, (fail) => (fail ? reject(new Error(`batch ${b.id}`)) : resolve(b.id * 10))));
       },
-      prepare: async (_read, b) => {
+      prepare: async (_read, b, wanted) => {
         prepared.push(b.id);
+        if (wanted) preparedWanted.push(b.id);
       },
     },
     aheadBytes,
   );
-  return { ahead, started, prepared, finish };
+  return { ahead, started, prepared, preparedWanted, finish };
 }
 
 describe('ReadAhead', () => {
@@ -56,6 +58,27 @@ describe('ReadAhead', () => {
       }),
       { numRuns: 80 },
     );
+  });
+
+  it('tells the preparation whether the reader already waits for the batch', async () => {
+    const { ahead, prepared, preparedWanted, finish } = harness([10, 10, 10, 10], 100);
+    const first = ahead.take(0);
+    // Batch 1 is read ahead (before it is taken), batch 0 while its reader waits.
+    (finish.get(1) as (fail: boolean) => void)(false);
+    (finish.get(0) as (fail: boolean) => void)(false);
+    expect(await first).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(prepared).toEqual([1, 0]);
+    expect(preparedWanted).toEqual([0]);
+    expect(await ahead.take(1)).toBe(10);
+    const third = ahead.take(2);
+    (finish.get(2) as (fail: boolean) => void)(false);
+    (finish.get(3) as (fail: boolean) => void)(false);
+    expect(await third).toBe(20);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(preparedWanted).toEqual([0, 2]);
+    expect(await ahead.take(3)).toBe(30);
+    expect(preparedWanted).toEqual([0, 2]);
   });
 
   it('starts a batch early when asked, outside the budget, and still hands it over in its turn', async () => {

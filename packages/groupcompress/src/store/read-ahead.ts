@@ -11,7 +11,10 @@
 // A read completes on the event loop, and only then can its blocks start
 // inflating. A consumer that takes records without awaiting anything real
 // would hold that back until the next batch, so `reading` says when the
-// stream should let the event loop run between records.
+// stream should let the event loop run between records. A batch whose read
+// completes after it was taken is prepared knowing its reader waits
+// (`prepare`'s `wanted`), so the reader can do that work itself rather than
+// queue it behind the thread pool's.
 //
 // A batch can also be started at once, out of turn (`startEarly`): a stream
 // starts its largest block first, so it inflates while the other blocks'
@@ -27,8 +30,11 @@ export interface ReadAheadBatch {
 export interface ReadAheadSteps<B extends ReadAheadBatch, R> {
   /** Reads a batch. */
   readonly read: (batch: B) => Promise<R>;
-  /** Work done after the read and before the batch is taken (inflating on the thread pool). */
-  readonly prepare: (read: R, batch: B) => Promise<void>;
+  /**
+   * Work done after the read and before the batch is taken (inflating on the
+   * thread pool). `wanted`: the batch was taken already, its reader waits.
+   */
+  readonly prepare: (read: R, batch: B, wanted: boolean) => Promise<void>;
 }
 
 export class ReadAhead<B extends ReadAheadBatch, R> {
@@ -40,6 +46,8 @@ export class ReadAhead<B extends ReadAheadBatch, R> {
   /** Every batch started so far, taken or not. */
   readonly #begun = new Set<number>();
   #reads = 0;
+  /** The batch last taken (its reader waits for it until it is ready). */
+  #taken = -1;
 
   constructor(batches: readonly B[], steps: ReadAheadSteps<B, R>, aheadBytes: number) {
     this.#batches = batches;
@@ -57,6 +65,7 @@ export class ReadAhead<B extends ReadAheadBatch, R> {
    * Starts the batches after it that fit the budget.
    */
   take(n: number): Promise<R> {
+    this.#taken = n;
     this.#start(n);
     let bytes = 0;
     for (let next = n + 1; next < this.#batches.length; next++) {
@@ -86,7 +95,7 @@ export class ReadAhead<B extends ReadAheadBatch, R> {
       } finally {
         this.#reads--;
       }
-      await this.#steps.prepare(read, batch);
+      await this.#steps.prepare(read, batch, this.#taken === n);
       return read;
     };
     const promise = run();
