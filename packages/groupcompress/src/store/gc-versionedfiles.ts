@@ -21,8 +21,9 @@
 // The batches after the one being extracted are read and their blocks
 // inflated on libuv's thread pool meanwhile (`ReadAhead`, within 2 MiB of
 // compressed bytes); every stream starts its largest block at once, since it
-// takes longest to inflate, and an unordered one gives its texts last. A stream applies its deltas in WebAssembly
-// (`WasmDeltaApplier`) run by run where copying the block in pays.
+// takes longest to inflate, and an unordered one gives its texts last. A
+// stream applies its deltas in WebAssembly (`WasmDeltaApplier`) run by run
+// where copying the block in pays.
 //
 // Entry points: `GroupCompressVersionedFiles`, `GroupCompressStoreOptions`,
 // `makePackFactory(graph, delta, keyLength)`, `cleanupPackGroup(vf)`,
@@ -652,26 +653,22 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
  * 150 ms of inflating that the stream otherwise waited through.
  */
 function largestBlockLast(stored: GroupIndexEntry[]): GroupIndexEntry[] {
-  let largest: BlockMemo | null = null;
-  for (const e of stored) if (e.block.length >= EARLY_BLOCK_BYTES && e.block.length > (largest?.length ?? 0)) largest = e.block;
-  if (largest === null) return stored;
-  const memo = largest;
+  const memo = largestBlock(stored.map((e) => e.block));
+  if (memo === null) return stored;
   return [...stored.filter((e) => !sameBlock(e.block, memo)), ...stored.filter((e) => sameBlock(e.block, memo))];
+}
+
+/** The largest of `memos` (by stored bytes) if it has `EARLY_BLOCK_BYTES` or more, else null. */
+function largestBlock(memos: readonly BlockMemo[]): BlockMemo | null {
+  let largest: BlockMemo | null = null;
+  for (const memo of memos) if (memo.length >= EARLY_BLOCK_BYTES && memo.length > (largest?.length ?? 0)) largest = memo;
+  return largest;
 }
 
 /** The batch that reads the stream's largest block of `EARLY_BLOCK_BYTES` or more, or -1. */
 function largestBlockBatch(batches: readonly StreamBatch[]): number {
-  let at = -1;
-  let largest = EARLY_BLOCK_BYTES - 1;
-  batches.forEach((batch, n) => {
-    for (const memo of batch.memos) {
-      if (memo.length > largest) {
-        largest = memo.length;
-        at = n;
-      }
-    }
-  });
-  return at;
+  const largest = largestBlock(batches.flatMap((batch) => batch.memos));
+  return largest === null ? -1 : batches.findIndex((batch) => batch.memos.includes(largest));
 }
 
 /**
