@@ -117,6 +117,26 @@ describe('LineInterner', () => {
     expect(interner.intern(enc('b\n'))).toBe(1);
   });
 
+  it('keeps copied lines many to a buffer, across buffers and beside long lines, apart from the caller\'s bytes', () => {
+    const interner = new LineInterner({ copyLines: true });
+    // 300 KB of lines: several shared buffers, with a few 10 KB lines (copied alone) among them.
+    const lines = Array.from({ length: 6000 }, (_, i) => enc(i % 997 === 5 ? `${'x'.repeat(10_000)}${i}\n` : `line ${i} ${'y'.repeat(i % 50)}\n`));
+    const text = enc(lines.map((l) => new TextDecoder().decode(l)).join(''));
+    const ids: number[] = [];
+    let at = 0;
+    for (const line of lines) {
+      ids.push(interner.internSpan(text, at, at + line.length));
+      at += line.length;
+    }
+    text.fill(0x21);
+    lines.forEach((line, i) => expect(interner.bytesOf(ids[i] as number)).toEqual(line));
+    expect(interner.intern(lines[4321] as Uint8Array)).toBe(ids[4321]);
+    const first = interner.bytesOf(ids[0] as number) as Uint8Array;
+    expect(interner.bytesOf(ids[1] as number)?.buffer).toBe(first.buffer);
+    expect(first.buffer.byteLength).toBeLessThan(text.length);
+    expect(new Set(ids.map((id) => interner.bytesOf(id)?.buffer)).size).toBeLessThan(lines.length / 100);
+  });
+
   it('interns a span of a buffer in place as the same line on its own, and gives its bytes back', () => {
     fc.assert(
       fc.property(linesArb, fc.boolean(), (lines, copyLines) => {

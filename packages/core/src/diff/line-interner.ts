@@ -52,6 +52,9 @@ export interface LineInternerOptions {
   readonly capacity?: number;
 }
 
+/** The buffers copied lines share (see `#copy`). */
+const ARENA_BYTES = 64 * 1024;
+
 export class LineInterner {
   #size = 0;
   #mask: number;
@@ -60,6 +63,9 @@ export class LineInterner {
   readonly #representatives: Uint8Array[] = [];
   readonly #strings = new Map<string, number>();
   readonly #copyLines: boolean;
+  /** Where copied lines go (`copyLines`): many to a buffer, not a buffer each. */
+  #arena = new Uint8Array(0);
+  #arenaUsed = 0;
   // per id, for the base of the current `internAll`: its only position there
   // (-1: repeated); valid where `#baseStamp` holds the current stamp
   #baseStamp = new Int32Array(0);
@@ -220,9 +226,28 @@ export class LineInterner {
     const id = this.#size++;
     slotIds[slot] = id;
     this.#slotHashes[slot] = h;
-    reps[id] = this.#copyLines ? bytes.slice(start, end) : bytes.subarray(start, end);
+    reps[id] = this.#copyLines ? this.#copy(bytes, start, end) : bytes.subarray(start, end);
     if (reps.length * 2 > this.#mask) this.#grow();
     return id;
+  }
+
+  /**
+   * A copy of `bytes[start, end)`, in the current arena while it has room (a
+   * long line gets a buffer of its own). An ArrayBuffer per line cost a
+   * knit annotation about as much as interning its lines.
+   */
+  #copy(bytes: Uint8Array, start: number, end: number): Uint8Array {
+    const length = end - start;
+    if (length > ARENA_BYTES >> 4) return bytes.slice(start, end);
+    if (this.#arenaUsed + length > this.#arena.length) {
+      this.#arena = new Uint8Array(ARENA_BYTES);
+      this.#arenaUsed = 0;
+    }
+    const arena = this.#arena;
+    const at = this.#arenaUsed;
+    for (let i = 0; i < length; i++) arena[at + i] = bytes[start + i] as number;
+    this.#arenaUsed = at + length;
+    return arena.subarray(at, at + length);
   }
 
   /** Doubles the table, re-placing every entry by its stored hash. */
