@@ -19,13 +19,15 @@ function harness(sizes: readonly number[], aheadBytes: number) {
   const started: number[] = [];
   const prepared: number[] = [];
   const preparedWanted: number[] = [];
-  const finish = new Map<number, (fail: boolean) => void>();
+  const finishers = new Map<number, (fail: boolean) => void>();
+  /** Ends batch `n`'s read, failing it when asked. */
+  const finish = (n: number, fail = false): void => (finishers.get(n) as (fail: boolean) => void)(fail);
   const ahead = new ReadAhead<Batch, number>(
     batches,
     {
       read: (b) => {
         started.push(b.id);
-        return new Promise<number>((resolve, reject) => finish.set(b.id, (fail) => (fail ? reject(new Error(`batch ${b.id}`)) : resolve(b.id * 10))));
+        return new Promise<number>((resolve, reject) => finishers.set(b.id, (fail) => (fail ? reject(new Error(`batch ${b.id}`)) : resolve(b.id * 10))));
       },
       prepare: async (_read, b, wanted) => {
         prepared.push(b.id);
@@ -51,7 +53,7 @@ describe('ReadAhead', () => {
           expect(Math.max(...started)).toBeGreaterThanOrEqual(last);
           expect(started).toEqual([...new Set(started)]);
           expect(started).toEqual([...started].sort((a, b) => a - b));
-          (finish.get(n) as (fail: boolean) => void)(false);
+          finish(n);
           expect(await taking).toBe(n * 10);
         }
         expect(started).toEqual(sizes.map((_, i) => i));
@@ -64,16 +66,16 @@ describe('ReadAhead', () => {
     const { ahead, prepared, preparedWanted, finish } = harness([10, 10, 10, 10], 100);
     const first = ahead.take(0);
     // Batch 1 is read ahead (before it is taken), batch 0 while its reader waits.
-    (finish.get(1) as (fail: boolean) => void)(false);
-    (finish.get(0) as (fail: boolean) => void)(false);
+    finish(1);
+    finish(0);
     expect(await first).toBe(0);
     await new Promise((resolve) => setImmediate(resolve));
     expect(prepared).toEqual([1, 0]);
     expect(preparedWanted).toEqual([0]);
     expect(await ahead.take(1)).toBe(10);
     const third = ahead.take(2);
-    (finish.get(2) as (fail: boolean) => void)(false);
-    (finish.get(3) as (fail: boolean) => void)(false);
+    finish(2);
+    finish(3);
     expect(await third).toBe(20);
     await new Promise((resolve) => setImmediate(resolve));
     expect(preparedWanted).toEqual([0, 2]);
@@ -88,13 +90,13 @@ describe('ReadAhead', () => {
     const first = ahead.take(0);
     expect(started).toEqual([4, 0, 1]);
     expect(ahead.reading).toBe(true);
-    (finish.get(4) as (fail: boolean) => void)(false);
-    (finish.get(0) as (fail: boolean) => void)(false);
+    finish(4);
+    finish(0);
     expect(await first).toBe(0);
     expect(prepared).toContain(4);
     for (const n of [1, 2, 3]) {
       const next = ahead.take(n);
-      (finish.get(n) as (fail: boolean) => void)(false);
+      finish(n);
       expect(await next).toBe(n * 10);
     }
     expect(await ahead.take(4)).toBe(40);
@@ -105,8 +107,8 @@ describe('ReadAhead', () => {
   it('fails a batch when it is taken, after the ones before it, and not before', async () => {
     const { ahead, prepared, finish } = harness([1, 1, 1], 10);
     const first = ahead.take(0);
-    (finish.get(1) as (fail: boolean) => void)(true);
-    (finish.get(0) as (fail: boolean) => void)(false);
+    finish(1, true);
+    finish(0);
     expect(await first).toBe(0);
     await expect(ahead.take(1)).rejects.toThrow('batch 1');
     expect(prepared).toEqual([0]);
@@ -121,8 +123,8 @@ describe('ReadAhead', () => {
     try {
       const { ahead, finish } = harness([1, 1, 1], 10);
       const first = ahead.take(0);
-      (finish.get(0) as (fail: boolean) => void)(false);
-      (finish.get(2) as (fail: boolean) => void)(true);
+      finish(0);
+      finish(2, true);
       expect(await first).toBe(0);
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(unhandled).toEqual([]);
