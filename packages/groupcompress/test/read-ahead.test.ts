@@ -188,7 +188,7 @@ describe('a store stream reading ahead', () => {
 
   it('starts the largest block at once in an ordered stream, past the read-ahead budget', async () => {
     // Small files first in groupcompress order, a 3 MB block (more than the
-    // 2 MiB budget) last: read at once, it is asked for before the first text.
+    // read-ahead budget) last: read at once, it is asked for before the first text.
     const reads: number[][] = [];
     class Recording extends MemoryTransport {
       override readv(path: string, ranges: readonly (readonly [number, number])[]) {

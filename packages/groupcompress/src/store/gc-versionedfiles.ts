@@ -19,7 +19,7 @@
 // in Breezy, and an evicted one drops its content), and yields per block a
 // `groupcompress-block` record followed by `groupcompress-block-ref` ones.
 // The batches after the one being extracted are read and their blocks
-// inflated on libuv's thread pool meanwhile (`ReadAhead`, within 2 MiB of
+// inflated on libuv's thread pool meanwhile (`ReadAhead`, within 512 KiB of
 // compressed bytes); every stream starts its largest block at once, since it
 // takes longest to inflate, and an unordered one gives its texts last. A
 // stream applies its deltas in WebAssembly (`WasmDeltaApplier`) run by run
@@ -110,8 +110,15 @@ export interface GroupCompressStoreOptions {
 
 /** Read at least this many new block bytes at once (Breezy's BATCH_SIZE). */
 const BATCH_SIZE = 1 << 16;
-/** Read and inflate the batches within this many compressed bytes past the one being extracted. */
-const READ_AHEAD_BYTES = 2 * 1024 * 1024;
+/**
+ * Read and inflate the batches within this many compressed bytes past the
+ * one being extracted (at least one). A stream is short of CPU, not of
+ * reads, on two cores: 512 KiB against 2 MiB left less inflating to
+ * contend with the largest block's and held less ahead (npm-large, ten
+ * interleaved runs: groupcompress order 352 -> 321 ms median, the others
+ * alike; the bench's peak 449 -> 428 MB). 256 KiB measured the same.
+ */
+const READ_AHEAD_BYTES = 512 * 1024;
 /**
  * A stream's largest block this size and up is read and inflated first,
  * whenever its texts come (an unordered stream gives them last). On
