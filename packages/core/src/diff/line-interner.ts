@@ -233,8 +233,8 @@ export class LineInterner {
 
   /**
    * A copy of `bytes[start, end)`, in the current arena while it has room (a
-   * long line gets a buffer of its own). An ArrayBuffer per line cost a
-   * knit annotation about as much as interning its lines.
+   * long line gets a buffer of its own). An ArrayBuffer per line (made,
+   * then collected) was 6-10% of a knit annotation on npm-large.
    */
   #copy(bytes: Uint8Array, start: number, end: number): Uint8Array {
     const length = end - start;

@@ -116,7 +116,7 @@ const BATCH_SIZE = 1 << 16;
  * reads, on two cores: 512 KiB against 2 MiB left less inflating to
  * contend with the largest block's and held less ahead (npm-large, ten
  * interleaved runs: groupcompress order 352 -> 321 ms median, the others
- * alike; the bench's peak 449 -> 428 MB). 256 KiB measured the same.
+ * alike; the bench's peak 449 -> 428-435 MB). 256 KiB measured the same.
  */
 const READ_AHEAD_BYTES = 512 * 1024;
 /**
