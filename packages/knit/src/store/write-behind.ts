@@ -30,6 +30,8 @@ interface Queued {
   readonly addOptions: AddRecordsOptions;
   /** The deflater's id, or null when it was deflated here. */
   readonly id: number | null;
+  /** Its place in the order records were added (its queue position is this less `#shifted`). */
+  readonly seq: number;
   member: Uint8Array | null;
 }
 
@@ -43,6 +45,9 @@ export class WriteBehind {
   readonly #queue: Queued[] = [];
   readonly #queued = new KeyMap<Queued>();
   readonly #byId = new Map<number, Queued>();
+  /** Records added so far, and taken off the queue's front so far. */
+  #added = 0;
+  #shifted = 0;
   /** The write or wait under way: the next one runs after it. */
   #turn: Promise<void> = Promise.resolve();
   /** What the store reads and writes through. */
@@ -76,7 +81,7 @@ export class WriteBehind {
    */
   add(record: Omit<IndexRecord, 'memo'>, addOptions: AddRecordsOptions, chunks: readonly Uint8Array[], size: number): Promise<void> {
     const id = this.deflater.submit(chunks, size);
-    const queued: Queued = { record, addOptions, id, member: id === null ? gzipChunks(chunks, this.#codec) : null };
+    const queued: Queued = { record, addOptions, id, seq: this.#added++, member: id === null ? gzipChunks(chunks, this.#codec) : null };
     this.#queue.push(queued);
     this.#queued.set(record.key, queued);
     if (id !== null) this.#byId.set(id, queued);
@@ -110,14 +115,14 @@ export class WriteBehind {
     for (const key of keys) {
       const queued = this.#queued.get(key);
       if (queued === undefined) continue;
-      const at = this.#queue.indexOf(queued);
+      const at = queued.seq - this.#shifted;
       // Out of the queue but still listed: its write is under way; wait for that turn to end.
       if (at < 0) writing = true;
       last = Math.max(last, at);
     }
     if (last < 0) return writing ? this.#inTurn(async () => {}) : Promise.resolve();
     const target = this.#queue[last] as Queued;
-    return this.#inTurn(() => this.#writeUntil(this.#queue.indexOf(target) + 1));
+    return this.#inTurn(() => this.#writeUntil(target.seq - this.#shifted + 1));
   }
 
   /** Writes the first `count` queued records (fewer if some were written meanwhile), waiting for their members. */
@@ -141,6 +146,7 @@ export class WriteBehind {
     let written = 0;
     while (this.#queue.length > 0 && (this.#queue[0] as Queued).member !== null) {
       const queued = this.#queue.shift() as Queued;
+      this.#shifted++;
       try {
         const [memo] = await this.#access.addRawRecords([{ key: queued.record.key, bytes: queued.member as Uint8Array }]);
         await this.#index.addRecords([{ ...queued.record, memo: memo as IndexMemo }], queued.addOptions);
