@@ -461,7 +461,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     this.#shared.cache.clear();
   }
 
-  protected async *localRecordStream(keys: readonly Key[], request: LocalStreamRequest): AsyncIterable<ContentFactory> {
+  protected localRecordStream(keys: readonly Key[], request: LocalStreamRequest): AsyncIterable<ContentFactory> {
     // The records of texts not yet written are made now, before any await: a
     // batch under way may be written (and leave `pending`) meanwhile.
     const pending = new KeyMap<ContentFactory>();
@@ -472,78 +472,60 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
         if (p !== undefined && !pending.has(k)) pending.set(k, this.#pendingRecord(p));
       }
     }
+    return this.#streamRecords(keys, request, pending);
+  }
+
+  /**
+   * The stream itself, planned at its first record. The planning lives in
+   * functions of its own, off the per-record path: V8 optimizes this
+   * generator for its loop, and a generator that also held the planning was
+   * recompiled whenever a stream took another of its branches (on npm-large
+   * about 60 ms of a compiler thread per stream, on two cores).
+   */
+  async *#streamRecords(keys: readonly Key[], request: LocalStreamRequest, pending: KeyMap<ContentFactory>): AsyncIterable<ContentFactory> {
+    const { steps, batches, ahead, plan } = await this.#planStream(keys, request.ordered, pending);
+    const appliers = new RunAppliers();
+    try {
+      let yielded = 0;
+      for (let n = 0; n < batches.length; n++) {
+        const { from, to } = batches[n] as StreamBatch;
+        const fetched = await ahead.take(n);
+        for (let i = from; i < to; i++) {
+          throwIfAborted(request.signal);
+          const step = steps[i] as Step;
+          if ('single' in step) {
+            yield step.single;
+            continue;
+          }
+          const records = await this.#runRecords(step.run, fetched, plan, appliers);
+          // Each text is let go once the consumer moves on (it can still ask
+          // the record again), so a run never holds all its texts at once.
+          for (const record of records) {
+            yield record;
+            record.release();
+            if (ahead.reading && ++yielded % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+          }
+          if (plan.lastStepOf.get(BlockCache.id(step.run.memo)) === i) this.#shared.cache.drop(BlockCache.id(step.run.memo));
+        }
+      }
+    } finally {
+      appliers.release();
+    }
+  }
+
+  /** What a stream of `keys` reads and gives, in order, with its reads started. */
+  async #planStream(keys: readonly Key[], ordered: boolean, pending: KeyMap<ContentFactory>): Promise<StreamPlan> {
     const entries = await this.#shared.index.getEntries(pending.size === 0 ? keys : keys.filter((k) => !pending.has(k)));
-    // What to stream, in order: index entries, or keys pending or absent.
-    let order: readonly (GroupIndexEntry | Key)[];
-    if (request.ordered) {
-      order = keys.map((k) => entries.get(k) ?? k);
-    } else {
-      // Absent first, then the group being built, then blocks in file order.
-      const unstored = entries.size === keys.length ? [] : keys.filter((k) => !entries.has(k));
-      const stored = [...entries.values()].sort(
-        (a, b) => cmp(a.block.pack, b.block.pack) || a.block.offset - b.block.offset || a.start - b.start,
-      );
-      order = [...unstored.filter((k) => !pending.has(k)), ...unstored.filter((k) => pending.has(k)), ...largestBlockLast(stored)];
-    }
-    // Runs of keys per block, in order; pending and absent keys break runs.
-    const steps: Step[] = [];
-    let run: BlockRun | null = null;
-    for (const e of order) {
-      if (isKey(e)) {
-        run = null;
-        steps.push({ single: pending.get(e) ?? new AbsentContentFactory(e) });
-        continue;
-      }
-      if (run === null || !sameBlock(run.memo, e.block)) {
-        run = { memo: e.block, entries: [] };
-        steps.push({ run });
-      }
-      run.entries.push(e);
-    }
-    // How far this request reads into each block, over all its runs, so a
-    // block is inflated once that far rather than run by run.
-    const lastByteOf = new Map<string, number>();
-    for (const step of steps) {
-      if (!('run' in step)) continue;
-      const id = BlockCache.id(step.run.memo);
-      let last = lastByteOf.get(id) ?? 0;
-      for (const e of step.run.entries) if (e.end > last) last = e.end;
-      lastByteOf.set(id, last);
-    }
+    const steps = streamSteps(streamOrder(keys, entries, pending, ordered), pending);
+    const lastByteOf = lastBytesRead(steps);
     // A stream reading more than the cache holds would push each block out
     // with the ones after it anyway: it drops each block once past its last
     // run, so the cache does not hold a budget's worth of blocks it is done
     // with. A smaller stream leaves its blocks cached for the next.
     let inflated = 0;
     for (const bytes of lastByteOf.values()) inflated += bytes;
-    const lastStepOf = new Map<string, number>();
-    if (this.#shared.cache.outgrownBy(inflated)) {
-      steps.forEach((step, i) => {
-        if ('run' in step) lastStepOf.set(BlockCache.id(step.run.memo), i);
-      });
-    }
-    // Batches of about BATCH_SIZE bytes of blocks to read, each read once
-    // (a block used again later comes from the cache, or is read again).
-    const batches: StreamBatch[] = [];
-    const planned = new Set<string>();
-    for (let i = 0; i < steps.length; ) {
-      const memos: BlockMemo[] = [];
-      let bytes = 0;
-      let firstKey: Key | null = null;
-      let j = i;
-      for (; j < steps.length && bytes <= BATCH_SIZE; j++) {
-        const step = steps[j] as Step;
-        if (!('run' in step)) continue;
-        firstKey ??= step.run.entries[0]?.key ?? null;
-        const id = BlockCache.id(step.run.memo);
-        if (planned.has(id) || this.#shared.cache.has(id)) continue;
-        planned.add(id);
-        memos.push(step.run.memo);
-        bytes += step.run.memo.length;
-      }
-      batches.push({ from: i, to: j, memos, bytes, firstKey });
-      i = j;
-    }
+    const lastStepOf = this.#shared.cache.outgrownBy(inflated) ? lastStepsOf(steps) : new Map<string, number>();
+    const batches = streamBatches(steps, (id) => this.#shared.cache.has(id));
     const ahead = new ReadAhead(
       batches,
       {
@@ -563,51 +545,24 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     // (an unordered stream gives its texts last, see `largestBlockLast`).
     const early = largestBlockBatch(batches);
     if (early > 0) ahead.startEarly(early);
-    yield* this.#streamBatches(steps, batches, ahead, { lastByteOf, lastStepOf }, request.signal);
+    return { steps, batches, ahead, plan: { lastByteOf, lastStepOf } };
   }
 
-  /** The records of the steps of `batches`, each batch's blocks from `ahead`. */
-  async *#streamBatches(
-    steps: readonly Step[],
-    batches: readonly StreamBatch[],
-    ahead: ReadAhead<StreamBatch, Map<string, GroupCompressBlock>>,
-    plan: { readonly lastByteOf: ReadonlyMap<string, number>; readonly lastStepOf: ReadonlyMap<string, number> },
-    signal: AbortSignal | undefined,
-  ): AsyncIterable<ContentFactory> {
-    const appliers = new RunAppliers();
-    try {
-      let yielded = 0;
-      for (const [n, { from, to }] of batches.entries()) {
-        const fetched = await ahead.take(n);
-        for (let i = from; i < to; i++) {
-          throwIfAborted(signal);
-          const step = steps[i] as Step;
-          if ('single' in step) {
-            yield step.single;
-            continue;
-          }
-          const id = BlockCache.id(step.run.memo);
-          const key = step.run.entries[0]?.key ?? null;
-          let block = fetched.get(id);
-          if (block !== undefined) this.#shared.cache.set(id, block);
-          else block = this.#shared.cache.get(id) ?? (await this.#blocks([step.run.memo], key)).get(id);
-          await inflateOffThread(block as GroupCompressBlock, plan.lastByteOf.get(id) ?? 0, THREAD_POOL_INFLATE_BYTES);
-          const applier = appliers.forRun(block as GroupCompressBlock, step.run.entries);
-          const manager = new GroupContentManager(block as GroupCompressBlock, this.#shared.settings, plan.lastByteOf.get(id), applier);
-          for (const e of step.run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
-          // Each text is let go once the consumer moves on (it can still ask
-          // the record again), so a run never holds all its texts at once.
-          for (const record of manager.records()) {
-            yield record;
-            record.release();
-            if (ahead.reading && ++yielded % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-          }
-          if (plan.lastStepOf.get(id) === i) this.#shared.cache.drop(id);
-        }
-      }
-    } finally {
-      appliers.release();
-    }
+  /** The records of one run, its block fetched (or cached, or read now) and inflated as far as the stream needs. */
+  async #runRecords(
+    run: BlockRun,
+    fetched: ReadonlyMap<string, GroupCompressBlock>,
+    plan: StreamPlan['plan'],
+    appliers: RunAppliers,
+  ): Promise<readonly GroupCompressRecord[]> {
+    const id = BlockCache.id(run.memo);
+    let block = fetched.get(id);
+    if (block !== undefined) this.#shared.cache.set(id, block);
+    else block = this.#shared.cache.get(id) ?? ((await this.#blocks([run.memo], run.entries[0]?.key ?? null)).get(id) as GroupCompressBlock);
+    await inflateOffThread(block, plan.lastByteOf.get(id) ?? 0, THREAD_POOL_INFLATE_BYTES);
+    const manager = new GroupContentManager(block, this.#shared.settings, plan.lastByteOf.get(id), appliers.forRun(block, run.entries));
+    for (const e of run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
+    return manager.records();
   }
 
   /** A text not yet written; its sha1 is computed from the text, as Breezy's compressor does. */
@@ -650,6 +605,100 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     }
     return out;
   }
+}
+
+/** What `#planStream` hands the stream: its steps, its batches and their reads, and how far each block is read. */
+interface StreamPlan {
+  readonly steps: readonly Step[];
+  readonly batches: readonly StreamBatch[];
+  readonly ahead: ReadAhead<StreamBatch, Map<string, GroupCompressBlock>>;
+  readonly plan: { readonly lastByteOf: ReadonlyMap<string, number>; readonly lastStepOf: ReadonlyMap<string, number> };
+}
+
+/** What to stream, in order: index entries, or keys pending or absent. */
+function streamOrder(
+  keys: readonly Key[],
+  entries: KeyMap<GroupIndexEntry>,
+  pending: KeyMap<ContentFactory>,
+  ordered: boolean,
+): readonly (GroupIndexEntry | Key)[] {
+  if (ordered) return keys.map((k) => entries.get(k) ?? k);
+  // Absent first, then the group being built, then blocks in file order.
+  const unstored = entries.size === keys.length ? [] : keys.filter((k) => !entries.has(k));
+  const stored = [...entries.values()].sort(
+    (a, b) => cmp(a.block.pack, b.block.pack) || a.block.offset - b.block.offset || a.start - b.start,
+  );
+  return [...unstored.filter((k) => !pending.has(k)), ...unstored.filter((k) => pending.has(k)), ...largestBlockLast(stored)];
+}
+
+/** Runs of keys per block, in order; pending and absent keys break runs. */
+function streamSteps(order: readonly (GroupIndexEntry | Key)[], pending: KeyMap<ContentFactory>): Step[] {
+  const steps: Step[] = [];
+  let run: BlockRun | null = null;
+  for (const e of order) {
+    if (isKey(e)) {
+      run = null;
+      steps.push({ single: pending.get(e) ?? new AbsentContentFactory(e) });
+      continue;
+    }
+    if (run === null || !sameBlock(run.memo, e.block)) {
+      run = { memo: e.block, entries: [] };
+      steps.push({ run });
+    }
+    run.entries.push(e);
+  }
+  return steps;
+}
+
+/** How far a stream reads into each block, over all its runs, so a block is inflated once that far rather than run by run. */
+function lastBytesRead(steps: readonly Step[]): Map<string, number> {
+  const lastByteOf = new Map<string, number>();
+  for (const step of steps) {
+    if (!('run' in step)) continue;
+    const id = BlockCache.id(step.run.memo);
+    let last = lastByteOf.get(id) ?? 0;
+    for (const e of step.run.entries) if (e.end > last) last = e.end;
+    lastByteOf.set(id, last);
+  }
+  return lastByteOf;
+}
+
+/** The last step that reads each block. */
+function lastStepsOf(steps: readonly Step[]): Map<string, number> {
+  const lastStepOf = new Map<string, number>();
+  steps.forEach((step, i) => {
+    if ('run' in step) lastStepOf.set(BlockCache.id(step.run.memo), i);
+  });
+  return lastStepOf;
+}
+
+/**
+ * Batches of about BATCH_SIZE bytes of blocks to read, each read once (a
+ * block used again later comes from the cache, or is read again); blocks
+ * `cached` already are not read.
+ */
+function streamBatches(steps: readonly Step[], cached: (id: string) => boolean): StreamBatch[] {
+  const batches: StreamBatch[] = [];
+  const planned = new Set<string>();
+  for (let i = 0; i < steps.length; ) {
+    const memos: BlockMemo[] = [];
+    let bytes = 0;
+    let firstKey: Key | null = null;
+    let j = i;
+    for (; j < steps.length && bytes <= BATCH_SIZE; j++) {
+      const step = steps[j] as Step;
+      if (!('run' in step)) continue;
+      firstKey ??= step.run.entries[0]?.key ?? null;
+      const id = BlockCache.id(step.run.memo);
+      if (planned.has(id) || cached(id)) continue;
+      planned.add(id);
+      memos.push(step.run.memo);
+      bytes += step.run.memo.length;
+    }
+    batches.push({ from: i, to: j, memos, bytes, firstKey });
+    i = j;
+  }
+  return batches;
 }
 
 /**
