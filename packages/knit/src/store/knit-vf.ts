@@ -393,23 +393,35 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     return this.index.keys();
   }
 
-  protected async *localRecordStream(keys: readonly Key[], request: LocalStreamRequest): AsyncGenerator<ContentFactory> {
+  protected localRecordStream(keys: readonly Key[], request: LocalStreamRequest): AsyncIterable<ContentFactory> {
+    // The per-record generators below hold little else: V8 optimizes them
+    // for their loops, and recompiled the planning with them whenever a
+    // stream took another branch (see core's `getRecordStream`).
+    return request.includeDeltaClosure ? this.#closureStream(keys, request) : this.#rawStream(keys, request);
+  }
+
+  /** The build details of `keys`; the present keys in stream order (by position in the files if unordered); absent records. */
+  async #placeKeys(keys: readonly Key[], ordered: boolean): Promise<{ details: KeyMap<BuildDetails>; present: Key[]; absent: ContentFactory[] }> {
     const details = await this.index.getBuildDetails(keys);
+    const absent: ContentFactory[] = [];
     let present: Key[] = [];
     for (const key of keys) {
       if (details.has(key)) present.push(key);
-      else yield new AbsentContentFactory(key);
+      else absent.push(new AbsentContentFactory(key));
     }
-    if (!request.ordered) {
+    if (!ordered) {
       present = present
         .map((key) => [key, (details.get(key) as BuildDetails).memo] as const)
         .sort((a, b) => compareMemos(a[1], b[1]))
         .map(([key]) => key);
     }
-    if (request.includeDeltaClosure) {
-      yield* this.#closureBatches(present, details, request.signal);
-      return;
-    }
+    return { details, present, absent };
+  }
+
+  /** The records as stored, read in batches of `READ_BATCH`. */
+  async *#rawStream(keys: readonly Key[], request: LocalStreamRequest): AsyncGenerator<ContentFactory> {
+    const { details, present, absent } = await this.#placeKeys(keys, request.ordered);
+    yield* absent;
     for (let i = 0; i < present.length; i += READ_BATCH) {
       throwIfAborted(request.signal);
       const batch = present.slice(i, i + READ_BATCH);
@@ -428,9 +440,11 @@ export class KnitVersionedFiles extends VersionedFilesBase {
    * and its records inflated on libuv's thread pool, so two cores share the
    * work.
    */
-  async *#closureBatches(keys: readonly Key[], details: KeyMap<BuildDetails>, signal?: AbortSignal): AsyncGenerator<ContentFactory> {
-    const components = await this.#components(keys, true, details);
-    const batches = closureBatchKeys(keys, components);
+  async *#closureStream(keys: readonly Key[], request: LocalStreamRequest): AsyncGenerator<ContentFactory> {
+    const { details, present, absent } = await this.#placeKeys(keys, request.ordered);
+    yield* absent;
+    const components = await this.#components(present, true, details);
+    const batches = closureBatchKeys(present, components);
     // An annotator's texts are interned with one interner for the whole stream.
     const interner = lazyInterner();
     const open = (batch: readonly Key[], first: boolean): Promise<ClosureBatch> => {
@@ -441,7 +455,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     };
     let next = batches.length > 0 ? open(batches[0] as Key[], true) : null;
     for (let i = 0; next !== null; i++) {
-      throwIfAborted(signal);
+      throwIfAborted(request.signal);
       const current = await next;
       next = i + 1 < batches.length ? open(batches[i + 1] as Key[], false) : null;
       yield* current.records();
