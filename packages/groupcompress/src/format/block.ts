@@ -17,7 +17,7 @@
 // `adoptContent`),
 // `extractRecord` (one record from content), `blockRecords` (walk a content).
 
-import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, deflateOnThreadPool, fastZlib, inflateOnThreadPool, utf8 } from '@versionedfiles/core';
+import { MAX_DEFLATE_RATIO, MAX_ENCODED_BYTES, UnsupportedFormat, compatZlib, copyOfRange, deflateOnThreadPool, fastZlib, inflateOnThreadPool, utf8 } from '@versionedfiles/core';
 import type { InflateOptions, Key, ZlibCodec } from '@versionedfiles/core';
 import { applyDelta, applyDeltaWithin, checkDelta, decodeBase128, encodeBase128 } from './delta.js';
 import { GroupCompressCorrupt } from './errors.js';
@@ -375,7 +375,7 @@ export class GroupCompressBlock {
       // (56 MB more at the peak of the bench's large extraction). The block
       // forgets its content, so the caller owns those bytes alone, and a
       // later read inflates the block again.
-      if (2 * (r.end - r.dataStart) < this.contentLength) return content.slice(r.dataStart, r.end);
+      if (2 * (r.end - r.dataStart) < this.contentLength) return copyOfRange(content, r.dataStart, r.end);
       const text = content.subarray(r.dataStart, r.end);
       this.#forget();
       return text;
@@ -397,6 +397,6 @@ export class GroupCompressBlock {
     }
     const buffer = this.#buffer;
     const length = applyDeltaWithin(buffer, r.dataStart, r.end, r.dataStart, at, where);
-    return buffer.slice(at, at + length);
+    return copyOfRange(buffer, at, at + length);
   }
 }

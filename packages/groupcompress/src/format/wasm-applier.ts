@@ -29,7 +29,7 @@
 //
 // Entry point: `WasmDeltaApplier` (`acquire`, `apply`, `release`).
 
-import { CompiledModule, WASM_PAGE } from '@versionedfiles/core';
+import { CompiledModule, WASM_PAGE, copyOfRange } from '@versionedfiles/core';
 import { targetLengthOf } from './delta.js';
 import { DELTA_APPLY_WASM } from './delta-apply-wasm.js';
 import type { GroupCompressWhere } from './errors.js';
@@ -135,6 +135,6 @@ export class WasmDeltaApplier {
     }
     const out = this.#loaded;
     if ((this.#apply as ApplyFunction)(start + used, end, start, out, targetLength) !== 1) return null;
-    return this.#bytes.slice(out, out + targetLength);
+    return copyOfRange(this.#bytes, out, out + targetLength);
   }
 }
