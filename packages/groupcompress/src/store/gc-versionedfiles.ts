@@ -476,41 +476,54 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
   }
 
   /**
-   * The stream itself, planned at its first record. The planning lives in
-   * functions of its own, off the per-record path: V8 optimizes this
-   * generator for its loop, and a generator that also held the planning was
-   * recompiled whenever a stream took another of its branches (on npm-large
-   * about 60 ms of a compiler thread per stream, on two cores).
+   * The stream itself, planned at its first record. This generator holds the
+   * per-record loop and nothing else; the planning and each step's work live
+   * in methods of their own. V8 optimizes the generator for its loop, and a
+   * generator holding more took longer to compile (on two cores that time is
+   * taken from inflating) and was compiled again whenever a stream took
+   * another of its branches: on npm-large about 60 ms of a compiler thread
+   * per stream.
    */
   async *#streamRecords(keys: readonly Key[], request: LocalStreamRequest, pending: KeyMap<ContentFactory>): AsyncIterable<ContentFactory> {
-    const { steps, batches, ahead, plan } = await this.#planStream(keys, request.ordered, pending);
-    const appliers = new RunAppliers();
+    const cursor: StreamCursor = { plan: await this.#planStream(keys, request.ordered, pending), appliers: new RunAppliers(), nextBatch: 0, fetched: new Map() };
+    const steps = cursor.plan.steps.length;
     try {
       let yielded = 0;
-      for (let n = 0; n < batches.length; n++) {
-        const { from, to } = batches[n] as StreamBatch;
-        const fetched = await ahead.take(n);
-        for (let i = from; i < to; i++) {
-          throwIfAborted(request.signal);
-          const step = steps[i] as Step;
-          if ('single' in step) {
-            yield step.single;
-            continue;
-          }
-          const records = await this.#runRecords(step.run, fetched, plan, appliers);
+      for (let i = 0; i < steps; i++) {
+        for (const record of await this.#stepRecords(cursor, i, request.signal)) {
+          yield record;
           // Each text is let go once the consumer moves on (it can still ask
           // the record again), so a run never holds all its texts at once.
-          for (const record of records) {
-            yield record;
-            record.release();
-            if (ahead.reading && ++yielded % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-          }
-          if (plan.lastStepOf.get(BlockCache.id(step.run.memo)) === i) this.#shared.cache.drop(BlockCache.id(step.run.memo));
+          if (record instanceof GroupCompressRecord) record.release();
+          if (cursor.plan.ahead.reading && ++yielded % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
         }
       }
+      this.#dropIfDone(cursor, steps - 1);
     } finally {
-      appliers.release();
+      cursor.appliers.release();
     }
+  }
+
+  /**
+   * The records of step `i`. Its batch is taken first if it starts one, and
+   * the step before (its records all given) drops its block if it was the
+   * block's last.
+   */
+  async #stepRecords(cursor: StreamCursor, i: number, signal: AbortSignal | undefined): Promise<readonly ContentFactory[]> {
+    throwIfAborted(signal);
+    this.#dropIfDone(cursor, i - 1);
+    const { steps, batches, ahead } = cursor.plan;
+    if (batches[cursor.nextBatch]?.from === i) cursor.fetched = await ahead.take(cursor.nextBatch++);
+    const step = steps[i] as Step;
+    return 'single' in step ? [step.single] : this.#runRecords(step.run, cursor);
+  }
+
+  /** Drops the block of step `i` from the cache if the stream reads it no further. */
+  #dropIfDone(cursor: StreamCursor, i: number): void {
+    const step = cursor.plan.steps[i];
+    if (step === undefined || !('run' in step)) return;
+    const id = BlockCache.id(step.run.memo);
+    if (cursor.plan.lastStepOf.get(id) === i) this.#shared.cache.drop(id);
   }
 
   /** What a stream of `keys` reads and gives, in order, with its reads started. */
@@ -545,22 +558,18 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     // (an unordered stream gives its texts last, see `inFileOrder`).
     const early = largestBlockBatch(batches);
     if (early > 0) ahead.startEarly(early);
-    return { steps, batches, ahead, plan: { lastByteOf, lastStepOf } };
+    return { steps, batches, ahead, lastByteOf, lastStepOf };
   }
 
   /** The records of one run, its block fetched (or cached, or read now) and inflated as far as the stream needs. */
-  async #runRecords(
-    run: BlockRun,
-    fetched: ReadonlyMap<string, GroupCompressBlock>,
-    plan: StreamPlan['plan'],
-    appliers: RunAppliers,
-  ): Promise<readonly GroupCompressRecord[]> {
+  async #runRecords(run: BlockRun, cursor: StreamCursor): Promise<readonly GroupCompressRecord[]> {
     const id = BlockCache.id(run.memo);
-    let block = fetched.get(id);
+    const lastByte = cursor.plan.lastByteOf.get(id);
+    let block = cursor.fetched.get(id);
     if (block !== undefined) this.#shared.cache.set(id, block);
     else block = this.#shared.cache.get(id) ?? ((await this.#blocks([run.memo], run.entries[0]?.key ?? null)).get(id) as GroupCompressBlock);
-    await inflateOffThread(block, plan.lastByteOf.get(id) ?? 0, THREAD_POOL_INFLATE_BYTES);
-    const manager = new GroupContentManager(block, this.#shared.settings, plan.lastByteOf.get(id), appliers.forRun(block, run.entries));
+    await inflateOffThread(block, lastByte ?? 0, THREAD_POOL_INFLATE_BYTES);
+    const manager = new GroupContentManager(block, this.#shared.settings, lastByte, cursor.appliers.forRun(block, run.entries));
     for (const e of run.entries) manager.addRecord(e.key, this.hasGraph ? e.parents : null, e.start, e.end);
     return manager.records();
   }
@@ -612,7 +621,16 @@ interface StreamPlan {
   readonly steps: readonly Step[];
   readonly batches: readonly StreamBatch[];
   readonly ahead: ReadAhead<StreamBatch, Map<string, GroupCompressBlock>>;
-  readonly plan: { readonly lastByteOf: ReadonlyMap<string, number>; readonly lastStepOf: ReadonlyMap<string, number> };
+  readonly lastByteOf: ReadonlyMap<string, number>;
+  readonly lastStepOf: ReadonlyMap<string, number>;
+}
+
+/** Where a stream is: its plan, its applier, the batch to take next and the blocks of the one taken. */
+interface StreamCursor {
+  readonly plan: StreamPlan;
+  readonly appliers: RunAppliers;
+  nextBatch: number;
+  fetched: ReadonlyMap<string, GroupCompressBlock>;
 }
 
 /** What to stream, in order: index entries, or keys pending or absent. */
