@@ -656,7 +656,6 @@ function sameParents(a: Parents, b: Parents): boolean {
   });
 }
 
-/** Requested keys, deduplicated; anything that is not a key gets `InvalidKey` (a key of another length is just absent). */
 /** One part of a record stream (see `#streamParts`). */
 type RecordPart = Iterable<ContentFactory> | AsyncIterable<ContentFactory>;
 
@@ -684,6 +683,7 @@ async function* presentOnly(records: AsyncIterable<ContentFactory>, missing: Key
   }
 }
 
+/** Requested keys, deduplicated; anything that is not a key gets `InvalidKey` (a key of another length is just absent). */
 function lookupKeys(keys: Iterable<Key>): Key[] {
   const out = new KeySet();
   for (const key of keys) out.add(validateKey(key));
