@@ -24,33 +24,17 @@ export type { ParentMapInput } from './parent-map.js';
  * knows Python's dict semantics and names the cycle.
  */
 export function topoSort(graph: ParentMapInput): Key[] {
-  const ids = new Map<string, number>();
-  const keys: Key[] = [];
-  const defined: boolean[] = [];
-  const waitingFor: number[] = [];
-  const children: number[][] = [];
-  const nodeOf = (key: Key): number => {
-    const id = keyToId(key);
-    let n = ids.get(id);
-    if (n === undefined) {
-      n = keys.length;
-      ids.set(id, n);
-      keys.push(key);
-      defined.push(false);
-      waitingFor.push(0);
-      children.push([]);
-    }
-    return n;
-  };
+  const nodes = new NodeNumbering();
   let definedCount = 0;
   for (const [key, parents] of graph) {
-    const n = nodeOf(key);
-    if (defined[n]) return new KnownGraph(graph).topoSort();
-    defined[n] = true;
+    const n = nodes.nodeOf(key);
+    if (nodes.defined[n]) return new KnownGraph(graph).topoSort();
+    nodes.defined[n] = true;
     definedCount++;
-    waitingFor[n] = parents.length;
-    for (const parent of parents) (children[nodeOf(parent)] as number[]).push(n);
+    nodes.waitingFor[n] = parents.length;
+    for (const parent of parents) (nodes.children[nodes.nodeOf(parent)] as number[]).push(n);
   }
+  const { keys, defined, waitingFor, children } = nodes;
   const pending: number[] = [];
   for (let n = 0; n < keys.length; n++) if (!defined[n] || waitingFor[n] === 0) pending.push(n);
   const order: Key[] = [];
@@ -65,4 +49,32 @@ export function topoSort(graph: ParentMapInput): Key[] {
   }
   if (order.length !== definedCount) return new KnownGraph(graph).topoSort();
   return order;
+}
+
+/**
+ * Nodes numbered in order of first mention. A class, not a closure made per
+ * call: V8 inlined the closure into the optimized sort and threw the code
+ * away at the next call, whose closure was another (`--trace-deopt`: "wrong
+ * call target"), and knit annotation compiled the sort again (60 ms).
+ */
+class NodeNumbering {
+  readonly ids = new Map<string, number>();
+  readonly keys: Key[] = [];
+  readonly defined: boolean[] = [];
+  readonly waitingFor: number[] = [];
+  readonly children: number[][] = [];
+
+  nodeOf(key: Key): number {
+    const id = keyToId(key);
+    let n = this.ids.get(id);
+    if (n === undefined) {
+      n = this.keys.length;
+      this.ids.set(id, n);
+      this.keys.push(key);
+      this.defined.push(false);
+      this.waitingFor.push(0);
+      this.children.push([]);
+    }
+    return n;
+  }
 }
