@@ -235,6 +235,8 @@ interface Shared {
 /** A run of keys read from one block. */
 interface BlockRun {
   readonly memo: BlockMemo;
+  /** `BlockCache.id(memo)`, made once per run: the stream and its plan look blocks up by it many times. */
+  readonly id: string;
   readonly entries: GroupIndexEntry[];
 }
 
@@ -522,8 +524,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
   #dropIfDone(cursor: StreamCursor, i: number): void {
     const step = cursor.plan.steps[i];
     if (step === undefined || !('run' in step)) return;
-    const id = BlockCache.id(step.run.memo);
-    if (cursor.plan.lastStepOf.get(id) === i) this.#shared.cache.drop(id);
+    if (cursor.plan.lastStepOf.get(step.run.id) === i) this.#shared.cache.drop(step.run.id);
   }
 
   /** What a stream of `keys` reads and gives, in order, with its reads started. */
@@ -563,7 +564,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
 
   /** The records of one run, its block fetched (or cached, or read now) and inflated as far as the stream needs. */
   async #runRecords(run: BlockRun, cursor: StreamCursor): Promise<readonly GroupCompressRecord[]> {
-    const id = BlockCache.id(run.memo);
+    const id = run.id;
     const lastByte = cursor.plan.lastByteOf.get(id);
     let block = cursor.fetched.get(id);
     if (block !== undefined) this.#shared.cache.set(id, block);
@@ -692,7 +693,7 @@ function streamSteps(order: readonly (GroupIndexEntry | Key)[], pending: KeyMap<
       continue;
     }
     if (run === null || !sameBlock(run.memo, e.block)) {
-      run = { memo: e.block, entries: [] };
+      run = { memo: e.block, id: BlockCache.id(e.block), entries: [] };
       steps.push({ run });
     }
     run.entries.push(e);
@@ -705,10 +706,9 @@ function lastBytesRead(steps: readonly Step[]): Map<string, number> {
   const lastByteOf = new Map<string, number>();
   for (const step of steps) {
     if (!('run' in step)) continue;
-    const id = BlockCache.id(step.run.memo);
-    let last = lastByteOf.get(id) ?? 0;
+    let last = lastByteOf.get(step.run.id) ?? 0;
     for (const e of step.run.entries) if (e.end > last) last = e.end;
-    lastByteOf.set(id, last);
+    lastByteOf.set(step.run.id, last);
   }
   return lastByteOf;
 }
@@ -717,7 +717,7 @@ function lastBytesRead(steps: readonly Step[]): Map<string, number> {
 function lastStepsOf(steps: readonly Step[]): Map<string, number> {
   const lastStepOf = new Map<string, number>();
   steps.forEach((step, i) => {
-    if ('run' in step) lastStepOf.set(BlockCache.id(step.run.memo), i);
+    if ('run' in step) lastStepOf.set(step.run.id, i);
   });
   return lastStepOf;
 }
@@ -739,7 +739,7 @@ function streamBatches(steps: readonly Step[], cached: (id: string) => boolean):
       const step = steps[j] as Step;
       if (!('run' in step)) continue;
       firstKey ??= step.run.entries[0]?.key ?? null;
-      const id = BlockCache.id(step.run.memo);
+      const id = step.run.id;
       if (planned.has(id) || cached(id)) continue;
       planned.add(id);
       memos.push(step.run.memo);
