@@ -42,6 +42,7 @@ import {
   CombinedGraphIndex,
   PackCollection,
   autopack,
+  bytesRecordLength,
   combinePacks,
   parseGraphIndex,
   type CombinePacks,
@@ -276,6 +277,11 @@ class CollectionKnitAccess implements KnitAccess {
       const span = fresh.addRecord(bytes);
       return { file: fresh.uploadName, pos: span.offset, size: span.length };
     });
+  }
+
+  /** A container record: its header, then the bytes. */
+  storedSize(length: number): number {
+    return bytesRecordLength(length);
   }
 
   getRawRecords(memos: readonly IndexMemo[]): Promise<Uint8Array[]> {

@@ -14,6 +14,8 @@ import {
   gunzipConcatenated,
   gunzipConcatenatedAsync,
   gzipChunks,
+  gzipOnThreadPool,
+  DEFLATE_PIECE_BYTES,
   toHex,
   utf8,
 } from '@versionedfiles/core';
@@ -38,6 +40,43 @@ describe('gzipChunks against what Breezy wrote', () => {
     for (const f of fixtures.breezy) {
       const content = concatBytes(f.chunks.map(hex));
       expect(toHex(gunzip(gzipChunks(f.chunks.map(hex), fastZlib)).data)).toBe(toHex(content));
+    }
+  });
+});
+
+describe('gzipOnThreadPool', () => {
+  /** Numbered lines, `length` bytes in all, cut into chunks at `cuts`. */
+  function text(length: number, cuts: readonly number[]): Uint8Array[] {
+    const whole = new Uint8Array(length);
+    for (let at = 0, n = 0; at < length; n++) {
+      const line = utf8(`line ${(n * 7919) % 65521} of a text made to be deflated\n`);
+      whole.set(line.subarray(0, length - at), at);
+      at += line.length;
+    }
+    const chunks: Uint8Array[] = [];
+    let from = 0;
+    for (const p of [...cuts, length]) {
+      chunks.push(whole.subarray(from, p));
+      from = p;
+    }
+    return chunks;
+  }
+
+  it('writes the bytes gzipChunks(fastZlib) writes, below and past one deflate piece, and they read back', async () => {
+    const P = DEFLATE_PIECE_BYTES;
+    for (const [length, cuts] of [
+      [0, []],
+      [5000, [10]],
+      [P + 1, [40]],
+      [2 * P + 777, [P - 3, P + 9]],
+    ] as const) {
+      const chunks = text(length, cuts);
+      const member = await gzipOnThreadPool(chunks);
+      expect(Buffer.compare(member, gzipChunks(chunks, fastZlib))).toBe(0);
+      const back = gunzip(member, { maxOutput: length });
+      expect(back.end).toBe(member.length);
+      expect(Buffer.compare(back.data, concatBytes(chunks))).toBe(0);
+      expect(Buffer.compare(new Uint8Array(nodeZlib.gunzipSync(member)), concatBytes(chunks))).toBe(0);
     }
   });
 });

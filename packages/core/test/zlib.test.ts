@@ -161,6 +161,26 @@ describe('native deflate of long inputs, in pieces', () => {
     }
   });
 
+  it('a raw stream past one piece is the pieces alone: inflated raw, from any cut, the same bytes on the thread pool', async () => {
+    const data = linesOf(P + 54321);
+    const zlibForm = fastZlib.deflate(data);
+    const raw = fastZlib.deflate(cut(data, [3, P + 2]), { raw: true });
+    // The zlib form is the raw pieces under a 2-byte header and a 4-byte Adler-32.
+    expect(same(raw, zlibForm.subarray(2, zlibForm.length - 4))).toBe(true);
+    expect(same(concatBytes(await deflateOnThreadPool(cut(data, [P - 1]), { raw: true })), raw)).toBe(true);
+    expect(same(fastZlib.inflate(raw, { raw: true, maxOutput: data.length }), data)).toBe(true);
+    expect(same(new Uint8Array(nodeZlib.inflateRawSync(raw)), data)).toBe(true);
+  });
+
+  it('a raw stream up to one piece is the one-shot raw deflate, here and on the thread pool', async () => {
+    for (const length of [0, 1, 300, 70000, P]) {
+      const data = linesOf(length);
+      const here = fastZlib.deflate(data, { raw: true });
+      expect(same(concatBytes(await deflateOnThreadPool(cut(data, [length >> 1]), { raw: true })), here)).toBe(true);
+      expect(same(new Uint8Array(nodeZlib.inflateRawSync(here)), data)).toBe(true);
+    }
+  });
+
   it('a damaged pieced stream is refused', () => {
     const data = linesOf(P + 100);
     const z = fastZlib.deflate(data);

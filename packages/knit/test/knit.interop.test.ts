@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
-import { ConstantMapper, HashEscapedPrefixMapper, LocalTransport, bytesEqual, compatZlib, fromUtf8, splitLines } from '@versionedfiles/core';
+import { ConstantMapper, DEFLATE_PIECE_BYTES, HashEscapedPrefixMapper, LocalTransport, bytesEqual, compatZlib, fromUtf8, splitLines } from '@versionedfiles/core';
 import type { Key, KeyMapper, VersionedFiles } from '@versionedfiles/core';
 import { runPython } from '../../../test-fixtures/support/breezy.js';
 import { makeFileFactory, makePackFactory } from '../src/index.js';
@@ -260,4 +260,32 @@ describe('Breezy reads our knit packs', () => {
       });
     }
   }
+});
+
+describe('Breezy reads a default-mode knit pack with a text over one deflate piece', () => {
+  it('the text, deflated in pieces on the thread pool, and a delta on it: Breezy checks, reads and annotates them', async () => {
+    const lines: string[] = [];
+    for (let length = 0; length < DEFLATE_PIECE_BYTES + 500_000; ) {
+      lines.push(`a bundled line, number ${(lines.length * 7919) % 1_000_003}\n`);
+      length += (lines[lines.length - 1] as string).length;
+    }
+    const big = lines.join('');
+    expect(big.length).toBeGreaterThan(DEFLATE_PIECE_BYTES);
+    lines[1234] = 'edited in the next version\n';
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    const inserts: Insert[] = [
+      { key: ['big-1'], parents: [], text: b64(big) },
+      { key: ['small'], parents: [], text: b64('a small text\n') },
+      { key: ['big-2'], parents: [['big-1']], text: b64(lines.join('')) },
+    ];
+    await withDirs(async (oursDir, theirsDir) => {
+      const vf = await makePackFactory(true, true, 1)(new LocalTransport(oursDir));
+      for (const ins of inserts) await vf.addLines(ins.key, ins.parents, splitLines(new Uint8Array(Buffer.from(ins.text, 'base64'))));
+      await vf.finish();
+      expect((await vf.index.getBuildDetails([['big-2']])).get(['big-2'])?.method).toBe('line-delta');
+      const out = await breezyReads(BREEZY_PACK, { graph: true, delta: true, keyLength: 1, ours: oursDir, theirs: theirsDir, inserts }, vf, inserts);
+      const ours = await vf.annotate(['big-2']);
+      expect(ours.map(([o]) => o[0])).toEqual(out.annotate?.[JSON.stringify(['big-2'])]);
+    });
+  });
 });

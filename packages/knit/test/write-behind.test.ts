@@ -97,6 +97,32 @@ describe('knit pack write-behind', () => {
     );
   });
 
+  it('a fast-mode text too big for the worker is deflated on the thread pool, the records after it queue, and writing waits only for their own members', async () => {
+    const big: Insert = { key: ['big', 'v1'], parents: [], text: utf8(Array.from({ length: 30000 }, (_, i) => `bundled line ${i}`).join('\n')) };
+    const inserts = [big, ...history(3, 10)];
+    const here = await packBytes(inserts, fastZlib, null);
+    const t = new MemoryTransport();
+    const vf = await storeWith(t, fastZlib, { ringBytes: 64 * 1024 });
+    const writeBehind = vf.options.writeBehind as WriteBehind;
+    for (const i of inserts) await vf.addLines(i.key, i.parents, splitLines(i.text));
+    // No macrotask has run, so the pool's member is not back: nothing is
+    // written, yet every delta-or-fulltext choice was made (from the queue).
+    expect(writeBehind.queued).toBe(inserts.length);
+    const child = inserts.find((i) => i.parents.length > 0) as Insert;
+    expect((await vf.getParentMap([child.key, big.key])).get(child.key)).toEqual(child.parents);
+    expect(writeBehind.queued).toBe(inserts.length);
+    const links = await Promise.all([big.key, child.key].map((key) => writeBehind.queuedLink(key)));
+    const files = await vf.finish();
+    expect(writeBehind.queued).toBe(0);
+    expect(await writeBehind.queuedLink(big.key)).toBeUndefined();
+    // What the queue said is what the index says once the records are in.
+    const details = await vf.index.getBuildDetails([big.key, child.key]);
+    expect(links).toEqual([big.key, child.key].map((key) => ({ compressionParent: details.get(key)?.compressionParent, size: details.get(key)?.memo.size })));
+    expect(links[1]?.compressionParent).toEqual(child.parents[0]);
+    expect(bytesEqual(await t.get(files.pack), here.pack)).toBe(true);
+    expect(bytesEqual(await t.get(files.index), here.index)).toBe(true);
+  });
+
   it('answers for records still queued: parents, keys, texts, annotations', async () => {
     const t = new MemoryTransport();
     const vf = await storeWith(t, fastZlib, {});

@@ -7,7 +7,8 @@
 // Reading accepts any RFC 1952 member, including the optional header fields
 // (FEXTRA, FNAME, FCOMMENT, FHCRC) that Python's gzip module writes.
 //
-// Entry points: `gzipChunks(chunks, codec)` (write one member), `gunzip(bytes,
+// Entry points: `gzipChunks(chunks, codec)` (write one member),
+// `gzipOnThreadPool(chunks)` (the same, fast codec, off this thread), `gunzip(bytes,
 // options)` (read the member at `offset`, verify crc and size, report where it
 // ends), `gunzipConcatenated(bytes, size)` (many members in one native call),
 // `crc32(bytes, seed)`, and `GzipCorrupt` for damaged input.
@@ -15,7 +16,7 @@
 import * as nodeZlib from 'node:zlib';
 import { CorruptData, LimitExceeded } from '../errors.js';
 import { concatBytes } from '../bytes.js';
-import { DEFAULT_MAX_INFLATE, compatZlib } from './zlib.js';
+import { DEFAULT_MAX_INFLATE, compatZlib, deflateOnThreadPool } from './zlib.js';
 import type { ZlibCodec } from './zlib.js';
 
 /** A gzip member that does not parse or does not verify. */
@@ -84,19 +85,35 @@ function readUint32LE(bytes: Uint8Array, at: number): number {
  */
 export function gzipChunks(chunks: Iterable<Uint8Array>, codec: ZlibCodec = compatZlib): Uint8Array {
   const input = [...chunks];
+  // compatZlib feeds the chunks one by one, as Breezy's compressobj does; fastZlib deflates them at once.
+  const body = codec.deflate(input, { raw: true, level: -1 });
+  return concatBytes([BREEZY_HEADER, body, gzipTrailer(input)]);
+}
+
+/**
+ * `gzipChunks(chunks, fastZlib)`'s bytes, deflated on libuv's thread pool
+ * (in pieces at once past `DEFLATE_PIECE_BYTES`): this thread goes on
+ * meanwhile. For texts of megabytes; `chunks` must not change until it settles.
+ */
+export async function gzipOnThreadPool(chunks: readonly Uint8Array[]): Promise<Uint8Array> {
+  const deflating = deflateOnThreadPool(chunks, { raw: true, level: -1 });
+  // Summed here while the pool deflates.
+  const trailer = gzipTrailer(chunks);
+  return concatBytes([BREEZY_HEADER, ...(await deflating), trailer]);
+}
+
+/** The crc32 and length (modulo 2^32, as RFC 1952 and Breezy both say) of the member's text. */
+function gzipTrailer(chunks: readonly Uint8Array[]): Uint8Array {
   let crc = 0;
   let size = 0;
-  for (const chunk of input) {
+  for (const chunk of chunks) {
     crc = crc32(chunk, crc);
     size += chunk.length;
   }
-  // compatZlib feeds the chunks one by one, as Breezy's compressobj does; fastZlib deflates them at once.
-  const body = codec.deflate(input, { raw: true, level: -1 });
   const trailer = new Uint8Array(8);
   writeUint32LE(trailer, 0, crc);
-  // ISIZE is the length modulo 2^32, as RFC 1952 and Breezy both say.
   writeUint32LE(trailer, 4, size % 0x1_0000_0000);
-  return concatBytes([BREEZY_HEADER, body, trailer]);
+  return trailer;
 }
 
 export interface GunzipOptions {

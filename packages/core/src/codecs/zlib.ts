@@ -13,10 +13,11 @@
 // `fastZlib` deflates an input longer than `DEFLATE_PIECE_BYTES` in pieces of
 // that size: each a raw deflate primed with the 32 KiB before it (so matches
 // still reach back across the cut) and ended on a byte boundary (a sync
-// flush), joined under one zlib header and the Adler-32 of the whole input.
-// That is one zlib stream any inflater reads (Breezy's too), about ten bytes
-// longer per piece, and its pieces can be deflated at once on libuv's thread
-// pool (`deflateOnThreadPool`), which writes the same bytes as `deflate`.
+// flush), joined under one zlib header and the Adler-32 of the whole input
+// (a raw stream, as gzip members hold, is the pieces alone). That is one
+// stream any inflater reads (Breezy's too), about ten bytes longer per
+// piece, and its pieces can be deflated at once on libuv's thread pool
+// (`deflateOnThreadPool`), which writes the same bytes as `deflate`.
 // Inflation always takes a `maxOutput` limit so a hostile stream cannot make us
 // allocate without bound (`LimitExceeded`); a stream that does not inflate is
 // `CorruptData`.
@@ -106,6 +107,11 @@ const FLUSH: Record<FlushMode, number> = {
  * knits write, that setup cost more than the compression (measured: half the
  * time of a 2 KiB member at level 6).
  */
+/** A raw deflate of `input` in one piece: the window no larger than the input needs. */
+function wholeRawSettings(input: Uint8Array, level: number): nodeZlib.ZlibOptions {
+  return { level, windowBits: rawWindowBits(input.length) };
+}
+
 function rawWindowBits(length: number): number {
   let bits = 9;
   while (bits < 15 && (1 << bits) - 262 < length) bits++;
@@ -318,18 +324,23 @@ function totalLength(chunks: readonly Uint8Array[]): number {
  * on meanwhile, and the pieces of a long input are deflated at once. The
  * result comes as chunks (the pieces are not joined).
  */
-export async function deflateOnThreadPool(data: Uint8Array | readonly Uint8Array[], options: { readonly level?: number } = {}): Promise<Uint8Array[]> {
+export async function deflateOnThreadPool(data: Uint8Array | readonly Uint8Array[], options: DeflateOptions = {}): Promise<Uint8Array[]> {
   const chunks = data instanceof Uint8Array ? [data] : data;
   const level = normaliseLevel(options.level);
+  const raw = options.raw === true;
   const total = totalLength(chunks);
-  const run = (input: Uint8Array, settings: nodeZlib.ZlibOptions, raw: boolean): Promise<Uint8Array> =>
+  const run = (input: Uint8Array, settings: nodeZlib.ZlibOptions, rawPiece: boolean): Promise<Uint8Array> =>
     new Promise((resolve, reject) => {
       const done = (err: Error | null, out: Buffer): void => (err === null ? resolve(asUint8Array(out)) : reject(err));
-      if (raw) nodeZlib.deflateRaw(input, settings, done);
+      if (rawPiece) nodeZlib.deflateRaw(input, settings, done);
       else nodeZlib.deflate(input, settings, done);
     });
-  if (total <= DEFLATE_PIECE_BYTES) return [await run(chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(chunks), { level }, false)];
+  if (total <= DEFLATE_PIECE_BYTES) {
+    const input = chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(chunks);
+    return [await run(input, raw ? wholeRawSettings(input, level) : { level }, raw)];
+  }
   const deflating = Promise.all(deflatePieces(chunks, total, level).map((piece) => run(piece.input, piece.options, true)));
+  if (raw) return deflating;
   // Summed here while the pool deflates.
   const trailer = zlibTrailer(chunks);
   return [zlibHeader(level), ...(await deflating), trailer];
@@ -362,14 +373,14 @@ export const fastZlib: ZlibCodec = {
   deflate(data, options = {}) {
     const chunks = data instanceof Uint8Array ? [data] : data;
     const level = normaliseLevel(options.level);
+    const raw = options.raw === true;
     const total = totalLength(chunks);
-    if (!options.raw && total > DEFLATE_PIECE_BYTES) {
+    if (total > DEFLATE_PIECE_BYTES) {
       const pieces = deflatePieces(chunks, total, level).map((piece) => asUint8Array(nodeZlib.deflateRawSync(piece.input, piece.options)));
-      return concatBytes([zlibHeader(level), ...pieces, zlibTrailer(chunks)]);
+      return concatBytes(raw ? pieces : [zlibHeader(level), ...pieces, zlibTrailer(chunks)]);
     }
     const input = chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(chunks);
-    const out = options.raw ? nodeZlib.deflateRawSync(input, { level, windowBits: rawWindowBits(input.length) }) : nodeZlib.deflateSync(input, { level });
-    return asUint8Array(out);
+    return asUint8Array(raw ? nodeZlib.deflateRawSync(input, wholeRawSettings(input, level)) : nodeZlib.deflateSync(input, { level }));
   },
   inflate(data, options = {}) {
     return nativeInflate(data, options);

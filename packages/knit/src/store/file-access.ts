@@ -36,6 +36,10 @@ export class KnitFileAccess implements KnitAccess {
     return memos;
   }
 
+  storedSize(length: number): number {
+    return length;
+  }
+
   getRawRecords(memos: readonly IndexMemo[]): Promise<Uint8Array[]> {
     return readMemos(this.transport, memos);
   }

@@ -72,7 +72,7 @@ import {
   withFinalNewline,
 } from '../records.js';
 import type { WriteBehind } from './write-behind.js';
-import { compareMemos, type BuildDetails, type IndexMemo, type IndexRecord, type KnitAccess, type KnitIndex } from './types.js';
+import { compareMemos, type BuildDetails, type ChainLink, type IndexMemo, type IndexRecord, type KnitAccess, type KnitIndex } from './types.js';
 
 registerKnitAdapters();
 
@@ -245,32 +245,40 @@ export class KnitVersionedFiles extends VersionedFilesBase {
 
   /** The delta chain below `key` (memoised: records never change once stored). */
   async #chain(key: Key): Promise<Chain | null> {
-    const walked: [Key, BuildDetails][] = [];
+    const walked: [Key, ChainLink][] = [];
     let below: Chain | null | undefined;
     for (let cursor: Key | null = key; ; ) {
       below = this.#chains.get(cursor);
       if (below !== undefined) break;
-      const details = (await this.index.getBuildDetails([cursor])).get(cursor);
-      if (details === undefined) return null;
-      walked.push([cursor, details]);
-      if (details.compressionParent === null) {
+      const link = await this.#link(cursor);
+      if (link === undefined) return null;
+      walked.push([cursor, link]);
+      if (link.compressionParent === null) {
         below = null;
         break;
       }
       // Past the limit the answer is "fulltext" whatever lies further down.
       if (walked.length > this.maxDeltaChain) return { deltas: Infinity, deltaSize: 0, fulltextSize: 0 };
-      cursor = details.compressionParent;
+      cursor = link.compressionParent;
     }
     for (let i = walked.length - 1; i >= 0; i--) {
-      const [k, d] = walked[i] as [Key, BuildDetails];
+      const [k, d] = walked[i] as [Key, ChainLink];
       const chain: Chain =
         below === null || below === undefined
-          ? { deltas: 0, deltaSize: 0, fulltextSize: d.memo.size }
-          : { deltas: below.deltas + 1, deltaSize: below.deltaSize + d.memo.size, fulltextSize: below.fulltextSize };
+          ? { deltas: 0, deltaSize: 0, fulltextSize: d.size }
+          : { deltas: below.deltas + 1, deltaSize: below.deltaSize + d.size, fulltextSize: below.fulltextSize };
       this.#chains.set(k, chain);
       below = chain;
     }
     return below ?? null;
+  }
+
+  /** A record's basis and stored size: from the write-behind queue while it waits there, else the index. */
+  async #link(key: Key): Promise<ChainLink | undefined> {
+    const queued = await this.options.writeBehind?.queuedLink(key);
+    if (queued !== undefined) return queued;
+    const details = (await this.index.getBuildDetails([key])).get(key);
+    return details === undefined ? undefined : { compressionParent: details.compressionParent, size: details.memo.size };
   }
 
   /**

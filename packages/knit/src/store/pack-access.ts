@@ -7,7 +7,7 @@
 //
 // Entry points: `KnitPackAccess` (`finish()` writes the end marker).
 
-import { PackFileWriter, parseBytesRecord } from '@versionedfiles/pack';
+import { PackFileWriter, bytesRecordLength, parseBytesRecord } from '@versionedfiles/pack';
 import type { Key, Transport } from '@versionedfiles/core';
 import { ReadOnlyError } from '@versionedfiles/core';
 import type { IndexMemo, KnitAccess } from './types.js';
@@ -38,6 +38,11 @@ export class KnitPackAccess implements KnitAccess {
       const span = file.addRecord(bytes);
       return { file: this.packName, pos: span.offset, size: span.length };
     });
+  }
+
+  /** A container record: its header, then the bytes. */
+  storedSize(length: number): number {
+    return bytesRecordLength(length);
   }
 
   async getRawRecords(memos: readonly IndexMemo[]): Promise<Uint8Array[]> {

@@ -120,6 +120,11 @@ export class RecordDeflater {
     return null;
   }
 
+  /** The largest text the worker takes (a quarter of the ring): a larger one is refused. */
+  get largestText(): number {
+    return this.#ringBytes.length / 4;
+  }
+
   /** Records sent and not yet answered. */
   get pending(): number {
     return this.#inFlight.length;
@@ -155,9 +160,9 @@ export class RecordDeflater {
     }
     if (!this.#ready) this.#poll();
     // A text over a quarter of the ring (a bundled file of megabytes) is
-    // deflated by the caller: behind it in the worker's queue, every later
-    // record would wait, and the next versions of other files with them.
-    if (!this.#ready || size > this.#ringBytes.length / 4 || this.#inFlight.length >= JOB_SLOTS) return null;
+    // the caller's: behind it in the worker's queue, every later record
+    // would wait, and the next versions of other files with them.
+    if (!this.#ready || size > this.largestText || this.#inFlight.length >= JOB_SLOTS) return null;
     const start = this.#place(size);
     if (start === null) return null;
     let at = start;

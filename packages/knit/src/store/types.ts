@@ -5,7 +5,7 @@
 // - a `KnitAccess`: raw record bytes in and out.
 //
 // Entry points: `KnitIndex`, `KnitAccess`, `IndexMemo`, `BuildDetails`,
-// `IndexRecord`.
+// `ChainLink`, `IndexRecord`.
 
 import type { Key, KeyMap, KeySet, Parents } from '@versionedfiles/core';
 import type { KnitMethod } from '../format/index.js';
@@ -24,6 +24,12 @@ export interface BuildDetails {
   readonly parents: Parents;
   readonly method: KnitMethod;
   readonly noeol: boolean;
+}
+
+/** What the delta-or-fulltext choice reads of a stored record: its basis and its memo's size. */
+export interface ChainLink {
+  readonly compressionParent: Key | null;
+  readonly size: number;
 }
 
 export interface IndexRecord {
@@ -54,6 +60,8 @@ export interface KnitIndex {
 export interface KnitAccess {
   /** Stores each record's bytes; returns where each went. */
   addRawRecords(records: readonly { readonly key: Key; readonly bytes: Uint8Array }[]): Promise<IndexMemo[]>;
+  /** The memo size a record of `length` bytes will have once stored (a pack frames it). */
+  storedSize(length: number): number;
   /** The bytes at each memo, in the order given. */
   getRawRecords(memos: readonly IndexMemo[]): Promise<Uint8Array[]>;
 }

@@ -1,35 +1,45 @@
 // Knit records written behind: `addLines` returns while a worker deflates
 // the record, and the record reaches the pack and the index once its gzip
 // member is back (see record-deflater.ts for why and how it is deflated).
+// A text too big for the worker (a bundled file of megabytes) is deflated on
+// libuv's thread pool in fast mode (`gzipOnThreadPool`, in pieces at once,
+// the bytes `gzipChunks` makes), and here in compat mode (pako runs here).
 //
 // Records queue in the order they were added and are appended in that order,
 // so a pack holds the same bytes, in the same places, as when every record
 // is deflated on the calling thread. A queued record is not in the index yet,
 // so the store sees its index and access only through the views here
-// (`index`, `access`): every question about a queued key first waits until that
-// key, and every record before it, is written; anything else that needs the
-// whole store (listing keys, adding records another way) waits for all of
-// them. The next version of a file asks for its parent's build details
-// (for the delta-or-fulltext choice), which is where a writer usually waits.
+// (`index`, `access`). What writing asks answers from the queue: whether a
+// key is present and its parents (`getParentMap`), and a record's basis and
+// stored size for the delta-or-fulltext choice (`queuedLink`), which waits
+// for that record's member alone. The next version of a file asks that of
+// its parent, usually a dozen texts later, which is where a writer usually
+// waits; a big text on the thread pool holds back the writes after it, not
+// the writer. Questions that need where a record lies (reads) wait until
+// that key, and every record before it, is written; anything else that
+// needs the whole store (listing keys, adding records another way) waits
+// for all of them.
 //
 // `close()` writes every queued record and ends the worker; a pack must not
 // be finished before. Writes and the questions that wait on them run one at
 // a time, so each record is appended once and in order.
 //
-// Entry points: `WriteBehind` (`forPack`, `add`, `flush`, `close`).
+// Entry points: `WriteBehind` (`forPack`, `add`, `queuedLink`, `flush`, `close`).
 
-import { KeyMap, KeySet, gzipChunks } from '@versionedfiles/core';
+import { KeyMap, KeySet, fastZlib, gzipChunks, gzipOnThreadPool } from '@versionedfiles/core';
 import type { Key, Parents, ZlibCodec } from '@versionedfiles/core';
 import { RecordDeflater } from './record-deflater.js';
 import type { RecordDeflaterOptions } from './record-deflater.js';
-import type { AddRecordsOptions, BuildDetails, IndexMemo, IndexRecord, KnitAccess, KnitIndex } from './types.js';
+import type { AddRecordsOptions, BuildDetails, ChainLink, IndexMemo, IndexRecord, KnitAccess, KnitIndex } from './types.js';
 
 /** A record waiting for its member: its index entry but the memo, and the member once made. */
 interface Queued {
   readonly record: Omit<IndexRecord, 'memo'>;
   readonly addOptions: AddRecordsOptions;
-  /** The deflater's id, or null when it was deflated here. */
+  /** The deflater's id, or null when the worker did not take it. */
   readonly id: number | null;
+  /** Settled once the member made on libuv's thread pool is in `member`; null for any other. */
+  deflating: Promise<void> | null;
   /** Its place in the order records were added (its queue position is this less `#shifted`). */
   readonly seq: number;
   member: Uint8Array | null;
@@ -80,14 +90,64 @@ export class WriteBehind {
    * Writes the records whose members are back.
    */
   add(record: Omit<IndexRecord, 'memo'>, addOptions: AddRecordsOptions, chunks: readonly Uint8Array[], size: number): Promise<void> {
-    const id = this.deflater.submit(chunks, size);
-    const queued: Queued = { record, addOptions, id, seq: this.#added++, member: id === null ? gzipChunks(chunks, this.#codec) : null };
+    const queued = this.#deflate(record, addOptions, chunks, size);
     this.#queue.push(queued);
     this.#queued.set(record.key, queued);
-    if (id !== null) this.#byId.set(id, queued);
+    if (queued.id !== null) this.#byId.set(queued.id, queued);
     return this.#inTurn(async () => {
       await this.#writeReady(false);
     });
+  }
+
+  /**
+   * A record queued with its member on the way: from the worker, from
+   * libuv's thread pool (a fast-mode text the worker does not take for its
+   * size), or made here. `chunks` are the store's own and never change.
+   */
+  #deflate(record: Omit<IndexRecord, 'memo'>, addOptions: AddRecordsOptions, chunks: readonly Uint8Array[], size: number): Queued {
+    const seq = this.#added++;
+    if (this.#codec === fastZlib && size > this.deflater.largestText) {
+      const queued: Queued = { record, addOptions, id: null, seq, member: null, deflating: null };
+      queued.deflating = gzipOnThreadPool(chunks).then(
+        (member) => {
+          queued.member = member;
+        },
+        // The pool failing is no reason to lose the record: make it here.
+        () => {
+          queued.member = gzipChunks(chunks, this.#codec);
+        },
+      );
+      return queued;
+    }
+    const id = this.deflater.submit(chunks, size);
+    return { record, addOptions, id, seq, deflating: null, member: id === null ? gzipChunks(chunks, this.#codec) : null };
+  }
+
+  /**
+   * A queued record's basis and stored size, once its member is back (no
+   * record before it need be written); undefined for a key not queued.
+   */
+  async queuedLink(key: Key): Promise<ChainLink | undefined> {
+    const queued = this.#queued.get(key);
+    if (queued === undefined) return undefined;
+    const member = await this.#memberOf(queued);
+    const { options, parents } = queued.record;
+    return { compressionParent: options.includes('line-delta') ? (parents?.[0] ?? null) : null, size: this.#access.storedSize(member.length) };
+  }
+
+  /** `queued`'s member, waiting for it if need be. */
+  async #memberOf(queued: Queued): Promise<Uint8Array> {
+    while (queued.member === null) {
+      if (queued.deflating !== null) {
+        await queued.deflating;
+        continue;
+      }
+      // Replies come in the order records were sent: settle each until this one's.
+      const reply = this.deflater.wait();
+      if (reply === null) throw new Error(`unreachable: every record sent has its reply (${JSON.stringify(queued.record.key)})`);
+      this.#settle(reply.id, reply.member);
+    }
+    return queued.member;
   }
 
   /** Writes every queued record. */
@@ -139,10 +199,7 @@ export class WriteBehind {
   async #writeReady(wait: boolean): Promise<number> {
     for (let reply = this.deflater.take(); reply !== null; reply = this.deflater.take()) this.#settle(reply.id, reply.member);
     const head = this.#queue[0];
-    if (wait && head !== undefined && head.member === null) {
-      const reply = this.deflater.wait();
-      if (reply !== null) this.#settle(reply.id, reply.member);
-    }
+    if (wait && head !== undefined) await this.#memberOf(head);
     let written = 0;
     while (this.#queue.length > 0 && (this.#queue[0] as Queued).member !== null) {
       const queued = this.#queue.shift() as Queued;
@@ -173,9 +230,15 @@ export class WriteBehind {
         await this.#through(keys);
         return index.getBuildDetails(keys);
       },
+      // Queued keys are answered from the queue: nothing need be written first.
       getParentMap: async (keys: readonly Key[]): Promise<KeyMap<Parents>> => {
-        await this.#through(keys);
-        return index.getParentMap(keys);
+        const stored = keys.filter((key) => !this.#queued.has(key));
+        const out = stored.length === 0 ? new KeyMap<Parents>() : await index.getParentMap(stored);
+        for (const key of keys) {
+          const queued = this.#queued.get(key);
+          if (queued !== undefined) out.set(key, index.hasGraph ? (queued.record.parents ?? []) : null);
+        }
+        return out;
       },
       keys: async (): Promise<KeySet> => {
         await this.flush();
@@ -197,6 +260,7 @@ export class WriteBehind {
         await this.flush();
         return access.addRawRecords(records);
       },
+      storedSize: (length) => access.storedSize(length),
       // Memos come from build details, which wait for their records.
       getRawRecords: (memos) => access.getRawRecords(memos),
     };

@@ -89,6 +89,11 @@ export function bytesRecordHeader(length: number, names: readonly RecordName[]):
   return concatBytes(parts);
 }
 
+/** The length of a whole bytes record of `length` body bytes with the given names. */
+export function bytesRecordLength(length: number, names: readonly RecordName[] = []): number {
+  return bytesRecordHeader(length, names).length + length;
+}
+
 /** A whole bytes record: header then body. */
 export function bytesRecord(body: Uint8Array, names: readonly RecordName[] = []): Uint8Array {
   return concatBytes([bytesRecordHeader(body.length, names), body]);
