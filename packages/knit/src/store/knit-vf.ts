@@ -133,7 +133,10 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   readonly verifySha1: boolean;
   /** Largest uncompressed record written: what a reader takes for texts of `maxTextBytes`. */
   readonly #maxRecordBytes: number;
-  /** Contents just written or built, so chains of adds do not re-extract their parents. */
+  /**
+   * Contents just written or built, so chains of adds do not re-extract
+   * their parents (in a plain knit, only those not in `#texts`).
+   */
   readonly #recent = new KeyMap<KnitContent>();
   readonly #chains = new KeyMap<Chain>();
   /**
@@ -327,26 +330,39 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     return deltaFromBlocks(blocks, basis.lines.length, content);
   }
 
+  /**
+   * Remembers a content just written or built. A plain knit's text added
+   * here is kept as bytes alone (`#texts`), its content split again when
+   * asked for: contents held for dozens of adds kept every line object alive
+   * past the young generation, to be copied by each scavenge and promoted.
+   */
   #remember(key: Key, content: KnitContent, ids: Int32Array | null = null, text: Uint8Array | null = null): void {
-    this.#recent.delete(key);
-    this.#recent.set(key, content);
-    this.#ids.delete(key);
-    if (ids !== null) this.#ids.set(key, ids);
-    this.#forgetText(key);
-    if (text !== null) this.#keepText(key, text);
-    if (this.#recent.size > RECENT_CONTENTS) {
-      const oldest = this.#recent.keys().next().value as Key;
-      this.#recent.delete(oldest);
-      if (!this.#texts.has(oldest)) this.#ids.delete(oldest);
+    this.#forget(key);
+    const kept = text !== null && this.#keepText(key, text);
+    if (this.annotated || !kept) {
+      this.#recent.set(key, content);
+      if (this.#recent.size > RECENT_CONTENTS) {
+        const oldest = this.#recent.keys().next().value as Key;
+        this.#recent.delete(oldest);
+        if (!this.#texts.has(oldest)) this.#ids.delete(oldest);
+      }
     }
+    if (ids !== null) this.#ids.set(key, ids);
   }
 
-  /** Keeps a text added here (not one larger than all it keeps), letting the oldest go past `ADDED_TEXT_BYTES`. */
-  #keepText(key: Key, text: Uint8Array): void {
-    if (text.length > ADDED_TEXT_BYTES) return;
+  #forget(key: Key): void {
+    this.#recent.delete(key);
+    this.#forgetText(key);
+    this.#ids.delete(key);
+  }
+
+  /** Keeps a text added here, letting the oldest go past `ADDED_TEXT_BYTES`; false for one larger than that. */
+  #keepText(key: Key, text: Uint8Array): boolean {
+    if (text.length > ADDED_TEXT_BYTES) return false;
     this.#texts.set(key, text);
     this.#textBytes += text.length;
     while (this.#textBytes > ADDED_TEXT_BYTES) this.#forgetText(this.#texts.keys().next().value as Key);
+    return true;
   }
 
   #forgetText(key: Key): void {
@@ -372,9 +388,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     }
     const noeol = text.length > 0 && text[text.length - 1] !== 0x0a;
     const lines = splitLines(text);
-    const content: KnitContent = { lines: noeol ? withFinalNewline(lines) : lines, origins: null, noeol };
-    this.#remember(key, content, this.#ids.get(key) ?? null, text);
-    return content;
+    return { lines: noeol ? withFinalNewline(lines) : lines, origins: null, noeol };
   }
 
   // -- reading -------------------------------------------------------------------
