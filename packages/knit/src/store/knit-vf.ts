@@ -114,11 +114,11 @@ const CLOSURE_BATCH_BYTES = 5 * 1024 * 1024;
 const READ_BATCH = 512;
 const RECENT_CONTENTS = 64;
 /**
- * Bytes of texts added here kept (`#texts`): in a plain knit, a parent among
+ * Bytes of the latest texts kept (`#texts`): in a plain knit, a parent among
  * them needs no reading back. On npm-large a file's next version comes
  * 12 texts (0.3 MB) later at the median, 488 (6.3 MB) at the 99th percentile:
- * 1,077 of its 4,894 parents had left the 64 contents kept, and reading
- * them back took a fifth of the insert.
+ * 1,077 of its 4,894 parents had left the 64 contents kept before, and
+ * reading them back took a fifth of the insert.
  */
 const ADDED_TEXT_BYTES = 16 * 1024 * 1024;
 /** Distinct lines the store's interner holds before it starts afresh (bounds its memory). */
@@ -133,10 +133,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   readonly verifySha1: boolean;
   /** Largest uncompressed record written: what a reader takes for texts of `maxTextBytes`. */
   readonly #maxRecordBytes: number;
-  /**
-   * Contents just written or built, so chains of adds do not re-extract
-   * their parents (in a plain knit, only those not in `#texts`).
-   */
+  /** An annotated knit's contents just written or built, so chains of adds do not re-extract their parents. */
   readonly #recent = new KeyMap<KnitContent>();
   readonly #chains = new KeyMap<Chain>();
   /**
@@ -147,10 +144,10 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   #interner = new LineInterner({ copyLines: true });
   readonly #ids = new KeyMap<Int32Array>();
   /**
-   * The latest texts added here, `ADDED_TEXT_BYTES` of them, oldest let go
-   * first: with them the interner finds the lines a new text shares with
-   * its parent at both ends by native compares, before comparing the rest
-   * line by line; and a plain knit's content is its text split (`#content`).
+   * The latest texts written or read back, `ADDED_TEXT_BYTES` of them, oldest
+   * let go first: with them the interner finds the lines a new text shares
+   * with its parent at both ends by native compares, before comparing the
+   * rest line by line; and a plain knit's content is its text split.
    */
   readonly #texts = new KeyMap<Uint8Array>();
   #textBytes = 0;
@@ -331,15 +328,15 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   }
 
   /**
-   * Remembers a content just written or built. A plain knit's text added
-   * here is kept as bytes alone (`#texts`), its content split again when
-   * asked for: contents held for dozens of adds kept every line object alive
-   * past the young generation, to be copied by each scavenge and promoted.
+   * Remembers a content just written or built. A plain knit keeps texts as
+   * bytes alone (`#texts`), a content split again when asked for: contents
+   * held for dozens of adds kept every line object alive past the young
+   * generation, to be copied by each scavenge and promoted.
    */
-  #remember(key: Key, content: KnitContent, ids: Int32Array | null = null, text: Uint8Array | null = null): void {
+  #remember(key: Key, content: KnitContent, ids: Int32Array | null, text: Uint8Array | null): void {
     this.#forget(key);
-    const kept = text !== null && this.#keepText(key, text);
-    if (this.annotated || !kept) {
+    if (text !== null) this.#keepText(key, text);
+    if (this.annotated) {
       this.#recent.set(key, content);
       if (this.#recent.size > RECENT_CONTENTS) {
         const oldest = this.#recent.keys().next().value as Key;
@@ -356,13 +353,11 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     this.#ids.delete(key);
   }
 
-  /** Keeps a text added here, letting the oldest go past `ADDED_TEXT_BYTES`; false for one larger than that. */
-  #keepText(key: Key, text: Uint8Array): boolean {
-    if (text.length > ADDED_TEXT_BYTES) return false;
+  /** Keeps a text, letting the oldest go past `ADDED_TEXT_BYTES` (the newest stays, even alone past it). */
+  #keepText(key: Key, text: Uint8Array): void {
     this.#texts.set(key, text);
     this.#textBytes += text.length;
-    while (this.#textBytes > ADDED_TEXT_BYTES) this.#forgetText(this.#texts.keys().next().value as Key);
-    return true;
+    while (this.#textBytes > ADDED_TEXT_BYTES && this.#texts.size > 1) this.#forgetText(this.#texts.keys().next().value as Key);
   }
 
   #forgetText(key: Key): void {
@@ -375,20 +370,22 @@ export class KnitVersionedFiles extends VersionedFilesBase {
 
   /**
    * The stored content of a local key (annotated in annotated knits). A
-   * plain knit's text added here is split again rather than read back.
+   * plain knit's is its text split: one kept, else read back (and kept).
    */
   async #content(key: Key): Promise<KnitContent> {
-    const cached = this.#recent.get(key);
-    if (cached !== undefined) return cached;
-    const text = this.annotated ? undefined : this.#texts.get(key);
-    if (text === undefined) {
+    if (this.annotated) {
+      const cached = this.#recent.get(key);
+      if (cached !== undefined) return cached;
       const content = (await this.#builderFor([key], false)).checkedContent(key);
-      this.#remember(key, content);
+      this.#remember(key, content, null, null);
       return content;
     }
-    const noeol = text.length > 0 && text[text.length - 1] !== 0x0a;
-    const lines = splitLines(text);
-    return { lines: noeol ? withFinalNewline(lines) : lines, origins: null, noeol };
+    let text = this.#texts.get(key);
+    if (text === undefined) {
+      text = (await this.#builderFor([key], false)).fulltext(key);
+      this.#keepText(key, text);
+    }
+    return plainContent(text);
   }
 
   // -- reading -------------------------------------------------------------------
@@ -704,6 +701,13 @@ function validBlocks(blocks: AddOptions['leftMatchingBlocks'], newLength: number
     if (!(Number.isInteger(j) && Number.isInteger(n) && j >= 0 && n >= 0 && j + n <= newLength)) return null;
   }
   return blocks;
+}
+
+/** A plain knit's content of `text` (its lines, the last given its newline). */
+function plainContent(text: Uint8Array): KnitContent {
+  const noeol = text.length > 0 && text[text.length - 1] !== 0x0a;
+  const lines = splitLines(text);
+  return { lines: noeol ? withFinalNewline(lines) : lines, origins: null, noeol };
 }
 
 /**
