@@ -8,6 +8,7 @@ import type { Key, ZlibCodec } from '@versionedfiles/core';
 import { KnitPackAccess, KnitPackIndex, KnitPackVersionedFiles, makePackFactory } from '../src/index.js';
 import { RecordDeflater } from '../src/store/record-deflater.js';
 import type { RecordDeflaterOptions } from '../src/store/record-deflater.js';
+import type { KnitIndex } from '../src/store/types.js';
 import { WriteBehind } from '../src/store/write-behind.js';
 
 interface Insert {
@@ -121,6 +122,37 @@ describe('knit pack write-behind', () => {
     expect(links[1]?.compressionParent).toEqual(child.parents[0]);
     expect(bytesEqual(await t.get(files.pack), here.pack)).toBe(true);
     expect(bytesEqual(await t.get(files.index), here.index)).toBe(true);
+  });
+
+  it('a key written while the index is asked about other keys is still found', async () => {
+    const t = new MemoryTransport();
+    const access = new KnitPackAccess(t, 'newpack');
+    await access.begin();
+    const index = new KnitPackIndex({ graph: true, deltas: true }, 1, 'newpack');
+    // An index that answers once the flush below has written everything.
+    let written: Promise<void> = Promise.resolve();
+    const slow: KnitIndex = {
+      hasGraph: true,
+      getBuildDetails: (keys) => index.getBuildDetails(keys),
+      getParentMap: async (keys) => {
+        await written;
+        return index.getParentMap(keys);
+      },
+      keys: () => index.keys(),
+      addRecords: (records, options) => index.addRecords(records, options),
+      missingCompressionParents: () => index.missingCompressionParents(),
+    };
+    const writeBehind = WriteBehind.forPack(slow, access, fastZlib, { ringBytes: 64 * 1024 }) as WriteBehind;
+    // Too big for the worker: its member comes from the thread pool, so no write happens before a macrotask.
+    const text = utf8('a line of a big text\n'.repeat(5000));
+    await writeBehind.add({ key: ['big'], options: ['fulltext'], parents: [] }, {}, [text], text.length);
+    expect(writeBehind.queued).toBe(1);
+    written = writeBehind.flush();
+    const map = await writeBehind.index.getParentMap([['big'], ['absent']]);
+    expect(writeBehind.queued).toBe(0);
+    expect(map.get(['big'])).toEqual([]);
+    expect(map.has(['absent'])).toBe(false);
+    await writeBehind.close();
   });
 
   it('answers for records still queued: parents, keys, texts, annotations', async () => {

@@ -230,14 +230,17 @@ export class WriteBehind {
         await this.#through(keys);
         return index.getBuildDetails(keys);
       },
-      // Queued keys are answered from the queue: nothing need be written first.
+      // Queued keys are answered from the queue, before anything is awaited
+      // (a key written meanwhile leaves the queue): nothing need be written first.
       getParentMap: async (keys: readonly Key[]): Promise<KeyMap<Parents>> => {
-        const stored = keys.filter((key) => !this.#queued.has(key));
-        const out = stored.length === 0 ? new KeyMap<Parents>() : await index.getParentMap(stored);
+        const out = new KeyMap<Parents>();
+        const stored: Key[] = [];
         for (const key of keys) {
           const queued = this.#queued.get(key);
-          if (queued !== undefined) out.set(key, index.hasGraph ? (queued.record.parents ?? []) : null);
+          if (queued === undefined) stored.push(key);
+          else out.set(key, index.hasGraph ? (queued.record.parents ?? []) : null);
         }
+        if (stored.length > 0) for (const [key, parents] of await index.getParentMap(stored)) out.set(key, parents);
         return out;
       },
       keys: async (): Promise<KeySet> => {
