@@ -107,15 +107,15 @@ const FLUSH: Record<FlushMode, number> = {
  * knits write, that setup cost more than the compression (measured: half the
  * time of a 2 KiB member at level 6).
  */
-/** A raw deflate of `input` in one piece: the window no larger than the input needs. */
-function wholeRawSettings(input: Uint8Array, level: number): nodeZlib.ZlibOptions {
-  return { level, windowBits: rawWindowBits(input.length) };
-}
-
 function rawWindowBits(length: number): number {
   let bits = 9;
   while (bits < 15 && (1 << bits) - 262 < length) bits++;
   return bits;
+}
+
+/** A raw deflate of `input` in one piece: the window no larger than the input needs. */
+function wholeRawSettings(input: Uint8Array, level: number): nodeZlib.ZlibOptions {
+  return { level, windowBits: rawWindowBits(input.length) };
 }
 
 function normaliseLevel(level: number | undefined): number {
