@@ -3,8 +3,8 @@
 // lost when the worker is given up.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MemoryTransport, RevisionAlreadyPresent, bytesEqual, compatZlib, fastZlib, gzipChunks, splitLines, utf8 } from '@versionedfiles/core';
-import type { Key, ZlibCodec } from '@versionedfiles/core';
+import { DEFLATE_PIECE_BYTES, MemoryTransport, RevisionAlreadyPresent, bytesEqual, compatZlib, concatBytes, fastZlib, gzipChunks, splitLines, utf8 } from '@versionedfiles/core';
+import type { ContentFactory, Key, ZlibCodec } from '@versionedfiles/core';
 import { KnitPackAccess, KnitPackIndex, KnitPackVersionedFiles, makePackFactory } from '../src/index.js';
 import { RecordDeflater } from '../src/store/record-deflater.js';
 import type { RecordDeflaterOptions } from '../src/store/record-deflater.js';
@@ -70,6 +70,12 @@ async function packBytes(inserts: readonly Insert[], codec: ZlibCodec, options: 
   return { pack: await t.get(files.pack), index: await t.get(files.index), answered };
 }
 
+async function collect(stream: AsyncIterable<ContentFactory>): Promise<ContentFactory[]> {
+  const out: ContentFactory[] = [];
+  for await (const record of stream) out.push(record);
+  return out;
+}
+
 describe('knit pack write-behind', () => {
   for (const [name, codec] of [
     ['fast', fastZlib],
@@ -122,6 +128,22 @@ describe('knit pack write-behind', () => {
     expect(links[1]?.compressionParent).toEqual(child.parents[0]);
     expect(bytesEqual(await t.get(files.pack), here.pack)).toBe(true);
     expect(bytesEqual(await t.get(files.index), here.index)).toBe(true);
+  });
+
+  it("a delta deflated on the thread pool is the caller's lines as they were when added, whatever the caller does to them after", async () => {
+    const vf = await makePackFactory(true, true, 1)(new MemoryTransport());
+    await vf.addLines(['base'], [], [utf8('first\n'), utf8('last\n')]);
+    // A line holding a whole deflate piece: a piece that lies in one chunk is a view of it.
+    const long = new Uint8Array(2 * DEFLATE_PIECE_BYTES + 1000).fill(0x61);
+    long[long.length - 1] = 0x0a;
+    const lines = [utf8('first\n'), long, utf8('last\n')];
+    const expected = concatBytes(lines);
+    await vf.addLines(['next'], [['base']], lines);
+    long.fill(0x62, 0, long.length - 1);
+    expect((await vf.index.getBuildDetails([['next']])).get(['next'])?.method).toBe('line-delta');
+    const [record] = await collect(vf.getRecordStream([['next']], 'unordered', true));
+    expect(bytesEqual(record?.getBytesAs('fulltext') as Uint8Array, expected)).toBe(true);
+    await vf.finish();
   });
 
   it('a key written while the index is asked about other keys is still found', async () => {

@@ -227,7 +227,8 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     const entry = { key, options: recordOptions, parents: text.parents };
     const addOptions = { randomId: options.randomId ?? false };
     if (this.options.writeBehind !== undefined) {
-      await this.options.writeBehind.add(entry, addOptions, record.chunks, record.size);
+      // A plain fulltext's record holds the store's own copy of the text; a delta's, the caller's lines.
+      await this.options.writeBehind.add(entry, addOptions, record.chunks, record.size, !delta && !this.annotated);
     } else {
       const [memo] = await this.access.addRawRecords([{ key, bytes: gzipChunks(record.chunks, this.zlib) }]);
       await this.index.addRecords([{ ...entry, memo: memo as IndexMemo }], addOptions);

@@ -26,7 +26,7 @@
 //
 // Entry points: `WriteBehind` (`forPack`, `add`, `queuedLink`, `flush`, `close`).
 
-import { KeyMap, KeySet, fastZlib, gzipChunks, gzipOnThreadPool } from '@versionedfiles/core';
+import { KeyMap, KeySet, concatBytes, fastZlib, gzipChunks, gzipOnThreadPool } from '@versionedfiles/core';
 import type { Key, Parents, ZlibCodec } from '@versionedfiles/core';
 import { RecordDeflater } from './record-deflater.js';
 import type { RecordDeflaterOptions } from './record-deflater.js';
@@ -86,11 +86,13 @@ export class WriteBehind {
 
   /**
    * Queues a record, its uncompressed text being `chunks` (`size` bytes):
-   * sent to the worker, or deflated here when the worker cannot take it.
-   * Writes the records whose members are back.
+   * sent to the worker, to libuv's thread pool, or deflated here when
+   * neither can take it. `owned`: the chunks never change (the store's own
+   * bytes); else they may once this returns. Writes the records whose
+   * members are back.
    */
-  add(record: Omit<IndexRecord, 'memo'>, addOptions: AddRecordsOptions, chunks: readonly Uint8Array[], size: number): Promise<void> {
-    const queued = this.#deflate(record, addOptions, chunks, size);
+  add(record: Omit<IndexRecord, 'memo'>, addOptions: AddRecordsOptions, chunks: readonly Uint8Array[], size: number, owned = false): Promise<void> {
+    const queued = this.#deflate(record, addOptions, chunks, size, owned);
     this.#queue.push(queued);
     this.#queued.set(record.key, queued);
     if (queued.id !== null) this.#byId.set(queued.id, queued);
@@ -102,19 +104,23 @@ export class WriteBehind {
   /**
    * A record queued with its member on the way: from the worker, from
    * libuv's thread pool (a fast-mode text the worker does not take for its
-   * size), or made here. `chunks` are the store's own and never change.
+   * size), or made here. The worker's ring and this thread read `chunks`
+   * before `add` returns; the pool reads them later, so it gets a copy
+   * unless they are `owned` (the store's own bytes, which never change: a
+   * delta's lines may be views of the caller's).
    */
-  #deflate(record: Omit<IndexRecord, 'memo'>, addOptions: AddRecordsOptions, chunks: readonly Uint8Array[], size: number): Queued {
+  #deflate(record: Omit<IndexRecord, 'memo'>, addOptions: AddRecordsOptions, chunks: readonly Uint8Array[], size: number, owned: boolean): Queued {
     const seq = this.#added++;
     if (this.#codec === fastZlib && size > this.deflater.largestText) {
       const queued: Queued = { record, addOptions, id: null, seq, member: null, deflating: null };
-      queued.deflating = gzipOnThreadPool(chunks).then(
+      const input = owned ? chunks : [concatBytes(chunks)];
+      queued.deflating = gzipOnThreadPool(input).then(
         (member) => {
           queued.member = member;
         },
         // The pool failing is no reason to lose the record: make it here.
         () => {
-          queued.member = gzipChunks(chunks, this.#codec);
+          queued.member = gzipChunks(input, this.#codec);
         },
       );
       return queued;
