@@ -120,7 +120,7 @@ const RECENT_CONTENTS = 64;
  * 1,077 of its 4,894 parents had left the 64 contents kept before, and
  * reading them back took a fifth of the insert.
  */
-const ADDED_TEXT_BYTES = 16 * 1024 * 1024;
+const KEPT_TEXT_BYTES = 16 * 1024 * 1024;
 /** Distinct lines the store's interner holds before it starts afresh (bounds its memory). */
 const INTERNER_LINES = 1 << 18;
 const NL = Uint8Array.of(0x0a);
@@ -144,7 +144,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   #interner = new LineInterner({ copyLines: true });
   readonly #ids = new KeyMap<Int32Array>();
   /**
-   * The latest texts written or read back, `ADDED_TEXT_BYTES` of them, oldest
+   * The latest texts written or read back, `KEPT_TEXT_BYTES` of them, oldest
    * let go first: with them the interner finds the lines a new text shares
    * with its parent at both ends by native compares, before comparing the
    * rest line by line; and a plain knit's content is its text split.
@@ -354,11 +354,11 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     this.#ids.delete(key);
   }
 
-  /** Keeps a text, letting the oldest go past `ADDED_TEXT_BYTES` (the newest stays, even alone past it). */
+  /** Keeps a text, letting the oldest go past `KEPT_TEXT_BYTES` (the newest stays, even alone past it). */
   #keepText(key: Key, text: Uint8Array): void {
     this.#texts.set(key, text);
     this.#textBytes += text.length;
-    while (this.#textBytes > ADDED_TEXT_BYTES && this.#texts.size > 1) this.#forgetText(this.#texts.keys().next().value as Key);
+    while (this.#textBytes > KEPT_TEXT_BYTES && this.#texts.size > 1) this.#forgetText(this.#texts.keys().next().value as Key);
   }
 
   #forgetText(key: Key): void {
