@@ -38,8 +38,8 @@ interface Queued {
   readonly addOptions: AddRecordsOptions;
   /** The deflater's id, or null when the worker did not take it. */
   readonly id: number | null;
-  /** Settled once the member made on libuv's thread pool is in `member`; null for any other. */
-  deflating: Promise<void> | null;
+  /** The member being made on libuv's thread pool (in `member` once made); null for any other. */
+  deflating: Promise<Uint8Array> | null;
   /** Its place in the order records were added (its queue position is this less `#shifted`). */
   readonly seq: number;
   member: Uint8Array | null;
@@ -114,15 +114,10 @@ export class WriteBehind {
     if (this.#codec === fastZlib && size > this.deflater.largestText) {
       const queued: Queued = { record, addOptions, id: null, seq, member: null, deflating: null };
       const input = owned ? chunks : [concatBytes(chunks)];
-      queued.deflating = gzipOnThreadPool(input).then(
-        (member) => {
-          queued.member = member;
-        },
+      queued.deflating = gzipOnThreadPool(input)
         // The pool failing is no reason to lose the record: make it here.
-        () => {
-          queued.member = gzipChunks(input, this.#codec);
-        },
-      );
+        .catch(() => gzipChunks(input, this.#codec))
+        .then((member) => (queued.member = member));
       return queued;
     }
     const id = this.deflater.submit(chunks, size);
@@ -143,11 +138,8 @@ export class WriteBehind {
 
   /** `queued`'s member, waiting for it if need be. */
   async #memberOf(queued: Queued): Promise<Uint8Array> {
+    if (queued.deflating !== null) return queued.member ?? queued.deflating;
     while (queued.member === null) {
-      if (queued.deflating !== null) {
-        await queued.deflating;
-        continue;
-      }
       // Replies come in the order records were sent: settle each until this one's.
       const reply = this.deflater.wait();
       if (reply === null) throw new Error(`unreachable: every record sent has its reply (${JSON.stringify(queued.record.key)})`);
