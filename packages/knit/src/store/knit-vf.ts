@@ -191,9 +191,10 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     const left = presentParents[0];
     // Only the left parent, stored here, can be a delta basis.
     const delta = left !== undefined && keysEqual(left, parents[0] as Key) && (await this.#shouldDelta(left));
-    const noeol = text.text.length > 0 && text.text[text.text.length - 1] !== 0x0a;
-    // A copy: the content is remembered, and callers may reuse their array.
-    const internal = noeol ? withFinalNewline(lines) : lines.slice();
+    const noeol = lacksFinalNewline(text.text);
+    // An annotated knit remembers the content, and callers may reuse their
+    // array: a copy (a plain knit keeps the text's bytes instead).
+    const internal = noeol ? withFinalNewline(lines) : this.annotated ? lines.slice() : lines;
     let content: KnitContent = {
       lines: internal,
       origins: this.annotated ? new Array<string>(internal.length).fill(versionId) : null,
@@ -704,9 +705,14 @@ function validBlocks(blocks: AddOptions['leftMatchingBlocks'], newLength: number
   return blocks;
 }
 
+/** A text that is not empty and does not end in a newline (a knit's no-eol). */
+function lacksFinalNewline(text: Uint8Array): boolean {
+  return text.length > 0 && text[text.length - 1] !== 0x0a;
+}
+
 /** A plain knit's content of `text` (its lines, the last given its newline). */
 function plainContent(text: Uint8Array): KnitContent {
-  const noeol = text.length > 0 && text[text.length - 1] !== 0x0a;
+  const noeol = lacksFinalNewline(text);
   const lines = splitLines(text);
   return { lines: noeol ? withFinalNewline(lines) : lines, origins: null, noeol };
 }
