@@ -14,6 +14,7 @@ import {
   gunzipConcatenated,
   gunzipConcatenatedAsync,
   gzipChunks,
+  gzipMemberBounds,
   gzipOnThreadPool,
   DEFLATE_PIECE_BYTES,
   toHex,
@@ -78,6 +79,54 @@ describe('gzipOnThreadPool', () => {
       expect(Buffer.compare(back.data, concatBytes(chunks))).toBe(0);
       expect(Buffer.compare(new Uint8Array(nodeZlib.gunzipSync(member)), concatBytes(chunks))).toBe(0);
     }
+  });
+});
+
+describe('gzipMemberBounds', () => {
+  /** Bytes no deflater can shrink: the worst case for the upper bound. */
+  function noise(length: number, seed: number): Uint8Array {
+    const out = new Uint8Array(length);
+    let x = seed | 1;
+    for (let i = 0; i < length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      out[i] = x & 0xff;
+    }
+    return out;
+  }
+
+  function expectWithin(member: Uint8Array, length: number): void {
+    const { least, most } = gzipMemberBounds(length);
+    expect(member.length).toBeGreaterThanOrEqual(least);
+    expect(member.length).toBeLessThanOrEqual(most);
+  }
+
+  it("holds every member either codec makes, of text that compresses and of bytes that do not, in any chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 70_000 }),
+          fc.tuple(fc.nat({ max: 70_000 }), fc.integer()).map(([length, seed]) => noise(length, seed)),
+          fc.tuple(fc.string({ maxLength: 40 }), fc.nat({ max: 3000 })).map(([line, times]) => utf8(`${line}\n`.repeat(times))),
+        ),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        (text, cuts) => {
+          const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+          const chunks = [...at, text.length].map((end, i) => text.subarray(i === 0 ? 0 : (at[i - 1] as number), end));
+          for (const codec of [fastZlib, compatZlib]) expectWithin(gzipChunks(chunks, codec), text.length);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('holds a member deflated in pieces, on this thread and on the thread pool', async () => {
+    const length = DEFLATE_PIECE_BYTES + 4099;
+    const text = noise(length, 7);
+    expectWithin(gzipChunks([text], fastZlib), length);
+    expectWithin(await gzipOnThreadPool([text]), length);
+    expect(gzipMemberBounds(0).least).toBe(20);
   });
 });
 

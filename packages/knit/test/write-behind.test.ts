@@ -1,9 +1,9 @@
 // Knit pack records deflated on a worker and written behind addLines: the
 // same bytes as deflating on the calling thread, readable at once, nothing
 // lost when the worker is given up.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { DEFLATE_PIECE_BYTES, MemoryTransport, RevisionAlreadyPresent, bytesEqual, compatZlib, concatBytes, fastZlib, gzipChunks, splitLines, utf8 } from '@versionedfiles/core';
+import { DEFLATE_PIECE_BYTES, MemoryTransport, RevisionAlreadyPresent, bytesEqual, compatZlib, concatBytes, fastZlib, gzipChunks, sha1Hex, splitLines, utf8 } from '@versionedfiles/core';
 import type { ContentFactory, Key, ZlibCodec } from '@versionedfiles/core';
 import { KnitPackAccess, KnitPackIndex, KnitPackVersionedFiles, makePackFactory } from '../src/index.js';
 import { RecordDeflater } from '../src/store/record-deflater.js';
@@ -55,6 +55,34 @@ function history(files: number, versions: number, lineBytes = 40): Insert[] {
       if (v % 4 === 0) lines.push(`added in ${v}`);
       const key: Key = [`f${f}`, `v${v}`];
       out.push({ key, parents: prev ? [prev.key] : [], text: utf8(lines.join('\n') + (f % 2 === 0 ? '\n' : '')) });
+      latest.set(f, { key, lines });
+    }
+  }
+  return out;
+}
+
+/** `length` bytes of lines of sha1 hex digests of `seed` and a counter: text that deflates to about half. */
+function noiseLines(length: number, seed: number): Uint8Array {
+  const lines: Uint8Array[] = [];
+  for (let at = 0, n = 0; at < length; n++) {
+    const line = utf8(`${sha1Hex(utf8(`${seed}:${n}`))}\n`);
+    lines.push(line.subarray(0, length - at));
+    at += line.length;
+  }
+  return concatBytes(lines);
+}
+
+/** Versions of noisy files, each changing a few lines of its parent: deltas pile up until a fulltext is cheaper. */
+function noisyHistory(files: number, versions: number): Insert[] {
+  const out: Insert[] = [];
+  const latest = new Map<number, { key: Key; lines: Uint8Array[] }>();
+  for (let v = 0; v < versions; v++) {
+    for (let f = 0; f < files; f++) {
+      const prev = latest.get(f);
+      const lines = prev ? prev.lines.slice() : splitLines(noiseLines(41 * 200, 100 + f));
+      for (let c = 0; c < 4; c++) lines[(v * 31 + c * 53 + f) % lines.length] = noiseLines(41, 1000 * v + 10 * c + f);
+      const key: Key = [`n${f}`, `v${v}`];
+      out.push({ key, parents: prev ? [prev.key] : [], text: concatBytes(lines) });
       latest.set(f, { key, lines });
     }
   }
@@ -129,6 +157,39 @@ describe('knit pack write-behind', () => {
     expect(bytesEqual(await t.get(files.pack), here.pack)).toBe(true);
     expect(bytesEqual(await t.get(files.index), here.index)).toBe(true);
   });
+
+  for (const [name, codec] of [
+    ['fast', fastZlib],
+    ['compat', compatZlib],
+  ] as const) {
+    it(`chooses delta or fulltext as deflating here does while the worker lags, by size bounds or taking records back (${name} codec)`, async () => {
+      // A text that keeps the worker busy, then files whose deltas pile up
+      // until a fulltext is cheaper: the choices are made with members
+      // still being deflated.
+      const busy: Insert = { key: ['busy', 'v0'], parents: [], text: noiseLines(3 * 1024 * 1024, 1) };
+      const inserts = [busy, ...noisyHistory(3, 60)];
+      const here = await packBytes(inserts, codec, null);
+      const t = new MemoryTransport();
+      const vf = await storeWith(t, codec, {});
+      const writeBehind = vf.options.writeBehind as WriteBehind;
+      const bounded = vi.spyOn(writeBehind, 'queuedLinkNow');
+      const takeBack = vi.spyOn(writeBehind.deflater, 'takeBack');
+      const submit = vi.spyOn(writeBehind.deflater, 'submit');
+      for (const i of inserts) await vf.addLines(i.key, i.parents, splitLines(i.text));
+      const files = await vf.finish();
+      // The worker skipped the records taken back (an answer out of turn would have ended its use).
+      const sent = submit.mock.results.filter(({ value }) => value !== null).length;
+      const takenBack = takeBack.mock.results.filter(({ value }) => value !== null).length;
+      expect(writeBehind.deflater.answered).toBe(sent - takenBack);
+      expect(bytesEqual(await t.get(files.pack), here.pack)).toBe(true);
+      expect(bytesEqual(await t.get(files.index), here.index)).toBe(true);
+      // Both ways of not waiting were taken, and chains did end in new fulltexts.
+      expect(bounded.mock.results.some(({ value }) => value !== undefined && value.least < value.most)).toBe(true);
+      expect(takenBack).toBeGreaterThan(0);
+      const details = await vf.index.getBuildDetails(inserts.map((i) => i.key));
+      expect([...details.values()].filter((d) => d.compressionParent === null).length).toBeGreaterThan(3 + 1);
+    });
+  }
 
   it("a delta deflated on the thread pool is the caller's lines as they were when added, whatever the caller does to them after", async () => {
     const vf = await makePackFactory(true, true, 1)(new MemoryTransport());
@@ -249,6 +310,33 @@ describe('RecordDeflater', () => {
     }
     expect(deflater.answered).toBe(texts.length);
     expect(deflater.wait()).toBeNull();
+    await deflater.close();
+  });
+
+  it('gives a record back to be deflated here when the worker has not started it, and skips it', async () => {
+    const deflater = await loaded();
+    const busy = noiseLines(2 * 1024 * 1024, 3);
+    const small = texts.slice(0, 3);
+    const busyId = deflater.submit([busy], busy.length);
+    const ids = small.map((t) => deflater.submit([t], t.length));
+    const last = ids[2] as number;
+    // Behind two megabytes of text, the last one is still waiting: made here, at once.
+    const reply = deflater.takeBack(last);
+    expect(reply?.id).toBe(last);
+    expect(bytesEqual(reply?.member as Uint8Array, gzipChunks([small[2] as Uint8Array], fastZlib))).toBe(true);
+    expect(deflater.takeBack(last)).toBeNull();
+    expect(deflater.pending).toBe(3);
+    for (const [id, text] of [[busyId, busy], [ids[0], small[0]], [ids[1], small[1]]] as const) {
+      const next = deflater.wait();
+      expect(next?.id).toBe(id);
+      expect(bytesEqual(next?.member as Uint8Array, gzipChunks([text as Uint8Array], fastZlib))).toBe(true);
+    }
+    // Answered: nothing left to take back, and the worker still takes records.
+    expect(deflater.takeBack(ids[0] as number)).toBeNull();
+    expect(deflater.wait()).toBeNull();
+    expect(deflater.answered).toBe(3);
+    const again = deflater.submit([small[0] as Uint8Array], (small[0] as Uint8Array).length);
+    expect(deflater.wait()?.id).toBe(again);
     await deflater.close();
   });
 

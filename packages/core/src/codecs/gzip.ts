@@ -8,7 +8,9 @@
 // (FEXTRA, FNAME, FCOMMENT, FHCRC) that Python's gzip module writes.
 //
 // Entry points: `gzipChunks(chunks, codec)` (write one member),
-// `gzipOnThreadPool(chunks)` (the same, fast codec, off this thread), `gunzip(bytes,
+// `gzipOnThreadPool(chunks)` (the same, fast codec, off this thread),
+// `gzipMemberBounds(length)` (the least and most bytes those members of a
+// text can take, known before it is deflated), `gunzip(bytes,
 // options)` (read the member at `offset`, verify crc and size, report where it
 // ends), `gunzipConcatenated(bytes, size)` (many members in one native call),
 // `crc32(bytes, seed)`, and `GzipCorrupt` for damaged input.
@@ -16,7 +18,7 @@
 import * as nodeZlib from 'node:zlib';
 import { CorruptData, LimitExceeded } from '../errors.js';
 import { concatBytes } from '../bytes.js';
-import { DEFAULT_MAX_INFLATE, compatZlib, deflateOnThreadPool } from './zlib.js';
+import { DEFAULT_MAX_INFLATE, DEFLATE_PIECE_BYTES, compatZlib, deflateOnThreadPool } from './zlib.js';
 import type { ZlibCodec } from './zlib.js';
 
 /** A gzip member that does not parse or does not verify. */
@@ -100,6 +102,22 @@ export async function gzipOnThreadPool(chunks: readonly Uint8Array[]): Promise<U
   // Summed here while the pool deflates.
   const trailer = gzipTrailer(chunks);
   return concatBytes([BREEZY_HEADER, ...(await deflating), trailer]);
+}
+
+/**
+ * The least and most bytes the member `gzipChunks` (either codec) or
+ * `gzipOnThreadPool` makes of a text of `length` bytes can take: a header
+ * and trailer around at least a two-byte deflate stream; at most zlib's
+ * worst case for any level and settings (`deflateBound` without knowing
+ * them: stored blocks and their headers), plus a sync flush for each
+ * piece `fastZlib` deflates apart. Lets a writer decide on sizes it has
+ * not yet got when either bound settles the choice.
+ */
+export function gzipMemberBounds(length: number): { readonly least: number; readonly most: number } {
+  const framing = BREEZY_HEADER.length + 8;
+  const pieces = Math.max(1, Math.ceil(length / DEFLATE_PIECE_BYTES));
+  const deflated = length + Math.ceil(length / 8) + Math.ceil(length / 64) + 5 + 6 * pieces;
+  return { least: framing + 2, most: framing + deflated };
 }
 
 /** The crc32 and length (modulo 2^32, as RFC 1952 and Breezy both say) of the member's text. */

@@ -253,8 +253,53 @@ export class KnitVersionedFiles extends VersionedFilesBase {
    * than the deltas stacked on it; a chain with a missing link means fulltext.
    */
   async #shouldDelta(parent: Key): Promise<boolean> {
+    const settled = this.#shouldDeltaNow(parent);
+    if (settled !== null) return settled;
     const chain = await this.#chain(parent);
     return chain !== null && chain.deltas < this.maxDeltaChain && chain.fulltextSize > chain.deltaSize;
+  }
+
+  /**
+   * The same choice made now, when the sizes known without waiting settle
+   * it: records still being deflated count by the bounds of their size, and
+   * the choice stands if it is the same at either end (the first delta on
+   * a fulltext, say, whatever the fulltext's size). Null when they do not
+   * settle it, or a link is neither queued nor walked before: `#chain`
+   * then waits for the members and reads the index. The exact walk, as a
+   * writer that deflated every record itself would make it; only which
+   * records the writer waits for differs.
+   */
+  #shouldDeltaNow(parent: Key): boolean | null {
+    const writeBehind = this.options.writeBehind;
+    if (writeBehind === undefined) return null;
+    let deltas = 0;
+    let leastDeltas = 0;
+    let mostDeltas = 0;
+    let fulltext: { readonly least: number; readonly most: number };
+    for (let cursor: Key = parent; ; ) {
+      const below = this.#chains.get(cursor);
+      if (below !== undefined) {
+        deltas += below.deltas;
+        leastDeltas += below.deltaSize;
+        mostDeltas += below.deltaSize;
+        fulltext = { least: below.fulltextSize, most: below.fulltextSize };
+        break;
+      }
+      const link = writeBehind.queuedLinkNow(cursor);
+      if (link === undefined) return null;
+      if (link.compressionParent === null) {
+        fulltext = link;
+        break;
+      }
+      if (++deltas >= this.maxDeltaChain) return false;
+      leastDeltas += link.least;
+      mostDeltas += link.most;
+      cursor = link.compressionParent;
+    }
+    if (deltas >= this.maxDeltaChain) return false;
+    if (fulltext.least > mostDeltas) return true;
+    if (fulltext.most <= leastDeltas) return false;
+    return null;
   }
 
   /** The delta chain below `key` (memoised: records never change once stored). */

@@ -23,7 +23,7 @@
 // once it has loaded, and never keeps the process alive (`unref`).
 //
 // Entry points: `RecordDeflater` (`forCodec`, `submit`, `take`, `wait`,
-// `start`, `close`), `DeflateReply`.
+// `takeBack`, `start`, `close`), `DeflateReply`.
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -46,13 +46,26 @@ export interface DeflateWorkerData {
 /**
  * The shared control words (Int32): messages the worker has posted, jobs
  * posted to it, whether it sleeps waiting for one (only then is it woken: a
- * wake is a system call), then one slot per job in flight (`JOB_SLOTS`, by
- * id): its text's start and length in the ring. Jobs go through these slots
+ * wake is a system call), the jobs it has gone past (made or skipped), then
+ * one slot per job in flight (`JOB_SLOTS`, by id): its text's start and
+ * length in the ring, and who has it (`JOB`). Jobs go through these slots
  * rather than messages, which cost the calling thread about 35 µs each.
  */
-export const CONTROL = { replies: 0, jobs: 1, sleeping: 2, slots: 3 } as const;
+export const CONTROL = { replies: 0, jobs: 1, sleeping: 2, passed: 3, slots: 4 } as const;
 export const JOB_SLOTS = 1024;
-export const CONTROL_WORDS = CONTROL.slots + 2 * JOB_SLOTS;
+export const SLOT_WORDS = 3;
+export const CONTROL_WORDS = CONTROL.slots + SLOT_WORDS * JOB_SLOTS;
+/**
+ * A job's third slot word: posted, then either started by the worker or
+ * taken back by the calling thread, whichever swaps it first (so a record is
+ * deflated once, by one of them; a job taken back gets no reply).
+ */
+export const JOB = { posted: 0, started: 1, takenBack: 2 } as const;
+
+/** The first control word of job `id`'s slot. */
+export function slotOf(id: number): number {
+  return CONTROL.slots + SLOT_WORDS * (id % JOB_SLOTS);
+}
 
 /** What the worker posts: ready once, then one reply per job, in order. */
 export type DeflateWorkerMessage = 'ready' | { readonly id: number; readonly member: Uint8Array } | { readonly id: number; readonly error: string };
@@ -162,7 +175,8 @@ export class RecordDeflater {
     // A text over a quarter of the ring (a bundled file of megabytes) is
     // the caller's: behind it in the worker's queue, every later record
     // would wait, and the next versions of other files with them.
-    if (!this.#ready || size > this.largestText || this.#inFlight.length >= JOB_SLOTS) return null;
+    // A slot is free once the worker has gone past the job that held it (jobs taken back leave the list before).
+    if (!this.#ready || size > this.largestText || this.#nextId - Atomics.load(this.#control, CONTROL.passed) >= JOB_SLOTS) return null;
     const start = this.#place(size);
     if (start === null) return null;
     let at = start;
@@ -172,9 +186,10 @@ export class RecordDeflater {
     }
     const id = this.#nextId++;
     this.#inFlight.push({ id, start, end: start + size });
-    const slot = CONTROL.slots + 2 * (id % JOB_SLOTS);
+    const slot = slotOf(id);
     this.#control[slot] = start;
     this.#control[slot + 1] = size;
+    this.#control[slot + 2] = JOB.posted;
     Atomics.store(this.#control, CONTROL.jobs, id + 1);
     if (Atomics.load(this.#control, CONTROL.sleeping) === 1) Atomics.notify(this.#control, CONTROL.jobs);
     return id;
@@ -186,6 +201,29 @@ export class RecordDeflater {
     if (made !== undefined) return made;
     if (this.#inFlight.length === 0) return null;
     return this.#poll();
+  }
+
+  /**
+   * The reply for job `id`, deflated here now if the worker has not started
+   * it (it then skips it); null when the worker has it or it was answered,
+   * or has less text ahead of it than its own (waiting is then no longer).
+   * For a member wanted before the worker would get to it.
+   */
+  takeBack(id: number): DeflateReply | null {
+    if (this.#done) return null;
+    const at = this.#inFlight.findIndex((job) => job.id === id);
+    const job = this.#inFlight[at];
+    if (job === undefined) return null;
+    const passed = Atomics.load(this.#control, CONTROL.passed);
+    let ahead = 0;
+    for (let i = 0; i < at; i++) {
+      const before = this.#inFlight[i] as InFlight;
+      if (before.id >= passed) ahead += before.end - before.start;
+    }
+    if (ahead < job.end - job.start) return null;
+    if (Atomics.compareExchange(this.#control, slotOf(id) + 2, JOB.posted, JOB.takenBack) !== JOB.posted) return null;
+    this.#inFlight.splice(at, 1);
+    return { id, member: gzipChunks([this.#ringBytes.subarray(job.start, job.end)], this.#codec) };
   }
 
   /** The next reply, waiting for it; null when nothing is in flight. */

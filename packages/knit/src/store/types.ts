@@ -5,7 +5,7 @@
 // - a `KnitAccess`: raw record bytes in and out.
 //
 // Entry points: `KnitIndex`, `KnitAccess`, `IndexMemo`, `BuildDetails`,
-// `ChainLink`, `IndexRecord`.
+// `ChainLink`, `BoundedChainLink`, `IndexRecord`.
 
 import type { Key, KeyMap, KeySet, Parents } from '@versionedfiles/core';
 import type { KnitMethod } from '../format/index.js';
@@ -30,6 +30,13 @@ export interface BuildDetails {
 export interface ChainLink {
   readonly compressionParent: Key | null;
   readonly size: number;
+}
+
+/** A link whose size may not be known yet: it lies in `[least, most]` (equal once known). */
+export interface BoundedChainLink {
+  readonly compressionParent: Key | null;
+  readonly least: number;
+  readonly most: number;
 }
 
 export interface IndexRecord {
@@ -60,7 +67,7 @@ export interface KnitIndex {
 export interface KnitAccess {
   /** Stores each record's bytes; returns where each went. */
   addRawRecords(records: readonly { readonly key: Key; readonly bytes: Uint8Array }[]): Promise<IndexMemo[]>;
-  /** The memo size a record of `length` bytes will have once stored (a pack frames it). */
+  /** The memo size a record of `length` bytes will have once stored (a pack frames it); never smaller for a longer record. */
   storedSize(length: number): number;
   /** The bytes at each memo, in the order given. */
   getRawRecords(memos: readonly IndexMemo[]): Promise<Uint8Array[]>;

@@ -11,11 +11,13 @@
 // so the store sees its index and access only through the views here
 // (`index`, `access`). What writing asks answers from the queue: whether a
 // key is present and its parents (`getParentMap`), and a record's basis and
-// stored size for the delta-or-fulltext choice (`queuedLink`), which waits
-// for that record's member alone. The next version of a file asks that of
-// its parent, usually a dozen texts later, which is where a writer usually
-// waits; a big text on the thread pool holds back the writes after it, not
-// the writer. Questions that need where a record lies (reads) wait until
+// stored size for the delta-or-fulltext choice: as far as known now
+// (`queuedLinkNow`: bounds while its member is being made), or exactly
+// (`queuedLink`), waiting for that record's member alone, which is made
+// here if the worker has not started it and has more text before it. The
+// next version of a file asks that of its parent, usually a dozen texts
+// later, which is where a writer may wait; a big text on the thread pool
+// holds back the writes after it, not the writer. Questions that need where a record lies (reads) wait until
 // that key, and every record before it, is written; anything else that
 // needs the whole store (listing keys, adding records another way) waits
 // for all of them.
@@ -24,13 +26,14 @@
 // be finished before. Writes and the questions that wait on them run one at
 // a time, so each record is appended once and in order.
 //
-// Entry points: `WriteBehind` (`forPack`, `add`, `queuedLink`, `flush`, `close`).
+// Entry points: `WriteBehind` (`forPack`, `add`, `queuedLink`, `queuedLinkNow`,
+// `flush`, `close`).
 
-import { KeyMap, KeySet, concatBytes, fastZlib, gzipChunks, gzipOnThreadPool } from '@versionedfiles/core';
+import { KeyMap, KeySet, concatBytes, fastZlib, gzipChunks, gzipMemberBounds, gzipOnThreadPool } from '@versionedfiles/core';
 import type { Key, Parents, ZlibCodec } from '@versionedfiles/core';
 import { RecordDeflater } from './record-deflater.js';
 import type { RecordDeflaterOptions } from './record-deflater.js';
-import type { AddRecordsOptions, BuildDetails, ChainLink, IndexMemo, IndexRecord, KnitAccess, KnitIndex } from './types.js';
+import type { AddRecordsOptions, BoundedChainLink, BuildDetails, ChainLink, IndexMemo, IndexRecord, KnitAccess, KnitIndex } from './types.js';
 
 /** A record waiting for its member: its index entry but the memo, and the member once made. */
 interface Queued {
@@ -42,6 +45,8 @@ interface Queued {
   deflating: Promise<Uint8Array> | null;
   /** Its place in the order records were added (its queue position is this less `#shifted`). */
   readonly seq: number;
+  /** The uncompressed record's length. */
+  readonly size: number;
   member: Uint8Array | null;
 }
 
@@ -112,7 +117,7 @@ export class WriteBehind {
   #deflate(record: Omit<IndexRecord, 'memo'>, addOptions: AddRecordsOptions, chunks: readonly Uint8Array[], size: number, owned: boolean): Queued {
     const seq = this.#added++;
     if (this.#codec === fastZlib && size > this.deflater.largestText) {
-      const queued: Queued = { record, addOptions, id: null, seq, member: null, deflating: null };
+      const queued: Queued = { record, addOptions, id: null, seq, size, member: null, deflating: null };
       const input = owned ? chunks : [concatBytes(chunks)];
       queued.deflating = gzipOnThreadPool(input)
         // The pool failing is no reason to lose the record: make it here.
@@ -121,7 +126,7 @@ export class WriteBehind {
       return queued;
     }
     const id = this.deflater.submit(chunks, size);
-    return { record, addOptions, id, seq, deflating: null, member: id === null ? gzipChunks(chunks, this.#codec) : null };
+    return { record, addOptions, id, seq, size, deflating: null, member: id === null ? gzipChunks(chunks, this.#codec) : null };
   }
 
   /**
@@ -131,14 +136,45 @@ export class WriteBehind {
   async queuedLink(key: Key): Promise<ChainLink | undefined> {
     const queued = this.#queued.get(key);
     if (queued === undefined) return undefined;
-    const member = await this.#memberOf(queued);
-    const { options, parents } = queued.record;
-    return { compressionParent: options.includes('line-delta') ? (parents?.[0] ?? null) : null, size: this.#access.storedSize(member.length) };
+    const member = await this.#memberOf(queued, true);
+    return { compressionParent: this.#basisOf(queued), size: this.#access.storedSize(member.length) };
   }
 
-  /** `queued`'s member, waiting for it if need be. */
-  async #memberOf(queued: Queued): Promise<Uint8Array> {
+  /**
+   * A queued record's basis and stored size as far as known now, without
+   * waiting: exact once its member is back, else the bounds of any member
+   * of its length (`gzipMemberBounds`); undefined for a key not queued.
+   */
+  queuedLinkNow(key: Key): BoundedChainLink | undefined {
+    const queued = this.#queued.get(key);
+    if (queued === undefined) return undefined;
+    if (queued.member === null) for (let reply = this.deflater.take(); reply !== null; reply = this.deflater.take()) this.#settle(reply.id, reply.member);
+    const compressionParent = this.#basisOf(queued);
+    if (queued.member !== null) {
+      const size = this.#access.storedSize(queued.member.length);
+      return { compressionParent, least: size, most: size };
+    }
+    const { least, most } = gzipMemberBounds(queued.size);
+    return { compressionParent, least: this.#access.storedSize(least), most: this.#access.storedSize(most) };
+  }
+
+  #basisOf(queued: Queued): Key | null {
+    const { options, parents } = queued.record;
+    return options.includes('line-delta') ? (parents?.[0] ?? null) : null;
+  }
+
+  /**
+   * `queued`'s member, waiting for it if need be. With `takeBack`, one the
+   * worker has not started is made here instead: the writer wants it now,
+   * and the worker may be hundreds of records behind (its first ones, while
+   * V8 still compiles both threads' code: 40-70 ms waits on npm-large).
+   */
+  async #memberOf(queued: Queued, takeBack = false): Promise<Uint8Array> {
     if (queued.deflating !== null) return queued.member ?? queued.deflating;
+    if (takeBack && queued.member === null && queued.id !== null) {
+      const reply = this.deflater.takeBack(queued.id);
+      if (reply !== null) this.#settle(reply.id, reply.member);
+    }
     while (queued.member === null) {
       // Replies come in the order records were sent: settle each until this one's.
       const reply = this.deflater.wait();
@@ -199,18 +235,33 @@ export class WriteBehind {
     const head = this.#queue[0];
     if (wait && head !== undefined) await this.#memberOf(head);
     let written = 0;
-    while (this.#queue.length > 0 && (this.#queue[0] as Queued).member !== null) {
-      const queued = this.#queue.shift() as Queued;
-      this.#shifted++;
+    for (let run = this.#readyRun(); run.length > 0; run = this.#readyRun()) {
+      // One call each for a run of records (thousands of them behind a big text's member at the end).
       try {
-        const [memo] = await this.#access.addRawRecords([{ key: queued.record.key, bytes: queued.member as Uint8Array }]);
-        await this.#index.addRecords([{ ...queued.record, memo: memo as IndexMemo }], queued.addOptions);
+        const memos = await this.#access.addRawRecords(run.map((queued) => ({ key: queued.record.key, bytes: queued.member as Uint8Array })));
+        const records = run.map((queued, i) => ({ ...queued.record, memo: memos[i] as IndexMemo }));
+        await this.#index.addRecords(records, (run[0] as Queued).addOptions);
       } finally {
-        this.#queued.delete(queued.record.key);
+        for (const queued of run) this.#queued.delete(queued.record.key);
       }
-      written++;
+      written += run.length;
     }
     return written;
+  }
+
+  /** Takes off the queue's front the records whose members are back and that were added with the same options. */
+  #readyRun(): Queued[] {
+    const run: Queued[] = [];
+    const first = this.#queue[0];
+    if (first === undefined) return run;
+    const { randomId, missingCompressionParents } = first.addOptions;
+    for (let next: Queued | undefined = first; next !== undefined && next.member !== null; next = this.#queue[0]) {
+      if (next.addOptions.randomId !== randomId || next.addOptions.missingCompressionParents !== missingCompressionParents) break;
+      run.push(next);
+      this.#queue.shift();
+    }
+    this.#shifted += run.length;
+    return run;
   }
 
   #settle(id: number, member: Uint8Array): void {

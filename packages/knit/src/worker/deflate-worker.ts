@@ -1,13 +1,14 @@
 // The worker thread of `RecordDeflater`: says it is ready once loaded, then
 // takes jobs from the shared control words in order (sleeping on them while
-// there are none), gzips each record text it finds in the shared ring, exactly
-// as `gzipChunks` does on the calling thread with the same codec, and moves
-// the member back on its reply port. After every message it bumps the shared
+// there are none; skipping those the calling thread took back), gzips each
+// record text it finds in the shared ring, exactly as `gzipChunks` does on
+// the calling thread with the same codec, and moves the member back on its
+// reply port. After every message it bumps the shared
 // reply counter and wakes the calling thread, which may be asleep on it.
 
 import { workerData } from 'node:worker_threads';
 import { compatZlib, fastZlib, gzipChunks } from '@versionedfiles/core';
-import { CONTROL, JOB_SLOTS } from '../store/record-deflater.js';
+import { CONTROL, JOB, slotOf } from '../store/record-deflater.js';
 import type { DeflateWorkerData, DeflateWorkerMessage } from '../store/record-deflater.js';
 
 const { codec, ring, control: controlBuffer, replies } = workerData as DeflateWorkerData;
@@ -22,7 +23,9 @@ function send(message: DeflateWorkerMessage, moved: ArrayBuffer[] = []): void {
 }
 
 function deflate(id: number): void {
-  const slot = CONTROL.slots + 2 * (id % JOB_SLOTS);
+  const slot = slotOf(id);
+  // The calling thread may have taken the job back to make it itself: then it wants no reply.
+  if (Atomics.compareExchange(control, slot + 2, JOB.posted, JOB.started) !== JOB.posted) return;
   const start = control[slot] as number;
   const length = control[slot + 1] as number;
   let member: Uint8Array;
@@ -46,6 +49,7 @@ for (let next = 0; ; ) {
   const posted = Atomics.load(control, CONTROL.jobs);
   if (next < posted) {
     deflate(next++);
+    Atomics.store(control, CONTROL.passed, next);
     continue;
   }
   Atomics.store(control, CONTROL.sleeping, 1);
