@@ -279,9 +279,10 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 // (measured on npm texts).
 const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 // Texts are scanned as one-byte strings of at most this many chars, and a
-// split is remembered for at most this many lines: anything bigger is made
-// in the engine's large-object space, which only a full collection empties,
-// so a process splitting many big texts grew by a string and an array each.
+// split keeps a copy of its lines for at most this many lines: anything
+// bigger is made in the engine's large-object space, which only a full
+// collection empties, so a process splitting many big texts grew by a
+// string and an array each.
 const SCAN_PIECE = 1 << 15;
 const REMEMBER_LINES_MAX = 1 << 12;
 
@@ -294,11 +295,16 @@ function scanPiece(text: Uint8Array, from: number, to = text.length): string {
 // the lines as split, so `joinLines` can tell, by identity, lines that are
 // still exactly that split (the caller may have changed the array since). A
 // property of the array rather than a WeakMap entry: ephemerons made the
-// collector's work per split cost more than the copies it saves.
+// collector's work per split cost more than the copies it saves. A split of
+// more lines keeps only their count, and lines are that split if they still
+// tile the text (`tileText`): a megabyte log's million lines were otherwise
+// joined by a copy each, and their newlines counted again.
 const SPLIT_FROM = Symbol('splitFrom');
 interface SplitSource {
   readonly text: Uint8Array;
-  readonly lines: readonly Uint8Array[];
+  /** The lines as split, for at most `REMEMBER_LINES_MAX` of them; else null. */
+  readonly lines: readonly Uint8Array[] | null;
+  readonly count: number;
 }
 
 /** Splits a text into lines, each keeping its `\n`; views into `text`, no copies. */
@@ -328,8 +334,8 @@ export function splitLines(text: Uint8Array): Uint8Array[] {
  * in order, each ending in its only newline but the last, none empty.
  */
 export function markSplitFrom(lines: Uint8Array[], text: Uint8Array): void {
-  if (lines.length > 1 && lines.length <= REMEMBER_LINES_MAX) {
-    const source: SplitSource = { text, lines: lines.slice() };
+  if (lines.length > 1) {
+    const source: SplitSource = { text, lines: lines.length <= REMEMBER_LINES_MAX ? lines.slice() : null, count: lines.length };
     Object.defineProperty(lines, SPLIT_FROM, { value: source });
   }
 }
@@ -349,7 +355,31 @@ export function joinLines(lines: readonly Uint8Array[]): Uint8Array {
  */
 export function splitSourceOf(lines: readonly Uint8Array[]): Uint8Array | undefined {
   const source = (lines as { readonly [SPLIT_FROM]?: SplitSource })[SPLIT_FROM];
-  return source !== undefined && sameElements(source.lines, lines) ? source.text : undefined;
+  if (source === undefined) return undefined;
+  const same = source.lines !== null ? sameElements(source.lines, lines) : tileText(lines, source.text, source.count);
+  return same ? source.text : undefined;
+}
+
+/**
+ * Whether `lines` are `count` non-empty views of `text`'s bytes, end to end
+ * from its start to its end, each but the last ending in a newline. Given
+ * that `text` split at its newlines made `count` lines, these are those
+ * lines: their `count - 1` inner ends are newlines of the text, and the text
+ * has no others but perhaps its last byte, which ends the last line.
+ */
+function tileText(lines: readonly Uint8Array[], text: Uint8Array, count: number): boolean {
+  if (lines.length !== count) return false;
+  const buffer = text.buffer;
+  let at = text.byteOffset;
+  const last = count - 1;
+  for (let i = 0; i <= last; i++) {
+    const line = lines[i];
+    if (!(line instanceof Uint8Array) || line.buffer !== buffer || line.byteOffset !== at) return false;
+    const n = line.length;
+    if (n === 0 || (i !== last && line[n - 1] !== NL)) return false;
+    at += n;
+  }
+  return at === text.byteOffset + text.length;
 }
 
 function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
