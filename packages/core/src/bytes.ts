@@ -4,7 +4,7 @@
 //
 // Entry points: `utf8`, `fromUtf8`, `concatBytes`, `bytesEqual`,
 // `commonPrefixLength`, `commonSuffixLength`, `matchLength`, `sharedLineRuns`,
-// `splitLines`, `joinLines`, `splitSourceOf`, `lineStarts`, `countNewlines`,
+// `equalLineRun`, `lineBoundaries`, `splitLines`, `joinLines`, `splitSourceOf`, `lineStarts`, `countNewlines`,
 // `chunksToLines`, `linesAreLines`, `toHex`, `uninitializedBytes`, `copyOfRange`.
 //
 // Lines are many small arrays, and on V8 each small-array call (`subarray`,
@@ -185,81 +185,73 @@ export function commonSuffixLength(a: Uint8Array, b: Uint8Array, limit = Infinit
 /**
  * How many whole lines two texts share at their start (`head`) and, after
  * those, at their end (`tail`), found by comparing the texts' bytes rather
- * than line by line. Both `a` and `b` must be proper lines of their texts
- * (each ends in its only newline, but perhaps the last, which is not empty):
- * then lines of equal lengths inside a shared run of bytes are equal lines.
+ * than line by line. Each text comes with its lines' boundaries
+ * (`lineBoundaries`), and its lines must be proper (each ends in its only
+ * newline, but perhaps the last, which is not empty): then lines of equal
+ * lengths inside a shared run of bytes are equal lines.
  */
-export function sharedLineRuns(
-  a: readonly Uint8Array[],
-  aText: Uint8Array,
-  b: readonly Uint8Array[],
-  bText: Uint8Array,
-): { head: number; tail: number } {
+export function sharedLineRuns(aText: Uint8Array, aBounds: Int32Array, bText: Uint8Array, bBounds: Int32Array): { head: number; tail: number } {
+  const an = aBounds.length - 1;
+  const bn = bBounds.length - 1;
   const prefix = commonPrefixLength(aText, bText);
   let head = 0;
-  let headBytes = 0;
-  while (head < a.length && head < b.length) {
-    const n = (a[head] as Uint8Array).length;
-    if (n !== (b[head] as Uint8Array).length || headBytes + n > prefix) break;
-    headBytes += n;
+  while (head < an && head < bn) {
+    const end = aBounds[head + 1] as number;
+    if (end !== bBounds[head + 1] || end > prefix) break;
     head++;
   }
+  const headBytes = aBounds[head] as number;
   const suffix = commonSuffixLength(aText, bText, Math.min(aText.length, bText.length) - headBytes);
   let tail = 0;
-  let tailBytes = 0;
-  while (head + tail < a.length && head + tail < b.length) {
-    const n = (a[a.length - 1 - tail] as Uint8Array).length;
-    if (n !== (b[b.length - 1 - tail] as Uint8Array).length || tailBytes + n > suffix) break;
-    tailBytes += n;
+  while (head + tail < an && head + tail < bn) {
+    const fromEnd = aText.length - (aBounds[an - 1 - tail] as number);
+    if (fromEnd !== bText.length - (bBounds[bn - 1 - tail] as number) || fromEnd > suffix) break;
     tail++;
   }
   return { head, tail };
 }
 
 /**
- * How many lines from `a[aFrom]` and `b[bFrom]` on are equal, at most `max`,
- * without a byte loop per line: the bytes the two texts share from there
- * (`matchLength`, native compares) hold exactly the equal lines, since proper
- * lines split equal bytes alike (only a last line without its newline can
- * end inside them, and its length tells). Both must be proper lines of their
- * texts (`aText`, `bText`), as for `sharedLineRuns`; `aStarts[i]` is where
- * line i starts in its text (`lineOffsets`).
+ * How many lines from line `aFrom` of one text and `bFrom` of another are
+ * equal, at most `max`, without a byte loop per line: the bytes the two
+ * texts share from there (`matchLength`, native compares) hold exactly the
+ * equal lines, since proper lines split equal bytes alike (only a last line
+ * without its newline can end inside them, and its length tells). Both
+ * texts' lines must be proper, given by their boundaries (`lineBoundaries`).
  */
 export function equalLineRun(
-  a: readonly Uint8Array[],
   aText: Uint8Array,
-  aStarts: Int32Array,
+  aBounds: Int32Array,
   aFrom: number,
-  b: readonly Uint8Array[],
   bText: Uint8Array,
-  bStarts: Int32Array,
+  bBounds: Int32Array,
   bFrom: number,
   max: number,
 ): number {
   if (max <= 0) return 0;
-  const aStart = aStarts[aFrom] as number;
-  const last = a[aFrom + max - 1] as Uint8Array;
-  const span = (aStarts[aFrom + max - 1] as number) + last.length - aStart;
-  const bStart = bStarts[bFrom] as number;
+  const aStart = aBounds[aFrom] as number;
+  const bStart = bBounds[bFrom] as number;
+  const span = (aBounds[aFrom + max] as number) - aStart;
   const shared = matchLength(aText, aStart, bText, bStart, Math.min(span, bText.length - bStart));
   let n = 0;
-  for (let covered = 0; n < max; n++) {
-    const length = (a[aFrom + n] as Uint8Array).length;
-    if (length !== (b[bFrom + n] as Uint8Array).length || covered + length > shared) break;
-    covered += length;
+  while (n < max) {
+    const aEnd = (aBounds[aFrom + n + 1] as number) - aStart;
+    if (aEnd !== (bBounds[bFrom + n + 1] as number) - bStart || aEnd > shared) break;
+    n++;
   }
   return n;
 }
 
-/** Where each line starts in the text the lines make, end to end. */
-export function lineOffsets(lines: readonly Uint8Array[]): Int32Array {
-  const starts = new Int32Array(lines.length);
+/** Where each line starts in the text the lines make, end to end, then where the last ends: `lines.length + 1` offsets. */
+export function lineBoundaries(lines: readonly Uint8Array[]): Int32Array {
+  const bounds = new Int32Array(lines.length + 1);
   let at = 0;
   for (let i = 0; i < lines.length; i++) {
-    starts[i] = at;
+    bounds[i] = at;
     at += (lines[i] as Uint8Array).length;
   }
-  return starts;
+  bounds[lines.length] = at;
+  return bounds;
 }
 
 /** memcmp order. */

@@ -18,7 +18,7 @@ import {
   equalLineRun,
   joinLines,
   joinedForReading,
-  lineOffsets,
+  lineBoundaries,
   lineStarts,
   matchLength,
   sharedLineRuns,
@@ -287,7 +287,7 @@ describe('interning lines split from texts', () => {
         const max = Math.min(cap % 30, a.length - i, b.length - j);
         let expected = 0;
         while (expected < max && bytesEqual(a[i + expected] as Uint8Array, b[j + expected] as Uint8Array)) expected++;
-        expect(equalLineRun(a, aBytes, lineOffsets(a), i, b, bBytes, lineOffsets(b), j, max)).toBe(expected);
+        expect(equalLineRun(aBytes, lineBoundaries(a), i, bBytes, lineBoundaries(b), j, max)).toBe(expected);
       }),
       { numRuns: 400 },
     );
@@ -309,7 +309,12 @@ describe('interning lines split from texts', () => {
         const textIds = byText.internAll([...base]);
         const baseBytes = new TextEncoder().encode(baseText);
         expect(byText.internAll([...edited], { lines: [...base], ids: textIds, text: baseBytes }, new TextEncoder().encode(editedText))).toEqual(ids);
-        const { head, tail } = sharedLineRuns(base, splitSourceOf(base) ?? new Uint8Array(), edited, splitSourceOf(edited) ?? new Uint8Array());
+        // A base given as its text and line boundaries (no views) gives them too.
+        const spans = new LineInterner();
+        const spanIds = spans.internAll([...base]);
+        expect(spans.internAll([...edited], { text: baseBytes, bounds: lineBoundaries(base), ids: spanIds }, new TextEncoder().encode(editedText))).toEqual(ids);
+        expect(spans.internAll([...edited].map((l) => l.slice()), { text: baseBytes, bounds: lineBoundaries(base), ids: spanIds })).toEqual(ids);
+        const { head, tail } = sharedLineRuns(baseBytes, lineBoundaries(base), new TextEncoder().encode(editedText), lineBoundaries(edited));
         expect(head + tail).toBeLessThanOrEqual(Math.min(base.length, edited.length));
         for (let i = 0; i < head; i++) expect(edited[i]).toEqual(base[i]);
         for (let i = 1; i <= tail; i++) expect(edited[edited.length - i]).toEqual(base[base.length - i]);

@@ -17,7 +17,6 @@
 // of any knit-kind record, native or decoded from the wire).
 
 import {
-  KeyMap,
   LineInterner,
   UnavailableRepresentation,
   RevisionNotPresent,
@@ -26,7 +25,6 @@ import {
   isAbsent,
   registerAdapter,
   registerNetworkKind,
-  splitLines,
   sha1Hex,
   TextFactoryBase,
 } from '@versionedfiles/core';
@@ -55,7 +53,6 @@ import {
   type KnitContent,
   type KnitGzKind,
   type KnitMethod,
-  type RawComponent,
 } from './format/index.js';
 
 /** The two knit factories: text forms from their lines, their wire form as native bytes. */

@@ -1,7 +1,7 @@
 // A plain knit keeps the latest texts added to it (a byte budget, not a
-// count): a parent among them is split again for its child's delta rather
-// than read back from the store, and the records are the ones reading it
-// back would give.
+// count) with their line boundaries and ids: a parent among them is its
+// child's delta basis as it is, rather than read back from the store, and
+// the records are the ones reading it back would give.
 import { describe, expect, it } from 'vitest';
 import { MemoryTransport, bytesEqual, compatZlib, splitLines, utf8 } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';

@@ -3,17 +3,19 @@
 //
 // Entry points:
 //   - `LineInterner`: `intern(line)`, `internAll(lines, base?)`, `size`,
-//     `internSpan(bytes, start, end)` (a line in place, no view made) and
-//     `bytesOf(id)`. Keep one across calls (a store can intern each text
-//     once and diff the id arrays with `matchingBlocksIds` as often as it
-//     likes); ids are dense from 0. Given a `base` (an interned text this
-//     one was edited from, usually its parent), lines are compared with the
-//     base's in order first and only hashed where that fails: most lines of
-//     an edit cost one compare.
-//     When both are lines `splitLines` made (untouched), or the caller gives
-//     both texts, the lines inside the bytes both texts begin and end with
-//     take the base's ids without a compare each, and so do stretches that
-//     match the base in order (compared as spans of bytes, `equalLineRun`).
+//     `internSpan(bytes, start, end)` (a line in place, no view made),
+//     `internText(text, bounds)` (every line so) and `bytesOf(id)`. Keep
+//     one across calls (a store can intern each text once and diff the id
+//     arrays with `matchingBlocksIds` as often as it likes); ids are dense
+//     from 0. Given a `base` (an interned text this one was edited from,
+//     usually its parent), lines are compared with the base's in order
+//     first and only hashed where that fails: most lines of an edit cost
+//     one compare. When both texts are known as bytes (lines `splitLines`
+//     made, untouched; a text the caller gives; a base given as its text
+//     and line boundaries, `InternedSpans`, with no line views at all), the
+//     lines inside the bytes both begin and end with take the base's ids
+//     without a compare each, and so do stretches that match the base in
+//     order (compared as spans of bytes, `equalLineRun`).
 //   - `internLines(a, b)`: a fresh interner over one pair, for one-off diffs
 //     (b interned with a as its base).
 //
@@ -21,7 +23,7 @@
 // reads four bytes per step (no string is made per line); strings use a Map.
 // Byte lines and strings are separate spaces: `'a\n'` and its bytes differ.
 
-import { bytesEqual, equalLineRun, lineOffsets, sharedLineRuns, splitSourceOf } from '../bytes.js';
+import { bytesEqual, equalLineRun, lineBoundaries, sharedLineRuns, splitSourceOf } from '../bytes.js';
 import { VersionedFilesError } from '../errors.js';
 
 export type DiffLine = Uint8Array | string;
@@ -39,6 +41,17 @@ export interface InternedText {
   readonly ids: Int32Array;
   /** The lines' whole text, when the caller knows they are its proper lines (see `internAll`). */
   readonly text?: Uint8Array;
+}
+
+/**
+ * A text as its bytes, its proper lines' boundaries (`lineBoundaries`: line
+ * i is `text[bounds[i], bounds[i + 1])`) and their ids: a base for
+ * `internAll` that needs no line views.
+ */
+export interface InternedSpans {
+  readonly text: Uint8Array;
+  readonly bounds: Int32Array;
+  readonly ids: Int32Array;
 }
 
 export interface LineInternerOptions {
@@ -105,9 +118,12 @@ export class LineInterner {
    * The ids of `lines`, in order. With a `base` (ids from this interner), each
    * line is first compared with the base line after the last one matched, and
    * hashed only when that fails; a hashed line found once in the base moves
-   * the comparison there.
+   * the comparison there. The base is its lines, or its text and their
+   * boundaries (`InternedSpans`: what a store keeps instead of line views).
+   * `text` and `bounds`, when the caller has them: the lines' whole text
+   * (then they must be its proper lines) and their boundaries in it.
    */
-  internAll(lines: readonly DiffLine[], base?: InternedText, text?: Uint8Array): Int32Array {
+  internAll(lines: readonly DiffLine[], base?: InternedText | InternedSpans, text?: Uint8Array, bounds?: Int32Array): Int32Array {
     const ids = new Int32Array(lines.length);
     this.#made.add(ids);
     if (base === undefined) {
@@ -115,57 +131,80 @@ export class LineInterner {
       return ids;
     }
     this.#checkBase(base);
-    const baseLines = base.lines;
-    const baseIds = base.ids;
-    let from = 0;
-    let to = lines.length;
     // Texts given with lines promise proper lines (each ends in its only
     // newline, but perhaps the last, which is not empty), as splits are.
     const ownText = text ?? splitSourceOf(lines as readonly Uint8Array[]);
-    const baseText = ownText === undefined ? undefined : (base.text ?? splitSourceOf(baseLines as readonly Uint8Array[]));
-    if (ownText !== undefined && baseText !== undefined) {
-      const { head, tail } = sharedLineRuns(baseLines as readonly Uint8Array[], baseText, lines as readonly Uint8Array[], ownText);
-      ids.set(baseIds.subarray(0, head), 0);
-      ids.set(baseIds.subarray(baseIds.length - tail), lines.length - tail);
-      from = head;
-      to = lines.length - tail;
+    const baseSpans = ownText === undefined ? undefined : spansOf(base);
+    if (ownText !== undefined && baseSpans !== undefined) {
+      const own = bounds ?? lineBoundaries(lines as readonly Uint8Array[]);
+      if (own.length !== lines.length + 1 || own[lines.length] !== ownText.length) throw new RangeError(`${own.length} line boundaries for ${lines.length} lines of a ${ownText.length}-byte text`);
+      this.#internAgainstSpans(lines.length, ownText, own, baseSpans, ids);
     }
-    let next = from;
+    else this.#internAgainstLines(lines, linesOf(base), base.ids, ids);
+    return ids;
+  }
+
+  /**
+   * `internAll` when both texts are known as bytes with proper lines: the
+   * lines both begin and end with take the base's ids without a compare
+   * each, and so do stretches that match the base in order (compared as
+   * spans of bytes, `equalLineRun`); new lines are interned in place.
+   */
+  #internAgainstSpans(count: number, ownText: Uint8Array, own: Int32Array, base: InternedSpans, ids: Int32Array): void {
+    const { text: baseText, bounds: baseBounds, ids: baseIds } = base;
+    const baseCount = baseIds.length;
+    const { head, tail } = sharedLineRuns(baseText, baseBounds, ownText, own);
+    ids.set(baseIds.subarray(0, head), 0);
+    ids.set(baseIds.subarray(baseCount - tail), count - tail);
+    const to = count - tail;
+    let next = head;
     let stamp = -1;
-    // With both texts, a stretch they share is taken as spans of bytes (line offsets made when first needed).
-    let spans: { readonly own: Int32Array; readonly base: Int32Array } | null = null;
-    for (let j = from; j < to; j++) {
+    for (let j = head; j < to; ) {
+      const run = next < baseCount ? equalLineRun(ownText, own, j, baseText, baseBounds, next, Math.min(to - j, baseCount - next)) : 0;
+      if (run > 0) {
+        ids.set(baseIds.subarray(next, next + run), j);
+        j += run;
+        next += run;
+        continue;
+      }
+      const id = this.#internBytes(ownText, own[j] as number, own[j + 1] as number);
+      ids[j++] = id;
+      if (stamp < 0) stamp = this.#indexBase(baseIds);
+      next = this.#moveAfter(id, stamp, next);
+    }
+  }
+
+  /** `internAll` line by line, for lines or a base not known as a text's proper lines. */
+  #internAgainstLines(lines: readonly DiffLine[], baseLines: readonly DiffLine[], baseIds: Int32Array, ids: Int32Array): void {
+    let next = 0;
+    let stamp = -1;
+    for (let j = 0; j < lines.length; j++) {
       const line = lines[j] as DiffLine;
       const expected = baseLines[next];
       if (expected !== undefined && sameLine(expected, line)) {
         ids[j] = baseIds[next++] as number;
-        if (ownText !== undefined && baseText !== undefined) {
-          const own = lines as readonly Uint8Array[];
-          const theirs = baseLines as readonly Uint8Array[];
-          spans ??= { own: lineOffsets(own), base: lineOffsets(theirs) };
-          const run = equalLineRun(own, ownText, spans.own, j + 1, theirs, baseText, spans.base, next, Math.min(to - j - 1, theirs.length - next));
-          ids.set(baseIds.subarray(next, next + run), j + 1);
-          j += run;
-          next += run;
-        }
         continue;
       }
       const id = this.intern(line);
       ids[j] = id;
       if (stamp < 0) stamp = this.#indexBase(baseIds);
-      if (id < this.#baseStamp.length && this.#baseStamp[id] === stamp && (this.#basePos[id] as number) >= 0) {
-        next = (this.#basePos[id] as number) + 1;
-      }
+      next = this.#moveAfter(id, stamp, next);
     }
-    return ids;
   }
 
-  #checkBase(base: InternedText): void {
-    const { ids, lines } = base;
-    let bad = ids.length !== lines.length;
+  /** Where the comparison with the base goes on after a line interned as `id`: past its one place in the base, if it has one. */
+  #moveAfter(id: number, stamp: number, next: number): number {
+    if (id < this.#baseStamp.length && this.#baseStamp[id] === stamp && (this.#basePos[id] as number) >= 0) return (this.#basePos[id] as number) + 1;
+    return next;
+  }
+
+  #checkBase(base: InternedText | InternedSpans): void {
+    const { ids } = base;
+    const count = 'bounds' in base ? base.bounds.length - 1 : base.lines.length;
+    let bad = ids.length !== count;
     if (!bad && this.#made.has(ids)) return;
     for (let i = 0; i < ids.length && !bad; i++) bad = (ids[i] as number) < 0 || (ids[i] as number) >= this.#size;
-    if (bad) throw new InvalidLineIds(lines.length, ids.length);
+    if (bad) throw new InvalidLineIds(count, ids.length);
   }
 
   /** Records where each id of the base sits (once) or that it repeats; returns the stamp marking those entries. */
@@ -202,6 +241,14 @@ export class LineInterner {
   internSpan(bytes: Uint8Array, start: number, end: number): number {
     if (start < 0 || end < start || end > bytes.length) throw new RangeError(`line span [${start}, ${end}) is outside ${bytes.length} bytes`);
     return this.#internBytes(bytes, start, end);
+  }
+
+  /** The ids of the lines `bounds` marks in `text` (as `lineBoundaries` or `lineStarts` give them), each interned in place. */
+  internText(text: Uint8Array, bounds: Int32Array): Int32Array {
+    const ids = new Int32Array(Math.max(0, bounds.length - 1));
+    this.#made.add(ids);
+    for (let i = 0; i < ids.length; i++) ids[i] = this.internSpan(text, bounds[i] as number, bounds[i + 1] as number);
+    return ids;
   }
 
   /** The bytes of the line with id `id` (the first seen of its equals); undefined for string lines and unknown ids. */
@@ -314,4 +361,18 @@ function spanEquals(line: Uint8Array, bytes: Uint8Array, start: number, end: num
 function sameLine(x: DiffLine, y: DiffLine): boolean {
   if (typeof x === 'string' || typeof y === 'string') return x === y;
   return bytesEqual(x, y);
+}
+
+/** The base as a text and its lines' boundaries, when its text is known (given, or its lines a split); else undefined. */
+function spansOf(base: InternedText | InternedSpans): InternedSpans | undefined {
+  if ('bounds' in base) return base;
+  const text = base.text ?? splitSourceOf(base.lines as readonly Uint8Array[]);
+  return text === undefined ? undefined : { text, bounds: lineBoundaries(base.lines as readonly Uint8Array[]), ids: base.ids };
+}
+
+/** The base's lines: views of its text when it is given as spans. */
+function linesOf(base: InternedText | InternedSpans): readonly DiffLine[] {
+  if (!('bounds' in base)) return base.lines;
+  const { text, bounds } = base;
+  return Array.from({ length: bounds.length - 1 }, (_, i) => text.subarray(bounds[i] as number, bounds[i + 1] as number));
 }

@@ -23,7 +23,6 @@ import {
   MAX_ENCODED_BYTES,
   bytesEqual,
   compatZlib,
-  concatBytes,
   crc32,
   fastZlib,
   fromUtf8,

@@ -30,8 +30,9 @@ import {
   gzipChunks,
   isAbsent,
   keysEqual,
+  lineBoundaries,
+  lineStarts,
   readerLimitFor,
-  splitLines,
   throwIfAborted,
   DependencyBuffer,
 } from '@versionedfiles/core';
@@ -40,6 +41,8 @@ import type {
   AnnotatedLine,
   CheckOptions,
   ContentFactory,
+  InternedSpans,
+  InternedText,
   Key,
   LocalStreamRequest,
   MatchingBlock,
@@ -147,10 +150,12 @@ export class KnitVersionedFiles extends VersionedFilesBase {
    * The latest texts written or read back, `KEPT_TEXT_BYTES` of them, oldest
    * let go first: with them the interner finds the lines a new text shares
    * with its parent at both ends by native compares, before comparing the
-   * rest line by line; and a plain knit's content is its text split.
+   * rest line by line; and a plain knit's delta basis is its text as it is.
    */
   readonly #texts = new KeyMap<Uint8Array>();
   #textBytes = 0;
+  /** Where the lines of kept texts start (`lineBoundaries`): a plain knit's, kept with each text added, made for one read back. */
+  readonly #bounds = new KeyMap<Int32Array>();
 
   constructor(
     readonly index: KnitIndex,
@@ -175,6 +180,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     this.#chains.clear();
     this.#ids.clear();
     this.#texts.clear();
+    this.#bounds.clear();
     this.#textBytes = 0;
     this.#interner = new LineInterner({ copyLines: true });
   }
@@ -205,7 +211,10 @@ export class KnitVersionedFiles extends VersionedFilesBase {
       this.#ids.clear();
     }
     // `lines` are proper lines of `text.text` (checked, or split from it), as the interner's shared runs need.
-    const diff = new NewTextDiff(this.#interner, contentText(content), text.text, (k, c) => ({ ids: this.#idsOf(k, c), text: this.#texts.get(k) }));
+    const userLines = contentText(content);
+    // A plain knit keeps where the lines start with the text, for when it is a delta basis.
+    const bounds = this.annotated ? undefined : lineBoundaries(userLines);
+    const diff = new NewTextDiff(this.#interner, userLines, text.text, bounds, (k, c) => ({ ids: this.#idsOf(k, c), text: this.#texts.get(k) }));
     const hint = validBlocks(options.leftMatchingBlocks, internal.length);
     let leftBlocks = hint;
     if (this.annotated && presentParents.length > 0) [content, leftBlocks] = await this.#mergeAnnotations(content, presentParents, hint, diff);
@@ -234,7 +243,7 @@ export class KnitVersionedFiles extends VersionedFilesBase {
       const [memo] = await this.access.addRawRecords([{ key, bytes: gzipChunks(record.chunks, this.zlib) }]);
       await this.index.addRecords([{ ...entry, memo: memo as IndexMemo }], addOptions);
     }
-    this.#remember(key, content, diff.ids, text.text);
+    this.#remember(key, content, diff.ids, text.text, bounds);
   }
 
   /** The line ids of a remembered text (interned now if it has none yet). */
@@ -369,6 +378,10 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   async #delta(basisKey: Key, content: KnitContent, hint: readonly MatchingBlock[] | null, diff: NewTextDiff): Promise<DeltaHunk[]> {
     const sentinel = hint?.[hint.length - 1];
     if (hint !== null && sentinel !== undefined && sentinel[2] === 0) return deltaFromBlocks(hint, sentinel[0], content);
+    if (!this.annotated) {
+      const spans = await this.#spans(basisKey);
+      return deltaFromBlocks(hint ?? diff.blocksAgainstSpans(spans), spans.bounds.length - 1, content);
+    }
     const basis = await this.#content(basisKey);
     const blocks = hint ?? diff.blocksAgainst(basisKey, basis);
     return deltaFromBlocks(blocks, basis.lines.length, content);
@@ -376,13 +389,13 @@ export class KnitVersionedFiles extends VersionedFilesBase {
 
   /**
    * Remembers a content just written or built. A plain knit keeps texts as
-   * bytes alone (`#texts`), a content split again when asked for: contents
-   * held for dozens of adds kept every line object alive past the young
-   * generation, to be copied by each scavenge and promoted.
+   * bytes and line boundaries (`#texts`, `#bounds`), never as line views:
+   * contents held for dozens of adds kept every line object alive past the
+   * young generation, to be copied by each scavenge and promoted.
    */
-  #remember(key: Key, content: KnitContent, ids: Int32Array | null, text: Uint8Array | null): void {
+  #remember(key: Key, content: KnitContent, ids: Int32Array | null, text: Uint8Array | null, bounds?: Int32Array): void {
     this.#forget(key);
-    if (text !== null) this.#keepText(key, text);
+    if (text !== null) this.#keepText(key, text, bounds);
     if (this.annotated) {
       this.#recent.set(key, content);
       if (this.#recent.size > RECENT_CONTENTS) {
@@ -401,8 +414,9 @@ export class KnitVersionedFiles extends VersionedFilesBase {
   }
 
   /** Keeps a text, letting the oldest go past `KEPT_TEXT_BYTES` (the newest stays, even alone past it). */
-  #keepText(key: Key, text: Uint8Array): void {
+  #keepText(key: Key, text: Uint8Array, bounds?: Int32Array): void {
     this.#texts.set(key, text);
+    if (bounds !== undefined) this.#bounds.set(key, bounds);
     this.#textBytes += text.length;
     while (this.#textBytes > KEPT_TEXT_BYTES && this.#texts.size > 1) this.#forgetText(this.#texts.keys().next().value as Key);
   }
@@ -411,28 +425,45 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     const text = this.#texts.get(key);
     if (text === undefined) return;
     this.#texts.delete(key);
+    this.#bounds.delete(key);
     this.#textBytes -= text.length;
     if (!this.#recent.has(key)) this.#ids.delete(key);
   }
 
   /**
-   * The stored content of a local key (annotated in annotated knits). A
-   * plain knit's is its text split: one kept, else read back (and kept).
+   * A plain knit's text of a local key as a delta basis: its bytes (kept,
+   * else read back and kept), where its lines start and their ids, so the
+   * new text is interned and diffed against it without a view of each of
+   * its lines (on npm-large such splits were 290 MB of the insert's young
+   * garbage).
    */
-  async #content(key: Key): Promise<KnitContent> {
-    if (this.annotated) {
-      const cached = this.#recent.get(key);
-      if (cached !== undefined) return cached;
-      const content = (await this.#builderFor([key], false)).checkedContent(key);
-      this.#remember(key, content, null, null);
-      return content;
-    }
+  async #spans(key: Key): Promise<InternedSpans> {
     let text = this.#texts.get(key);
     if (text === undefined) {
       text = (await this.#builderFor([key], false)).fulltext(key);
       this.#keepText(key, text);
     }
-    return plainContent(text);
+    // Its line ids are of the lines a user gave (a no-eol text's last without a newline), as `NewTextDiff` interns a new text's.
+    let bounds = this.#bounds.get(key);
+    if (bounds === undefined) {
+      bounds = lineStarts(text);
+      this.#bounds.set(key, bounds);
+    }
+    let ids = this.#ids.get(key);
+    if (ids === undefined) {
+      ids = this.#interner.internText(text, bounds);
+      this.#ids.set(key, ids);
+    }
+    return { text, bounds, ids };
+  }
+
+  /** An annotated knit's stored content of a local key: remembered, else read back (and remembered). */
+  async #content(key: Key): Promise<KnitContent> {
+    const cached = this.#recent.get(key);
+    if (cached !== undefined) return cached;
+    const content = (await this.#builderFor([key], false)).checkedContent(key);
+    this.#remember(key, content, null, null);
+    return content;
   }
 
   // -- reading -------------------------------------------------------------------
@@ -725,6 +756,8 @@ class NewTextDiff {
     private readonly lines: readonly Uint8Array[],
     /** The whole text `lines` are the proper lines of. */
     private readonly text: Uint8Array,
+    /** Their boundaries in it, when the caller made them. */
+    private readonly bounds: Int32Array | undefined,
     private readonly internedOf: (key: Key, content: KnitContent) => { ids: Int32Array; text: Uint8Array | undefined },
   ) {}
 
@@ -736,8 +769,17 @@ class NewTextDiff {
   blocksAgainst(parentKey: Key, parent: KnitContent): readonly MatchingBlock[] {
     const interned = this.internedOf(parentKey, parent);
     const base = interned.text === undefined ? { lines: contentText(parent), ids: interned.ids } : { lines: contentText(parent), ids: interned.ids, text: interned.text };
-    this.#ids ??= this.interner.internAll(this.lines, base, this.text);
-    return matchingBlocksIds(interned.ids, this.#ids);
+    return this.#blocksAgainstBase(base);
+  }
+
+  /** The same against a parent given as its text, line boundaries and ids. */
+  blocksAgainstSpans(parent: InternedSpans): readonly MatchingBlock[] {
+    return this.#blocksAgainstBase(parent);
+  }
+
+  #blocksAgainstBase(base: InternedText | InternedSpans): readonly MatchingBlock[] {
+    this.#ids ??= this.interner.internAll(this.lines, base, this.text, this.bounds);
+    return matchingBlocksIds(base.ids, this.#ids);
   }
 }
 
@@ -753,13 +795,6 @@ function validBlocks(blocks: AddOptions['leftMatchingBlocks'], newLength: number
 /** A text that is not empty and does not end in a newline (a knit's no-eol). */
 function lacksFinalNewline(text: Uint8Array): boolean {
   return text.length > 0 && text[text.length - 1] !== 0x0a;
-}
-
-/** A plain knit's content of `text` (its lines, the last given its newline). */
-function plainContent(text: Uint8Array): KnitContent {
-  const noeol = lacksFinalNewline(text);
-  const lines = splitLines(text);
-  return { lines: noeol ? withFinalNewline(lines) : lines, origins: null, noeol };
 }
 
 /**
