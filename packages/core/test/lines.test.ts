@@ -24,6 +24,7 @@ import {
   sharedLineRuns,
   splitLines,
   splitSourceOf,
+  utf8,
 } from '@versionedfiles/core';
 
 const byte = fc.constantFrom(0x0a, 0x0d, 0x00, 0x61, 0x62, 0x80, 0x81, 0x85, 0x9f, 0xff);
@@ -42,6 +43,19 @@ function naiveSplit(text: Uint8Array): number[][] {
   if (line.length > 0) out.push(line);
   return out;
 }
+
+describe('utf8', () => {
+  it("gives TextEncoder's bytes for any string, short ASCII ones made without it", () => {
+    const encoder = new TextEncoder();
+    const strings = fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: fc.constantFrom('a', '\u00e9', '\ud800', '\udc00', '\u{1f600}', '\x7f', '\x80'), maxLength: 70 }));
+    fc.assert(
+      fc.property(strings, (text) => {
+        expect([...utf8(text)]).toEqual([...encoder.encode(text)]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
 
 describe('splitLines and joinLines', () => {
   it('split at each newline, keeping it, as views of the text', () => {

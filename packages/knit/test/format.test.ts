@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { KeyMap, bytesEqual, concatBytes, fastZlib, sha1Hex, sortKeys, splitLines, utf8 } from '@versionedfiles/core';
+import { KeyMap, bytesEqual, concatBytes, fastZlib, lineBoundaries, sha1Hex, sortKeys, splitLines, utf8 } from '@versionedfiles/core';
 import type { Key } from '@versionedfiles/core';
 import {
   KnitCorrupt,
@@ -13,6 +13,7 @@ import {
   decodeRecord,
   deltaFromBlocks,
   deltaMatchingBlocks,
+  denseLineDelta,
   encodeDeltaClosure,
   encodeKnitWire,
   encodeRecord,
@@ -25,6 +26,7 @@ import {
   type RawComponent,
 } from '../src/format/index.js';
 import { PatienceSequenceMatcher } from '@versionedfiles/core';
+import { withFinalNewline } from '../src/records.js';
 import { SCENARIOS, b64, fixtureFile, manifest } from './support.js';
 
 function kndxFiles(name: string): string[] {
@@ -139,6 +141,28 @@ describe('knit content codecs', () => {
         expect(out.lines.map((l) => Buffer.from(l).toString())).toEqual(b);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it("a plain delta's dense body is its body's bytes, a chunk or two per hunk (no-eol targets too)", () => {
+    fc.assert(
+      fc.property(linesArb, linesArb, fc.boolean(), (a, b, noeol) => {
+        const basisLines = a.map(utf8);
+        const text = utf8(b.join('').slice(0, noeol && b.length > 0 ? -1 : undefined));
+        const userLines = splitLines(text);
+        const stored = noeol && userLines.length > 0 ? withFinalNewline(userLines) : userLines;
+        const target = { lines: stored, origins: null, noeol };
+        const blocks = new PatienceSequenceMatcher(basisLines, stored).getMatchingBlocks();
+        const hunks = deltaFromBlocks(blocks, basisLines.length, target);
+        const body = lowerLineDelta(hunks, false);
+        const dense = denseLineDelta(body, hunks, text, lineBoundaries(userLines));
+        expect(bytesEqual(concatBytes(dense), concatBytes(body))).toBe(true);
+        expect(dense.length).toBeLessThanOrEqual(3 * hunks.length);
+        // Hunks not made from blocks keep their lines.
+        const parsed = parseLineDelta(body, false);
+        expect(bytesEqual(concatBytes(denseLineDelta(body, parsed, text, lineBoundaries(userLines))), concatBytes(body))).toBe(true);
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -11,7 +11,7 @@
 // the basis' coordinates and hunks are sorted and do not overlap.
 //
 // Entry points: `KnitContent`, `DeltaHunk`, `parseFulltext`/`lowerFulltext`,
-// `parseLineDelta`/`lowerLineDelta`, `applyDelta`, `deltaFromBlocks`,
+// `parseLineDelta`/`lowerLineDelta`/`denseLineDelta`, `applyDelta`, `deltaFromBlocks`,
 // `contentText`.
 
 import { concatBytes, fromUtf8, utf8 } from '@versionedfiles/core';
@@ -34,11 +34,14 @@ export interface DeltaHunk {
   readonly lines: readonly Uint8Array[];
   /** Parallel to `lines` for annotated deltas; null for plain ones. */
   readonly origins: readonly string[] | null;
+  /** Where `lines` start in the text they were taken from, for hunks `deltaFromBlocks` made. */
+  readonly at?: number;
 }
 
 
 const SP = 0x20;
 const NL = 0x0a;
+const NEWLINE = Uint8Array.of(NL);
 
 /** Splits `origin SP text` lines; origins are shared strings, decoded once each. */
 class OriginReader {
@@ -186,6 +189,35 @@ export function parseLineDelta(body: readonly Uint8Array[], annotated: boolean, 
   return hunks;
 }
 
+/**
+ * A plain delta's body, as `lowerLineDelta` gave it (`body`), in fewer
+ * chunks: each hunk's header, then its lines as one view of the target's
+ * `text`, whose lines start at `bounds` (`lineBoundaries`); a stored no-eol
+ * last line, whose newline the text lacks, gets it as a chunk of its own.
+ * Copying a record into the deflate worker's ring, or deflating it, is then
+ * a native call per hunk, not per line. Hunks without `at` keep their lines.
+ */
+export function denseLineDelta(body: readonly Uint8Array[], hunks: readonly DeltaHunk[], text: Uint8Array, bounds: Int32Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const lastLine = bounds.length - 1;
+  let k = 0;
+  for (const h of hunks) {
+    out.push(body[k++] as Uint8Array);
+    const count = h.lines.length;
+    const from = k;
+    k += count;
+    if (count === 0) continue;
+    if (h.at === undefined) {
+      for (let i = from; i < k; i++) out.push(body[i] as Uint8Array);
+      continue;
+    }
+    const end = h.at + count;
+    out.push(text.subarray(bounds[h.at] as number, bounds[end] as number));
+    if (end === lastLine && lastLine > 0 && text[text.length - 1] !== NL) out.push(NEWLINE);
+  }
+  return out;
+}
+
 /** The body lines of a line-delta record for `hunks`. */
 export function lowerLineDelta(hunks: readonly DeltaHunk[], annotated: boolean): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -255,6 +287,7 @@ export function deltaFromBlocks(
         end: ai,
         lines: target.lines.slice(j, bj),
         origins: target.origins === null ? null : target.origins.slice(j, bj),
+        at: j,
       });
     }
   };

@@ -62,6 +62,7 @@ import {
   sizedRecordChunks,
   lowerFulltext,
   lowerLineDelta,
+  denseLineDelta,
   type DeltaHunk,
   type KnitContent,
   type RawComponent,
@@ -224,7 +225,8 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     if (delta) {
       recordOptions.push('line-delta');
       const hunks = await this.#delta(left as Key, content, leftBlocks, diff);
-      record = sizedRecordChunks(versionId, sha1, lowerLineDelta(hunks, this.annotated), encoding);
+      const body = lowerLineDelta(hunks, this.annotated);
+      record = sizedRecordChunks(versionId, sha1, body, bounds === undefined ? encoding : { ...encoding, dense: denseLineDelta(body, hunks, text.text, bounds) });
       // Lines a delta leaves alone keep the basis' origins when read back,
       // whatever the merge said: remember the content as it will read.
       if (this.annotated) content = applyDelta(await this.#content(left as Key), hunks, noeol, versionId);
