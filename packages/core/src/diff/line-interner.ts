@@ -139,8 +139,9 @@ export class LineInterner {
       const own = bounds ?? lineBoundaries(lines as readonly Uint8Array[]);
       if (own.length !== lines.length + 1 || own[lines.length] !== ownText.length) throw new RangeError(`${own.length} line boundaries for ${lines.length} lines of a ${ownText.length}-byte text`);
       this.#internAgainstSpans(lines.length, ownText, own, baseSpans, ids);
+    } else {
+      this.#internAgainstLines(lines, linesOf(base), base.ids, ids);
     }
-    else this.#internAgainstLines(lines, linesOf(base), base.ids, ids);
     return ids;
   }
 
