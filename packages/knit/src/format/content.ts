@@ -213,7 +213,7 @@ export function denseLineDelta(body: readonly Uint8Array[], hunks: readonly Delt
     }
     const end = h.at + count;
     out.push(text.subarray(bounds[h.at] as number, bounds[end] as number));
-    if (end === lastLine && lastLine > 0 && text[text.length - 1] !== NL) out.push(NEWLINE);
+    if (end === lastLine && text[text.length - 1] !== NL) out.push(NEWLINE);
   }
   return out;
 }

@@ -148,7 +148,7 @@ export class WriteBehind {
   queuedLinkNow(key: Key): BoundedChainLink | undefined {
     const queued = this.#queued.get(key);
     if (queued === undefined) return undefined;
-    if (queued.member === null) for (let reply = this.deflater.take(); reply !== null; reply = this.deflater.take()) this.#settle(reply.id, reply.member);
+    if (queued.member === null) this.#settleReplies();
     const compressionParent = this.#basisOf(queued);
     if (queued.member !== null) {
       const size = this.#access.storedSize(queued.member.length);
@@ -231,7 +231,7 @@ export class WriteBehind {
    * if need be. Returns how many were written.
    */
   async #writeReady(wait: boolean): Promise<number> {
-    for (let reply = this.deflater.take(); reply !== null; reply = this.deflater.take()) this.#settle(reply.id, reply.member);
+    this.#settleReplies();
     const head = this.#queue[0];
     if (wait && head !== undefined) await this.#memberOf(head);
     let written = 0;
@@ -262,6 +262,11 @@ export class WriteBehind {
     }
     this.#shifted += run.length;
     return run;
+  }
+
+  /** Takes every member the worker has sent back, without waiting. */
+  #settleReplies(): void {
+    for (let reply = this.deflater.take(); reply !== null; reply = this.deflater.take()) this.#settle(reply.id, reply.member);
   }
 
   #settle(id: number, member: Uint8Array): void {
