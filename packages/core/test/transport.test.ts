@@ -43,6 +43,19 @@ async function collect(t: Transport, path: string, ranges: readonly ByteRange[])
   return out;
 }
 
+/** `collect`'s answer, from `readRanges`. */
+async function collectAtOnce(t: Transport, path: string, ranges: readonly ByteRange[]): Promise<[number, string][]> {
+  const chunks = await t.readRanges(path, ranges);
+  expect(chunks).toHaveLength(ranges.length);
+  return chunks.map((data, i) => [(ranges[i] as ByteRange)[0], fromUtf8(data)]);
+}
+
+/** The two ways to read ranges, which answer alike. */
+const rangeReads: [string, typeof collect][] = [
+  ['readv', collect],
+  ['readRanges', collectAtOnce],
+];
+
 /** The error's code and reason, or 'ok': what the behaviour table compares. */
 async function outcome(work: () => Promise<unknown>): Promise<string> {
   try {
@@ -96,7 +109,7 @@ describe.each(kinds)('%s', (_name, make) => {
     expect(file.length).toBe(concatBytes(records).length);
   });
 
-  it('readv yields ranges in the order asked, overlapping and repeated ones included', async () => {
+  it.each(rangeReads)('%s answers ranges in the order asked, overlapping and repeated ones included', async (_how, collect) => {
     const t = make();
     await t.put('f', utf8('0123456789abcdefghij'));
     expect(await collect(t, 'f', [[10, 3], [0, 2], [5, 5], [0, 2], [19, 1], [4, 0], [6, 6]])).toEqual([
@@ -122,13 +135,23 @@ describe.each(kinds)('%s', (_name, make) => {
       })(),
     ).rejects.toThrow(ShortRead);
     expect(seen).toEqual([]);
+  });
+
+  it.each(rangeReads)('%s refuses ranges past the end, malformed ones and missing files', async (_how, collect) => {
+    const t = make();
+    await t.put('f', utf8('0123456789'));
+    const openFiles = readdirSync('/proc/self/fd').length;
+    await expect(collect(t, 'f', [[0, 2], [8, 5]])).rejects.toThrow(ShortRead);
     await expect(collect(t, 'f', [[11, 0]])).rejects.toThrow(ShortRead);
     await expect(collect(t, 'f', [[0, 2 ** 60]])).rejects.toThrow(TransportError);
     await expect(collect(t, 'f', [[-1, 2]])).rejects.toThrow(TransportError);
     await expect(collect(t, 'missing', [[0, 1]])).rejects.toThrow(NoSuchFile);
+    await expect(collect(t, '', [[0, 1]])).rejects.toThrow(InvalidPath);
+    // Each refusal closed the file it opened.
+    expect(readdirSync('/proc/self/fd').length).toBe(openFiles);
   });
 
-  it('readv agrees with slicing the file, for any ranges', async () => {
+  it.each(rangeReads)('%s agrees with slicing the file, for any ranges', async (_how, collect) => {
     const t = make();
     const content = utf8('The quick brown fox jumps over the lazy dog. '.repeat(120));
     await t.put('f', content);
@@ -317,6 +340,7 @@ describe('MemoryTransport and LocalTransport', () => {
       append: (t, p, arg) => t.append(p, utf8(arg)),
       get: (t, p) => t.get(p),
       readv: (t, p) => collect(t, p, [[1, 1], [0, 1]]),
+      readRanges: (t, p) => collectAtOnce(t, p, [[1, 1], [0, 1]]),
       mkdir: (t, p) => t.mkdir(p),
       mkdirs: (t, p) => t.mkdir(p, { recursive: true }),
       rmdir: (t, p) => t.rmdir(p),

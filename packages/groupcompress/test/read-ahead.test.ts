@@ -191,9 +191,9 @@ describe('a store stream reading ahead', () => {
     // read-ahead budget) last: read at once, it is asked for before the first text.
     const reads: number[][] = [];
     class Recording extends MemoryTransport {
-      override readv(path: string, ranges: readonly (readonly [number, number])[]) {
+      override readRanges(path: string, ranges: readonly (readonly [number, number])[]) {
         reads.push(ranges.map(([offset]) => offset));
-        return super.readv(path, ranges);
+        return super.readRanges(path, ranges);
       }
     }
     const vf = emptyStore(new Recording());

@@ -1,7 +1,7 @@
-// What every transport shares, written once: path checks, readv (validate,
-// coalesce, yield in request order), recursive mkdir and listing, and the
-// LockDir. A concrete transport implements a handful of primitives over
-// already-normalised paths relative to its root.
+// What every transport shares, written once: path checks, readv and
+// readRanges (validate, coalesce, answer in request order), recursive mkdir
+// and listing, and the LockDir. A concrete transport implements a handful of
+// primitives over already-normalised paths relative to its root.
 //
 // Entry points: `BaseTransport` (extend it), `RandomAccessFile`, `DirEntry`.
 
@@ -9,7 +9,7 @@ import { FileExists, NoSuchFile } from '../errors.js';
 import { compareUtf8 } from '../keys.js';
 import { InvalidPath, joinPath, normalisePath, parentPath } from './path.js';
 import { checkRanges, coalesceRanges } from './readv.js';
-import type { CoalesceOptions } from './readv.js';
+import type { CoalesceOptions, CoalescedRead } from './readv.js';
 import { acquireLockDir, breakLockDir, peekLockDir } from './lock.js';
 import type {
   ByteRange,
@@ -36,6 +36,12 @@ export interface RandomAccessFile {
 export interface DirEntry {
   readonly name: string;
   readonly isDirectory: boolean;
+}
+
+/** The bytes of request `i`, within the merged read `read` that serves it. */
+function requestedBytes(ranges: readonly ByteRange[], i: number, read: CoalescedRead, data: Uint8Array): Uint8Array {
+  const [offset, length] = ranges[i] as ByteRange;
+  return data.subarray(offset - read.start, offset - read.start + length);
 }
 
 function chunksOf(data: Bytes): readonly Uint8Array[] {
@@ -80,19 +86,15 @@ export abstract class BaseTransport implements Transport {
   }
 
   async *readv(path: string, ranges: readonly ByteRange[]): AsyncGenerator<ReadvChunk> {
-    const p = this.#nonRoot(path, 'read');
-    if (ranges.length === 0) return;
-    const file = await this.openRead(p);
+    const plan = await this.#planReads(path, ranges);
+    if (plan === null) return;
+    const { file, reads } = plan;
     try {
-      checkRanges(p, ranges, file.size);
       const ready = new Map<number, Uint8Array>();
       let next = 0;
-      for (const read of coalesceRanges(ranges, this.coalesce)) {
+      for (const read of reads) {
         const data = await file.read(read.start, read.length);
-        for (const i of read.requests) {
-          const [offset, length] = ranges[i] as ByteRange;
-          ready.set(i, data.subarray(offset - read.start, offset - read.start + length));
-        }
+        for (const i of read.requests) ready.set(i, requestedBytes(ranges, i, read, data));
         for (let chunk = ready.get(next); chunk !== undefined; chunk = ready.get(next)) {
           ready.delete(next);
           yield { offset: (ranges[next] as ByteRange)[0], data: chunk };
@@ -101,6 +103,36 @@ export abstract class BaseTransport implements Transport {
       }
     } finally {
       await file.close();
+    }
+  }
+
+  async readRanges(path: string, ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    const plan = await this.#planReads(path, ranges);
+    if (plan === null) return out;
+    const { file, reads } = plan;
+    try {
+      for (const read of reads) {
+        const data = await file.read(read.start, read.length);
+        for (const i of read.requests) out[i] = requestedBytes(ranges, i, read, data);
+      }
+    } finally {
+      await file.close();
+    }
+    return out;
+  }
+
+  /** The open file and the merged reads serving `ranges` (checked before any read); null when there are none. */
+  async #planReads(path: string, ranges: readonly ByteRange[]): Promise<{ file: RandomAccessFile; reads: CoalescedRead[] } | null> {
+    const p = this.#nonRoot(path, 'read');
+    if (ranges.length === 0) return null;
+    const file = await this.openRead(p);
+    try {
+      checkRanges(p, ranges, file.size);
+      return { file, reads: coalesceRanges(ranges, this.coalesce) };
+    } catch (err) {
+      await file.close();
+      throw err;
     }
   }
 

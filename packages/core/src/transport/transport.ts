@@ -75,6 +75,12 @@ export interface Transport {
   get(path: string): Promise<Uint8Array>;
   /** Yields each range in the order given; throws `ShortRead` (before yielding) when one ends past EOF. */
   readv(path: string, ranges: readonly ByteRange[]): AsyncIterable<ReadvChunk>;
+  /**
+   * Every range's bytes at once, in the order given (as `readv` yields them,
+   * with the same checks and errors): for a reader that needs them all
+   * before it goes on, without a generator step per range.
+   */
+  readRanges(path: string, ranges: readonly ByteRange[]): Promise<Uint8Array[]>;
   /** Replaces or creates a file atomically. */
   put(path: string, data: Bytes, options?: PutOptions): Promise<void>;
   /** Appends to a file (created if missing); returns the offset the data starts at. */

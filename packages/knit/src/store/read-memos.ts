@@ -1,4 +1,4 @@
-// Reading the bytes at many memos with one readv per run of memos in the same
+// Reading the bytes at many memos with one readRanges per run of memos in the same
 // file, answers in the order asked. Both record layouts (knit files, packs) use it.
 //
 // Entry points: `readMemos`.
@@ -14,7 +14,7 @@ export async function readMemos(transport: Transport, memos: readonly IndexMemo[
     let j = i;
     while (j < memos.length && (memos[j] as IndexMemo).file === file) j++;
     const ranges = memos.slice(i, j).map((m) => [m.pos, m.size] as const);
-    for await (const chunk of transport.readv(file, ranges)) out.push(chunk.data);
+    for (const data of await transport.readRanges(file, ranges)) out.push(data);
     i = j;
   }
   return out;

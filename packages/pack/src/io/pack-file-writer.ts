@@ -28,13 +28,8 @@ export const BUFFER_BYTES = 1 << 20;
 
 /** Reads the records at the given spans of a container file on a transport. */
 export async function readContainerRecords(transport: Transport, path: string, spans: readonly RecordSpan[]): Promise<ContainerRecord[]> {
-  const out: ContainerRecord[] = [];
-  let i = 0;
-  for await (const chunk of transport.readv(path, spans.map((s) => [s.offset, s.length] as const))) {
-    out.push(parseBytesRecord(chunk.data, `${path} at byte ${(spans[i] as RecordSpan).offset}`));
-    i += 1;
-  }
-  return out;
+  const chunks = await transport.readRanges(path, spans.map((s) => [s.offset, s.length] as const));
+  return chunks.map((data, i) => parseBytesRecord(data, `${path} at byte ${(spans[i] as RecordSpan).offset}`));
 }
 
 export interface PackFileWriterOptions {

@@ -147,9 +147,7 @@ export function transportRangeReader(transport: Transport, path: string, size: n
     size,
     async read(ranges) {
       checkReadRanges(path, size, ranges);
-      const out: Uint8Array[] = [];
-      for await (const chunk of transport.readv(path, ranges.map((r) => [r.offset, r.length] as const))) out.push(chunk.data);
-      return out;
+      return transport.readRanges(path, ranges.map((r) => [r.offset, r.length] as const));
     },
   };
 }
