@@ -108,7 +108,9 @@ function runSide(side, backend, corpus, ops, extra = {}, nodeArgs = []) {
     mkdirSync(store);
     const name = side === 'ours' ? backend : (BACKENDS[backend].breezyAs ?? backend);
     writeFileSync(config, JSON.stringify({ corpus: corpus.dir, backend: name, workDir: store, ops, annotate: [], lookups: [], ...extra }));
-    return side === 'ours' ? runChild(process.execPath, [...nodeArgs, OURS, config]) : runChild(PYTHON, [BREEZY, config]);
+    const [command, args] = side === 'ours' ? [process.execPath, [...nodeArgs, OURS, config]] : [PYTHON, [BREEZY, config]];
+    // Pinned to CPU 0, with every thread it starts (both sides alike).
+    return BACKENDS[backend].oneCore ? runChild('taskset', ['-c', '0', command, ...args]) : runChild(command, args);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

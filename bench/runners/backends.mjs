@@ -7,11 +7,13 @@
 // picks it up by itself when it does. The `-compat` variants write Breezy's
 // exact bytes (compat mode); Breezy's side of them is its ordinary store
 // (`breezyAs`), so the default mode and compat mode are both measured against it.
+// `groupcompress-one-core` is the default mode without worker threads, and
+// both of its sides run pinned to one CPU (`oneCore`, see bench/run.mjs).
 import { HashEscapedPrefixMapper, LocalTransport, MemoryVersionedFiles, compatZlib } from '@versionedfiles/core';
 
 const noFinish = async () => {};
 
-/** name -> { pkg, needs, breezy (Breezy's script has the same store), breezyAs?, open(module, dir) } */
+/** name -> { pkg, needs, breezy (Breezy's script has the same store), breezyAs?, oneCore?, open(module, dir) } */
 export const BACKENDS = {
   memory: {
     pkg: '@versionedfiles/core',
@@ -57,6 +59,17 @@ export const BACKENDS = {
     async open(gc, dir) {
       const vf = await gc.makePackFactory(true, true, 2)(new LocalTransport(dir));
       // The pack's B+Tree index stays in memory on both sides (stored bytes: the pack alone).
+      return { vf, insert: 'stream', finish: () => vf.close() };
+    },
+  },
+  'groupcompress-one-core': {
+    pkg: '@versionedfiles/groupcompress',
+    needs: 'makePackFactory',
+    breezy: true,
+    breezyAs: 'groupcompress',
+    oneCore: true,
+    async open(gc, dir) {
+      const vf = await gc.makePackFactory(true, true, 2, { workers: 0 })(new LocalTransport(dir));
       return { vf, insert: 'stream', finish: () => vf.close() };
     },
   },
