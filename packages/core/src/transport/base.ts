@@ -107,7 +107,8 @@ export abstract class BaseTransport implements Transport {
   }
 
   async readRanges(path: string, ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = [];
+    // Sized up front: merged reads fill it in file order, not request order.
+    const out = new Array<Uint8Array>(ranges.length);
     const plan = await this.#planReads(path, ranges);
     if (plan === null) return out;
     const { file, reads } = plan;
