@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Aborted, Annotator, DelegatingVersionedFiles, MemoryVersionedFiles, PatienceSequenceMatcher, RevisionNotPresent, splitLines, utf8 } from '@versionedfiles/core';
 import type { ContentFactory, Key, MatchingBlock, Ordering, VersionedFiles } from '@versionedfiles/core';
 import { checkAnnotator, errorOf, loadAnnotateHistories, storeOf } from '../../../test-fixtures/core/annotate/support.js';
@@ -180,4 +181,49 @@ describe('Annotator and records that defer their lines', () => {
     expect(got).toEqual(await new Annotator(store).annotate(['merge']));
     expect(made).toEqual(['side', 'merge']);
   });
+});
+
+describe('Annotator over texts it interns from their bytes', () => {
+  // Records without known blocks (a MemoryVersionedFiles') are interned from
+  // their bytes against their first parent's; a caller's own matcher takes
+  // lines instead. Both must give the same annotations.
+  const lineArb = fc.constantFrom('a\n', 'b\n', 'c\n', 'd\n', '}\n', 'same\n', 'x');
+  const textArb = fc.array(lineArb, { maxLength: 12 }).map((ls) => ls.join(''));
+  const linesMatcher = (a: readonly Uint8Array[], b: readonly Uint8Array[]): readonly MatchingBlock[] => new PatienceSequenceMatcher(a, b).getMatchingBlocks();
+
+  it('annotates as a line matcher does, merges included', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(textArb, fc.nat(), fc.nat(), fc.boolean()), { minLength: 1, maxLength: 8 }), async (steps) => {
+        const vf = new MemoryVersionedFiles({ keyLength: 1 });
+        const keys: Key[] = [];
+        for (const [text, p1, p2, merge] of steps) {
+          const parents = keys.length === 0 ? [] : merge && keys.length > 1 ? [keys[p1 % keys.length] as Key, keys[p2 % keys.length] as Key] : [keys[p1 % keys.length] as Key];
+          const key: Key = [`r${keys.length}`];
+          await vf.addLines(key, [...new Map(parents.map((p) => [p[0], p])).values()], splitLines(utf8(text)));
+          keys.push(key);
+        }
+        const interning = new Annotator(vf);
+        const matching = new Annotator(vf, { matcher: linesMatcher });
+        for (const key of [...keys].reverse()) {
+          const ours = await interning.annotate(key);
+          const theirs = await matching.annotate(key);
+          expect(ours.annotations).toEqual(theirs.annotations);
+          expect(ours.lines.map((l) => [...l])).toEqual(theirs.lines.map((l) => [...l]));
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('matches a text against a parent interned before its interner started afresh', async () => {
+    // Past 2^20 distinct lines the interner starts afresh: the child is then
+    // matched against its parent on their lines, with the same answer.
+    const vf = new MemoryVersionedFiles({ keyLength: 1 });
+    const parentText = utf8(Array.from({ length: (1 << 20) + 8 }, (_, i) => `${i}\n`).join(''));
+    await vf.addLines(['big'], [], splitLines(parentText));
+    await vf.addLines(['child'], [['big']], splitLines(utf8(['new\n', ...Array.from({ length: 16 }, (_, i) => `${i}\n`), 'edit\n'].join(''))));
+    const { annotations, lines } = await new Annotator(vf).annotate(['child']);
+    expect(lines.length).toBe(2 + 16);
+    expect(annotations.map((a) => (a as Key[]).map((k) => k[0]).join('+'))).toEqual(['child', ...Array(16).fill('big'), 'child']);
+  }, 60_000);
 });

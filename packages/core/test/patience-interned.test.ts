@@ -7,6 +7,8 @@ import {
   LineInterner,
   PatienceSequenceMatcher,
   UnsupportedOperation,
+  concatBytes,
+  lineStarts,
   matchingBlocks,
   matchingBlocksIds,
   splitLines,
@@ -175,6 +177,37 @@ describe('LineInterner', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('interns a whole text against a base text in place exactly as on its own', () => {
+    const joined = (lines: readonly Uint8Array[]): Uint8Array => concatBytes(lines);
+    fc.assert(
+      fc.property(linesArb, linesArb, linesArb, (base, text, other) => {
+        const plain = new LineInterner();
+        const withBase = new LineInterner({ copyLines: true });
+        for (const interner of [plain, withBase]) interner.internAll(other);
+        const baseText = joined(base);
+        const baseBounds = lineStarts(baseText);
+        const baseIds = withBase.internText(baseText, baseBounds);
+        expect([...baseIds]).toEqual([...plain.internAll(splitLines(baseText))]);
+        const ownText = joined(text);
+        const ids = withBase.internText(ownText, lineStarts(ownText), { text: baseText, bounds: baseBounds, ids: baseIds });
+        expect([...ids]).toEqual([...plain.internAll(splitLines(ownText))]);
+        expect(withBase.size).toBe(plain.size);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses, against a base, boundaries that do not span the text', () => {
+    const interner = new LineInterner();
+    const base = enc('a\nb\n');
+    const spans = { text: base, bounds: lineStarts(base), ids: interner.internText(base, lineStarts(base)) };
+    const text = enc('a\nc\n');
+    expect(() => interner.internText(text, Int32Array.of(0, 2), spans)).toThrow(RangeError);
+    expect(() => interner.internText(text, Int32Array.of(2, 4), spans)).toThrow(RangeError);
+    expect(() => interner.internText(text, lineStarts(text), { ...spans, ids: Int32Array.of(0, 9) })).toThrow(InvalidLineIds);
+    expect([...interner.internText(text, lineStarts(text), spans)]).toEqual([0, 2]);
   });
 
   it('refuses a base whose ids are not its own', () => {

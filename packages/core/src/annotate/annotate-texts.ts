@@ -22,8 +22,12 @@
 //   - `DeferredLines`, `linesOf`: a text given by its line count, its lines
 //     made only if a matcher needs them (`knownBlocks` answered first; two
 //     texts a store interned with one `LineInterner` are matched on their ids).
+//   - `FulltextInterner`: texts given as bytes interned for annotation, each
+//     against its first parent's bytes (`InternedFulltext`, a `DeferredLines`
+//     whose ids two such texts are matched on), with no line views made.
 
 import { CorruptData, RevisionNotPresent } from '../errors.js';
+import { lineStarts, splitLines } from '../bytes.js';
 import { KeyMap, compareKeys, keyToId } from '../keys.js';
 import type { Key, KeySet } from '../keys.js';
 import { LineInterner, matchingBlocksIds } from '../diff/patience.js';
@@ -127,6 +131,53 @@ export function internedPatienceMatcher(): BlockMatcher {
     const parentIds = idsOf(parentLines);
     return matchingBlocksIds(parentIds, idsOf(lines, { lines: parentLines, ids: parentIds }));
   };
+}
+
+/**
+ * A text interned from its bytes by a `FulltextInterner`: its line
+ * boundaries and ids, its lines made only if asked for.
+ */
+export class InternedFulltext implements DeferredLines {
+  readonly count: number;
+  readonly interned: { readonly ids: Int32Array; readonly interner: LineInterner };
+  #lines: readonly Uint8Array[] | undefined;
+
+  constructor(
+    readonly text: Uint8Array,
+    /** `lineStarts(text)`. */
+    readonly bounds: Int32Array,
+    ids: Int32Array,
+    interner: LineInterner,
+  ) {
+    this.count = ids.length;
+    this.interned = { ids, interner };
+  }
+
+  lines(): readonly Uint8Array[] {
+    this.#lines ??= splitLines(this.text);
+    return this.#lines;
+  }
+}
+
+/**
+ * Interns whole texts for annotation, each against its first parent's when
+ * this interner interned that one too: the lines they share cost a compare
+ * of bytes rather than a hash, and no text is split into line views (on
+ * npm-large's React history splitting was about a sixth of the work).
+ * Starts afresh past `MAX_INTERNED_LINES`; texts interned before then are
+ * matched on their lines.
+ */
+export class FulltextInterner {
+  #interner = new LineInterner({ copyLines: true });
+
+  /** `text` interned; `base` is its first parent's lines, if held. */
+  intern(text: Uint8Array, base: AnnotatorLines | undefined): InternedFulltext {
+    if (this.#interner.size > MAX_INTERNED_LINES) this.#interner = new LineInterner({ copyLines: true });
+    const interner = this.#interner;
+    const bounds = lineStarts(text);
+    const spans = base instanceof InternedFulltext && base.interned.interner === interner ? { text: base.text, bounds: base.bounds, ids: base.interned.ids } : undefined;
+    return new InternedFulltext(text, bounds, interner.internText(text, bounds, spans), interner);
+  }
 }
 
 /**

@@ -30,7 +30,7 @@ import { splitLines } from '../bytes.js';
 import { isAbsent } from '../content/factory.js';
 import { KnownGraph } from '../graph/known-graph.js';
 import type { AnnotatedLine, VersionedFiles, WorkOptions } from '../versionedfiles.js';
-import { TextAnnotator, flattenAnnotations, internedPatienceMatcher, linesOf } from './annotate-texts.js';
+import { FulltextInterner, TextAnnotator, flattenAnnotations, internedPatienceMatcher, linesOf } from './annotate-texts.js';
 import type { AnnotatedParentIds, AnnotatedText, AnnotatorLines, DeferredLines, TextAnnotatorOptions } from './annotate-texts.js';
 import type { MatchingBlock } from '../diff/patience.js';
 
@@ -71,9 +71,12 @@ export class Annotator {
   readonly #texts: TextAnnotator;
   readonly #entries = new Map<string, Entry>();
   #heads: KnownGraph | null = null;
+  /** Interns the texts of records without known blocks; null when the caller gave its own matcher, which takes lines. */
+  readonly #fulltexts: FulltextInterner | null;
 
   constructor(vf: VersionedFiles, options: TextAnnotatorOptions = {}) {
     this.#vf = vf;
+    this.#fulltexts = options.matcher === undefined ? new FulltextInterner() : null;
     this.#texts = new TextAnnotator({
       matcher: options.matcher ?? internedPatienceMatcher(),
       knownBlocks: (keys) => this.#entry(keys.key).knownBlocks?.takeMatchingBlocks(keys.parentKey) ?? options.knownBlocks?.(keys) ?? null,
@@ -125,6 +128,9 @@ export class Annotator {
       if (knowsMatchingBlocks(record)) {
         entry.knownBlocks = record;
         entry.lines = record.deferredLines?.() ?? record.getBytesAs('lines');
+      } else if (this.#fulltexts !== null) {
+        const first = entry.parents?.[0];
+        entry.lines = this.#fulltexts.intern(record.getBytesAs('fulltext'), first === undefined ? undefined : this.#entry(first).lines);
       } else {
         entry.lines = record.getBytesAs('lines');
       }

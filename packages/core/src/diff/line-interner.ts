@@ -4,7 +4,7 @@
 // Entry points:
 //   - `LineInterner`: `intern(line)`, `internAll(lines, base?)`, `size`,
 //     `internSpan(bytes, start, end)` (a line in place, no view made),
-//     `internText(text, bounds)` (every line so) and `bytesOf(id)`. Keep
+//     `internText(text, bounds, base?)` (every line so) and `bytesOf(id)`. Keep
 //     one across calls (a store can intern each text once and diff the id
 //     arrays with `matchingBlocksIds` as often as it likes); ids are dense
 //     from 0. Given a `base` (an interned text this one was edited from,
@@ -244,11 +244,23 @@ export class LineInterner {
     return this.#internBytes(bytes, start, end);
   }
 
-  /** The ids of the lines `bounds` marks in `text` (as `lineBoundaries` or `lineStarts` give them), each interned in place. */
-  internText(text: Uint8Array, bounds: Int32Array): Int32Array {
-    const ids = new Int32Array(Math.max(0, bounds.length - 1));
+  /**
+   * The ids of the lines `bounds` marks in `text` (as `lineBoundaries` or
+   * `lineStarts` give them), each interned in place. Given a `base`, as
+   * `internAll` takes one: then `bounds` must mark the text's proper lines
+   * from its first byte to its last (`lineStarts` of the whole text).
+   */
+  internText(text: Uint8Array, bounds: Int32Array, base?: InternedSpans): Int32Array {
+    const count = Math.max(0, bounds.length - 1);
+    const ids = new Int32Array(count);
     this.#made.add(ids);
-    for (let i = 0; i < ids.length; i++) ids[i] = this.internSpan(text, bounds[i] as number, bounds[i + 1] as number);
+    if (base === undefined) {
+      for (let i = 0; i < count; i++) ids[i] = this.internSpan(text, bounds[i] as number, bounds[i + 1] as number);
+      return ids;
+    }
+    if (bounds[0] !== 0 || bounds[count] !== text.length) throw new RangeError(`line boundaries from ${bounds[0]} to ${bounds[count]} do not span a ${text.length}-byte text`);
+    this.#checkBase(base);
+    this.#internAgainstSpans(count, text, bounds, base, ids);
     return ids;
   }
 
