@@ -180,17 +180,16 @@ describe('LineInterner', () => {
   });
 
   it('interns a whole text against a base text in place exactly as on its own', () => {
-    const joined = (lines: readonly Uint8Array[]): Uint8Array => concatBytes(lines);
     fc.assert(
       fc.property(linesArb, linesArb, linesArb, (base, text, other) => {
         const plain = new LineInterner();
         const withBase = new LineInterner({ copyLines: true });
         for (const interner of [plain, withBase]) interner.internAll(other);
-        const baseText = joined(base);
+        const baseText = concatBytes(base);
         const baseBounds = lineStarts(baseText);
         const baseIds = withBase.internText(baseText, baseBounds);
         expect([...baseIds]).toEqual([...plain.internAll(splitLines(baseText))]);
-        const ownText = joined(text);
+        const ownText = concatBytes(text);
         const ids = withBase.internText(ownText, lineStarts(ownText), { text: baseText, bounds: baseBounds, ids: baseIds });
         expect([...ids]).toEqual([...plain.internAll(splitLines(ownText))]);
         expect(withBase.size).toBe(plain.size);
