@@ -103,8 +103,13 @@ export interface TextAnnotatorOptions {
   readonly knownBlocks?: KnownBlocks;
 }
 
-/** Past this many distinct lines the patience matcher's interner starts afresh (bounds its memory). */
+/** Past this many distinct lines an annotation interner starts afresh (bounds its memory). */
 const MAX_INTERNED_LINES = 1 << 20;
+
+/** `interner` while it holds at most `MAX_INTERNED_LINES` distinct lines, else a fresh one. */
+function boundedInterner(interner: LineInterner | null): LineInterner {
+  return interner !== null && interner.size <= MAX_INTERNED_LINES ? interner : new LineInterner({ copyLines: true });
+}
 
 /**
  * The patience matcher over line ids: each text is interned once, keyed by
@@ -113,7 +118,7 @@ const MAX_INTERNED_LINES = 1 << 20;
  * unchanged lines cost a compare each instead of a hash.
  */
 export function internedPatienceMatcher(): BlockMatcher {
-  let interner = new LineInterner({ copyLines: true });
+  let interner = boundedInterner(null);
   let ids = new WeakMap<readonly Uint8Array[], Int32Array>();
   const idsOf = (lines: readonly Uint8Array[], base?: InternedText): Int32Array => {
     let known = ids.get(lines);
@@ -124,8 +129,9 @@ export function internedPatienceMatcher(): BlockMatcher {
     return known;
   };
   return (parentLines, lines) => {
-    if (interner.size > MAX_INTERNED_LINES) {
-      interner = new LineInterner({ copyLines: true });
+    const current = boundedInterner(interner);
+    if (current !== interner) {
+      interner = current;
       ids = new WeakMap();
     }
     const parentIds = idsOf(parentLines);
@@ -168,12 +174,11 @@ export class InternedFulltext implements DeferredLines {
  * matched on their lines.
  */
 export class FulltextInterner {
-  #interner = new LineInterner({ copyLines: true });
+  #interner = boundedInterner(null);
 
   /** `text` interned; `base` is its first parent's lines, if held. */
   intern(text: Uint8Array, base: AnnotatorLines | undefined): InternedFulltext {
-    if (this.#interner.size > MAX_INTERNED_LINES) this.#interner = new LineInterner({ copyLines: true });
-    const interner = this.#interner;
+    const interner = (this.#interner = boundedInterner(this.#interner));
     const bounds = lineStarts(text);
     const spans = base instanceof InternedFulltext && base.interned.interner === interner ? { text: base.text, bounds: base.bounds, ids: base.interned.ids } : undefined;
     return new InternedFulltext(text, bounds, interner.internText(text, bounds, spans), interner);
