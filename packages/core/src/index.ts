@@ -42,3 +42,4 @@ export * from './network/bencode.js';
 export * from './network/wire.js';
 export * from './network/record-stream.js';
 export * from './limits.js';
+export * from './worker-end.js';

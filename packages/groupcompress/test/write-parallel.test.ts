@@ -528,6 +528,19 @@ describe('GroupCompressPool', () => {
     }
   });
 
+  it('closing with a job on a worker rejects the job and lets the worker leave after it, not terminated inside zlib', async () => {
+    const spec = { name: 'fast', level: 6 } as const;
+    const pool = new GroupCompressPool(1);
+    // A first job makes sure the worker has loaded and takes jobs.
+    await pool.run({ texts: history(2, 8).map((t) => t.text), maxBytesToIndex: 0, codec: spec });
+    const busy = expect(pool.run({ texts: history(6, 40, 4000).map((t) => t.text), maxBytesToIndex: 0, codec: spec })).rejects.toBeInstanceOf(GroupCompressWorkerError);
+    const started = performance.now();
+    await pool.close();
+    // Asked to stop, the worker left once its job was done: close did not wait out endWorker's 10 s grace to terminate it.
+    expect(performance.now() - started).toBeLessThan(5000);
+    await busy;
+  });
+
   it('a job that fails in the worker rejects with a typed error; a closed pool refuses jobs', async () => {
     const pool = new GroupCompressPool(1);
     // A density the delta index refuses: the worker throws while compressing.

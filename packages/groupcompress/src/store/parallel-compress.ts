@@ -40,7 +40,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { VersionedFilesError, compatZlib, fastZlib } from '@versionedfiles/core';
+import { VersionedFilesError, compatZlib, endWorker, fastZlib } from '@versionedfiles/core';
 import type { ZlibCodec } from '@versionedfiles/core';
 import { compressGroup, compressGroupOnThreadPool } from '../compressor.js';
 import type { CompressedGroup } from '../compressor.js';
@@ -77,6 +77,8 @@ export type WorkerReply =
 
 /** What a worker sends once it has loaded, before any reply: it takes jobs from then on. */
 export const WORKER_READY = 'ready';
+/** What the pool sends a worker to make it leave once its job is done. */
+export const WORKER_STOP = 'stop';
 
 /** A job buffer this large and up is not kept for the next job (a large file's group of its own). */
 const KEEP_JOB_BYTES = 16 * 1024 * 1024;
@@ -264,10 +266,11 @@ export class GroupCompressPool {
     if (this.#closed) return;
     this.#closed = true;
     this.#failAll(new GroupCompressWorkerError('the worker pool was closed'));
+    // Asked to stop, not terminated: a worker may be inside zlib (see core's endWorker).
     await Promise.all(
       this.#slots.map((s) => {
         s.replies.close();
-        return s.worker.terminate();
+        return endWorker(s.worker, () => s.worker.postMessage(WORKER_STOP));
       }),
     );
     this.#slots.length = 0;

@@ -1,13 +1,13 @@
 // The worker thread of `GroupCompressPool`: says it is ready once loaded,
 // then compresses the groups it is sent, one at a time, and moves each block
-// back on the reply port it was started with (`workerData.replies`). Any
-// error goes back as a message (the pool turns it into
-// `GroupCompressWorkerError`).
+// back on the reply port it was started with (`workerData.replies`), until
+// it is sent `WORKER_STOP`. Any error goes back as a message (the pool turns
+// it into `GroupCompressWorkerError`).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { DeltaIndex } from '../format/delta-index.js';
-import { WORKER_READY, runJobInThread } from '../store/parallel-compress.js';
+import { WORKER_READY, WORKER_STOP, runJobInThread } from '../store/parallel-compress.js';
 import type { GroupJob, WorkerReply } from '../store/parallel-compress.js';
 
 const port = parentPort;
@@ -17,7 +17,14 @@ const replies = (workerData as { replies: MessagePort }).replies;
 /** The delta index every group is compressed in (its arrays reused), for jobs of its `maxBytesToIndex`. */
 let index: DeltaIndex | null = null;
 
-port.on('message', ({ id, job }: { id: number; job: GroupJob }) => {
+port.on('message', (message: { id: number; job: GroupJob } | typeof WORKER_STOP) => {
+  // Asked to stop: it leaves between jobs (never terminated inside zlib: see core's endWorker).
+  if (message === WORKER_STOP) {
+    port.close();
+    replies.close();
+    return;
+  }
+  const { id, job } = message;
   let reply: WorkerReply;
   let moved: ArrayBuffer[] = [];
   try {

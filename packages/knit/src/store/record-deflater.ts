@@ -20,7 +20,9 @@
 // ones are refused (`submit` gives null and the caller deflates). Nothing is
 // lost either way. The worker starts once `startAfterBytes` of records have
 // been offered (a few small inserts never pay for a thread), takes records
-// once it has loaded, and never keeps the process alive (`unref`).
+// once it has loaded, and never keeps the process alive (`unref`) but
+// while it is being ended: it is asked to leave between jobs, never
+// terminated inside zlib (core's `endWorker`).
 //
 // Entry points: `RecordDeflater` (`forCodec`, `submit`, `take`, `wait`,
 // `takeBack`, `start`, `close`), `DeflateReply`.
@@ -29,7 +31,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { compatZlib, fastZlib, gzipChunks } from '@versionedfiles/core';
+import { compatZlib, endWorker, fastZlib, gzipChunks } from '@versionedfiles/core';
 import type { ZlibCodec } from '@versionedfiles/core';
 
 export type DeflaterCodecName = 'fast' | 'compat';
@@ -46,12 +48,13 @@ export interface DeflateWorkerData {
 /**
  * The shared control words (Int32): messages the worker has posted, jobs
  * posted to it, whether it sleeps waiting for one (only then is it woken: a
- * wake is a system call), the jobs it has gone past (made or skipped), then
+ * wake is a system call), the jobs it has gone past (made or skipped),
+ * whether it is to stop (see `endWorker`: it leaves between jobs), then
  * one slot per job in flight (`JOB_SLOTS`, by id): its text's start and
  * length in the ring, and who has it (`JOB`). Jobs go through these slots
  * rather than messages, which cost the calling thread about 35 µs each.
  */
-export const CONTROL = { replies: 0, jobs: 1, sleeping: 2, passed: 3, slots: 4 } as const;
+export const CONTROL = { replies: 0, jobs: 1, sleeping: 2, passed: 3, stop: 4, slots: 5 } as const;
 export const JOB_SLOTS = 1024;
 export const SLOT_WORDS = 3;
 export const CONTROL_WORDS = CONTROL.slots + SLOT_WORDS * JOB_SLOTS;
@@ -115,6 +118,8 @@ export class RecordDeflater {
   #done = false;
   /** Replies made here for jobs the worker held when it was given up. */
   readonly #madeHere: DeflateReply[] = [];
+  /** The worker's end, once it was asked to stop. */
+  #ending: Promise<void> = Promise.resolve();
 
   private constructor(codecName: DeflaterCodecName, codec: ZlibCodec, options: RecordDeflaterOptions) {
     this.#codecName = codecName;
@@ -250,9 +255,8 @@ export class RecordDeflater {
 
   /** Ends the worker; records still in flight are deflated here (`take` gives them). */
   async close(): Promise<void> {
-    const worker = this.#worker;
     this.#giveUp();
-    if (worker !== null) await worker.terminate();
+    await this.#ending;
   }
 
   /** Where `size` bytes fit in the ring after the texts in flight, or null. */
@@ -304,7 +308,12 @@ export class RecordDeflater {
     this.#replies?.close();
     this.#replies = null;
     const worker = this.#worker;
-    if (worker !== null) void worker.terminate();
+    if (worker === null) return;
+    // Asked, not terminated: it may be deflating (see endWorker).
+    this.#ending = endWorker(worker, () => {
+      Atomics.store(this.#control, CONTROL.stop, 1);
+      Atomics.notify(this.#control, CONTROL.jobs);
+    });
   }
 
   #spawn(): void {

@@ -45,7 +45,9 @@ send('ready');
 // an event loop. It says so first, and looks at the counter once more: a job
 // posted before that look is seen, one posted after it finds the flag set and
 // wakes the thread.
-for (let next = 0; ; ) {
+// Asked to stop, it leaves between jobs (it is never terminated inside zlib:
+// see core's endWorker); the jobs it leaves were deflated by the caller.
+for (let next = 0; Atomics.load(control, CONTROL.stop) === 0; ) {
   const posted = Atomics.load(control, CONTROL.jobs);
   if (next < posted) {
     deflate(next++);
@@ -53,6 +55,7 @@ for (let next = 0; ; ) {
     continue;
   }
   Atomics.store(control, CONTROL.sleeping, 1);
-  if (Atomics.load(control, CONTROL.jobs) === posted) Atomics.wait(control, CONTROL.jobs, posted, 1000);
+  if (Atomics.load(control, CONTROL.jobs) === posted && Atomics.load(control, CONTROL.stop) === 0) Atomics.wait(control, CONTROL.jobs, posted, 1000);
   Atomics.store(control, CONTROL.sleeping, 0);
 }
+replies.close();
