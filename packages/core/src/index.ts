@@ -43,3 +43,4 @@ export * from './network/wire.js';
 export * from './network/record-stream.js';
 export * from './limits.js';
 export * from './worker-end.js';
+export * from './job-gate.js';

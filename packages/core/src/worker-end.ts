@@ -8,7 +8,8 @@
 // finishes the job it is on and leaves at a safe point), and terminated only
 // if it has not gone after `graceMs` (a worker stuck elsewhere). The worker
 // is referenced meanwhile: a process whose last act is to await this must
-// not exit first, since a process exiting ends its workers the same way.
+// not exit first, since a process exiting ends its workers the same way
+// (for a worker whose owner never ends it, see job-gate.ts).
 //
 // Entry point: `endWorker(worker, ask, graceMs)`.
 

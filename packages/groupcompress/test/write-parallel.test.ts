@@ -2,6 +2,8 @@
 // worker threads or here with the same bytes, written in order; failures are
 // typed and leave the store unchanged. (Worker threads run the built package:
 // `npx tsc -b packages/groupcompress` first, as `npm test` does.)
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Aborted, DEFLATE_PIECE_BYTES, FulltextContentFactory, MAX_TEXT_BYTES, MemoryTransport, compatZlib, fastZlib, sha1OfChunks, splitLines, utf8 } from '@versionedfiles/core';
@@ -540,6 +542,19 @@ describe('GroupCompressPool', () => {
     expect(performance.now() - started).toBeLessThan(5000);
     await busy;
   });
+
+  it('a process that exits while a worker compresses waits for the job to end (never ended inside zlib)', () => {
+    const child = spawnSync(process.execPath, [fileURLToPath(new URL('./exit-while-compressing.child.mjs', import.meta.url))], {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    // The child exits about 100 ms into a job of about 300: its exit was held
+    // for the rest (without the hold, Node would end the worker at once).
+    expect(Number(child.stdout.trim())).toBeGreaterThanOrEqual(50);
+  }, 70_000);
 
   it('a job that fails in the worker rejects with a typed error; a closed pool refuses jobs', async () => {
     const pool = new GroupCompressPool(1);

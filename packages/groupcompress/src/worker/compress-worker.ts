@@ -2,17 +2,21 @@
 // then compresses the groups it is sent, one at a time, and moves each block
 // back on the reply port it was started with (`workerData.replies`), until
 // it is sent `WORKER_STOP`. Any error goes back as a message (the pool turns
-// it into `GroupCompressWorkerError`).
+// it into `GroupCompressWorkerError`). Each group is a job of its `JobGate`
+// (core), so a process exiting waits for it, and once the process is
+// exiting it starts no more.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
+import { enterJob, gateWords, leaveJob } from '@versionedfiles/core';
 import { DeltaIndex } from '../format/delta-index.js';
 import { WORKER_READY, WORKER_STOP, runJobInThread } from '../store/parallel-compress.js';
 import type { GroupJob, WorkerReply } from '../store/parallel-compress.js';
 
 const port = parentPort;
 if (port === null) throw new Error('compress-worker runs as a worker thread');
-const replies = (workerData as { replies: MessagePort }).replies;
+const { replies, gate: gateBuffer } = workerData as { replies: MessagePort; gate: SharedArrayBuffer };
+const gate = gateWords(gateBuffer);
 
 /** The delta index every group is compressed in (its arrays reused), for jobs of its `maxBytesToIndex`. */
 let index: DeltaIndex | null = null;
@@ -24,6 +28,8 @@ port.on('message', (message: { id: number; job: GroupJob } | typeof WORKER_STOP)
     replies.close();
     return;
   }
+  // The process is exiting (core's JobGate): Node is about to end this thread, so start nothing.
+  if (!enterJob(gate)) return;
   const { id, job } = message;
   let reply: WorkerReply;
   let moved: ArrayBuffer[] = [];
@@ -37,6 +43,8 @@ port.on('message', (message: { id: number; job: GroupJob } | typeof WORKER_STOP)
     moved = movable([group.ranges, ...group.block]);
   } catch (err) {
     reply = { id, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    leaveJob(gate);
   }
   replies.postMessage(reply, moved);
 });

@@ -22,7 +22,8 @@
 // been offered (a few small inserts never pay for a thread), takes records
 // once it has loaded, and never keeps the process alive (`unref`) but
 // while it is being ended: it is asked to leave between jobs, never
-// terminated inside zlib (core's `endWorker`).
+// terminated inside zlib (core's `endWorker`), and a process exiting with
+// the deflater never closed waits for the record it is on (core's `JobGate`).
 //
 // Entry points: `RecordDeflater` (`forCodec`, `submit`, `take`, `wait`,
 // `takeBack`, `start`, `close`), `DeflateReply`.
@@ -31,7 +32,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { compatZlib, endWorker, fastZlib, gzipChunks } from '@versionedfiles/core';
+import { JobGate, compatZlib, endWorker, fastZlib, gzipChunks } from '@versionedfiles/core';
 import type { ZlibCodec } from '@versionedfiles/core';
 
 export type DeflaterCodecName = 'fast' | 'compat';
@@ -43,6 +44,8 @@ export interface DeflateWorkerData {
   /** Int32s: see `CONTROL`. */
   readonly control: SharedArrayBuffer;
   readonly replies: MessagePort;
+  /** Its `JobGate`: it deflates nothing once the process has begun to exit. */
+  readonly gate: SharedArrayBuffer;
 }
 
 /**
@@ -318,11 +321,13 @@ export class RecordDeflater {
 
   #spawn(): void {
     const { port1, port2 } = new MessageChannel();
-    const workerData: DeflateWorkerData = { codec: this.#codecName, ring: this.#ring, control: this.#control.buffer as SharedArrayBuffer, replies: port2 };
+    const gate = new JobGate();
+    const workerData: DeflateWorkerData = { codec: this.#codecName, ring: this.#ring, control: this.#control.buffer as SharedArrayBuffer, replies: port2, gate: gate.shared };
     let worker: Worker;
     try {
       worker = new Worker(workerScript(), { workerData, transferList: [port2] });
     } catch {
+      gate.dispose();
       this.#done = true;
       return;
     }
@@ -330,7 +335,10 @@ export class RecordDeflater {
     worker.unref();
     port1.unref();
     worker.on('error', () => this.#giveUp());
-    worker.on('exit', () => this.#giveUp());
+    worker.on('exit', () => {
+      gate.dispose();
+      this.#giveUp();
+    });
     this.#worker = worker;
     this.#replies = port1;
   }

@@ -5,16 +5,19 @@
 // the calling thread with the same codec, and moves the member back on its
 // reply port. After every message it bumps the shared
 // reply counter and wakes the calling thread, which may be asleep on it.
+// Each deflate is a job of its `JobGate` (core), so a process exiting waits
+// for it, and once the process is exiting it takes no more.
 
 import { workerData } from 'node:worker_threads';
-import { compatZlib, fastZlib, gzipChunks } from '@versionedfiles/core';
+import { compatZlib, enterJob, fastZlib, gateWords, gzipChunks, leaveJob } from '@versionedfiles/core';
 import { CONTROL, JOB, slotOf } from '../store/record-deflater.js';
 import type { DeflateWorkerData, DeflateWorkerMessage } from '../store/record-deflater.js';
 
-const { codec, ring, control: controlBuffer, replies } = workerData as DeflateWorkerData;
+const { codec, ring, control: controlBuffer, replies, gate: gateBuffer } = workerData as DeflateWorkerData;
 const zlib = codec === 'compat' ? compatZlib : fastZlib;
 const texts = new Uint8Array(ring);
 const control = new Int32Array(controlBuffer);
+const gate = gateWords(gateBuffer);
 
 function send(message: DeflateWorkerMessage, moved: ArrayBuffer[] = []): void {
   replies.postMessage(message, moved);
@@ -50,8 +53,11 @@ send('ready');
 for (let next = 0; Atomics.load(control, CONTROL.stop) === 0; ) {
   const posted = Atomics.load(control, CONTROL.jobs);
   if (next < posted) {
+    // The process is exiting (core's JobGate): Node is about to end this thread, so start nothing.
+    if (!enterJob(gate)) break;
     deflate(next++);
     Atomics.store(control, CONTROL.passed, next);
+    leaveJob(gate);
     continue;
   }
   Atomics.store(control, CONTROL.sleeping, 1);
