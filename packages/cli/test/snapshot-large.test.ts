@@ -12,8 +12,15 @@ beforeAll(() => buildCli(), BUILD_TIMEOUT);
 
 const MIB = 1024 * 1024;
 const SIZE_MIB = 200;
-/** Peak RSS allowed: the file must never be held whole (nor half of it). */
-const MAX_RSS = 180 * MIB;
+/**
+ * Peak RSS allowed: the file must never be held whole (nor half of it).
+ * Measured (nineteenth session): a create peaks at 160-195 MB whatever the
+ * commit of the last few sessions, a create of a 16 MiB file at 125-133 MB
+ * (node, two compressing workers and their buffers); so holding half the
+ * file on top of that would go past this bound, and holding it whole far past.
+ * It was 180 MiB, which some creates passed (a full test run: 195 MB).
+ */
+const MAX_RSS = 200 * MIB;
 
 let root = '';
 afterAll(() => {
