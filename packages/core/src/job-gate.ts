@@ -8,13 +8,15 @@
 // worker still deflates, a process that calls `process.exit()` during a
 // groupcompress insert. Each such worker shares a gate with its owner: it
 // marks every job it runs in the gate (`enterJob`, `leaveJob`) and starts
-// none once the gate is shut. At 'exit' every open gate is shut, and the
+// none once the gate is shut (an owner may shut it too, to have its worker
+// leave between jobs: see endWorker). At 'exit' every open gate is shut, and the
 // exiting thread waits for the jobs under way to end (synchronously: an
 // 'exit' listener cannot await; a job is a record or a group, milliseconds)
 // before Node goes on to end the workers.
 //
 // Entry points: `JobGate` (the owner's side: `shared`, `shut`, `dispose`),
-// `enterJob` and `leaveJob` (the worker's side, over `gateWords(shared)`).
+// `enterJob`, `leaveJob` and `gateShut` (the worker's side, over
+// `gateWords(shared)`).
 
 /** The gate's Int32 words: whether it is shut, whether a job is under way. */
 const SHUT = 0;
@@ -50,7 +52,7 @@ export class JobGate {
 
   /** Whether the gate is shut. */
   get isShut(): boolean {
-    return Atomics.load(this.#words, SHUT) !== 0;
+    return gateShut(this.#words);
   }
 
   /**
@@ -79,6 +81,11 @@ export function gateWords(shared: SharedArrayBuffer): Int32Array {
   return new Int32Array(shared);
 }
 
+/** Whether the gate is shut (the worker is to start nothing more). */
+export function gateShut(words: Int32Array): boolean {
+  return Atomics.load(words, SHUT) !== 0;
+}
+
 /**
  * Marks a job under way; false (nothing marked) when the gate is shut, and
  * the worker must then start nothing more. Each true is followed by `leaveJob`.
@@ -87,7 +94,7 @@ export function enterJob(words: Int32Array): boolean {
   // Marked before the look at SHUT, as `shut` stores SHUT before its look at
   // BUSY: of the two threads, at least one sees the other's word.
   Atomics.store(words, BUSY, 1);
-  if (Atomics.load(words, SHUT) === 0) return true;
+  if (!gateShut(words)) return true;
   leaveJob(words);
   return false;
 }

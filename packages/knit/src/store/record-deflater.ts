@@ -21,9 +21,10 @@
 // lost either way. The worker starts once `startAfterBytes` of records have
 // been offered (a few small inserts never pay for a thread), takes records
 // once it has loaded, and never keeps the process alive (`unref`) but
-// while it is being ended: it is asked to leave between jobs, never
-// terminated inside zlib (core's `endWorker`), and a process exiting with
-// the deflater never closed waits for the record it is on (core's `JobGate`).
+// while it is being ended: it is asked to leave between jobs by shutting
+// its gate (core's `JobGate`), never terminated inside zlib (core's
+// `endWorker`); the same gate, shut at process exit, has a process that
+// never closed the deflater wait for the record the worker is on.
 //
 // Entry points: `RecordDeflater` (`forCodec`, `submit`, `take`, `wait`,
 // `takeBack`, `start`, `close`), `DeflateReply`.
@@ -44,20 +45,19 @@ export interface DeflateWorkerData {
   /** Int32s: see `CONTROL`. */
   readonly control: SharedArrayBuffer;
   readonly replies: MessagePort;
-  /** Its `JobGate`: it deflates nothing once the process has begun to exit. */
+  /** Its `JobGate`: once shut (by `close`, or as the process exits) it deflates nothing more and leaves. */
   readonly gate: SharedArrayBuffer;
 }
 
 /**
  * The shared control words (Int32): messages the worker has posted, jobs
  * posted to it, whether it sleeps waiting for one (only then is it woken: a
- * wake is a system call), the jobs it has gone past (made or skipped),
- * whether it is to stop (see `endWorker`: it leaves between jobs), then
+ * wake is a system call), the jobs it has gone past (made or skipped), then
  * one slot per job in flight (`JOB_SLOTS`, by id): its text's start and
  * length in the ring, and who has it (`JOB`). Jobs go through these slots
  * rather than messages, which cost the calling thread about 35 µs each.
  */
-export const CONTROL = { replies: 0, jobs: 1, sleeping: 2, passed: 3, stop: 4, slots: 5 } as const;
+export const CONTROL = { replies: 0, jobs: 1, sleeping: 2, passed: 3, slots: 4 } as const;
 export const JOB_SLOTS = 1024;
 export const SLOT_WORDS = 3;
 export const CONTROL_WORDS = CONTROL.slots + SLOT_WORDS * JOB_SLOTS;
@@ -110,6 +110,8 @@ export class RecordDeflater {
   /** Texts sent and not answered, oldest first: their ring spans. */
   readonly #inFlight: InFlight[] = [];
   #worker: Worker | null = null;
+  /** The worker's gate: shut to have it leave between jobs. */
+  #gate: JobGate | null = null;
   #replies: MessagePort | null = null;
   #ready = false;
   /** Replies read so far (the worker's counter runs ahead of it while replies wait on the port). */
@@ -311,10 +313,11 @@ export class RecordDeflater {
     this.#replies?.close();
     this.#replies = null;
     const worker = this.#worker;
-    if (worker === null) return;
+    const gate = this.#gate;
+    if (worker === null || gate === null) return;
     // Asked, not terminated: it may be deflating (see endWorker).
     this.#ending = endWorker(worker, () => {
-      Atomics.store(this.#control, CONTROL.stop, 1);
+      gate.shut(0);
       Atomics.notify(this.#control, CONTROL.jobs);
     });
   }
@@ -340,6 +343,7 @@ export class RecordDeflater {
       this.#giveUp();
     });
     this.#worker = worker;
+    this.#gate = gate;
     this.#replies = port1;
   }
 }

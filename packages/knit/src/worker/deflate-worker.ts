@@ -5,11 +5,12 @@
 // the calling thread with the same codec, and moves the member back on its
 // reply port. After every message it bumps the shared
 // reply counter and wakes the calling thread, which may be asleep on it.
-// Each deflate is a job of its `JobGate` (core), so a process exiting waits
-// for it, and once the process is exiting it takes no more.
+// Each deflate is a job of its `JobGate` (core): once the gate is shut (the
+// deflater closed, or the process exiting) it takes no more and leaves, and
+// a process exiting waits for the one under way.
 
 import { workerData } from 'node:worker_threads';
-import { compatZlib, enterJob, fastZlib, gateWords, gzipChunks, leaveJob } from '@versionedfiles/core';
+import { compatZlib, enterJob, fastZlib, gateShut, gateWords, gzipChunks, leaveJob } from '@versionedfiles/core';
 import { CONTROL, JOB, slotOf } from '../store/record-deflater.js';
 import type { DeflateWorkerData, DeflateWorkerMessage } from '../store/record-deflater.js';
 
@@ -48,12 +49,11 @@ send('ready');
 // an event loop. It says so first, and looks at the counter once more: a job
 // posted before that look is seen, one posted after it finds the flag set and
 // wakes the thread.
-// Asked to stop, it leaves between jobs (it is never terminated inside zlib:
+// Its gate shut, it leaves between jobs (it is never terminated inside zlib:
 // see core's endWorker); the jobs it leaves were deflated by the caller.
-for (let next = 0; Atomics.load(control, CONTROL.stop) === 0; ) {
+for (let next = 0; !gateShut(gate); ) {
   const posted = Atomics.load(control, CONTROL.jobs);
   if (next < posted) {
-    // The process is exiting (core's JobGate): Node is about to end this thread, so start nothing.
     if (!enterJob(gate)) break;
     deflate(next++);
     Atomics.store(control, CONTROL.passed, next);
@@ -61,7 +61,7 @@ for (let next = 0; Atomics.load(control, CONTROL.stop) === 0; ) {
     continue;
   }
   Atomics.store(control, CONTROL.sleeping, 1);
-  if (Atomics.load(control, CONTROL.jobs) === posted && Atomics.load(control, CONTROL.stop) === 0) Atomics.wait(control, CONTROL.jobs, posted, 1000);
+  if (Atomics.load(control, CONTROL.jobs) === posted && !gateShut(gate)) Atomics.wait(control, CONTROL.jobs, posted, 1000);
   Atomics.store(control, CONTROL.sleeping, 0);
 }
 replies.close();
