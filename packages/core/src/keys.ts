@@ -28,14 +28,18 @@ export interface KeyRules {
   readonly checkReserved?: boolean;
 }
 
+/** The rules of a plain lookup (shared: every lookup validates its keys, and a fresh object each time is garbage). */
+const NO_RULES: KeyRules = {};
+
 /** Checks shape and content; returns the key typed as `Key`. */
-export function validateKey(key: unknown, rules: KeyRules = {}): Key {
+export function validateKey(key: unknown, rules: KeyRules = NO_RULES): Key {
   if (!Array.isArray(key)) throw new InvalidKey(key, 'a key must be an array of strings');
   if (key.length === 0) throw new InvalidKey(key, 'a key must have at least one element');
   if (rules.length !== undefined && key.length !== rules.length) {
     throw new InvalidKey(key, `expected ${rules.length} element(s), got ${key.length}`);
   }
-  for (const element of key as unknown[]) {
+  for (let i = 0; i < key.length; i++) {
+    const element: unknown = key[i];
     if (typeof element !== 'string') throw new InvalidKey(key, 'every element must be a string');
     if (element.length === 0) throw new InvalidKey(key, 'elements must not be empty');
     if (rules.forbidden !== undefined) {
@@ -50,7 +54,7 @@ export function validateKey(key: unknown, rules: KeyRules = {}): Key {
   return key as Key;
 }
 
-export function validateKeys(keys: Iterable<unknown>, rules: KeyRules = {}): Key[] {
+export function validateKeys(keys: Iterable<unknown>, rules: KeyRules = NO_RULES): Key[] {
   const out: Key[] = [];
   for (const key of keys) out.push(validateKey(key, rules));
   return out;

@@ -232,10 +232,13 @@ describe('hostile keys to the lookups', () => {
     await vf.addLines(['a'], [], lines('a\n'));
     for (const bad of [null, 'a', [1], [], [['a']]] as unknown as Key[]) {
       await expect(vf.getParentMap([bad])).rejects.toBeInstanceOf(InvalidKey);
+      await expect(vf.getParentMap([['a'], bad])).rejects.toBeInstanceOf(InvalidKey);
       await expect(vf.getSha1s([bad])).rejects.toBeInstanceOf(InvalidKey);
       await expect(collect(vf.getRecordStream([bad], 'topological', false))).rejects.toBeInstanceOf(InvalidKey);
     }
     expect((await vf.getParentMap([['a', 'b']])).size).toBe(0);
+    // Not an iterable at all: a rejection too, never a throw from the call itself.
+    await expect(vf.getParentMap(null as unknown as Key[])).rejects.toBeInstanceOf(TypeError);
     await expect(collect(vf.getRecordStream([['a']], 'bogus' as 'unordered', false))).rejects.toBeInstanceOf(UnsupportedOperation);
     const [absent] = await collect(vf.getRecordStream([['absent', 'absent']], 'unordered', false));
     expect(absent?.storageKind).toBe('absent');

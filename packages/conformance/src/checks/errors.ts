@@ -1,11 +1,11 @@
 // Bad input gets Breezy's errors, as typed errors with a stable `code`, and
 // leaves the store exactly as it was: an embedded newline, content that is
 // not bytes, a reserved id, an existing key, a missing key, a key or parent
-// of the wrong length.
+// of the wrong length, a malformed key asked for.
 
 import type { Key, VersionedFiles } from '@versionedfiles/core';
 import { AbsentContentFactory, collect } from '@versionedfiles/core';
-import { expectEqual, expectRejects, expectThrows } from '../assert.js';
+import { expectEqual, expectRejects, expectThrows, fail } from '../assert.js';
 import { defineCheck, needs } from '../check.js';
 import type { CheckTable } from '../check.js';
 import type { CheckContext } from '../context.js';
@@ -69,6 +69,30 @@ export const errorChecks: CheckTable = {
       await refusesAndKeeps(ctx, 'InvalidKey', 'addLines with a key one element too short', (vf) =>
         vf.addLines(['x'], [], lines('x\n')),
       );
+    }
+  }),
+
+  'a malformed key asked for is InvalidKey, as a rejection': defineCheck(async (ctx) => {
+    const vf = await ctx.store();
+    await addDiamond(vf, ctx);
+    const malformed = [[], [''], [1], 'base', null] as unknown as Key[];
+    for (const bad of malformed) {
+      for (const keys of [[bad], [ctx.key('base'), bad]]) {
+        const what = `a lookup of ${JSON.stringify(keys)}`;
+        for (const [name, lookup] of [
+          ['getParentMap', () => vf.getParentMap(keys)],
+          ['getSha1s', () => vf.getSha1s(keys)],
+        ] as const) {
+          // A caller awaiting the promise sees the error; one that only chains on it must too.
+          let promise: Promise<unknown>;
+          try {
+            promise = lookup();
+          } catch (err) {
+            fail(`${name}, ${what}: threw at the call instead of rejecting (${String(err)})`);
+          }
+          await expectRejects(() => promise, 'InvalidKey', `${name}, ${what}`);
+        }
+      }
     }
   }),
 

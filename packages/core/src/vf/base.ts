@@ -371,16 +371,27 @@ export abstract class VersionedFilesBase implements VersionedFiles {
     return out;
   }
 
-  async getParentMap(keys: Iterable<Key>): Promise<KeyMap<Parents>> {
-    const wanted = lookupKeys(keys);
-    const result = wanted.length === 0 ? new KeyMap<Parents>() : await this.localParentMap(wanted);
-    return this.cascade(wanted, result, (fb, missing) => fb.getParentMap(missing));
+  /**
+   * Not an async function: a single lookup is a few microseconds, and before
+   * V8 has optimized it (a process's first thousand calls) one more async
+   * frame and await was a good part of that.
+   */
+  getParentMap(keys: Iterable<Key>): Promise<KeyMap<Parents>> {
+    try {
+      const wanted = lookupKeys(keys);
+      if (wanted.length === 0) return Promise.resolve(new KeyMap<Parents>());
+      const local = this.localParentMap(wanted);
+      if (this.#fallbacks.length === 0) return local;
+      return local.then((result) => this.cascade(wanted, result, (fb, missing) => fb.getParentMap(missing)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   async getSha1s(keys: Iterable<Key>): Promise<KeyMap<string>> {
     const wanted = lookupKeys(keys);
     const result = wanted.length === 0 ? new KeyMap<string>() : await this.localSha1s(wanted);
-    return this.cascade(wanted, result, (fb, missing) => fb.getSha1s(missing));
+    return this.#fallbacks.length === 0 ? result : this.cascade(wanted, result, (fb, missing) => fb.getSha1s(missing));
   }
 
   /** Asks each fallback in turn for what is still missing. */
@@ -685,6 +696,8 @@ async function* presentOnly(records: AsyncIterable<ContentFactory>, missing: Key
 
 /** Requested keys, deduplicated; anything that is not a key gets `InvalidKey` (a key of another length is just absent). */
 function lookupKeys(keys: Iterable<Key>): Key[] {
+  // One key (the commonest lookup) has nothing to deduplicate.
+  if (Array.isArray(keys) && keys.length === 1) return [validateKey(keys[0])];
   const out = new KeySet();
   for (const key of keys) out.add(validateKey(key));
   return [...out];

@@ -507,10 +507,11 @@ export class KnitVersionedFiles extends VersionedFilesBase {
     return new TextBuilder(this.annotated, await this.#readRaw(await this.#components(keys, allowMissing)), this.storeName, this.verifySha1);
   }
 
-  protected async localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
-    const map = await this.index.getParentMap(keys);
+  /** Not an async function, for the reason `VersionedFilesBase.getParentMap` gives. */
+  protected localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
+    const map = this.index.getParentMap(keys);
     if (this.hasGraph) return map;
-    return new KeyMap([...map.keys()].map((k) => [k, null] as const));
+    return map.then((found) => new KeyMap([...found.keys()].map((k) => [k, null] as const)));
   }
 
   protected async localSha1s(keys: readonly Key[]): Promise<KeyMap<string>> {
