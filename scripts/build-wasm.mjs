@@ -1,7 +1,8 @@
 // Builds the committed WebAssembly modules from their .wat sources with wabt,
 // a development dependency: `node scripts/build-wasm.mjs` writes, next to
 // each source, the TypeScript module holding its bytes (`<name>-wasm.ts`):
-// core's Adler-32, groupcompress's delta applier and delta maker.
+// core's Adler-32 and newline finder, groupcompress's delta applier and delta
+// maker.
 // `wasmModuleSource(name)` is what a test compares each committed module with.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 /** Each module: the folder of its source, the constant holding its bytes, and what it is. */
 export const MODULES = {
   adler32: { dir: '../packages/core/src/codecs', constant: 'ADLER32_WASM', what: 'The WebAssembly Adler-32 (see adler32.wat and adler32.ts).' },
+  newlines: { dir: '../packages/core/src/wasm', constant: 'NEWLINES_WASM', what: 'The WebAssembly newline finder (see newlines.wat and newlines.ts).' },
   'delta-apply': {
     dir: '../packages/groupcompress/src/format',
     constant: 'DELTA_APPLY_WASM',
@@ -28,7 +30,7 @@ export const MODULES = {
 export async function buildWasm(name) {
   const wabt = await wabtInit();
   const { dir } = MODULES[name];
-  const parsed = wabt.parseWat(`${name}.wat`, readFileSync(here(`${dir}/${name}.wat`), 'utf8'), { bulk_memory: true });
+  const parsed = wabt.parseWat(`${name}.wat`, readFileSync(here(`${dir}/${name}.wat`), 'utf8'), { bulk_memory: true, simd: true });
   try {
     parsed.validate();
     return Uint8Array.from(parsed.toBinary({}).buffer);

@@ -13,6 +13,8 @@
 // a one-byte string and remember the texts they split, so that joining those
 // lines back is one copy instead of one per line.
 
+import { countNewlinesInWasm, lineStartsInWasm } from './wasm/newlines.js';
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: false });
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -291,6 +293,12 @@ const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: nu
 // collection empties, so a process splitting many big texts grew by a
 // string and an array each.
 const SCAN_PIECE = 1 << 15;
+/**
+ * Texts (or ranges) at least this long have their newlines found in
+ * WebAssembly (wasm/newlines.ts); a shorter one costs less to search here
+ * than to copy in.
+ */
+const WASM_SEARCH_FROM = 512;
 const REMEMBER_LINES_MAX = 1 << 12;
 
 /** The one-byte string of `text[from, min(from + SCAN_PIECE, to))`: its search is inlined by the engine (a byte-array search is a call per hit). */
@@ -397,6 +405,10 @@ function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
 
 /** How many `\n` bytes the text holds. */
 export function countNewlines(text: Uint8Array): number {
+  if (text.length >= WASM_SEARCH_FROM) {
+    const found = countNewlinesInWasm(text);
+    if (found !== null) return found;
+  }
   let count = 0;
   for (let from = 0; from < text.length; from += SCAN_PIECE) {
     const chars = scanPiece(text, from);
@@ -412,6 +424,15 @@ export function countNewlines(text: Uint8Array): number {
  * for readers that copy runs of lines rather than lines.
  */
 export function lineStarts(text: Uint8Array, from = 0, to = text.length): Int32Array {
+  if (to - from >= WASM_SEARCH_FROM) {
+    const starts = lineStartsInWasm(text, from, to);
+    if (starts !== null) return starts;
+  }
+  return lineStartsInScript(text, from, to);
+}
+
+/** `lineStarts` in JavaScript: short ranges, and hosts WebAssembly's offsets cannot be read on. */
+function lineStartsInScript(text: Uint8Array, from = 0, to = text.length): Int32Array {
   // A guess of one line per 32 bytes, doubled when short.
   let starts = new Int32Array(((to - from) >>> 5) + 2);
   let n = 0;
