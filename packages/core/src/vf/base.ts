@@ -38,7 +38,7 @@ import {
   throwIfAborted,
 } from '../errors.js';
 import { KnownGraph } from '../graph/known-graph.js';
-import { KeyMap, KeySet, isPendingKey, resolvePendingKey, validateKey, type Key, type PendingKey } from '../keys.js';
+import { KeyMap, KeySet, isPendingKey, keyToId, resolvePendingKey, validateKey, type Key, type PendingKey } from '../keys.js';
 import { concatBytes, splitLines, utf8 } from '../bytes.js';
 import { checkAddedLines } from '../line-checks.js';
 import { sha1Hex, sha1OfChunks } from '../codecs/sha1.js';
@@ -696,11 +696,15 @@ async function* presentOnly(records: AsyncIterable<ContentFactory>, missing: Key
 
 /** Requested keys, deduplicated; anything that is not a key gets `InvalidKey` (a key of another length is just absent). */
 function lookupKeys(keys: Iterable<Key>): Key[] {
-  // One key (the commonest lookup) has nothing to deduplicate.
-  if (Array.isArray(keys) && keys.length === 1) return [validateKey(keys[0])];
-  const out = new KeySet();
-  for (const key of keys) out.add(validateKey(key));
-  return [...out];
+  const out: Key[] = [];
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const id = keyToId(validateKey(key));
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(key);
+  }
+  return out;
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {

@@ -425,8 +425,7 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
     return this.#shared.writer?.pending ?? NOTHING_PENDING;
   }
 
-  /** Not an async function, for the reason `VersionedFilesBase.getParentMap` gives. */
-  protected localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
+  protected async localParentMap(keys: readonly Key[]): Promise<KeyMap<Parents>> {
     const pending = this.#pending();
     const out = new KeyMap<Parents>();
     let rest = keys;
@@ -439,11 +438,8 @@ export class GroupCompressVersionedFiles extends VersionedFilesBase {
       }
       rest = unwritten;
     }
-    if (rest.length === 0) return Promise.resolve(out);
-    return this.#shared.index.getEntries(rest).then((entries) => {
-      for (const [k, e] of entries) out.set(k, this.hasGraph ? e.parents : null);
-      return out;
-    });
+    if (rest.length > 0) for (const [k, e] of await this.#shared.index.getEntries(rest)) out.set(k, this.hasGraph ? e.parents : null);
+    return out;
   }
 
   /** As Breezy: the sha1 of each text, computed from the text. */
