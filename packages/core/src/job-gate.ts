@@ -15,6 +15,7 @@
 // before Node goes on to end the workers.
 //
 // Entry points: `JobGate` (the owner's side: `shared`, `shut`, `dispose`),
+// `startGatedWorker` (a worker and its gate, disposed when it exits),
 // `enterJob`, `leaveJob` and `gateShut` (the worker's side, over
 // `gateWords(shared)`).
 
@@ -74,6 +75,26 @@ export class JobGate {
   dispose(): void {
     open.delete(this);
   }
+}
+
+/**
+ * Starts a worker with a gate of its own: `start` makes the worker, given the
+ * gate's `shared` words for its `workerData`. The gate is disposed when the
+ * worker exits, or at once if `start` throws (the error is rethrown).
+ */
+export function startGatedWorker<W extends { on(event: 'exit', listener: () => void): unknown }>(
+  start: (gate: SharedArrayBuffer) => W,
+): { readonly worker: W; readonly gate: JobGate } {
+  const gate = new JobGate();
+  let worker: W;
+  try {
+    worker = start(gate.shared);
+  } catch (err) {
+    gate.dispose();
+    throw err;
+  }
+  worker.on('exit', () => gate.dispose());
+  return { worker, gate };
 }
 
 /** The worker's view of a gate's words. */

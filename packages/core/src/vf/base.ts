@@ -696,6 +696,8 @@ async function* presentOnly(records: AsyncIterable<ContentFactory>, missing: Key
 
 /** Requested keys, deduplicated; anything that is not a key gets `InvalidKey` (a key of another length is just absent). */
 function lookupKeys(keys: Iterable<Key>): Key[] {
+  // KeySet's deduplication, without the class and the spread: a lookup of one
+  // key runs this before V8 has optimized it (docs/architecture.md, keys).
   const out: Key[] = [];
   const seen = new Set<string>();
   for (const key of keys) {

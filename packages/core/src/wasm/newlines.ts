@@ -9,19 +9,19 @@
 //
 // The text is copied into the module's memory a chunk at a time, and the
 // offsets come back through it as 32-bit integers read with an Int32Array:
-// the memory is little-endian, so a big-endian host gets null from each
-// function here and searches in JavaScript. The memory is made at first use
-// (one per thread) and never grown (see runtime.ts).
+// where that memory does not read natively (a big-endian host, see
+// `WASM_MEMORY_NATIVE`) each function here gives null and the search stays
+// in JavaScript. The memory is made at first use (one per thread) and never
+// grown (see runtime.ts).
 //
 // Entry points: `lineStartsInWasm`, `countNewlinesInWasm`.
 
-import { CompiledModule, WASM_PAGE } from './runtime.js';
+import { CompiledModule, WASM_MEMORY_NATIVE, WASM_PAGE } from './runtime.js';
 import { NEWLINES_WASM } from './newlines-wasm.js';
 
 /** Bytes of text searched per call; the offsets found go after them, up to one per byte. */
 const CHUNK = 256 * 1024;
 const PAGES = (5 * CHUNK) / WASM_PAGE;
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 type EndsFunction = (at: number, length: number, out: number, base: number) => number;
 
@@ -55,7 +55,7 @@ function search(w: Instance, text: Uint8Array, from: number, to: number): number
  * `text[from, to)` starts, then `to`. Null on a big-endian host.
  */
 export function lineStartsInWasm(text: Uint8Array, from: number, to: number): Int32Array | null {
-  if (!LITTLE_ENDIAN) return null;
+  if (!WASM_MEMORY_NATIVE) return null;
   const w = instance();
   const head = from < to ? 1 : 0;
   // A newline that ends the range ends the last line: `to` is written once, last.
@@ -90,7 +90,7 @@ export function lineStartsInWasm(text: Uint8Array, from: number, to: number): In
 
 /** How many `\n` bytes `text` holds; null on a big-endian host. */
 export function countNewlinesInWasm(text: Uint8Array): number | null {
-  if (!LITTLE_ENDIAN) return null;
+  if (!WASM_MEMORY_NATIVE) return null;
   const w = instance();
   let total = 0;
   for (let piece = 0; piece < text.length; piece += CHUNK) total += search(w, text, piece, Math.min(text.length, piece + CHUNK));

@@ -7,8 +7,8 @@
 // docs/formats/groupcompress.md §7), so a module that needs more room is
 // given a new, larger memory instead.
 //
-// Entry points: `WASM_PAGE`, `CompiledModule` (`instantiateOver`,
-// `instantiateWithExports`).
+// Entry points: `WASM_PAGE`, `WASM_MEMORY_NATIVE`, `CompiledModule`
+// (`instantiateOver`, `instantiateWithExports`).
 
 declare const WebAssembly: {
   readonly Module: new (bytes: ArrayBufferView) => object;
@@ -17,6 +17,14 @@ declare const WebAssembly: {
 };
 
 export const WASM_PAGE = 64 * 1024;
+
+/**
+ * Whether this host's typed arrays read a module's memory as the module
+ * wrote it: WebAssembly memory is little-endian, typed arrays native. Where
+ * not (a big-endian host), a caller that exchanges more than bytes with a
+ * module keeps its JavaScript path.
+ */
+export const WASM_MEMORY_NATIVE = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** A committed module (its bytes in base64), compiled once per thread on first use. */
 export class CompiledModule {

@@ -33,7 +33,7 @@
 // `hashDelta`, `layOut`, `make`), `MirroredTable`, `TableArrays`,
 // `EntryArrays`, `MAX_MAKER_BYTES`.
 
-import { CompiledModule, WASM_PAGE } from '@versionedfiles/core';
+import { CompiledModule, WASM_MEMORY_NATIVE, WASM_PAGE } from '@versionedfiles/core';
 import { DELTA_MAKE_WASM } from './delta-make-wasm.js';
 import { RABIN_T, RABIN_U } from './rabin-tables.js';
 
@@ -115,7 +115,6 @@ const FIXED_BYTES = ZERO_AT + 8;
 /** The filter's shift, as delta-index.ts sets a slot's bit. */
 const FILTER_SHIFT = 12;
 
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const module = new CompiledModule(DELTA_MAKE_WASM);
 
 /** The regions' sizes in bytes, in memory order: two tables, then the rest. */
@@ -203,7 +202,7 @@ export class WasmDeltaMaker {
   static create(options: { roomScale?: number } = {}): WasmDeltaMaker | null {
     const scale = options.roomScale ?? 1;
     if (!(scale >= 0 && scale <= 1)) throw new RangeError(`roomScale must be from 0 to 1, got ${scale}`);
-    return LITTLE_ENDIAN ? new WasmDeltaMaker(scale) : null;
+    return WASM_MEMORY_NATIVE ? new WasmDeltaMaker(scale) : null;
   }
 
   /**

@@ -42,7 +42,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { JobGate, VersionedFilesError, compatZlib, endWorker, fastZlib } from '@versionedfiles/core';
+import { VersionedFilesError, compatZlib, endWorker, fastZlib, startGatedWorker } from '@versionedfiles/core';
 import type { ZlibCodec } from '@versionedfiles/core';
 import { compressGroup, compressGroupOnThreadPool } from '../compressor.js';
 import type { CompressedGroup } from '../compressor.js';
@@ -325,15 +325,8 @@ export class GroupCompressPool {
 
   #spawn(): Slot {
     const { port1: replies, port2 } = new MessageChannel();
-    // Shut when the process exits: the worker then starts no group (see core's JobGate).
-    const gate = new JobGate();
-    let worker: Worker;
-    try {
-      worker = new Worker(workerScript(), { workerData: { replies: port2, gate: gate.shared }, transferList: [port2] });
-    } catch (err) {
-      gate.dispose();
-      throw err;
-    }
+    // Its gate is shut when the process exits: the worker then starts no group (see core's JobGate).
+    const { worker } = startGatedWorker((gate) => new Worker(workerScript(), { workerData: { replies: port2, gate }, transferList: [port2] }));
     const slot: Slot = { worker, replies, job: null, ready: false, buffer: null };
     replies.on('message', (reply: WorkerReply | typeof WORKER_READY) => this.#answer(slot, reply));
     // The port alone does not keep the process alive: the worker's ref does, while it has a job.
@@ -344,10 +337,7 @@ export class GroupCompressPool {
       void this.close();
     };
     worker.on('error', fail);
-    worker.on('exit', (code) => {
-      gate.dispose();
-      fail(new Error(`worker exited with code ${code}`));
-    });
+    worker.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
     // Kept alive until it is ready: a job may be waiting for it.
     this.#slots.push(slot);
     return slot;

@@ -33,7 +33,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { JobGate, compatZlib, endWorker, fastZlib, gzipChunks } from '@versionedfiles/core';
+import { compatZlib, endWorker, fastZlib, gzipChunks, startGatedWorker } from '@versionedfiles/core';
+import type { JobGate } from '@versionedfiles/core';
 import type { ZlibCodec } from '@versionedfiles/core';
 
 export type DeflaterCodecName = 'fast' | 'compat';
@@ -324,24 +325,23 @@ export class RecordDeflater {
 
   #spawn(): void {
     const { port1, port2 } = new MessageChannel();
-    const gate = new JobGate();
-    const workerData: DeflateWorkerData = { codec: this.#codecName, ring: this.#ring, control: this.#control.buffer as SharedArrayBuffer, replies: port2, gate: gate.shared };
-    let worker: Worker;
+    const control = this.#control.buffer as SharedArrayBuffer;
+    let started: { readonly worker: Worker; readonly gate: JobGate };
     try {
-      worker = new Worker(workerScript(), { workerData, transferList: [port2] });
+      started = startGatedWorker((gate) => {
+        const workerData: DeflateWorkerData = { codec: this.#codecName, ring: this.#ring, control, replies: port2, gate };
+        return new Worker(workerScript(), { workerData, transferList: [port2] });
+      });
     } catch {
-      gate.dispose();
       this.#done = true;
       return;
     }
+    const { worker, gate } = started;
     // Replies are read with receiveMessageOnPort; neither keeps the process alive.
     worker.unref();
     port1.unref();
     worker.on('error', () => this.#giveUp());
-    worker.on('exit', () => {
-      gate.dispose();
-      this.#giveUp();
-    });
+    worker.on('exit', () => this.#giveUp());
     this.#worker = worker;
     this.#gate = gate;
     this.#replies = port1;
